@@ -1,0 +1,160 @@
+package io.dtm.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.IntSupplier;
+import java.util.stream.Collectors;
+
+/**
+ * The configuration of one cluster: its coordinator nodes, the four participant services, where
+ * they keep their data, timeouts and tuning of the replicated log.
+ *
+ * <p>Instances from {@link #load}, {@link #parse} and {@link #loadDefault} are validated: every
+ * key is known, every value has the right type and range, ids and ports are unique, and all four
+ * services are present. The canonical constructor only checks for nulls, so code that builds a
+ * configuration by hand is responsible for its sanity.
+ *
+ * @param name     cluster name, {@code [A-Za-z0-9_-]{1,64}}; also seeds the Raft group id
+ * @param dataDir  root of all durable state; relative paths resolve against the working directory
+ * @param nodes    the coordinator nodes, in file order, at least one
+ * @param services where each participant service listens, one entry per {@link ServiceName}
+ * @param timeouts election, RPC and startup timeouts
+ * @param log      snapshot, segment, retention and group-commit settings of the log
+ * @param source   where the configuration came from, for messages: a file path or {@code classpath:local.yaml}
+ */
+public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, Map<ServiceName, ServiceConfig> services,
+        TimeoutsConfig timeouts, LogConfig log, String source) {
+
+    /** Where data goes when a file does not say. */
+    public static final Path DEFAULT_DATA_DIR = Path.of("run/local/data");
+
+    /** The bundled default, a copy of {@code conf/local.yaml}, relative to this class. */
+    private static final String DEFAULT_RESOURCE = "local.yaml";
+
+    public ClusterConfig {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(log, "log");
+        Objects.requireNonNull(source, "source");
+        nodes = List.copyOf(nodes);
+        // An EnumMap keeps services in declaration order, whatever order the caller used.
+        Map<ServiceName, ServiceConfig> ordered = new EnumMap<>(ServiceName.class);
+        ordered.putAll(services);
+        services = Collections.unmodifiableMap(ordered);
+    }
+
+    /** Reads and validates a configuration file; throws {@link ConfigException} listing every problem. */
+    public static ClusterConfig load(Path file) {
+        String source = file.toString();
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(source, List.of("cannot read the file: it does not exist"));
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(source, List.of("cannot read the file: it is not valid UTF-8"));
+        } catch (IOException e) {
+            throw new ConfigException(source, List.of("cannot read the file: " + e));
+        }
+        return parse(text, source);
+    }
+
+    /** Parses and validates YAML text; {@code source} names it in messages. */
+    public static ClusterConfig parse(String yamlText, String source) {
+        return ConfigParser.parse(yamlText, source);
+    }
+
+    /** The bundled default configuration: three nodes and four services on 127.0.0.1. */
+    public static ClusterConfig loadDefault() {
+        try (InputStream in = ClusterConfig.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+            if (in == null) {
+                // Only a broken build gets here: the pom copies conf/local.yaml next to this class.
+                throw new IllegalStateException("io/dtm/config/" + DEFAULT_RESOURCE + " is missing from the classpath");
+            }
+            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "classpath:" + DEFAULT_RESOURCE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the bundled " + DEFAULT_RESOURCE, e);
+        }
+    }
+
+    /** {@link #load(Path)} the file if one is given, otherwise {@link #loadDefault()}. */
+    public static ClusterConfig loadOrDefault(Path fileOrNull) {
+        return fileOrNull == null ? loadDefault() : load(fileOrNull);
+    }
+
+    /** The node with this id; throws {@link ConfigException} naming it and the known ids if there is none. */
+    public NodeConfig node(String id) {
+        return nodes.stream()
+                .filter(node -> node.id().equals(id))
+                .findFirst()
+                .orElseThrow(() -> new ConfigException(source, List.of("no node with id \"" + id + "\" (known ids: "
+                        + nodes.stream().map(NodeConfig::id).collect(Collectors.joining(", ")) + ")")));
+    }
+
+    /** The service's address; every validated configuration has all four. */
+    public ServiceConfig service(ServiceName service) {
+        ServiceConfig config = services.get(service);
+        if (config == null) {
+            throw new ConfigException(source, List.of("services." + service.id() + ": missing"));
+        }
+        return config;
+    }
+
+    /** {@code <dataDir>/<nodeId>}, where a node keeps its Raft log and snapshots. */
+    public Path nodeDataDir(String nodeId) {
+        return dataDir.resolve(nodeId);
+    }
+
+    /** {@code <dataDir>/<service id>}, where a participant service keeps its store. */
+    public Path serviceDataDir(ServiceName service) {
+        return dataDir.resolve(service.id());
+    }
+
+    /** A copy with another data directory, e.g. a test's temporary directory. */
+    public ClusterConfig withDataDir(Path dir) {
+        return new ClusterConfig(name, dir, nodes, services, timeouts, log, source);
+    }
+
+    /**
+     * A copy in which every node and service port is replaced by the next value of
+     * {@code freePort}: nodes in order (client, raft, admin), then services in {@link ServiceName}
+     * order. Throws {@link ConfigException} if the supplier gives a port twice on one host.
+     */
+    public ClusterConfig withPorts(IntSupplier freePort) {
+        List<NodeConfig> newNodes = new ArrayList<>();
+        for (NodeConfig node : nodes) {
+            newNodes.add(new NodeConfig(node.id(), node.host(),
+                    freePort.getAsInt(), freePort.getAsInt(), freePort.getAsInt()));
+        }
+        Map<ServiceName, ServiceConfig> newServices = new EnumMap<>(ServiceName.class);
+        services.forEach((service, config) -> newServices.put(service, new ServiceConfig(config.host(), freePort.getAsInt())));
+        List<String> conflicts = PortUse.conflicts(PortUse.of(newNodes, newServices));
+        if (!conflicts.isEmpty()) {
+            throw new ConfigException(source + " (withPorts)", conflicts);
+        }
+        return new ClusterConfig(name, dataDir, newNodes, newServices, timeouts, log, source);
+    }
+
+    /** The client addresses of all nodes, e.g. {@code "127.0.0.1:7101, 127.0.0.1:7102"}, for messages. */
+    public String clientAddresses() {
+        return nodes.stream().map(NodeConfig::clientAddress).collect(Collectors.joining(", "));
+    }
+
+    /** This configuration as YAML in the layout of {@code conf/local.yaml}; {@link #parse} of it gives an equal one. */
+    public String toYaml() {
+        return ConfigWriter.toYaml(this);
+    }
+}

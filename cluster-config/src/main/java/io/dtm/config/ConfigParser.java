@@ -1,0 +1,254 @@
+package io.dtm.config;
+
+import io.dtm.config.YamlMapping.Range;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+
+/**
+ * Turns YAML text into a validated {@link ClusterConfig}: snakeyaml-engine builds plain maps and
+ * lists, and a walker over them checks every key and collects every problem before giving up.
+ * Defaults come from the {@code defaults()} factories of the records, the only place they are written.
+ */
+final class ConfigParser {
+
+    static final List<String> TOP_KEYS = List.of("name", "dataDir", "nodes", "services", "timeouts", "log");
+    static final List<String> NODE_KEYS = List.of("id", "host", "clientPort", "raftPort", "adminPort");
+    static final List<String> SERVICE_KEYS = List.of("host", "port");
+    static final List<String> TIMEOUT_KEYS = List.of("electionMinMs", "electionMaxMs", "rpcTimeoutMs", "startupTimeoutMs");
+    static final List<String> LOG_KEYS = List.of("snapshotEveryEntries", "segmentSizeBytes", "retention", "groupCommit");
+    static final List<String> RETENTION_KEYS = List.of("maxOutcomes", "maxAgeMs");
+    static final List<String> GROUP_COMMIT_KEYS = List.of("maxRecords", "maxDelayMicros", "maxOutstandingBatches");
+
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_-]{1,32}");
+
+    private final String source;
+    private final List<String> problems = new ArrayList<>();
+    private final List<PortUse> ports = new ArrayList<>();
+
+    private ConfigParser(String source) {
+        this.source = source;
+    }
+
+    /** Parses and validates; throws {@link ConfigException} listing every problem found. */
+    static ClusterConfig parse(String yamlText, String source) {
+        return new ConfigParser(source).read(loadYaml(yamlText, source));
+    }
+
+    /**
+     * Loads YAML into maps, lists and scalars. Syntax errors stop here, since nothing after
+     * them can be trusted. Duplicate keys are refused: with them, which value wins is a guess.
+     */
+    static Object loadYaml(String yamlText, String source) {
+        LoadSettings settings = LoadSettings.builder()
+                .setLabel(source)
+                .setAllowDuplicateKeys(false)
+                .build();
+        try {
+            return new Load(settings).loadFromString(yamlText);
+        } catch (MarkedYamlEngineException e) {
+            throw new ConfigException(source, List.of(describe(e)));
+        } catch (YamlEngineException e) {
+            throw new ConfigException(source, List.of("YAML error: " + e.getMessage()));
+        }
+    }
+
+    private static String describe(MarkedYamlEngineException e) {
+        StringBuilder text = new StringBuilder("YAML error");
+        e.getProblemMark().ifPresent(mark -> text.append(" at ").append(position(mark)));
+        text.append(": ").append(e.getProblem());
+        if (e.getContext() != null) {
+            text.append(" (").append(e.getContext());
+            e.getContextMark().ifPresent(mark -> text.append(" at ").append(position(mark)));
+            text.append(')');
+        }
+        return text.toString();
+    }
+
+    private static String position(Mark mark) {
+        // Marks count from zero; editors count from one.
+        return "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+    }
+
+    private ClusterConfig read(Object document) {
+        if (document == null) {
+            throw new ConfigException(source, List.of("the file is empty (expected a mapping with name, nodes and services)"));
+        }
+        if (!(document instanceof Map)) {
+            throw new ConfigException(source, List.of("top level: expected a mapping, got " + YamlMapping.describe(document)));
+        }
+        YamlMapping top = YamlMapping.of("", document, problems, TOP_KEYS);
+        String name = matching(top, "name", NAME);
+        Path dataDir = dataDir(top);
+        List<NodeConfig> nodes = nodes(top);
+        Map<ServiceName, ServiceConfig> services = services(top);
+        TimeoutsConfig timeouts = timeouts(top.section("timeouts", TIMEOUT_KEYS));
+        LogConfig log = log(top.section("log", LOG_KEYS));
+        problems.addAll(PortUse.conflicts(ports));
+        if (!problems.isEmpty()) {
+            throw new ConfigException(source, problems);
+        }
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, source);
+    }
+
+    private static String matching(YamlMapping mapping, String key, Pattern pattern) {
+        String value = mapping.requiredString(key);
+        if (value != null && !pattern.matcher(value).matches()) {
+            mapping.problem(key, "must match " + pattern.pattern() + ", got " + YamlMapping.describe(value));
+            return null;
+        }
+        return value;
+    }
+
+    private static Path dataDir(YamlMapping top) {
+        String dir = top.optionalString("dataDir", ClusterConfig.DEFAULT_DATA_DIR.toString());
+        try {
+            return Path.of(dir);
+        } catch (InvalidPathException e) {
+            top.problem("dataDir", "not a valid path: " + e.getReason());
+            return ClusterConfig.DEFAULT_DATA_DIR;
+        }
+    }
+
+    private List<NodeConfig> nodes(YamlMapping top) {
+        List<NodeConfig> nodes = new ArrayList<>();
+        if (!top.has("nodes")) {
+            top.problem("nodes", "missing");
+            return nodes;
+        }
+        if (!(top.raw("nodes") instanceof List<?> entries)) {
+            top.problem("nodes", "expected a list, got " + YamlMapping.describe(top.raw("nodes")));
+            return nodes;
+        }
+        if (entries.isEmpty()) {
+            top.problem("nodes", "must list at least one node");
+        }
+        Map<String, String> idPaths = new HashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            YamlMapping entry = YamlMapping.of("nodes[" + i + "]", entries.get(i), problems, NODE_KEYS);
+            if (entry == null) {
+                continue;
+            }
+            String id = matching(entry, "id", NODE_ID);
+            if (id != null) {
+                String earlier = idPaths.putIfAbsent(id, entry.pathOf("id"));
+                if (earlier != null) {
+                    entry.problem("id", "duplicate node id \"" + id + "\" (also " + earlier + ")");
+                }
+            }
+            String host = entry.requiredToken("host");
+            Integer clientPort = port(entry, host, "clientPort");
+            Integer raftPort = port(entry, host, "raftPort");
+            Integer adminPort = port(entry, host, "adminPort");
+            if (id != null && host != null && clientPort != null && raftPort != null && adminPort != null) {
+                nodes.add(new NodeConfig(id, host, clientPort, raftPort, adminPort));
+            }
+        }
+        return nodes;
+    }
+
+    private Map<ServiceName, ServiceConfig> services(YamlMapping top) {
+        Map<ServiceName, ServiceConfig> services = new EnumMap<>(ServiceName.class);
+        if (!top.has("services")) {
+            top.problem("services", "missing");
+            return services;
+        }
+        // Keys are checked against ServiceName below, where the problem can say "unknown service".
+        YamlMapping section = YamlMapping.of("services", top.raw("services"), problems, null);
+        if (section == null) {
+            return services;
+        }
+        for (Object key : section.keys()) {
+            Optional<ServiceName> name = key instanceof String id ? ServiceName.fromId(id) : Optional.empty();
+            if (name.isEmpty()) {
+                section.problem(String.valueOf(key), "unknown service (expected one of: " + ServiceName.knownIds() + ")");
+                continue;
+            }
+            YamlMapping entry = YamlMapping.of(section.pathOf(key), section.raw(key), problems, SERVICE_KEYS);
+            if (entry == null) {
+                continue;
+            }
+            String host = entry.requiredToken("host");
+            Integer port = port(entry, host, "port");
+            if (host != null && port != null) {
+                services.put(name.get(), new ServiceConfig(host, port));
+            }
+        }
+        for (ServiceName name : ServiceName.values()) {
+            if (!section.has(name.id())) {
+                section.problem(name.id(), "missing");
+            }
+        }
+        return services;
+    }
+
+    /** A required port; remembered for the duplicate check when both it and its host are valid. */
+    private Integer port(YamlMapping mapping, String host, String key) {
+        Integer port = mapping.requiredInt(key, Range.PORT);
+        if (port != null && host != null) {
+            ports.add(new PortUse(mapping.pathOf(key), host, port));
+        }
+        return port;
+    }
+
+    private TimeoutsConfig timeouts(YamlMapping section) {
+        TimeoutsConfig defaults = TimeoutsConfig.defaults();
+        if (section == null) {
+            return defaults;
+        }
+        int before = problems.size();
+        long electionMin = section.optionalLong("electionMinMs", Range.POSITIVE, defaults.electionMinMs());
+        long electionMax = section.optionalLong("electionMaxMs", Range.POSITIVE, defaults.electionMaxMs());
+        // Compare only valid values: a bad one was replaced by its default and would mislead.
+        if (problems.size() == before && electionMin >= electionMax) {
+            section.problem("electionMinMs", "must be less than " + section.pathOf("electionMaxMs")
+                    + " (" + electionMax + "), got " + electionMin);
+        }
+        return new TimeoutsConfig(electionMin, electionMax,
+                section.optionalLong("rpcTimeoutMs", Range.POSITIVE, defaults.rpcTimeoutMs()),
+                section.optionalLong("startupTimeoutMs", Range.POSITIVE, defaults.startupTimeoutMs()));
+    }
+
+    private LogConfig log(YamlMapping section) {
+        LogConfig defaults = LogConfig.defaults();
+        if (section == null) {
+            return defaults;
+        }
+        return new LogConfig(
+                section.optionalLong("snapshotEveryEntries", Range.POSITIVE, defaults.snapshotEveryEntries()),
+                section.optionalLong("segmentSizeBytes", Range.POSITIVE, defaults.segmentSizeBytes()),
+                retention(section.section("retention", RETENTION_KEYS), defaults.retention()),
+                groupCommit(section.section("groupCommit", GROUP_COMMIT_KEYS), defaults.groupCommit()));
+    }
+
+    private static RetentionConfig retention(YamlMapping section, RetentionConfig defaults) {
+        if (section == null) {
+            return defaults;
+        }
+        return new RetentionConfig(
+                section.optionalInt("maxOutcomes", Range.POSITIVE_INT, defaults.maxOutcomes()),
+                section.optionalLong("maxAgeMs", Range.POSITIVE, defaults.maxAgeMs()));
+    }
+
+    private static GroupCommitConfig groupCommit(YamlMapping section, GroupCommitConfig defaults) {
+        if (section == null) {
+            return defaults;
+        }
+        return new GroupCommitConfig(
+                section.optionalInt("maxRecords", Range.POSITIVE_INT, defaults.maxRecords()),
+                section.optionalLong("maxDelayMicros", Range.POSITIVE, defaults.maxDelayMicros()),
+                section.optionalInt("maxOutstandingBatches", Range.POSITIVE_INT, defaults.maxOutstandingBatches()));
+    }
+}

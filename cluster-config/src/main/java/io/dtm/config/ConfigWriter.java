@@ -1,0 +1,85 @@
+package io.dtm.config;
+
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Renders a {@link ClusterConfig} as YAML in the layout of {@code conf/local.yaml}, so that a
+ * written file reads like a hand-written one and parses back to an equal configuration.
+ */
+final class ConfigWriter {
+
+    /** Characters that never need quoting, in block or flow context. */
+    private static final Pattern PLAIN_SAFE = Pattern.compile("[A-Za-z0-9._/-]+");
+
+    private ConfigWriter() {
+    }
+
+    static String toYaml(ClusterConfig config) {
+        StringBuilder yaml = new StringBuilder();
+        yaml.append("# DTM cluster configuration; conf/local.yaml explains every key.\n");
+        yaml.append("name: ").append(scalar(config.name())).append('\n');
+        yaml.append("dataDir: ").append(scalar(config.dataDir().toString())).append('\n');
+        yaml.append("nodes:\n");
+        for (NodeConfig node : config.nodes()) {
+            yaml.append("  - id: ").append(scalar(node.id())).append('\n');
+            yaml.append("    host: ").append(scalar(node.host())).append('\n');
+            yaml.append("    clientPort: ").append(node.clientPort()).append('\n');
+            yaml.append("    raftPort: ").append(node.raftPort()).append('\n');
+            yaml.append("    adminPort: ").append(node.adminPort()).append('\n');
+        }
+        yaml.append("services:\n");
+        for (Map.Entry<ServiceName, ServiceConfig> entry : config.services().entrySet()) {
+            ServiceConfig service = entry.getValue();
+            yaml.append("  ").append(entry.getKey().id()).append(": { host: ").append(scalar(service.host()))
+                    .append(", port: ").append(service.port()).append(" }\n");
+        }
+        TimeoutsConfig timeouts = config.timeouts();
+        yaml.append("timeouts:\n");
+        yaml.append("  electionMinMs: ").append(timeouts.electionMinMs()).append('\n');
+        yaml.append("  electionMaxMs: ").append(timeouts.electionMaxMs()).append('\n');
+        yaml.append("  rpcTimeoutMs: ").append(timeouts.rpcTimeoutMs()).append('\n');
+        yaml.append("  startupTimeoutMs: ").append(timeouts.startupTimeoutMs()).append('\n');
+        LogConfig log = config.log();
+        yaml.append("log:\n");
+        yaml.append("  snapshotEveryEntries: ").append(log.snapshotEveryEntries()).append('\n');
+        yaml.append("  segmentSizeBytes: ").append(log.segmentSizeBytes()).append('\n');
+        yaml.append("  retention:\n");
+        yaml.append("    maxOutcomes: ").append(log.retention().maxOutcomes()).append('\n');
+        yaml.append("    maxAgeMs: ").append(log.retention().maxAgeMs()).append('\n');
+        yaml.append("  groupCommit:\n");
+        yaml.append("    maxRecords: ").append(log.groupCommit().maxRecords()).append('\n');
+        yaml.append("    maxDelayMicros: ").append(log.groupCommit().maxDelayMicros()).append('\n');
+        yaml.append("    maxOutstandingBatches: ").append(log.groupCommit().maxOutstandingBatches()).append('\n');
+        return yaml.toString();
+    }
+
+    /**
+     * A string as a YAML scalar: plain when that reads back as the same string, double-quoted
+     * otherwise. Safe characters alone are not enough: "123", "true" and "null" would read back
+     * as a number, a boolean and null, so the plain form is checked by loading it.
+     */
+    static String scalar(String text) {
+        if (PLAIN_SAFE.matcher(text).matches() && text.equals(ConfigParser.loadYaml(text, "scalar"))) {
+            return text;
+        }
+        StringBuilder quoted = new StringBuilder("\"");
+        text.codePoints().forEach(c -> {
+            switch (c) {
+                case '"' -> quoted.append("\\\"");
+                case '\\' -> quoted.append("\\\\");
+                case '\n' -> quoted.append("\\n");
+                case '\t' -> quoted.append("\\t");
+                default -> {
+                    // Also escape what a YAML reader might take for a line break or refuse outright.
+                    if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029 || c == 0xFEFF) {
+                        quoted.append(String.format("\\u%04x", c));
+                    } else {
+                        quoted.appendCodePoint(c);
+                    }
+                }
+            }
+        });
+        return quoted.append('"').toString();
+    }
+}

@@ -1,0 +1,261 @@
+package io.dtm.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Each test breaks a valid configuration in one way and checks the problem reported for it. */
+class ValidationTest {
+
+    private static final String VALID = """
+            name: test
+            dataDir: build/data
+            nodes:
+              - id: n1
+                host: 127.0.0.1
+                clientPort: 7101
+                raftPort: 7201
+                adminPort: 7301
+              - id: n2
+                host: 127.0.0.1
+                clientPort: 7102
+                raftPort: 7202
+                adminPort: 7302
+              - id: n3
+                host: 127.0.0.1
+                clientPort: 7103
+                raftPort: 7203
+                adminPort: 7303
+            services:
+              inventory: { host: 127.0.0.1, port: 7401 }
+              payment:   { host: 127.0.0.1, port: 7402 }
+              order:     { host: 127.0.0.1, port: 7403 }
+              shipping:  { host: 127.0.0.1, port: 7404 }
+            timeouts:
+              electionMinMs: 1000
+              electionMaxMs: 2000
+              rpcTimeoutMs: 5000
+              startupTimeoutMs: 60000
+            log:
+              snapshotEveryEntries: 10000
+              segmentSizeBytes: 8388608
+              retention:
+                maxOutcomes: 250000
+                maxAgeMs: 3600000
+              groupCommit:
+                maxRecords: 256
+                maxDelayMicros: 1000
+                maxOutstandingBatches: 32
+            """;
+
+    @Test
+    void theBaseConfigurationIsValid() {
+        assertThat(ClusterConfig.parse(VALID, "test.yaml").nodes()).hasSize(3);
+    }
+
+    @Test
+    void messageListsTheSourceAndEveryProblem() {
+        ConfigException e = problemsOf(VALID.replace("clientPort: 7101", "clientPort: abc")
+                .replace("maxAgeMs: 3600000", "maxAgeMs: 0"));
+
+        assertThat(e.getMessage()).isEqualTo("""
+                test.yaml: invalid configuration:
+                  - nodes[0].clientPort: expected an integer, got string "abc"
+                  - log.retention.maxAgeMs: must be positive, got 0""");
+    }
+
+    @Test
+    void severalProblemsAreAllReported() {
+        String yaml = VALID.replace("name: test", "name: bad name")
+                .replace("    host: 127.0.0.1\n    clientPort: 7103", "    clientPort: 7103")
+                .replace("raftPort: 7201", "raftport: 7201")
+                .replace("  payment:   { host: 127.0.0.1, port: 7402 }\n", "")
+                .replace("electionMaxMs: 2000", "electionMaxMs: true")
+                .replace("maxRecords: 256", "maxRecords: -1");
+
+        assertThat(problemsOf(yaml).problems()).containsExactly(
+                "name: must match [A-Za-z0-9_-]{1,64}, got string \"bad name\"",
+                "nodes[0].raftport: unknown key (expected one of: id, host, clientPort, raftPort, adminPort)",
+                "nodes[0].raftPort: missing",
+                "nodes[2].host: missing",
+                "services.payment: missing",
+                "timeouts.electionMaxMs: expected an integer, got boolean true",
+                "log.groupCommit.maxRecords: must be between 1 and 2147483647, got -1");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void yamlThatCannotBeRead(String description, String yaml, String problem) {
+        assertThat(problemsOf(yaml).problems()).containsExactly(problem);
+    }
+
+    static Stream<Arguments> yamlThatCannotBeRead() {
+        return Stream.of(
+                Arguments.of("empty file", "", "the file is empty (expected a mapping with name, nodes and services)"),
+                Arguments.of("only comments", "# nothing here\n",
+                        "the file is empty (expected a mapping with name, nodes and services)"),
+                Arguments.of("top level is a list", "- a\n- b\n", "top level: expected a mapping, got a list"),
+                Arguments.of("top level is a scalar", "hello\n", "top level: expected a mapping, got string \"hello\""),
+                Arguments.of("unclosed flow sequence", "name: test\nnodes: [1, 2\nservices: {}\n",
+                        "YAML error at line 3, column 9: expected ',' or ']', but got : "
+                                + "(while parsing a flow sequence at line 2, column 8)"),
+                Arguments.of("bad indentation", "name: test\n  nodes: 1\n",
+                        "YAML error at line 2, column 8: mapping values are not allowed here"),
+                Arguments.of("duplicate top-level key", VALID + "name: again\n",
+                        "YAML error at line 39, column 1: found duplicate key name "
+                                + "(while constructing a mapping at line 1, column 1)"),
+                Arguments.of("duplicate nested key", VALID.replace("raftPort: 7202", "raftPort: 7202\n    raftPort: 7209"),
+                        "YAML error at line 13, column 5: found duplicate key raftPort "
+                                + "(while constructing a mapping at line 9, column 5)"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void invalidValue(String description, String yaml, String[] problems) {
+        assertThat(problemsOf(yaml).problems()).containsExactly(problems);
+    }
+
+    static Stream<Arguments> invalidValue() {
+        return Stream.of(
+                // unknown keys, at every level
+                broken("unknown top-level key", "dataDir:", "datadir:",
+                        "datadir: unknown key (expected one of: name, dataDir, nodes, services, timeouts, log)"),
+                broken("unknown node key", "raftPort: 7201", "raftport: 7201",
+                        "nodes[0].raftport: unknown key (expected one of: id, host, clientPort, raftPort, adminPort)",
+                        "nodes[0].raftPort: missing"),
+                broken("unknown service key", "port: 7403 }", "port: 7403, weight: 2 }",
+                        "services.order.weight: unknown key (expected one of: host, port)"),
+                broken("unknown timeouts key", "rpcTimeoutMs:", "rpcTimeout:",
+                        "timeouts.rpcTimeout: unknown key (expected one of: "
+                                + "electionMinMs, electionMaxMs, rpcTimeoutMs, startupTimeoutMs)"),
+                broken("unknown log key", "segmentSizeBytes:", "segmentSize:",
+                        "log.segmentSize: unknown key (expected one of: "
+                                + "snapshotEveryEntries, segmentSizeBytes, retention, groupCommit)"),
+                broken("unknown retention key", "maxOutcomes:", "maxOutcome:",
+                        "log.retention.maxOutcome: unknown key (expected one of: maxOutcomes, maxAgeMs)"),
+                broken("unknown group commit key", "maxDelayMicros:", "maxDelayMs:",
+                        "log.groupCommit.maxDelayMs: unknown key (expected one of: "
+                                + "maxRecords, maxDelayMicros, maxOutstandingBatches)"),
+                // missing required fields
+                broken("missing name", "name: test\n", "", "name: missing"),
+                broken("missing nodes", VALID.substring(VALID.indexOf("nodes:"), VALID.indexOf("services:")), "",
+                        "nodes: missing"),
+                broken("missing host", "    host: 127.0.0.1\n    clientPort: 7103", "    clientPort: 7103",
+                        "nodes[2].host: missing"),
+                broken("missing port", "{ host: 127.0.0.1, port: 7404 }", "{ host: 127.0.0.1 }",
+                        "services.shipping.port: missing"),
+                broken("missing services", VALID.substring(VALID.indexOf("services:"), VALID.indexOf("timeouts:")), "",
+                        "services: missing"),
+                // wrong types
+                broken("string for a port", "clientPort: 7101", "clientPort: abc",
+                        "nodes[0].clientPort: expected an integer, got string \"abc\""),
+                broken("quoted number for a port", "clientPort: 7101", "clientPort: \"7101\"",
+                        "nodes[0].clientPort: expected an integer, got string \"7101\""),
+                broken("float for a count", "snapshotEveryEntries: 10000", "snapshotEveryEntries: 1.5",
+                        "log.snapshotEveryEntries: expected an integer, got float 1.5"),
+                broken("boolean for a duration", "rpcTimeoutMs: 5000", "rpcTimeoutMs: false",
+                        "timeouts.rpcTimeoutMs: expected an integer, got boolean false"),
+                broken("null for a port", "adminPort: 7302", "adminPort:",
+                        "nodes[1].adminPort: expected an integer, got null"),
+                broken("number for a host", "{ host: 127.0.0.1, port: 7401 }", "{ host: 17, port: 7401 }",
+                        "services.inventory.host: expected a string, got integer 17"),
+                broken("mapping for nodes", VALID.substring(VALID.indexOf("nodes:"), VALID.indexOf("services:")),
+                        "nodes: { n1: 1 }\n", "nodes: expected a list, got a mapping"),
+                broken("list for services", VALID.substring(VALID.indexOf("services:"), VALID.indexOf("timeouts:")),
+                        "services: [inventory]\n", "services: expected a mapping, got a list"),
+                broken("scalar for a node", "  - id: n3\n", "  - n4\n  - id: n3\n",
+                        "nodes[2]: expected a mapping, got string \"n4\""),
+                broken("list for a section", VALID.substring(VALID.indexOf("timeouts:"), VALID.indexOf("log:")),
+                        "timeouts: []\n", "timeouts: expected a mapping, got a list"),
+                broken("list for a service", "{ host: 127.0.0.1, port: 7402 }", "[127.0.0.1, 7402]",
+                        "services.payment: expected a mapping, got a list"),
+                broken("number for dataDir", "dataDir: build/data", "dataDir: 5",
+                        "dataDir: expected a string, got integer 5"),
+                // out-of-range numbers
+                broken("port zero", "raftPort: 7202", "raftPort: 0",
+                        "nodes[1].raftPort: must be between 1 and 65535, got 0"),
+                broken("port too large", "port: 7403", "port: 65536",
+                        "services.order.port: must be between 1 and 65535, got 65536"),
+                broken("negative duration", "startupTimeoutMs: 60000", "startupTimeoutMs: -1",
+                        "timeouts.startupTimeoutMs: must be positive, got -1"),
+                broken("zero count", "maxOutstandingBatches: 32", "maxOutstandingBatches: 0",
+                        "log.groupCommit.maxOutstandingBatches: must be between 1 and 2147483647, got 0"),
+                broken("int overflow", "maxOutcomes: 250000", "maxOutcomes: 3000000000",
+                        "log.retention.maxOutcomes: must be between 1 and 2147483647, got 3000000000"),
+                broken("long overflow", "segmentSizeBytes: 8388608", "segmentSizeBytes: 99999999999999999999",
+                        "log.segmentSizeBytes: must be positive, got 99999999999999999999"),
+                broken("election range reversed", "electionMinMs: 1000", "electionMinMs: 3000",
+                        "timeouts.electionMinMs: must be less than timeouts.electionMaxMs (2000), got 3000"),
+                broken("election range empty", "electionMaxMs: 2000", "electionMaxMs: 1000",
+                        "timeouts.electionMinMs: must be less than timeouts.electionMaxMs (1000), got 1000"),
+                // node ids and the cluster name
+                broken("duplicate node id", "id: n3", "id: n1",
+                        "nodes[2].id: duplicate node id \"n1\" (also nodes[0].id)"),
+                broken("node id with a space", "id: n2", "id: n 2",
+                        "nodes[1].id: must match [A-Za-z0-9_-]{1,32}, got string \"n 2\""),
+                broken("node id with a dot", "id: n2", "id: n.2",
+                        "nodes[1].id: must match [A-Za-z0-9_-]{1,32}, got string \"n.2\""),
+                broken("node id too long", "id: n2", "id: " + "x".repeat(33),
+                        "nodes[1].id: must match [A-Za-z0-9_-]{1,32}, got string \"" + "x".repeat(33) + "\""),
+                broken("empty node id", "id: n2", "id: ''", "nodes[1].id: must not be empty"),
+                broken("no nodes", VALID.substring(VALID.indexOf("nodes:"), VALID.indexOf("services:")), "nodes: []\n",
+                        "nodes: must list at least one node"),
+                broken("host with a space", "{ host: 127.0.0.1, port: 7403 }", "{ host: 127.0.0.1 x, port: 7403 }",
+                        "services.order.host: must not contain whitespace, got string \"127.0.0.1 x\""),
+                broken("bad cluster name", "name: test", "name: my/cluster",
+                        "name: must match [A-Za-z0-9_-]{1,64}, got string \"my/cluster\""),
+                broken("cluster name too long", "name: test", "name: " + "c".repeat(65),
+                        "name: must match [A-Za-z0-9_-]{1,64}, got string \"" + "c".repeat(40) + "...\""),
+                // ports shared on one host
+                broken("node port reused by a node", "raftPort: 7202", "raftPort: 7201",
+                        "nodes[1].raftPort: port 7201 on 127.0.0.1 already used by nodes[0].raftPort"),
+                broken("port reused within a node", "adminPort: 7303", "adminPort: 7103",
+                        "nodes[2].adminPort: port 7103 on 127.0.0.1 already used by nodes[2].clientPort"),
+                broken("node port reused by a service", "port: 7404", "port: 7302",
+                        "services.shipping.port: port 7302 on 127.0.0.1 already used by nodes[1].adminPort"),
+                broken("service port reused by a service", "port: 7402", "port: 7401",
+                        "services.payment.port: port 7401 on 127.0.0.1 already used by services.inventory.port"),
+                // services
+                broken("unknown service", "  shipping:", "  billing: { host: 127.0.0.1, port: 7405 }\n  shipping:",
+                        "services.billing: unknown service (expected one of: inventory, payment, order, shipping)"),
+                broken("missing service", "  order:     { host: 127.0.0.1, port: 7403 }\n", "",
+                        "services.order: missing"),
+                broken("service name in upper case", "  order:", "  ORDER:",
+                        "services.ORDER: unknown service (expected one of: inventory, payment, order, shipping)",
+                        "services.order: missing"));
+    }
+
+    @Test
+    void samePortOnDifferentHostsIsFine() {
+        String yaml = VALID.replace("    host: 127.0.0.1\n    clientPort: 7102", "    host: 127.0.0.2\n    clientPort: 7101");
+
+        assertThat(ClusterConfig.parse(yaml, "test.yaml").nodes().get(1).clientAddress()).isEqualTo("127.0.0.2:7101");
+    }
+
+    @Test
+    void portsAreNotComparedAcrossInvalidHosts() {
+        // A node without a valid host has no port to clash with; only the host is reported.
+        String yaml = VALID.replace("    host: 127.0.0.1\n    clientPort: 7102", "    host: 5\n    clientPort: 7101");
+
+        assertThat(problemsOf(yaml).problems()).containsExactly("nodes[1].host: expected a string, got integer 5");
+    }
+
+    /** A variant of {@link #VALID} with its one occurrence of {@code from} replaced by {@code to}. */
+    private static Arguments broken(String description, String from, String to, String... problems) {
+        assertThat(VALID.indexOf(from)).as("'%s' occurs in VALID", from).isNotNegative();
+        assertThat(VALID.indexOf(from, VALID.indexOf(from) + 1)).as("'%s' occurs once in VALID", from).isNegative();
+        return Arguments.of(description, VALID.replace(from, to), problems);
+    }
+
+    private static ConfigException problemsOf(String yaml) {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ClusterConfig.parse(yaml, "test.yaml"));
+        assertThat(e).as("a ConfigException for:\n%s", yaml).isNotNull();
+        assertThat(e.source()).isEqualTo("test.yaml");
+        return e;
+    }
+}

@@ -1,0 +1,111 @@
+package io.dtm.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class YamlRoundTripTest {
+
+    @Test
+    void defaultSurvivesARoundTrip() {
+        ClusterConfig config = ClusterConfig.loadDefault();
+
+        assertThat(ClusterConfig.parse(config.toYaml(), config.source())).isEqualTo(config);
+    }
+
+    @Test
+    void writtenFileLoadsBackWithOtherValues(@TempDir Path dir) throws Exception {
+        ClusterConfig config = new ClusterConfig("other_cluster-2", dir.resolve("data dir"),
+                List.of(new NodeConfig("x", "node-a.example", 9001, 9002, 9003),
+                        new NodeConfig("y", "node-b.example", 9001, 9002, 9003)),
+                Map.of(ServiceName.SHIPPING, new ServiceConfig("::1", 9504),
+                        ServiceName.ORDER, new ServiceConfig("h", 9503),
+                        ServiceName.PAYMENT, new ServiceConfig("h", 9502),
+                        ServiceName.INVENTORY, new ServiceConfig("h", 9501)),
+                new TimeoutsConfig(150, 300, 1000, 5000),
+                new LogConfig(5, 1024, new RetentionConfig(10, 20), new GroupCommitConfig(1, 2, 3)),
+                "ignored");
+        Path file = Files.writeString(dir.resolve("other.yaml"), config.toYaml());
+
+        ClusterConfig loaded = ClusterConfig.load(file);
+
+        assertThat(loaded).usingRecursiveComparison().ignoringFields("source").isEqualTo(config);
+        assertThat(loaded.toYaml()).isEqualTo(config.toYaml());
+    }
+
+    @Test
+    void toYamlUsesTheLayoutOfTheBundledFile() {
+        String yaml = ClusterConfig.loadDefault().toYaml();
+
+        assertThat(yaml).contains("""
+                nodes:
+                  - id: n1
+                    host: 127.0.0.1
+                    clientPort: 7101
+                    raftPort: 7201
+                    adminPort: 7301
+                """);
+        assertThat(yaml).contains("  inventory: { host: 127.0.0.1, port: 7401 }\n");
+        assertThat(yaml).contains("  groupCommit:\n    maxRecords: 256\n");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "123", "true", "null", "1.5", "a b", "a,b", "x: y", "#hash", "{}", "-",
+            "back\\slash", "quote\"d", "new\nline", "tab\tbed", "bell\u0007", "caf\u00e9", "~", "C:\\data"})
+    void stringsThatLookLikeSomethingElseAreQuoted(String text) {
+        String scalar = ConfigWriter.scalar(text);
+
+        assertThat(ConfigParser.loadYaml("key: " + scalar + "\n", "test")).isEqualTo(Map.of("key", text));
+        assertThat(ConfigParser.loadYaml("{ key: " + scalar + " }", "test")).isEqualTo(Map.of("key", text));
+    }
+
+    @Test
+    void plainStringsStayPlain() {
+        assertThat(ConfigWriter.scalar("127.0.0.1")).isEqualTo("127.0.0.1");
+        assertThat(ConfigWriter.scalar("run/local/data")).isEqualTo("run/local/data");
+        assertThat(ConfigWriter.scalar("123")).isEqualTo("\"123\"");
+    }
+
+    @Test
+    void withPortsReplacesEveryPortAndKeepsTheRest() {
+        ClusterConfig config = ClusterConfig.loadDefault();
+        AtomicInteger next = new AtomicInteger(40000);
+
+        ClusterConfig moved = config.withPorts(next::getAndIncrement);
+
+        List<Integer> ports = new ArrayList<>();
+        moved.nodes().forEach(node -> ports.addAll(List.of(node.clientPort(), node.raftPort(), node.adminPort())));
+        moved.services().values().forEach(service -> ports.add(service.port()));
+        assertThat(ports).hasSize(13).doesNotHaveDuplicates().allMatch(port -> port >= 40000 && port < 40013);
+        Set<Integer> oldPorts = new HashSet<>();
+        config.nodes().forEach(node -> oldPorts.addAll(List.of(node.clientPort(), node.raftPort(), node.adminPort())));
+        assertThat(ports).doesNotContainAnyElementsOf(oldPorts);
+
+        assertThat(moved.nodes()).extracting(NodeConfig::id, NodeConfig::host)
+                .containsExactlyElementsOf(config.nodes().stream()
+                        .map(node -> tuple(node.id(), node.host())).toList());
+        assertThat(moved.services().keySet()).containsExactlyElementsOf(config.services().keySet());
+        assertThat(moved).usingRecursiveComparison().ignoringFields("nodes", "services").isEqualTo(config);
+        assertThat(ClusterConfig.parse(moved.toYaml(), moved.source())).isEqualTo(moved);
+    }
+
+    @Test
+    void withPortsRefusesASupplierThatRepeatsAPort() {
+        assertThatThrownBy(() -> ClusterConfig.loadDefault().withPorts(() -> 5000))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("nodes[0].raftPort: port 5000 on 127.0.0.1 already used by nodes[0].clientPort");
+    }
+}

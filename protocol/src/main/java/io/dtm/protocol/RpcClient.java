@@ -1,0 +1,217 @@
+package io.dtm.protocol;
+
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.EncoderException;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
+import java.util.function.ToLongFunction;
+
+/**
+ * One TCP connection to one server, carrying many requests at once. Each call gets the next
+ * request id; the response repeating that id completes the call, whatever order responses come
+ * in.
+ *
+ * <p>Calls may be made from any thread and never block. Writes are not flushed one by one: a
+ * {@link FlushConsolidationHandler} flushes once per event-loop turn, so concurrent calls share a
+ * system call.
+ *
+ * <p>The returned futures complete on the connection's event loop: dependent stages must not block
+ * (use the {@code *Async} variants with an executor of your own for slow work).
+ *
+ * <p>A client does not reconnect: once {@link #isActive()} is false, connect a new one.
+ *
+ * @param <Req> the request message type
+ * @param <Resp> the response message type
+ */
+public final class RpcClient<Req extends MessageLite, Resp extends MessageLite> implements AutoCloseable {
+
+    private final Channel channel;
+    private final String address;
+    private final ResponseDispatcher<Resp> dispatcher;
+    private final AtomicLong lastRequestId = new AtomicLong();
+
+    private RpcClient(Channel channel, String address, ResponseDispatcher<Resp> dispatcher) {
+        this.channel = channel;
+        this.address = address;
+        this.dispatcher = dispatcher;
+    }
+
+    /**
+     * Connects to {@code host:port}.
+     *
+     * <p>{@code host} is resolved on the calling thread (so that a slow DNS lookup never stalls an
+     * event loop): call this from an event loop only with a literal IP address.
+     *
+     * @param group runs the connection; owned by the caller, must be an NIO group
+     * @param responseParser parses one response frame
+     * @param requestIdOf reads the request id a response answers
+     * @param maxFrameBytes the largest message sent or accepted, without the length field
+     * @param connectTimeout how long to wait for the TCP connection
+     * @return completes with the connected client, or fails with an {@link IOException}
+     */
+    public static <Req extends MessageLite, Resp extends MessageLite>
+            CompletableFuture<RpcClient<Req, Resp>> connect(
+                    EventLoopGroup group, String host, int port, Parser<Resp> responseParser,
+                    ToLongFunction<Resp> requestIdOf, int maxFrameBytes, Duration connectTimeout) {
+        Objects.requireNonNull(group, "group");
+        Objects.requireNonNull(responseParser, "responseParser");
+        Objects.requireNonNull(requestIdOf, "requestIdOf");
+        Frames.checkMaxFrameBytes(maxFrameBytes);
+        // At least 1 ms: Netty reads 0 as "no timeout".
+        long connectTimeoutMs = Math.max(1, checkPositive(connectTimeout, "connectTimeout").toMillis());
+        String address = host + ":" + port;
+        InetSocketAddress remote = new InetSocketAddress(host, port);
+        if (remote.isUnresolved()) {
+            return CompletableFuture.failedFuture(new UnknownHostException("cannot resolve " + address));
+        }
+
+        ResponseDispatcher<Resp> dispatcher = new ResponseDispatcher<>(address, requestIdOf);
+        Bootstrap bootstrap = bootstrap(group, responseParser, maxFrameBytes, connectTimeoutMs, dispatcher);
+
+        CompletableFuture<RpcClient<Req, Resp>> connected = new CompletableFuture<>();
+        bootstrap.connect(remote).addListener((ChannelFuture f) -> {
+            if (f.isSuccess()) {
+                // A caller that gave up (cancelled) will never close this connection: do it here.
+                if (!connected.complete(new RpcClient<>(f.channel(), address, dispatcher))) {
+                    f.channel().close();
+                }
+            } else {
+                connected.completeExceptionally(new IOException("cannot connect to " + address, f.cause()));
+            }
+        });
+        return connected;
+    }
+
+    /**
+     * Sends one request and waits for its response.
+     *
+     * @param requestWithId builds the request carrying the given request id
+     * @param timeout how long to wait for the response
+     * @return the response; fails with {@link java.util.concurrent.TimeoutException} when none came
+     *     in time, with an {@link IOException} when the connection is or becomes closed, and with an
+     *     {@link EncoderException} when the request exceeds the maximum frame size
+     */
+    public CompletableFuture<Resp> call(LongFunction<Req> requestWithId, Duration timeout) {
+        Objects.requireNonNull(requestWithId, "requestWithId");
+        long timeoutNanos = checkPositive(timeout, "timeout").toNanos();
+        if (!isActive()) {
+            return CompletableFuture.failedFuture(dispatcher.closedException());
+        }
+        long requestId = lastRequestId.incrementAndGet();
+        Req request;
+        try {
+            request = Objects.requireNonNull(requestWithId.apply(requestId), "requestWithId returned null");
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+
+        CompletableFuture<Resp> reply = new CompletableFuture<>();
+        dispatcher.register(requestId, reply);
+        ScheduledFuture<?> timer;
+        try {
+            timer = channel.eventLoop().schedule(
+                    () -> dispatcher.expire(requestId, timeout), timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            dispatcher.forget(requestId, reply);
+            return CompletableFuture.failedFuture(new IOException("event loop of " + address + " is shut down", e));
+        }
+        // One clean-up path for every outcome: response, timeout, close, send failure or cancel.
+        reply.whenComplete((response, failure) -> {
+            dispatcher.forget(requestId, reply);
+            timer.cancel(false);
+        });
+        channel.writeAndFlush(request).addListener(written -> {
+            if (!written.isSuccess()) {
+                reply.completeExceptionally(sendFailure(written.cause()));
+            }
+        });
+        return reply;
+    }
+
+    /** True while the connection is open and accepts calls. */
+    public boolean isActive() {
+        return channel.isActive();
+    }
+
+    /** Calls sent and not yet answered, timed out or failed. */
+    public int inFlight() {
+        return dispatcher.inFlight();
+    }
+
+    /** The server's address as given to {@link #connect}, {@code host:port}. */
+    public String address() {
+        return address;
+    }
+
+    /**
+     * Closes the connection without waiting; every pending call fails with an {@link IOException}.
+     * Safe to call more than once and from any thread, event loops included.
+     */
+    @Override
+    public void close() {
+        channel.close();
+    }
+
+    @Override
+    public String toString() {
+        return "RpcClient[" + address + (isActive() ? "" : ", closed") + "]";
+    }
+
+    private static <Resp extends MessageLite> Bootstrap bootstrap(EventLoopGroup group, Parser<Resp> responseParser,
+            int maxFrameBytes, long connectTimeoutMs, ResponseDispatcher<Resp> dispatcher) {
+        return new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMs))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ChannelPipeline pipeline = ch.pipeline();
+                        // First, so that it sees every flush and every read of the connection.
+                        pipeline.addLast(new FlushConsolidationHandler(
+                                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+                        Frames.addCodec(pipeline, responseParser, maxFrameBytes);
+                        pipeline.addLast(dispatcher);
+                    }
+                });
+    }
+
+    private Throwable sendFailure(Throwable cause) {
+        // An oversize request is the caller's error, not the connection's: report it as it is.
+        if (cause instanceof EncoderException) {
+            return cause;
+        }
+        return isActive()
+                ? new IOException("cannot send to " + address, cause)
+                : new IOException("connection to " + address + " closed", cause);
+    }
+
+    private static Duration checkPositive(Duration duration, String name) {
+        Objects.requireNonNull(duration, name);
+        if (duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, got " + duration);
+        }
+        return duration;
+    }
+}

@@ -1,0 +1,41 @@
+package io.dtm.log;
+
+import io.dtm.protocol.log.Begin;
+import io.dtm.protocol.log.Decide;
+import io.dtm.protocol.log.End;
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.TxnRecord;
+
+import java.util.List;
+
+/** Builders for the three log records, so callers need not spell out the protobuf envelope. */
+public final class LogRecords {
+    private LogRecords() {
+    }
+
+    public static TxnRecord begin(String tid, List<String> participants, long deadlineMs) {
+        return TxnRecord.newBuilder()
+                .setBegin(Begin.newBuilder().setTid(tid).addAllParticipants(participants).setDeadlineMs(deadlineMs))
+                .build();
+    }
+
+    public static TxnRecord decide(String tid, Outcome outcome, String reason, String proposer) {
+        return TxnRecord.newBuilder()
+                .setDecide(Decide.newBuilder().setTid(tid).setOutcome(outcome).setReason(reason).setProposer(proposer))
+                .build();
+    }
+
+    public static TxnRecord end(String tid) {
+        return TxnRecord.newBuilder().setEnd(End.newBuilder().setTid(tid)).build();
+    }
+
+    /** The tid a record is about; routing and batching key on it. */
+    public static String tidOf(TxnRecord record) {
+        return switch (record.getRecordCase()) {
+            case BEGIN -> record.getBegin().getTid();
+            case DECIDE -> record.getDecide().getTid();
+            case END -> record.getEnd().getTid();
+            case RECORD_NOT_SET -> "";
+        };
+    }
+}

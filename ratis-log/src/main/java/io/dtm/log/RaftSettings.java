@@ -1,0 +1,87 @@
+package io.dtm.log;
+
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.LogConfig;
+import io.dtm.config.NodeConfig;
+import io.dtm.config.TimeoutsConfig;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.retry.ExponentialBackoffRetry;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every Ratis setting the project relies on, in one place, derived from the cluster configuration.
+ * What is left at Ratis's defaults is left there on purpose (see ../shared/RATIS.md).
+ */
+public final class RaftSettings {
+    /** Client-side retries of one Raft request: enough to ride out an election or two, then fail. */
+    private static final int CLIENT_MAX_ATTEMPTS = 20;
+
+    private RaftSettings() {
+    }
+
+    /** Properties of the Raft server of one node, storing everything under {@code storageDir}. */
+    public static RaftProperties server(ClusterConfig config, NodeConfig node, Path storageDir) {
+        RaftProperties props = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(props, List.of(storageDir.toFile()));
+        // gRPC is the transport: it pipelines appends (Netty's Raft transport stays near 1,000 entries/s).
+        GrpcConfigKeys.Server.setHost(props, node.host());
+        GrpcConfigKeys.Server.setPort(props, node.raftPort());
+
+        TimeoutsConfig timeouts = config.timeouts();
+        RaftServerConfigKeys.Rpc.setTimeoutMin(props, ms(timeouts.electionMinMs()));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(props, ms(timeouts.electionMaxMs()));
+
+        // Reads of a transaction's state go through the read index: linearizable on any node.
+        // Leader leases stay off (Ratis's default): they trade safety for a clock assumption.
+        RaftServerConfigKeys.Read.setOption(props, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+
+        LogConfig log = config.log();
+        long every = log.snapshotEveryEntries();
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, every);
+        RaftServerConfigKeys.Snapshot.setCreationGap(props, every);
+        // Purge closed segments up to the snapshot index; a follower behind the purge gets the snapshot.
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        RaftServerConfigKeys.Log.setPurgeGap(props, (int) Math.min(Integer.MAX_VALUE, every));
+        SizeInBytes segment = SizeInBytes.valueOf(log.segmentSizeBytes());
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, segment);
+        // Preallocating more than a segment would waste disk on every small test segment.
+        RaftServerConfigKeys.Log.setPreallocatedSize(props,
+                SizeInBytes.valueOf(Math.min(log.segmentSizeBytes(), 4L << 20)));
+        // Synced writes stay on: no unsafe-flush, no async-flush. Fsyncs are group-committed by the
+        // log worker anyway.
+        return props;
+    }
+
+    /** Properties of a Raft client (the coordinator's log appender, the CLI, tests). */
+    public static RaftProperties client(ClusterConfig config) {
+        RaftProperties props = new RaftProperties();
+        RaftClientConfigKeys.Rpc.setRequestTimeout(props, ms(config.timeouts().rpcTimeoutMs()));
+        // Above the appender's own bound on outstanding batches, so send() never blocks its thread.
+        RaftClientConfigKeys.Async.setOutstandingRequestsMax(props,
+                Math.max(100, 2 * config.log().groupCommit().maxOutstandingBatches()));
+        return props;
+    }
+
+    /** Bounded exponential backoff; Ratis's default retries forever without sleeping. */
+    public static RetryPolicy clientRetryPolicy() {
+        return ExponentialBackoffRetry.newBuilder()
+                .setBaseSleepTime(ms(50))
+                .setMaxSleepTime(ms(2000))
+                .setMaxAttempts(CLIENT_MAX_ATTEMPTS)
+                .build();
+    }
+
+    static TimeDuration ms(long millis) {
+        return TimeDuration.valueOf(millis, TimeUnit.MILLISECONDS);
+    }
+}

@@ -1,0 +1,12 @@
+package io.dtm.log;
+
+import io.dtm.protocol.log.Outcome;
+
+/**
+ * What the log keeps of an ended transaction for the retention window: enough to answer a late
+ * query or an idempotent client retry, nothing more.
+ *
+ * @param endedAtMs log time of the End (or of the participant's ABORT when no Begin was logged)
+ */
+record RetainedOutcome(Outcome outcome, String reason, String proposer, long endedAtMs) {
+}

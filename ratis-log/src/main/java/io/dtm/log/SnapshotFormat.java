@@ -1,0 +1,98 @@
+package io.dtm.log;
+
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.SnapshotEntry;
+import io.dtm.protocol.log.SnapshotHeader;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Map;
+
+/**
+ * The byte format of a {@link TxnLogState} snapshot: one length-delimited {@link SnapshotHeader},
+ * then one length-delimited {@link SnapshotEntry} per transaction (in-flight ones first, each
+ * table in its own order so eviction order survives a restart).
+ *
+ * <p>Streams entry by entry, so a snapshot of millions of outcomes never sits in memory as one
+ * message. Integrity (checksum) and atomicity (write to a temporary file, then rename) are the
+ * caller's: see {@link TxnStateMachine}.
+ */
+final class SnapshotFormat {
+    static final int FORMAT_VERSION = 1;
+
+    private SnapshotFormat() {
+    }
+
+    static void write(TxnLogState state, OutputStream out) throws IOException {
+        SnapshotHeader.newBuilder()
+                .setFormatVersion(FORMAT_VERSION)
+                .setClockMs(state.clockMs())
+                .setInFlightCount(state.inFlightCount())
+                .setRetainedCount(state.retainedCount())
+                .build()
+                .writeDelimitedTo(out);
+        for (Map.Entry<String, InFlightTxn> entry : state.inFlightEntries()) {
+            InFlightTxn txn = entry.getValue();
+            SnapshotEntry.Builder e = SnapshotEntry.newBuilder()
+                    .setTid(entry.getKey())
+                    .setInFlight(true)
+                    .setDeadlineMs(txn.deadlineMs)
+                    .setOutcome(txn.outcome);
+            for (String p : txn.participants) {
+                e.addParticipants(p);
+            }
+            if (txn.outcome != Outcome.UNDECIDED) {
+                e.setReason(txn.reason).setProposer(txn.proposer);
+            }
+            e.build().writeDelimitedTo(out);
+        }
+        for (Map.Entry<String, RetainedOutcome> entry : state.retainedEntries()) {
+            RetainedOutcome ended = entry.getValue();
+            SnapshotEntry.newBuilder()
+                    .setTid(entry.getKey())
+                    .setOutcome(ended.outcome())
+                    .setReason(ended.reason())
+                    .setProposer(ended.proposer())
+                    .setEndedAtMs(ended.endedAtMs())
+                    .build()
+                    .writeDelimitedTo(out);
+        }
+    }
+
+    /** Reads a snapshot into a new state with the given retention (configuration, not data). */
+    static TxnLogState read(InputStream in, TxnLogState.Retention retention) throws IOException {
+        SnapshotHeader header = SnapshotHeader.parseDelimitedFrom(in);
+        if (header == null) {
+            throw new IOException("snapshot is empty");
+        }
+        if (header.getFormatVersion() != FORMAT_VERSION) {
+            throw new IOException("snapshot format " + header.getFormatVersion()
+                    + " is not supported (this build reads format " + FORMAT_VERSION + ")");
+        }
+        TxnLogState state = new TxnLogState(retention);
+        state.restoreClock(header.getClockMs());
+        long expected = header.getInFlightCount() + header.getRetainedCount();
+        for (long i = 0; i < expected; i++) {
+            SnapshotEntry e = SnapshotEntry.parseDelimitedFrom(in);
+            if (e == null) {
+                throw new IOException("snapshot is truncated: " + i + " of " + expected + " entries");
+            }
+            if (e.getInFlight()) {
+                state.restoreInFlight(e.getTid(), e.getParticipantsList().toArray(new String[0]),
+                        e.getDeadlineMs(), e.getOutcome(), e.getReason(), e.getProposer());
+            } else {
+                state.restoreRetained(e.getTid(), e.getOutcome(), e.getReason(), e.getProposer(), e.getEndedAtMs());
+            }
+        }
+        if (in.read() != -1) {
+            throw new IOException("snapshot has trailing bytes after " + expected + " entries");
+        }
+        if (state.inFlightCount() != header.getInFlightCount() || state.retainedCount() != header.getRetainedCount()) {
+            throw new IOException("snapshot counts disagree with its header: " + state.inFlightCount() + "/"
+                    + state.retainedCount() + " read, " + header.getInFlightCount() + "/" + header.getRetainedCount()
+                    + " announced");
+        }
+        return state;
+    }
+}

@@ -1,0 +1,116 @@
+package io.dtm.log;
+
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.NodeConfig;
+import io.dtm.protocol.log.LogStats;
+import io.dtm.protocol.rpc.NodeStatus;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The Raft server of one coordinator node, replicating the transaction log with its peers.
+ * Formats its storage on first start and recovers from it on every later one (same group id, same
+ * directory), so a restarted node rejoins with everything it had.
+ */
+public final class TxnLogServer implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(TxnLogServer.class);
+
+    private final String nodeId;
+    private final RaftServer server;
+    private final RaftGroup group;
+    private final long startedAtMs = System.currentTimeMillis();
+
+    private TxnLogServer(String nodeId, RaftServer server, RaftGroup group) {
+        this.nodeId = nodeId;
+        this.server = server;
+        this.group = group;
+    }
+
+    /** Builds and starts the server of {@code nodeId}, keeping its Raft storage under {@code storageDir}. */
+    public static TxnLogServer start(ClusterConfig config, String nodeId, Path storageDir) throws IOException {
+        NodeConfig node = config.node(nodeId);
+        Files.createDirectories(storageDir);
+        RatisMetricsReporting.install();
+        LogGroups groups = LogGroups.of(config);
+        RaftGroup group = groups.group(0);
+        TxnLogState.Retention retention = new TxnLogState.Retention(
+                config.log().retention().maxOutcomes(), config.log().retention().maxAgeMs());
+        RaftServer server = RaftServer.newBuilder()
+                .setServerId(RaftPeerId.valueOf(node.id()))
+                .setGroup(group)
+                .setStateMachineRegistry(groupId -> new TxnStateMachine(retention))
+                .setProperties(RaftSettings.server(config, node, storageDir))
+                // RECOVER formats a missing directory and recovers an existing one.
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+        server.start();
+        LOG.info("[{}] Raft server started: group {} peers {}, storage {}", nodeId, group.getGroupId(),
+                group.getPeers(), storageDir);
+        return new TxnLogServer(nodeId, server, group);
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public RaftServer raftServer() {
+        return server;
+    }
+
+    public RaftServer.Division division() {
+        try {
+            return server.getDivision(group.getGroupId());
+        } catch (IOException e) {
+            throw new UncheckedIOException("[" + nodeId + "] group " + group.getGroupId() + " is not running", e);
+        }
+    }
+
+    public TxnStateMachine stateMachine() {
+        return (TxnStateMachine) division().getStateMachine();
+    }
+
+    public boolean isLeader() {
+        return division().getInfo().isLeader();
+    }
+
+    /** How this node sees itself and the group, read locally (no Raft round). */
+    public NodeStatus status() {
+        RaftServer.Division division = division();
+        DivisionInfo info = division.getInfo();
+        RaftLog log = division.getRaftLog();
+        LogStats stats = stateMachine().localStats();
+        RaftPeerId leader = info.getLeaderId();
+        return NodeStatus.newBuilder()
+                .setNodeId(nodeId)
+                .setRole(info.getCurrentRole().name())
+                .setTerm(info.getCurrentTerm())
+                .setCommitIndex(log.getLastCommittedIndex())
+                .setAppliedIndex(info.getLastAppliedIndex())
+                .setLeaderId(leader == null ? "" : leader.toString())
+                .setLeaderReady(info.isLeader() && info.isLeaderReady())
+                .setInFlight(stats.getInFlight())
+                .setRetainedOutcomes(stats.getRetainedOutcomes())
+                .setSnapshotIndex(Math.max(0, log.getSnapshotIndex()))
+                .setLogStartIndex(Math.max(0, log.getStartIndex()))
+                .setUptimeMs(System.currentTimeMillis() - startedAtMs)
+                .build();
+    }
+
+    @Override
+    public void close() throws IOException {
+        LOG.info("[{}] Raft server stopping", nodeId);
+        server.close();
+    }
+}

@@ -1,0 +1,317 @@
+package io.dtm.log;
+
+import io.dtm.protocol.log.Begin;
+import io.dtm.protocol.log.BatchResult;
+import io.dtm.protocol.log.Decide;
+import io.dtm.protocol.log.End;
+import io.dtm.protocol.log.LogStats;
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.RecordBatch;
+import io.dtm.protocol.log.RecordResult;
+import io.dtm.protocol.log.RecordResult.Disposition;
+import io.dtm.protocol.log.TxnRecord;
+import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.log.TxnStatus;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The transaction table that the replicated log maintains: which transactions are in flight, which
+ * outcome stands for each, and a bounded memory of recent outcomes.
+ *
+ * <p>Pure and deterministic: no I/O, no threads, no clock of its own. Time is the largest batch
+ * timestamp applied so far, so every replica that applies the same entries holds the same state.
+ * Not thread-safe; the state machine serialises access.
+ *
+ * <p>Transitions of one tid:
+ * <pre>
+ *   UNKNOWN --Begin--> IN_FLIGHT --Decide--> DECIDED --End--> ENDED --(retention)--> UNKNOWN
+ *   UNKNOWN --Decide ABORT--> ENDED   (an in-doubt participant aborting a tid whose Begin was lost)
+ * </pre>
+ * A decision is write-once: the first Decide applied for a tid wins and every later one is a
+ * duplicate that learns the standing outcome. Records that contradict the table (COMMIT without a
+ * Begin, End before a decision) are refused and change nothing.
+ *
+ * <p>Memory, measured by {@code TxnLogStateFootprintTest}: see the README's "Log state" section.
+ */
+public final class TxnLogState {
+
+    /** Retention bounds for ended transactions. */
+    public record Retention(int maxOutcomes, long maxAgeMs) {
+        public Retention {
+            if (maxOutcomes < 1 || maxAgeMs < 1) {
+                throw new IllegalArgumentException("retention bounds must be positive: " + maxOutcomes + ", " + maxAgeMs);
+            }
+        }
+    }
+
+    private final Retention retention;
+    /** Begun and not ended, in Begin order. */
+    private final LinkedHashMap<String, InFlightTxn> inFlight = new LinkedHashMap<>();
+    /** Ended, in End order, which is also log-time order: eviction takes from the head. */
+    private final LinkedHashMap<String, RetainedOutcome> retained = new LinkedHashMap<>();
+    /** Participant names and proposers repeat across millions of transactions: keep one copy. */
+    private final Map<String, String> canonical = new HashMap<>();
+    private long clockMs;
+
+    public TxnLogState(Retention retention) {
+        this.retention = Objects.requireNonNull(retention);
+    }
+
+    /** Applies every record of a batch in order; results[i] belongs to records[i]. */
+    public BatchResult apply(RecordBatch batch) {
+        clockMs = Math.max(clockMs, batch.getTimestampMs());
+        BatchResult.Builder out = BatchResult.newBuilder();
+        for (TxnRecord record : batch.getRecordsList()) {
+            out.addResults(apply(record));
+        }
+        evictExpired();
+        return out.build();
+    }
+
+    private RecordResult apply(TxnRecord record) {
+        return switch (record.getRecordCase()) {
+            case BEGIN -> begin(record.getBegin());
+            case DECIDE -> decide(record.getDecide());
+            case END -> end(record.getEnd());
+            case RECORD_NOT_SET -> refused("empty record");
+        };
+    }
+
+    private RecordResult begin(Begin begin) {
+        String tid = begin.getTid();
+        if (tid.isEmpty()) {
+            return refused("Begin without a tid");
+        }
+        if (begin.getParticipantsCount() == 0) {
+            return refused("Begin without participants");
+        }
+        InFlightTxn txn = inFlight.get(tid);
+        if (txn != null) {
+            if (Arrays.asList(txn.participants).equals(begin.getParticipantsList())) {
+                return result(Disposition.DUPLICATE, txn, "already begun");
+            }
+            return result(Disposition.REFUSED, txn,
+                    "already begun with participants " + Arrays.toString(txn.participants));
+        }
+        RetainedOutcome ended = retained.get(tid);
+        if (ended != null) {
+            return result(Disposition.DUPLICATE, ended, "already ended");
+        }
+        String[] participants = new String[begin.getParticipantsCount()];
+        for (int i = 0; i < participants.length; i++) {
+            participants[i] = canonical(begin.getParticipants(i));
+        }
+        txn = new InFlightTxn(participants, begin.getDeadlineMs());
+        inFlight.put(tid, txn);
+        return result(Disposition.APPLIED, txn, "");
+    }
+
+    private RecordResult decide(Decide decide) {
+        String tid = decide.getTid();
+        Outcome outcome = decide.getOutcome();
+        if (tid.isEmpty()) {
+            return refused("Decide without a tid");
+        }
+        if (outcome != Outcome.COMMIT && outcome != Outcome.ABORT) {
+            return refused("Decide without an outcome");
+        }
+        InFlightTxn txn = inFlight.get(tid);
+        if (txn != null) {
+            if (txn.outcome != Outcome.UNDECIDED) {
+                return result(Disposition.DUPLICATE, txn, "already decided " + txn.outcome + " by " + txn.proposer);
+            }
+            txn.decide(outcome, decide.getReason(), canonical(decide.getProposer()));
+            return result(Disposition.APPLIED, txn, "");
+        }
+        RetainedOutcome ended = retained.get(tid);
+        if (ended != null) {
+            return result(Disposition.DUPLICATE, ended, "already decided " + ended.outcome() + " and ended");
+        }
+        if (outcome == Outcome.COMMIT) {
+            // Only a coordinator commits, and only after its Begin was logged: a COMMIT for a tid the
+            // log never saw begin would commit what no replica could ever finish.
+            return refused("cannot commit a transaction that never began");
+        }
+        // An in-doubt participant aborting a tid whose Begin never reached the log: nobody holds it
+        // in flight, so it is ended at once; the participants learn the outcome by asking.
+        RetainedOutcome aborted = new RetainedOutcome(Outcome.ABORT, decide.getReason(),
+                canonical(decide.getProposer()), clockMs);
+        retained.put(tid, aborted);
+        return result(Disposition.APPLIED, aborted, "");
+    }
+
+    private RecordResult end(End end) {
+        String tid = end.getTid();
+        InFlightTxn txn = inFlight.get(tid);
+        if (txn != null) {
+            if (txn.outcome == Outcome.UNDECIDED) {
+                return result(Disposition.REFUSED, txn, "cannot end an undecided transaction");
+            }
+            inFlight.remove(tid);
+            RetainedOutcome ended = new RetainedOutcome(txn.outcome, txn.reason, txn.proposer, clockMs);
+            retained.put(tid, ended);
+            return result(Disposition.APPLIED, ended, "");
+        }
+        RetainedOutcome ended = retained.get(tid);
+        if (ended != null) {
+            return result(Disposition.DUPLICATE, ended, "already ended");
+        }
+        return refused("unknown transaction (never begun, or forgotten after the retention window)");
+    }
+
+    private void evictExpired() {
+        Iterator<RetainedOutcome> it = retained.values().iterator();
+        while (it.hasNext()) {
+            RetainedOutcome oldest = it.next();
+            boolean tooMany = retained.size() > retention.maxOutcomes();
+            boolean tooOld = clockMs - oldest.endedAtMs() > retention.maxAgeMs();
+            if (!tooMany && !tooOld) {
+                return;
+            }
+            it.remove();
+        }
+    }
+
+    /** The state of one transaction. */
+    public TxnState query(String tid) {
+        TxnState.Builder state = TxnState.newBuilder().setTid(tid);
+        InFlightTxn txn = inFlight.get(tid);
+        if (txn != null) {
+            state.setStatus(txn.status())
+                    .setOutcome(txn.outcome)
+                    .addAllParticipants(Arrays.asList(txn.participants))
+                    .setDeadlineMs(txn.deadlineMs);
+            if (txn.outcome != Outcome.UNDECIDED) {
+                state.setReason(txn.reason).setProposer(txn.proposer);
+            }
+            return state.build();
+        }
+        RetainedOutcome ended = retained.get(tid);
+        if (ended != null) {
+            return state.setStatus(TxnStatus.ENDED)
+                    .setOutcome(ended.outcome())
+                    .setReason(ended.reason())
+                    .setProposer(ended.proposer())
+                    .build();
+        }
+        return state.setStatus(TxnStatus.UNKNOWN).build();
+    }
+
+    /** Table sizes; the caller adds the applied index. */
+    public LogStats.Builder stats() {
+        return LogStats.newBuilder().setInFlight(inFlight.size()).setRetainedOutcomes(retained.size());
+    }
+
+    /** Every transaction begun and not ended, in Begin order: what a new leader must finish. */
+    public List<TxnState> inFlightTransactions() {
+        List<TxnState> out = new ArrayList<>(inFlight.size());
+        for (String tid : inFlight.keySet()) {
+            out.add(query(tid));
+        }
+        return out;
+    }
+
+    public int inFlightCount() {
+        return inFlight.size();
+    }
+
+    public int retainedCount() {
+        return retained.size();
+    }
+
+    public long clockMs() {
+        return clockMs;
+    }
+
+    public Retention retention() {
+        return retention;
+    }
+
+    // --- snapshot support (SnapshotFormat) ---
+
+    Iterable<Map.Entry<String, InFlightTxn>> inFlightEntries() {
+        return Collections.unmodifiableMap(inFlight).entrySet();
+    }
+
+    Iterable<Map.Entry<String, RetainedOutcome>> retainedEntries() {
+        return Collections.unmodifiableMap(retained).entrySet();
+    }
+
+    void restoreClock(long clockMs) {
+        this.clockMs = clockMs;
+    }
+
+    void restoreInFlight(String tid, String[] participants, long deadlineMs, Outcome outcome,
+            String reason, String proposer) {
+        for (int i = 0; i < participants.length; i++) {
+            participants[i] = canonical(participants[i]);
+        }
+        InFlightTxn txn = new InFlightTxn(participants, deadlineMs);
+        if (outcome != Outcome.UNDECIDED) {
+            txn.decide(outcome, reason, canonical(proposer));
+        }
+        inFlight.put(tid, txn);
+    }
+
+    void restoreRetained(String tid, Outcome outcome, String reason, String proposer, long endedAtMs) {
+        retained.put(tid, new RetainedOutcome(outcome, reason, canonical(proposer), endedAtMs));
+    }
+
+    // --- helpers ---
+
+    private String canonical(String s) {
+        if (s.isEmpty()) {
+            return "";
+        }
+        // Bounded: participant names and proposers come from a handful of services and nodes; should
+        // a misbehaving proposer send endless distinct names, stop interning rather than grow.
+        if (canonical.size() >= 1024 && !canonical.containsKey(s)) {
+            return s;
+        }
+        return canonical.computeIfAbsent(s, k -> k);
+    }
+
+    private static RecordResult refused(String detail) {
+        return RecordResult.newBuilder()
+                .setDisposition(Disposition.REFUSED)
+                .setStatus(TxnStatus.UNKNOWN)
+                .setDetail(detail)
+                .build();
+    }
+
+    private static RecordResult result(Disposition disposition, InFlightTxn txn, String detail) {
+        RecordResult.Builder r = RecordResult.newBuilder()
+                .setDisposition(disposition)
+                .setStatus(txn.status())
+                .setOutcome(txn.outcome)
+                .setDetail(detail);
+        if (txn.reason != null) {
+            r.setReason(txn.reason);
+        }
+        return r.build();
+    }
+
+    private static RecordResult result(Disposition disposition, RetainedOutcome ended, String detail) {
+        return RecordResult.newBuilder()
+                .setDisposition(disposition)
+                .setStatus(TxnStatus.ENDED)
+                .setOutcome(ended.outcome())
+                .setReason(ended.reason())
+                .setDetail(detail)
+                .build();
+    }
+
+    /** Visible for tests: applies records one by one at a given log time. */
+    BatchResult apply(long timestampMs, TxnRecord... records) {
+        return apply(RecordBatch.newBuilder().setTimestampMs(timestampMs).addAllRecords(Arrays.asList(records)).build());
+    }
+}

@@ -1,0 +1,249 @@
+package io.dtm.log;
+
+import io.dtm.protocol.log.BatchResult;
+import io.dtm.protocol.log.LogQuery;
+import io.dtm.protocol.log.LogQueryReply;
+import io.dtm.protocol.log.LogStats;
+import io.dtm.protocol.log.RecordBatch;
+import com.google.protobuf.InvalidProtocolBufferException;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The Ratis state machine of the transaction log: decodes each entry's {@link RecordBatch} and
+ * replays it into a {@link TxnLogState}. All transaction logic lives in {@code TxnLogState}; this
+ * class only adds Ratis plumbing, snapshots and thread safety.
+ *
+ * <p>Snapshots: written to a temporary file, forced to disk, checksummed (MD5 file written
+ * first), then renamed into place, so a crash leaves either the old snapshot or the new one, never
+ * a torn file. Ratis purges log segments behind the snapshot index after {@link #takeSnapshot}
+ * returns, and sends the snapshot file to a follower that lags behind the purge.
+ */
+public final class TxnStateMachine extends BaseStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(TxnStateMachine.class);
+    private static final SnapshotRetentionPolicy KEEP_TWO_SNAPSHOTS = new SnapshotRetentionPolicy() {
+        @Override
+        public int getNumSnapshotsRetained() {
+            return 2;
+        }
+    };
+
+    private static final String WRITING_SUFFIX = ".writing";
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final TxnLogState.Retention retention;
+    /** Guarded by {@code this}: applies, queries and snapshots see one consistent table. */
+    private TxnLogState state;
+
+    public TxnStateMachine(TxnLogState.Retention retention) {
+        this.retention = retention;
+        this.state = new TxnLogState(retention);
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        deleteUnfinishedSnapshots(raftStorage.getStorageDir().getStateMachineDir().toPath());
+        getLifeCycle().startAndTransition(() -> loadSnapshot(storage.getLatestSnapshot()), IOException.class);
+    }
+
+    /**
+     * Ratis pauses the state machine before it installs a snapshot from the leader, and checks that
+     * it did; {@link #reinitialize()} then loads that snapshot and resumes.
+     */
+    @Override
+    public void pause() {
+        if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+            getLifeCycle().transition(LifeCycle.State.PAUSING);
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    /** Called after a snapshot was installed from the leader: start over from that snapshot. */
+    @Override
+    public void reinitialize() throws IOException {
+        loadSnapshot(storage.loadLatestSnapshot());
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    /** Runs on the leader before the append: a batch that does not parse is never logged. */
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        TransactionContext trx = super.startTransaction(request);
+        try {
+            trx.setStateMachineContext(RecordBatch.parseFrom(request.getMessage().getContent().asReadOnlyByteBuffer()));
+        } catch (InvalidProtocolBufferException e) {
+            trx.setException(new IOException("not a RecordBatch: " + e.getMessage(), e));
+        }
+        return trx;
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        TermIndex termIndex = TermIndex.valueOf(entry);
+        RecordBatch batch;
+        try {
+            // The leader parsed the batch in startTransaction; followers and replays parse it here.
+            batch = trx.getStateMachineContext() instanceof RecordBatch parsed
+                    ? parsed
+                    : RecordBatch.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+        } catch (InvalidProtocolBufferException e) {
+            // Cannot happen for entries the leader validated; skip it identically on every replica
+            // rather than stop the server, and say so loudly.
+            LOG.error("{}: entry {} is not a RecordBatch; skipped", getId(), termIndex, e);
+            synchronized (this) {
+                updateLastAppliedTermIndex(termIndex);
+            }
+            return CompletableFuture.failedFuture(e);
+        }
+        BatchResult result;
+        synchronized (this) {
+            result = state.apply(batch);
+            updateLastAppliedTermIndex(termIndex);
+        }
+        return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(result.toByteArray())));
+    }
+
+    /** Read-only queries; linearizable when the server's read option is LINEARIZABLE. */
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        LogQuery query;
+        try {
+            query = LogQuery.parseFrom(request.getContent().asReadOnlyByteBuffer());
+        } catch (InvalidProtocolBufferException e) {
+            return CompletableFuture.failedFuture(new IOException("not a LogQuery: " + e.getMessage(), e));
+        }
+        LogQueryReply reply;
+        synchronized (this) {
+            reply = switch (query.getQueryCase()) {
+                case TID -> LogQueryReply.newBuilder().setTxn(state.query(query.getTid())).build();
+                case STATS -> LogQueryReply.newBuilder()
+                        .setStats(state.stats().setAppliedIndex(getLastAppliedTermIndex().getIndex()))
+                        .build();
+                case QUERY_NOT_SET -> null;
+            };
+        }
+        if (reply == null) {
+            return CompletableFuture.failedFuture(new IOException("empty LogQuery"));
+        }
+        return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply.toByteArray())));
+    }
+
+    /** A consistent copy of the in-memory table sizes, for status reports without a Raft round. */
+    public synchronized LogStats localStats() {
+        return state.stats().setAppliedIndex(getLastAppliedTermIndex().getIndex()).build();
+    }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        TermIndex last;
+        File target;
+        File tmp;
+        synchronized (this) {
+            last = getLastAppliedTermIndex();
+            if (last == null || last.getIndex() <= 0) {
+                return RaftLog.INVALID_LOG_INDEX;
+            }
+            target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+            tmp = new File(target.getPath() + WRITING_SUFFIX);
+            // Under the lock, but the updater thread calls us between applies anyway, so nothing waits
+            // except concurrent queries.
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp.toPath()), 1 << 16)) {
+                SnapshotFormat.write(state, out);
+            }
+        }
+        forceToDisk(tmp.toPath());
+        MD5Hash md5 = MD5FileUtil.computeMd5ForFile(tmp);
+        // The checksum goes first: a snapshot file without its MD5 would not load at all.
+        MD5FileUtil.saveMD5File(target, md5);
+        Files.move(tmp.toPath(), target.toPath(), StandardCopyOption.ATOMIC_MOVE);
+        forceToDisk(target.getParentFile().toPath());
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
+        storage.cleanupOldSnapshots(KEEP_TWO_SNAPSHOTS);
+        LOG.info("{}: snapshot at {} written to {}", getId(), last, target.getName());
+        return last.getIndex();
+    }
+
+    private synchronized void loadSnapshot(SingleFileSnapshotInfo snapshot) throws IOException {
+        if (snapshot == null) {
+            LOG.info("{}: no snapshot, starting from an empty table", getId());
+            state = new TxnLogState(retention);
+            return;
+        }
+        Path path = snapshot.getFile().getPath();
+        MD5Hash md5 = snapshot.getFile().getFileDigest();
+        if (md5 == null) {
+            md5 = MD5FileUtil.readStoredMd5ForFile(path.toFile());
+        }
+        MD5FileUtil.verifySavedMD5(path.toFile(), md5);
+        TxnLogState loaded;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
+            loaded = SnapshotFormat.read(in, retention);
+        }
+        state = loaded;
+        setLastAppliedTermIndex(snapshot.getTermIndex());
+        LOG.info("{}: loaded snapshot {} ({} in flight, {} retained outcomes)", getId(), snapshot.getTermIndex(),
+                loaded.inFlightCount(), loaded.retainedCount());
+    }
+
+    /** A crash while writing a snapshot leaves a temporary file that nothing will ever read. */
+    private void deleteUnfinishedSnapshots(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.newDirectoryStream(dir, "*" + WRITING_SUFFIX)) {
+            for (Path file : files) {
+                LOG.info("{}: deleting unfinished snapshot {}", getId(), file.getFileName());
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    private static void forceToDisk(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.dtm.log;
+
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.FreePorts;
+import io.dtm.config.GroupCommitConfig;
+import io.dtm.config.LogConfig;
+import io.dtm.config.NodeConfig;
+import io.dtm.config.RetentionConfig;
+import io.dtm.config.TimeoutsConfig;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Three real Ratis servers of the transaction log in this JVM, on ephemeral ports, with their
+ * storage in a test's temporary directory. Servers can be stopped and started again on the same
+ * storage, which is how the tests kill and restart nodes.
+ */
+final class LocalLogCluster implements AutoCloseable {
+    static final Duration ELECTION_DEADLINE = Duration.ofSeconds(30);
+
+    private final ClusterConfig config;
+    private final Map<String, TxnLogServer> running = new LinkedHashMap<>();
+    private final List<TxnLogClient> clients = new ArrayList<>();
+
+    /**
+     * @param snapshotEveryEntries snapshot (and purge) threshold; small values exercise snapshots
+     * @param segmentSizeBytes     Raft segment size; small values give many purgeable segments
+     */
+    LocalLogCluster(Path dir, long snapshotEveryEntries, long segmentSizeBytes) {
+        ClusterConfig base = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir);
+        // Generous election timeouts: a 2-core CI box running three servers and the test is starved.
+        TimeoutsConfig timeouts = new TimeoutsConfig(1_000, 2_000, 10_000, 60_000);
+        LogConfig log = new LogConfig(snapshotEveryEntries, segmentSizeBytes,
+                new RetentionConfig(1_000_000, 3_600_000), GroupCommitConfig.defaults());
+        this.config = new ClusterConfig(base.name(), dir, base.nodes(), base.services(), timeouts, log, "test");
+    }
+
+    ClusterConfig config() {
+        return config;
+    }
+
+    List<String> nodeIds() {
+        return config.nodes().stream().map(NodeConfig::id).toList();
+    }
+
+    void startAll() {
+        nodeIds().forEach(this::start);
+    }
+
+    void start(String nodeId) {
+        try {
+            running.put(nodeId, TxnLogServer.start(config, nodeId, config.nodeDataDir(nodeId)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stops a server the way a crash would look to its peers: its connections just go away. */
+    void stop(String nodeId) {
+        TxnLogServer server = running.remove(nodeId);
+        if (server == null) {
+            throw new IllegalStateException(nodeId + " is not running");
+        }
+        try {
+            server.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void stopAll() {
+        new ArrayList<>(running.keySet()).forEach(this::stop);
+    }
+
+    TxnLogServer server(String nodeId) {
+        TxnLogServer server = running.get(nodeId);
+        if (server == null) {
+            throw new IllegalStateException(nodeId + " is not running");
+        }
+        return server;
+    }
+
+    /** Waits for a running node to be leader and ready (it has applied every earlier entry). */
+    String awaitLeader() {
+        return await("a ready leader among " + running.keySet())
+                .atMost(ELECTION_DEADLINE)
+                .pollInterval(Duration.ofMillis(50))
+                .until(this::readyLeader, Optional::isPresent)
+                .orElseThrow();
+    }
+
+    private Optional<String> readyLeader() {
+        return running.values().stream()
+                .filter(s -> s.status().getLeaderReady())
+                .map(TxnLogServer::nodeId)
+                .findFirst();
+    }
+
+    String aFollower() {
+        String leader = awaitLeader();
+        return running.keySet().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+    }
+
+    TxnLogClient newClient() {
+        TxnLogClient client = TxnLogClient.connect(config, "test");
+        clients.add(client);
+        return client;
+    }
+
+    @Override
+    public void close() {
+        for (TxnLogClient client : clients) {
+            try {
+                client.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        stopAll();
+    }
+}

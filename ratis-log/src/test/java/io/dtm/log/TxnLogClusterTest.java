@@ -1,0 +1,213 @@
+package io.dtm.log;
+
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.RecordResult;
+import io.dtm.protocol.log.RecordResult.Disposition;
+import io.dtm.protocol.log.TxnRecord;
+import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.log.TxnStatus;
+import io.dtm.protocol.rpc.NodeStatus;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.dtm.log.LogRecords.begin;
+import static io.dtm.log.LogRecords.decide;
+import static io.dtm.log.LogRecords.end;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Three real Ratis servers of the log in one JVM: failover, restart from disk, snapshot catch-up, load. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class TxnLogClusterTest {
+    private static final List<String> FOUR = List.of("inventory", "payment", "order", "shipping");
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    private LocalLogCluster cluster;
+
+    @AfterEach
+    void tearDown() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static Outcome expectedOutcome(int i) {
+        return i % 3 == 0 ? Outcome.ABORT : Outcome.COMMIT;
+    }
+
+    /** Begins and decides tids {@code prefix0..prefix(n-1)}, all at once; returns when all are applied. */
+    private static void beginAndDecide(TxnLogClient client, String prefix, int n) {
+        List<CompletableFuture<RecordResult>> begins = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            begins.add(client.append(begin(prefix + i, FOUR, Long.MAX_VALUE)));
+        }
+        begins.forEach(f -> assertThat(f.join().getDisposition()).isEqualTo(Disposition.APPLIED));
+        List<CompletableFuture<RecordResult>> decides = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            decides.add(client.append(decide(prefix + i, expectedOutcome(i), "reason " + i, "coordinator:test")));
+        }
+        for (int i = 0; i < n; i++) {
+            RecordResult r = decides.get(i).join();
+            assertThat(r.getDisposition()).isEqualTo(Disposition.APPLIED);
+            assertThat(r.getOutcome()).isEqualTo(expectedOutcome(i));
+        }
+    }
+
+    private static void assertOutcomes(TxnLogClient client, String via, String prefix, int n) {
+        List<CompletableFuture<TxnState>> reads = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            reads.add(via == null ? client.read(prefix + i) : client.readVia(prefix + i, via));
+        }
+        for (int i = 0; i < n; i++) {
+            TxnState s = reads.get(i).join();
+            assertThat(s.getOutcome()).as("%s%d via %s", prefix, i, via).isEqualTo(expectedOutcome(i));
+        }
+    }
+
+    @Test
+    void decisionsSurviveKillingTheLeader() {
+        cluster = new LocalLogCluster(dir, 10_000, 8 << 20);
+        cluster.startAll();
+        String oldLeader = cluster.awaitLeader();
+        TxnLogClient client = cluster.newClient();
+        beginAndDecide(client, "t", 200);
+
+        cluster.stop(oldLeader);
+        String newLeader = cluster.awaitLeader();
+
+        assertThat(newLeader).isNotEqualTo(oldLeader);
+        for (String node : cluster.nodeIds()) {
+            if (!node.equals(oldLeader)) {
+                assertOutcomes(client, node, "t", 200);
+            }
+        }
+        // The write-once rule holds across the failover: a contrary proposal learns the old outcome.
+        RecordResult contrary = client.append(decide("t1", Outcome.ABORT, "late", "participant:order")).join();
+        assertThat(contrary.getDisposition()).isEqualTo(Disposition.DUPLICATE);
+        assertThat(contrary.getOutcome()).isEqualTo(Outcome.COMMIT);
+        // And the new leader keeps logging.
+        assertThat(client.append(end("t1")).join().getStatus()).isEqualTo(TxnStatus.ENDED);
+    }
+
+    @Test
+    void aReadThroughAFollowerSeesEveryAppendThatCompletedBeforeIt() {
+        cluster = new LocalLogCluster(dir, 10_000, 8 << 20);
+        cluster.startAll();
+        String follower = cluster.aFollower();
+        TxnLogClient client = cluster.newClient();
+
+        // Each read waits for the follower to learn the commit index (next heartbeat): keep it short.
+        for (int i = 0; i < 15; i++) {
+            String tid = "rw" + i;
+            client.append(begin(tid, FOUR, 1)).join();
+            client.append(decide(tid, Outcome.COMMIT, "", "coordinator:test")).join();
+            // Linearizable: no waiting, no retry; the follower must already know.
+            assertThat(client.readVia(tid, follower).join().getStatus()).isEqualTo(TxnStatus.DECIDED);
+        }
+    }
+
+    @Test
+    void allThreeRestartedFromDiskKeepEveryOutcome() {
+        // Small snapshot threshold: part of the history is in snapshots, the rest in the log.
+        cluster = new LocalLogCluster(dir, 40, 64 << 10);
+        cluster.startAll();
+        cluster.awaitLeader();
+        TxnLogClient client = cluster.newClient();
+        for (int round = 0; round < 10; round++) {
+            beginAndDecide(client, "r" + round + "-", 30);
+        }
+        String ended = "r0-1";
+        client.append(end(ended)).join();
+
+        cluster.stopAll();
+        cluster.startAll();
+        String leader = cluster.awaitLeader();
+
+        NodeStatus status = cluster.server(leader).status();
+        assertThat(status.getSnapshotIndex()).as("a snapshot was taken and loaded").isPositive();
+        TxnLogClient after = cluster.newClient();
+        for (int round = 0; round < 10; round++) {
+            assertOutcomes(after, null, "r" + round + "-", 30);
+        }
+        assertThat(after.read(ended).join().getStatus()).isEqualTo(TxnStatus.ENDED);
+        assertThat(after.read("r9-5").join().getStatus()).isEqualTo(TxnStatus.DECIDED);
+        assertThat(after.read("r9-5").join().getParticipantsList()).containsExactlyElementsOf(FOUR);
+    }
+
+    @Test
+    void aFollowerThatMissedPurgedEntriesCatchesUpBySnapshot() {
+        cluster = new LocalLogCluster(dir, 20, 16 << 10);
+        cluster.startAll();
+        String leader = cluster.awaitLeader();
+        String lagging = cluster.aFollower();
+        TxnLogClient client = cluster.newClient();
+        beginAndDecide(client, "before", 10);
+        await().atMost(WAIT).until(() -> cluster.server(lagging).status().getAppliedIndex()
+                >= cluster.server(leader).status().getCommitIndex());
+        long laggingApplied = cluster.server(lagging).status().getAppliedIndex();
+        cluster.stop(lagging);
+
+        // One record per entry, so the leader's log grows fast and is snapshotted and purged.
+        for (int i = 0; i < 400; i++) {
+            client.append(begin("while-down" + i, FOUR, 1)).join();
+        }
+        await().atMost(WAIT).until(() -> cluster.server(leader).status().getLogStartIndex() > laggingApplied + 1);
+
+        cluster.start(lagging);
+        await().atMost(WAIT).until(() -> cluster.server(lagging).status().getAppliedIndex()
+                >= cluster.server(leader).status().getCommitIndex());
+
+        NodeStatus caughtUp = cluster.server(lagging).status();
+        assertThat(caughtUp.getSnapshotIndex()).as("installed the leader's snapshot").isGreaterThan(laggingApplied);
+        assertOutcomes(client, lagging, "before", 10);
+        for (int i = 0; i < 400; i += 37) {
+            assertThat(client.readVia("while-down" + i, lagging).join().getStatus()).isEqualTo(TxnStatus.IN_FLIGHT);
+        }
+    }
+
+    @Test
+    void tenThousandConcurrentRecordsAreAllReadableWithTheRightOutcome() {
+        cluster = new LocalLogCluster(dir, 10_000, 8 << 20);
+        cluster.startAll();
+        cluster.awaitLeader();
+        TxnLogClient client = cluster.newClient();
+
+        beginAndDecide(client, "load", 5_000);
+
+        assertOutcomes(client, null, "load", 5_000);
+        assertThat(client.recordsPerEntry()).as("group commit gathered concurrent records").isGreaterThan(2.0);
+    }
+
+    @Test
+    void recordsOfOneBatchEachGetTheirOwnResult() {
+        cluster = new LocalLogCluster(dir, 10_000, 8 << 20);
+        cluster.startAll();
+        cluster.awaitLeader();
+        TxnLogClient client = cluster.newClient();
+        client.append(begin("x", FOUR, 1)).join();
+
+        List<TxnRecord> records = List.of(
+                decide("x", Outcome.COMMIT, "", "coordinator:test"),
+                decide("x", Outcome.ABORT, "late", "participant:payment"),
+                decide("never-begun", Outcome.COMMIT, "", "coordinator:test"),
+                end("x"));
+        List<CompletableFuture<RecordResult>> results = records.stream().map(client::append).toList();
+
+        assertThat(results.get(0).join().getDisposition()).isEqualTo(Disposition.APPLIED);
+        assertThat(results.get(1).join().getOutcome()).isEqualTo(Outcome.COMMIT);
+        assertThat(results.get(2).join().getDisposition()).isEqualTo(Disposition.REFUSED);
+        assertThat(results.get(3).join().getStatus()).isEqualTo(TxnStatus.ENDED);
+    }
+}
