@@ -96,8 +96,13 @@ final class ResponseDispatcher<Resp extends MessageLite> extends ChannelInboundH
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // The stream cannot be trusted after a bad frame; closing fails every pending call.
-        log.warn("closing connection to {}: {}", address, cause.toString());
+        // The stream cannot be trusted after a bad frame; closing fails every pending call, and the
+        // callers hear why. A peer that went away (reset, killed) is routine in a cluster: INFO.
+        if (cause instanceof java.io.IOException) {
+            log.info("closing connection to {}: {}", address, cause.toString());
+        } else {
+            log.warn("closing connection to {}: {}", address, cause.toString());
+        }
         log.debug("connection to {} failed", address, cause);
         ctx.close();
     }

@@ -75,7 +75,12 @@ final class RpcServerHandler<Req extends MessageLite, Resp extends MessageLite> 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A bad frame or an I/O error spoils this stream only: drop this connection, keep serving.
-        log.warn("[{}] closing connection from {}: {}", serverName, context.remoteAddress(), cause.toString());
+        // A client that went away (reset) is routine: INFO; anything else (bad frames) is WARN.
+        if (cause instanceof java.io.IOException) {
+            log.info("[{}] closing connection from {}: {}", serverName, context.remoteAddress(), cause.toString());
+        } else {
+            log.warn("[{}] closing connection from {}: {}", serverName, context.remoteAddress(), cause.toString());
+        }
         log.debug("[{}] connection from {} failed", serverName, context.remoteAddress(), cause);
         ctx.close();
     }

@@ -81,15 +81,26 @@ public final class TxnLogClient implements AutoCloseable {
         return query(groupIndex, query, RaftPeerId.valueOf(nodeId)).thenApply(LogQueryReply::getStats);
     }
 
-    /** Records per Raft entry so far, across groups: the group-commit factor. */
-    public double recordsPerEntry() {
-        long batches = 0;
+    /** Raft entries and records sent so far, across groups; their ratio is the group-commit factor. */
+    public AppendStats appendStats() {
+        long entries = 0;
         long records = 0;
         for (RecordBatcher b : batchers) {
-            batches += b.batchesSent();
+            entries += b.batchesSent();
             records += b.recordsSent();
         }
-        return batches == 0 ? 0 : (double) records / batches;
+        return new AppendStats(entries, records);
+    }
+
+    /** Cumulative counts of an appender; subtract two readings to measure an interval. */
+    public record AppendStats(long entries, long records) {
+        public double recordsPerEntry() {
+            return entries == 0 ? 0 : (double) records / entries;
+        }
+
+        public AppendStats since(AppendStats earlier) {
+            return new AppendStats(entries - earlier.entries, records - earlier.records);
+        }
     }
 
     private CompletableFuture<LogQueryReply> query(int groupIndex, LogQuery query, RaftPeerId via) {

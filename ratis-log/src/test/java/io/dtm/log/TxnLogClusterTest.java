@@ -187,7 +187,7 @@ class TxnLogClusterTest {
         beginAndDecide(client, "load", 5_000);
 
         assertOutcomes(client, null, "load", 5_000);
-        assertThat(client.recordsPerEntry()).as("group commit gathered concurrent records").isGreaterThan(2.0);
+        assertThat(client.appendStats().recordsPerEntry()).as("group commit gathered concurrent records").isGreaterThan(2.0);
     }
 
     @Test

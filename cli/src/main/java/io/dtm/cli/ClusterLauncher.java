@@ -1,0 +1,151 @@
+package io.dtm.cli;
+
+import io.dtm.client.ClusterStatusReader;
+import io.dtm.client.ClusterView;
+import io.dtm.client.ClusterView.NodeView;
+import io.dtm.client.DtmConnections;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.NodeConfig;
+import io.dtm.protocol.rpc.NodeStatus;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * Starts and stops the processes of a cluster that lives in a {@link ClusterDir}. Used by
+ * {@code dtm cluster start|stop} and by {@code dtm demo}.
+ */
+final class ClusterLauncher {
+    private final ClusterDir dir;
+    private final PrintWriter out;
+
+    ClusterLauncher(ClusterDir dir, PrintWriter out) {
+        this.dir = dir;
+        this.out = out;
+    }
+
+    /**
+     * The configuration this directory runs with. The first start saves it as DIR/cluster.yaml
+     * (data directory inside DIR); later starts reuse it and refuse a different one, because the
+     * data in DIR belongs to that cluster.
+     */
+    ClusterConfig prepare(Path configFile) throws IOException {
+        ClusterConfig base = configFile != null ? ClusterConfig.load(configFile)
+                : Files.isRegularFile(dir.configFile()) ? ClusterConfig.load(dir.configFile())
+                : ClusterConfig.loadDefault();
+        return prepare(base);
+    }
+
+    ClusterConfig prepare(ClusterConfig base) throws IOException {
+        Files.createDirectories(dir.root());
+        ClusterConfig wanted = base.withDataDir(dir.dataDir());
+        if (Files.isRegularFile(dir.configFile())) {
+            ClusterConfig existing = ClusterConfig.load(dir.configFile());
+            if (!existing.toYaml().equals(wanted.toYaml())) {
+                throw new UserException(dir.root() + " already holds a cluster started with another configuration ("
+                        + dir.configFile() + "). Start without --config to reuse it, or choose a new --dir.");
+            }
+            return existing;
+        }
+        Files.writeString(dir.configFile(), wanted.toYaml(), StandardCharsets.UTF_8);
+        return ClusterConfig.load(dir.configFile());
+    }
+
+    /** Starts every node that is not running; returns the ids of those it started. */
+    List<String> startMissing(ClusterConfig config) throws IOException {
+        List<String> started = new ArrayList<>();
+        for (NodeConfig node : config.nodes()) {
+            Optional<ProcessHandle> running = dir.running(node.id());
+            if (running.isPresent()) {
+                out.printf("%s already running (pid %d)%n", node.id(), running.get().pid());
+                continue;
+            }
+            checkPortsFree(node);
+            long pid = ProcessLauncher.start(dir, node.id(),
+                    List.of("node", "--id", node.id(), "--config", dir.configFile().toString()));
+            dir.writePid(node.id(), pid);
+            started.add(node.id());
+            out.printf("%s started (pid %d), log %s%n", node.id(), pid, dir.logFile(node.id()));
+        }
+        out.flush();
+        return started;
+    }
+
+    /** Stops every process with a pid file in DIR. */
+    void stopAll(Duration grace) {
+        List<String> processes = dir.processesWithPidFiles();
+        if (processes.isEmpty()) {
+            out.println("nothing to stop in " + dir.root());
+        }
+        for (String name : processes) {
+            boolean wasRunning = dir.stop(name, grace);
+            out.println(name + (wasRunning ? " stopped" : " was not running"));
+        }
+        out.flush();
+    }
+
+    /**
+     * Polls the nodes until one reports itself a ready leader and every node just started answers;
+     * fails early, with the log's last lines, if a process that was just started exits.
+     */
+    NodeStatus awaitLeader(ClusterConfig config, List<String> justStarted) throws InterruptedException {
+        return awaitView(config, justStarted, view -> view.leader().filter(NodeStatus::getLeaderReady).isPresent()
+                        && view.nodes().stream().filter(n -> justStarted.contains(n.id())).allMatch(NodeView::reachable),
+                "no leader").leader().orElseThrow();
+    }
+
+    /** Polls the nodes until {@code condition} holds for what they report. */
+    ClusterView awaitView(ClusterConfig config, List<String> justStarted, Predicate<ClusterView> condition,
+            String whatFailed) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMillis(config.timeouts().startupTimeoutMs()).toNanos();
+        try (DtmConnections connections = new DtmConnections(Duration.ofSeconds(2))) {
+            while (true) {
+                for (String id : justStarted) {
+                    if (dir.running(id).isEmpty()) {
+                        throw new UserException(id + " exited during startup. Last lines of " + dir.logFile(id) + ":"
+                                + System.lineSeparator() + dir.logTail(id, 15));
+                    }
+                }
+                ClusterView view = ClusterStatusReader.read(config, connections);
+                if (condition.test(view)) {
+                    return view;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new UserException(whatFailed + " after " + config.timeouts().startupTimeoutMs()
+                            + " ms; a majority of nodes must run. Logs: " + dir.root() + "/<node>.log");
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** True when neither port of the node can be bound by someone else right now. */
+    static boolean portsFree(NodeConfig node) {
+        for (int port : new int[] {node.clientPort(), node.raftPort()}) {
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress(node.host(), port));
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void checkPortsFree(NodeConfig node) {
+        if (!portsFree(node)) {
+            throw new UserException("a port of node " + node.id() + " (" + node.host() + ":" + node.clientPort() + " or :"
+                    + node.raftPort() + ") is in use: another cluster may be running (./dtm cluster status;"
+                    + " ./dtm cluster stop --dir ITS_DIR), or choose other ports with --config.");
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.dtm.cli;
+
+import io.dtm.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code dtm} command line. Each subcommand is its own class; this one only wires them and
+ * turns expected failures (bad configuration, unreachable cluster) into one clear line on stderr.
+ */
+@Command(name = "dtm",
+        mixinStandardHelpOptions = true,
+        versionProvider = Dtm.Version.class,
+        description = {
+            "A distributed transaction manager: two-phase commit across Inventory, Payment, Order and Shipping,",
+            "coordinated by three nodes that replicate every decision with Raft."},
+        subcommands = {
+            DemoCommand.class,
+            ClusterCommand.class,
+            NodeCommand.class,
+            StatusCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class},
+        footer = {"",
+            "Start here:",
+            "  ./dtm demo                      run the demo on a temporary local cluster",
+            "  ./dtm cluster start             start the local cluster in run/local",
+            "  ./dtm cluster status            see who leads",
+            "  ./dtm <command> --help          every command explains itself, with examples",
+            ""})
+public final class Dtm {
+
+    public static void main(String[] args) {
+        Logging.configureFor(args);
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code. */
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line (tests set its output streams and execute it). */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Dtm());
+        cli.setUsageHelpWidth(110);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof UserException || e instanceof ConfigException) {
+                commandLine.getErr().println("dtm: " + e.getMessage());
+                return e instanceof UserException u ? u.exitCode() : 2;
+            }
+            throw e;
+        });
+        return cli;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Dtm.class.getPackage().getImplementationVersion();
+            return new String[] {"dtm " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.dtm.cli;
+
+import io.dtm.client.DtmConnections;
+import io.dtm.client.NodeClient;
+import io.dtm.client.RemoteException;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.NodeConfig;
+import io.dtm.protocol.TxnIds;
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.TxnState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+import static picocli.CommandLine.Model.CommandSpec;
+import static picocli.CommandLine.Spec;
+
+@Command(name = "status",
+        description = {"Show a transaction's state in the replicated log.",
+            "Read linearizably through the first node that answers (any node can answer)."},
+        footer = {"", "States: UNKNOWN (never seen, or forgotten after the retention window), IN_FLIGHT,",
+            "DECIDED (COMMIT or ABORT, phase 2 still running), ENDED.",
+            "", "Examples:", "  ./dtm status t-1", "  ./dtm status t-1 --json"},
+        mixinStandardHelpOptions = true)
+final class StatusCommand implements java.util.concurrent.Callable<Integer> {
+    @Parameters(paramLabel = "TID", description = "Transaction id.")
+    String tid;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Mixin
+    ConfigOptions options;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        TxnIds.problem(tid).ifPresent(p -> {
+            throw new UserException(p, 2);
+        });
+        ClusterConfig config = options.load();
+        List<String> failures = new ArrayList<>();
+        try (DtmConnections connections = new DtmConnections(Duration.ofMillis(config.timeouts().rpcTimeoutMs()))) {
+            for (NodeConfig node : config.nodes()) {
+                try (NodeClient client = connections.connect(node).get()) {
+                    print(client.txnStatus(tid).get(), node.id());
+                    return 0;
+                } catch (ExecutionException | CompletionException e) {
+                    Throwable cause = e.getCause() == null ? e : e.getCause();
+                    failures.add(node.id() + ": " + cause.getMessage());
+                    if (cause instanceof RemoteException r && !r.code().retriable()) {
+                        throw new UserException(cause.getMessage(), 2);
+                    }
+                }
+            }
+        }
+        throw new UserException("no coordinator could answer (" + String.join("; ", failures)
+                + "). Is the cluster running? try ./dtm cluster start", 3);
+    }
+
+    private void print(TxnState state, String via) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("tid", state.getTid());
+            o.put("status", state.getStatus().name());
+            o.put("outcome", state.getOutcome() == Outcome.UNDECIDED ? null : state.getOutcome().name());
+            o.put("reason", state.getReason().isEmpty() ? null : state.getReason());
+            o.put("decidedBy", state.getProposer().isEmpty() ? null : state.getProposer());
+            o.put("participants", state.getParticipantsList());
+            o.put("readVia", via);
+            out.println(Json.write(o));
+        } else {
+            StringBuilder line = new StringBuilder(state.getTid()).append(": ").append(state.getStatus());
+            if (state.getOutcome() != Outcome.UNDECIDED) {
+                line.append(' ').append(state.getOutcome());
+                if (!state.getReason().isEmpty()) {
+                    line.append(" (").append(state.getReason()).append(')');
+                }
+                if (!state.getProposer().isEmpty()) {
+                    line.append(", decided by ").append(state.getProposer());
+                }
+            }
+            if (state.getParticipantsCount() > 0) {
+                line.append(", participants ").append(String.join(",", state.getParticipantsList()));
+            }
+            out.println(line);
+        }
+        out.flush();
+    }
+}

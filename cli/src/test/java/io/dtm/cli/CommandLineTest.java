@@ -1,0 +1,108 @@
+package io.dtm.cli;
+
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.FreePorts;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The command line's own behaviour, in-process: parsing, help, and errors that say what to do. */
+class CommandLineTest {
+    @TempDir
+    Path tmp;
+
+    private record Result(int exitCode, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Dtm.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void everyCommandHasHelpWithExamples() {
+        for (String[] command : new String[][] {{"demo"}, {"node"}, {"status"}, {"bench"}, {"cluster", "start"},
+                {"cluster", "stop"}, {"cluster", "status"}}) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command), java.util.stream.Stream.of("--help"))
+                    .toArray(String[]::new);
+            Result r = run(args);
+            assertThat(r.exitCode).as(String.join(" ", command)).isZero();
+            assertThat(r.out).as(String.join(" ", command)).contains("Usage: dtm " + String.join(" ", command))
+                    .contains("Examples:");
+        }
+    }
+
+    @Test
+    void anInvalidTidIsRefusedBeforeAnythingIsAsked() {
+        Result r = run("status", "not a tid");
+        assertThat(r.exitCode).isEqualTo(2);
+        assertThat(r.err).contains("outside [A-Za-z0-9._:-]");
+    }
+
+    @Test
+    void statusOfATidWhenNoClusterRunsSaysHowToStartOne() throws Exception {
+        Path config = tmp.resolve("c.yaml");
+        Files.writeString(config, ClusterConfig.loadDefault().withPorts(FreePorts::next).toYaml());
+        Result r = run("status", "t-1", "--config", config.toString());
+        assertThat(r.exitCode).isEqualTo(3);
+        assertThat(r.err).contains("no coordinator could answer").contains("./dtm cluster start");
+    }
+
+    @Test
+    void aBrokenConfigurationNamesTheKeyAndTheProblem() throws Exception {
+        Path config = tmp.resolve("bad.yaml");
+        Files.writeString(config, ClusterConfig.loadDefault().toYaml().replace("clientPort: 7101", "clientPort: seven"));
+        Result r = run("cluster", "status", "--config", config.toString());
+        assertThat(r.exitCode).isEqualTo(2);
+        assertThat(r.err).contains("nodes[0].clientPort").contains("expected an integer");
+    }
+
+    @Test
+    void aNodeIdThatIsNotConfiguredListsTheKnownOnes() {
+        Result r = run("node", "--id", "n9");
+        assertThat(r.exitCode).isEqualTo(2);
+        assertThat(r.err).contains("n9").contains("n1, n2, n3");
+    }
+
+    @Test
+    void startRefusesADirectoryOfAnotherCluster() throws Exception {
+        Path dir = tmp.resolve("cluster");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("cluster.yaml"), ClusterConfig.loadDefault().withDataDir(dir.resolve("data")).toYaml());
+        Path other = tmp.resolve("other.yaml");
+        Files.writeString(other, ClusterConfig.loadDefault().withPorts(FreePorts::next).toYaml());
+        Result r = run("cluster", "start", "--dir", dir.toString(), "--config", other.toString());
+        assertThat(r.exitCode).isEqualTo(1);
+        assertThat(r.err).contains("already holds a cluster started with another configuration");
+    }
+
+    @Test
+    void benchNeedsLogOnlyUntilTheCoordinatorExists() {
+        Result r = run("bench");
+        assertThat(r.exitCode).isEqualTo(2);
+        assertThat(r.err).contains("--log-only");
+    }
+
+    @Test
+    void durationsReadTheWayPeopleWriteThem() {
+        DurationConverter c = new DurationConverter();
+        assertThat(c.convert("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.convert("30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.convert("2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThatThrownBy(() -> c.convert("soon")).hasMessageContaining("500ms, 30s, 2m or 1h");
+    }
+}

@@ -1,0 +1,42 @@
+package io.dtm.client;
+
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.NodeConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/** Asks every node of a cluster for its status, all at once, and gathers the answers. */
+public final class ClusterStatusReader {
+    private ClusterStatusReader() {
+    }
+
+    /** Never fails: a node that cannot be asked is reported unreachable with the reason. */
+    public static ClusterView read(ClusterConfig config, DtmConnections connections) {
+        List<CompletableFuture<ClusterView.NodeView>> answers = new ArrayList<>();
+        for (NodeConfig node : config.nodes()) {
+            answers.add(connections.connect(node)
+                    .thenCompose(client -> client.status().whenComplete((s, e) -> client.close()))
+                    .handle((status, error) -> status != null
+                            ? new ClusterView.NodeView(node.id(), node.clientAddress(), status, null)
+                            : new ClusterView.NodeView(node.id(), node.clientAddress(), null, describe(error))));
+        }
+        return new ClusterView(answers.stream().map(CompletableFuture::join).toList());
+    }
+
+    static String describe(Throwable error) {
+        Throwable e = error;
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        StringBuilder out = new StringBuilder(String.valueOf(e.getMessage()));
+        for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+            if (c.getMessage() != null && !out.toString().contains(c.getMessage())) {
+                out.append(": ").append(c.getMessage());
+            }
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,40 @@
+package io.dtm.client;
+
+import io.dtm.protocol.rpc.NodeStatus;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What every node of a cluster said about itself at one moment, or why it could not be asked.
+ *
+ * @param nodes one entry per configured node, in configuration order
+ */
+public record ClusterView(List<NodeView> nodes) {
+
+    /**
+     * One node's answer.
+     *
+     * @param status the node's own report; null when it was not reachable
+     * @param error  why it was not reachable; null when it answered
+     */
+    public record NodeView(String id, String address, NodeStatus status, String error) {
+        public boolean reachable() {
+            return status != null;
+        }
+    }
+
+    /** The leader as the reachable nodes report it: the leader itself, in the highest term. */
+    public Optional<NodeStatus> leader() {
+        return nodes.stream()
+                .filter(NodeView::reachable)
+                .map(NodeView::status)
+                .filter(s -> s.getRole().equals("LEADER"))
+                .max(Comparator.comparingLong(NodeStatus::getTerm));
+    }
+
+    public boolean anyReachable() {
+        return nodes.stream().anyMatch(NodeView::reachable);
+    }
+}

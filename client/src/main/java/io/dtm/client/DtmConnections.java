@@ -1,0 +1,43 @@
+package io.dtm.client;
+
+import io.dtm.config.NodeConfig;
+import io.dtm.protocol.Frames;
+import io.dtm.protocol.RpcClient;
+import io.dtm.protocol.rpc.Request;
+import io.dtm.protocol.rpc.Response;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Owns the event loop that client connections to coordinator nodes run on. One per process is
+ * enough; close it last.
+ */
+public final class DtmConnections implements AutoCloseable {
+    private final EventLoopGroup group;
+    private final Duration requestTimeout;
+
+    /** @param requestTimeout how long each request waits for its answer */
+    public DtmConnections(Duration requestTimeout) {
+        this.requestTimeout = requestTimeout;
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("dtm-client", true),
+                NioIoHandler.newFactory());
+    }
+
+    /** Connects to a node's client port; fails with an {@link java.io.IOException} naming the address. */
+    public CompletableFuture<NodeClient> connect(NodeConfig node) {
+        CompletableFuture<RpcClient<Request, Response>> rpc = RpcClient.connect(group, node.host(), node.clientPort(),
+                Response.parser(), Response::getRequestId, Frames.DEFAULT_MAX_FRAME_BYTES, requestTimeout);
+        return rpc.thenApply(c -> new NodeClient(node.id(), c, requestTimeout));
+    }
+
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

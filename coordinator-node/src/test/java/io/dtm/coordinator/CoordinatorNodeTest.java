@@ -1,0 +1,114 @@
+package io.dtm.coordinator;
+
+import io.dtm.client.ClusterStatusReader;
+import io.dtm.client.ClusterView;
+import io.dtm.client.DtmConnections;
+import io.dtm.client.NodeClient;
+import io.dtm.client.RemoteException;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.FreePorts;
+import io.dtm.config.NodeConfig;
+import io.dtm.config.TimeoutsConfig;
+import io.dtm.log.LogRecords;
+import io.dtm.log.TxnLogClient;
+import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.log.TxnStatus;
+import io.dtm.protocol.rpc.NodeStatus;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** Three coordinator nodes in this JVM, asked through their client ports as the CLI asks them. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class CoordinatorNodeTest {
+    private Path dir;
+    private ClusterConfig config;
+    private final List<CoordinatorNode> nodes = new ArrayList<>();
+    private DtmConnections connections;
+
+    @BeforeAll
+    void startCluster() throws IOException {
+        dir = Files.createTempDirectory("coordinator-node-test");
+        ClusterConfig base = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir);
+        config = new ClusterConfig(base.name(), dir, base.nodes(), base.services(),
+                new TimeoutsConfig(1_000, 2_000, 10_000, 60_000), base.log(), "test");
+        for (NodeConfig node : config.nodes()) {
+            nodes.add(CoordinatorNode.start(config, node.id()));
+        }
+        connections = new DtmConnections(Duration.ofSeconds(10));
+        await().atMost(Duration.ofSeconds(60)).until(() -> ClusterStatusReader.read(config, connections)
+                .leader().filter(NodeStatus::getLeaderReady).isPresent());
+    }
+
+    @AfterAll
+    void stopCluster() throws IOException {
+        if (connections != null) {
+            connections.close();
+        }
+        nodes.forEach(CoordinatorNode::close);
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    void everyNodeReportsItselfAndAllAgreeOnTheLeader() {
+        ClusterView view = ClusterStatusReader.read(config, connections);
+
+        assertThat(view.nodes()).allMatch(ClusterView.NodeView::reachable);
+        NodeStatus leader = view.leader().orElseThrow();
+        assertThat(view.nodes()).extracting(n -> n.status().getNodeId()).containsExactly("n1", "n2", "n3");
+        assertThat(view.nodes().stream().filter(n -> n.status().getRole().equals("LEADER"))).hasSize(1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> ClusterStatusReader.read(config, connections).nodes().stream()
+                .allMatch(n -> n.status().getLeaderId().equals(leader.getNodeId())));
+    }
+
+    @Test
+    void anyNodeAnswersATransactionsStateFromTheLog() throws Exception {
+        try (TxnLogClient log = TxnLogClient.connect(config, "test")) {
+            log.append(LogRecords.begin("t-42", List.of("payment", "order"), 1)).join();
+            log.append(LogRecords.decide("t-42", Outcome.ABORT, "payment: CARD_DECLINED", "coordinator:test")).join();
+        }
+        for (NodeConfig node : config.nodes()) {
+            try (NodeClient client = connections.connect(node).get()) {
+                TxnState state = client.txnStatus("t-42").get();
+                assertThat(state.getStatus()).as(node.id()).isEqualTo(TxnStatus.DECIDED);
+                assertThat(state.getOutcome()).isEqualTo(Outcome.ABORT);
+                assertThat(state.getReason()).isEqualTo("payment: CARD_DECLINED");
+                assertThat(client.txnStatus("never-seen").get().getStatus()).isEqualTo(TxnStatus.UNKNOWN);
+            }
+        }
+    }
+
+    @Test
+    void anInvalidTidIsRefusedWithAClearErrorAndTheConnectionStaysUsable() throws Exception {
+        try (NodeClient client = connections.connect(config.nodes().get(0)).get()) {
+            assertThatThrownBy(() -> client.txnStatus("no spaces allowed").join())
+                    .isInstanceOf(CompletionException.class)
+                    .cause().isInstanceOf(RemoteException.class)
+                    .hasMessageContaining("INVALID_REQUEST").hasMessageContaining("outside [A-Za-z0-9._:-]")
+                    .satisfies(e -> assertThat(((RemoteException) e).code()).isEqualTo(ErrorCode.INVALID_REQUEST));
+            assertThat(client.status().get().getNodeId()).isEqualTo("n1");
+        }
+    }
+}
