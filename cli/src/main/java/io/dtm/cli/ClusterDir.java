@@ -49,9 +49,8 @@ final class ClusterDir {
         try {
             String text = Files.readString(file, StandardCharsets.UTF_8).trim();
             return OptionalLong.of(Long.parseLong(text));
-        } catch (java.nio.file.NoSuchFileException e) {
-            return OptionalLong.empty();
         } catch (IOException | NumberFormatException e) {
+            // No pid file, or a torn one: either way there is no process we can vouch for.
             return OptionalLong.empty();
         }
     }

@@ -68,14 +68,6 @@ public final class CoordinatorNode implements AutoCloseable {
         return nodeId;
     }
 
-    public TxnLogServer logServer() {
-        return logServer;
-    }
-
-    public int clientPort() {
-        return clientServer.port();
-    }
-
     private static Response errorResponse(Request request, Throwable error) {
         return Response.newBuilder()
                 .setRequestId(request.getRequestId())

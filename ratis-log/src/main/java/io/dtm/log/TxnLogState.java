@@ -309,9 +309,4 @@ public final class TxnLogState {
                 .setDetail(detail)
                 .build();
     }
-
-    /** Visible for tests: applies records one by one at a given log time. */
-    BatchResult apply(long timestampMs, TxnRecord... records) {
-        return apply(RecordBatch.newBuilder().setTimestampMs(timestampMs).addAllRecords(Arrays.asList(records)).build());
-    }
 }
