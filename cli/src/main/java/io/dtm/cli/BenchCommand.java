@@ -81,8 +81,7 @@ final class BenchCommand implements Callable<Integer> {
         GroupCommitConfig chosen = on ? gc : new GroupCommitConfig(1, gc.maxDelayMicros(), Math.min(concurrency, 256));
         LogConfig log = new LogConfig(config.log().snapshotEveryEntries(), config.log().segmentSizeBytes(),
                 config.log().retention(), chosen);
-        return new ClusterConfig(config.name(), config.dataDir(), config.nodes(), config.services(), config.timeouts(),
-                log, config.source());
+        return config.withLog(log);
     }
 
     private void print(LogLoad.Result r) {

@@ -27,7 +27,7 @@ import static picocli.CommandLine.Spec;
 final class ClusterCommand {
 
     @Command(name = "start",
-            description = {"Start the cluster's processes in the background; return once a leader is elected.",
+            description = {"Start the cluster's processes (3 nodes, 4 services) in the background; return once a leader is elected.",
                 "Everything the cluster writes goes to DIR: data/, <name>.pid and <name>.log per process.",
                 "On a DIR whose cluster is partly running, only the missing processes start, on their existing data."},
             footer = {"", "Examples:",
@@ -80,7 +80,7 @@ final class ClusterCommand {
     }
 
     @Command(name = "status",
-            description = {"Show how every node sees the cluster: role, term, commit and applied index.",
+            description = {"Show how every node sees the cluster (role, term, commit and applied index) and the services.",
                 "Exit code 0 when a leader is known, 1 when nodes answer but none leads, 3 when no node answers."},
             footer = {"", "Examples:", "  ./dtm cluster status", "  ./dtm cluster status --json | jq .leader"},
             mixinStandardHelpOptions = true)
@@ -146,6 +146,22 @@ final class ClusterCommand {
                 nodes.add(node);
             }
             root.put("nodes", nodes);
+            List<Map<String, Object>> services = new ArrayList<>();
+            for (ClusterView.ServiceView v : view.services()) {
+                Map<String, Object> service = new LinkedHashMap<>();
+                service.put("name", v.name());
+                service.put("address", v.address());
+                service.put("reachable", v.reachable());
+                service.put("pid", dir.running(v.name()).map(ProcessHandle::pid).orElse(null));
+                if (v.reachable()) {
+                    service.put("states", new LinkedHashMap<>(v.inspect().getStatesMap()));
+                    service.put("prepared", v.inspect().getPreparedCount());
+                } else {
+                    service.put("error", v.error());
+                }
+                services.add(service);
+            }
+            root.put("services", services);
             return root;
         }
 
@@ -165,9 +181,26 @@ final class ClusterCommand {
             out.println(view.leader()
                     .map(s -> "leader: " + s.getNodeId() + " (term " + s.getTerm() + ")")
                     .orElse("leader: none known"));
+            out.println();
+            String serviceFormat = "%-10s %-9s %9s %10s %-22s %s%n";
+            out.printf(serviceFormat, "SERVICE", "REACHABLE", "PREPARED", "COMMITTED", "ADDRESS", "PID");
+            for (ClusterView.ServiceView v : view.services()) {
+                String pid = dir.running(v.name()).map(p -> Long.toString(p.pid())).orElse("-");
+                if (v.reachable()) {
+                    out.printf(serviceFormat, v.name(), "yes", v.inspect().getPreparedCount(),
+                            v.inspect().getStatesOrDefault("COMMITTED", 0), v.address(), pid);
+                } else {
+                    out.printf(serviceFormat, v.name(), "no", "-", "-", v.address(), pid);
+                }
+            }
             for (ClusterView.NodeView n : view.nodes()) {
                 if (!n.reachable()) {
                     out.println(n.id() + ": " + n.error());
+                }
+            }
+            for (ClusterView.ServiceView v : view.services()) {
+                if (!v.reachable()) {
+                    out.println(v.name() + ": " + v.error());
                 }
             }
         }

@@ -6,6 +6,8 @@ import io.dtm.client.ClusterView.NodeView;
 import io.dtm.client.DtmConnections;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
+import io.dtm.config.ServiceConfig;
+import io.dtm.config.ServiceName;
 import io.dtm.protocol.rpc.NodeStatus;
 
 import java.io.IOException;
@@ -61,24 +63,40 @@ final class ClusterLauncher {
         return ClusterConfig.load(dir.configFile());
     }
 
-    /** Starts every node that is not running; returns the ids of those it started. */
+    /** Starts every node and participant service that is not running; returns the names of those it started. */
     List<String> startMissing(ClusterConfig config) throws IOException {
         List<String> started = new ArrayList<>();
         for (NodeConfig node : config.nodes()) {
-            Optional<ProcessHandle> running = dir.running(node.id());
-            if (running.isPresent()) {
-                out.printf("%s already running (pid %d)%n", node.id(), running.get().pid());
-                continue;
-            }
-            checkPortsFree(node);
-            long pid = ProcessLauncher.start(dir, node.id(),
-                    List.of("node", "--id", node.id(), "--config", dir.configFile().toString()));
-            dir.writePid(node.id(), pid);
-            started.add(node.id());
-            out.printf("%s started (pid %d), log %s%n", node.id(), pid, dir.logFile(node.id()));
+            startIfMissing(node.id(), List.of(node.clientPort(), node.raftPort()), node.host(),
+                    List.of("node", "--id", node.id(), "--config", dir.configFile().toString()), started);
+        }
+        for (ServiceName service : config.services().keySet()) {
+            ServiceConfig address = config.service(service);
+            startIfMissing(service.id(), List.of(address.port()), address.host(),
+                    List.of("participant", "--service", service.id(), "--config", dir.configFile().toString()), started);
         }
         out.flush();
         return started;
+    }
+
+    private void startIfMissing(String name, List<Integer> ports, String host, List<String> args, List<String> started)
+            throws IOException {
+        Optional<ProcessHandle> running = dir.running(name);
+        if (running.isPresent()) {
+            out.printf("%s already running (pid %d)%n", name, running.get().pid());
+            return;
+        }
+        for (int port : ports) {
+            if (!portFree(host, port)) {
+                throw new UserException("port " + port + " of " + name + " on " + host + " is in use: another cluster"
+                        + " may be running (./dtm cluster status; ./dtm cluster stop --dir ITS_DIR), or choose other"
+                        + " ports with --config.");
+            }
+        }
+        long pid = ProcessLauncher.start(dir, name, args);
+        dir.writePid(name, pid);
+        started.add(name);
+        out.printf("%s started (pid %d), log %s%n", name, pid, dir.logFile(name));
     }
 
     /** Stops every process with a pid file in DIR. */
@@ -95,13 +113,15 @@ final class ClusterLauncher {
     }
 
     /**
-     * Polls the nodes until one reports itself a ready leader and every node just started answers;
+     * Polls until a node reports itself a ready leader and every process just started answers;
      * fails early, with the log's last lines, if a process that was just started exits.
      */
     NodeStatus awaitLeader(ClusterConfig config, List<String> justStarted) throws InterruptedException {
         return awaitView(config, justStarted, view -> view.leader().filter(NodeStatus::getLeaderReady).isPresent()
-                        && view.nodes().stream().filter(n -> justStarted.contains(n.id())).allMatch(NodeView::reachable),
-                "no leader").leader().orElseThrow();
+                        && view.nodes().stream().filter(n -> justStarted.contains(n.id())).allMatch(NodeView::reachable)
+                        && view.services().stream().filter(s -> justStarted.contains(s.name()))
+                                .allMatch(ClusterView.ServiceView::reachable),
+                "no leader, or a process did not come up,").leader().orElseThrow();
     }
 
     /** Polls the nodes until {@code condition} holds for what they report. */
@@ -129,23 +149,17 @@ final class ClusterLauncher {
         }
     }
 
-    /** True when neither port of the node can be bound by someone else right now. */
+    /** True when none of the node's ports is taken right now. */
     static boolean portsFree(NodeConfig node) {
-        for (int port : new int[] {node.clientPort(), node.raftPort()}) {
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.bind(new InetSocketAddress(node.host(), port));
-            } catch (IOException e) {
-                return false;
-            }
-        }
-        return true;
+        return portFree(node.host(), node.clientPort()) && portFree(node.host(), node.raftPort());
     }
 
-    private static void checkPortsFree(NodeConfig node) {
-        if (!portsFree(node)) {
-            throw new UserException("a port of node " + node.id() + " (" + node.host() + ":" + node.clientPort() + " or :"
-                    + node.raftPort() + ") is in use: another cluster may be running (./dtm cluster status;"
-                    + " ./dtm cluster stop --dir ITS_DIR), or choose other ports with --config.");
+    static boolean portFree(String host, int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(host, port));
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 }

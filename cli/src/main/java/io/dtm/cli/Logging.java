@@ -1,9 +1,9 @@
 package io.dtm.cli;
 
 /**
- * Chooses the log level before logback starts: a coordinator node logs at INFO (its log file is
- * how an operator learns what happened); every other command keeps the terminal for its own
- * output and logs only warnings.
+ * Chooses the log level before logback starts: a coordinator node or a participant service logs
+ * at INFO (its log file is how an operator learns what happened); every other command keeps the
+ * terminal for its own output and logs only warnings.
  */
 final class Logging {
     static final String LEVEL_PROPERTY = "dtm.log.level";
@@ -13,8 +13,8 @@ final class Logging {
 
     static void configureFor(String[] args) {
         if (System.getProperty(LEVEL_PROPERTY) == null) {
-            boolean node = args.length > 0 && args[0].equals("node");
-            System.setProperty(LEVEL_PROPERTY, node ? "INFO" : "WARN");
+            boolean server = args.length > 0 && (args[0].equals("node") || args[0].equals("participant"));
+            System.setProperty(LEVEL_PROPERTY, server ? "INFO" : "WARN");
         }
         // Ratis and Netty log through SLF4J; the JDK's own logging (rare) follows it too.
         org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();

@@ -2,13 +2,15 @@ package io.dtm.client;
 
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
+import io.dtm.config.ServiceConfig;
+import io.dtm.config.ServiceName;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
-/** Asks every node of a cluster for its status, all at once, and gathers the answers. */
+/** Asks every node and participant service of a cluster for its status, all at once, and gathers the answers. */
 public final class ClusterStatusReader {
     private ClusterStatusReader() {
     }
@@ -23,7 +25,17 @@ public final class ClusterStatusReader {
                             ? new ClusterView.NodeView(node.id(), node.clientAddress(), status, null)
                             : new ClusterView.NodeView(node.id(), node.clientAddress(), null, describe(error))));
         }
-        return new ClusterView(answers.stream().map(CompletableFuture::join).toList());
+        List<CompletableFuture<ClusterView.ServiceView>> services = new ArrayList<>();
+        for (ServiceName service : config.services().keySet()) {
+            ServiceConfig address = config.service(service);
+            services.add(connections.connectParticipant(service, address)
+                    .thenCompose(client -> client.inspect().whenComplete((r, e) -> client.close()))
+                    .handle((inspect, error) -> inspect != null
+                            ? new ClusterView.ServiceView(service.id(), address.address(), inspect, null)
+                            : new ClusterView.ServiceView(service.id(), address.address(), null, describe(error))));
+        }
+        return new ClusterView(answers.stream().map(CompletableFuture::join).toList(),
+                services.stream().map(CompletableFuture::join).toList());
     }
 
     static String describe(Throwable error) {

@@ -1,5 +1,6 @@
 package io.dtm.client;
 
+import io.dtm.protocol.participant.InspectReply;
 import io.dtm.protocol.rpc.NodeStatus;
 
 import java.util.Comparator;
@@ -7,11 +8,13 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What every node of a cluster said about itself at one moment, or why it could not be asked.
+ * What every node and participant service of a cluster said about itself at one moment, or why it
+ * could not be asked.
  *
- * @param nodes one entry per configured node, in configuration order
+ * @param nodes    one entry per configured node, in configuration order
+ * @param services one entry per participant service, in {@link io.dtm.config.ServiceName} order
  */
-public record ClusterView(List<NodeView> nodes) {
+public record ClusterView(List<NodeView> nodes, List<ServiceView> services) {
 
     /**
      * One node's answer.
@@ -22,6 +25,18 @@ public record ClusterView(List<NodeView> nodes) {
     public record NodeView(String id, String address, NodeStatus status, String error) {
         public boolean reachable() {
             return status != null;
+        }
+    }
+
+    /**
+     * One participant service's answer.
+     *
+     * @param inspect its state summary; null when it was not reachable
+     * @param error   why it was not reachable; null when it answered
+     */
+    public record ServiceView(String name, String address, InspectReply inspect, String error) {
+        public boolean reachable() {
+            return inspect != null;
         }
     }
 

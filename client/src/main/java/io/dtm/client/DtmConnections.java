@@ -1,8 +1,12 @@
 package io.dtm.client;
 
 import io.dtm.config.NodeConfig;
+import io.dtm.config.ServiceConfig;
+import io.dtm.config.ServiceName;
 import io.dtm.protocol.Frames;
 import io.dtm.protocol.RpcClient;
+import io.dtm.protocol.participant.ParticipantRequest;
+import io.dtm.protocol.participant.ParticipantResponse;
 import io.dtm.protocol.rpc.Request;
 import io.dtm.protocol.rpc.Response;
 import io.netty.channel.EventLoopGroup;
@@ -34,6 +38,14 @@ public final class DtmConnections implements AutoCloseable {
         CompletableFuture<RpcClient<Request, Response>> rpc = RpcClient.connect(group, node.host(), node.clientPort(),
                 Response.parser(), Response::getRequestId, Frames.DEFAULT_MAX_FRAME_BYTES, requestTimeout);
         return rpc.thenApply(c -> new NodeClient(node.id(), c, requestTimeout));
+    }
+
+    /** Connects to a participant service's port; fails with an {@link java.io.IOException} naming the address. */
+    public CompletableFuture<ParticipantClient> connectParticipant(ServiceName service, ServiceConfig address) {
+        CompletableFuture<RpcClient<ParticipantRequest, ParticipantResponse>> rpc = RpcClient.connect(group,
+                address.host(), address.port(), ParticipantResponse.parser(), ParticipantResponse::getRequestId,
+                Frames.DEFAULT_MAX_FRAME_BYTES, requestTimeout);
+        return rpc.thenApply(c -> new ParticipantClient(service.id(), c, requestTimeout));
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.NodeStatusRequest;
 import io.dtm.protocol.rpc.Request;
+import io.dtm.protocol.rpc.ResolveRequest;
 import io.dtm.protocol.rpc.Response;
 import io.dtm.protocol.rpc.TxnStatusRequest;
 
@@ -49,6 +50,17 @@ public final class NodeClient implements AutoCloseable {
     public CompletableFuture<TxnState> txnStatus(String tid) {
         return call(id -> Request.newBuilder().setRequestId(id)
                 .setTxnStatus(TxnStatusRequest.newBuilder().setTid(tid)).build(), Response::getTxnState);
+    }
+
+    /**
+     * For an in-doubt participant: the attempt's outcome as logged, or, with {@code proposeAbort},
+     * the outcome that stands after proposing ABORT (the first decision logged wins).
+     */
+    public CompletableFuture<TxnState> resolve(String attemptId, boolean proposeAbort, String reason, String proposer) {
+        return call(id -> Request.newBuilder().setRequestId(id)
+                .setResolve(ResolveRequest.newBuilder().setAttemptId(attemptId).setProposeAbort(proposeAbort)
+                        .setReason(reason).setProposer(proposer))
+                .build(), Response::getTxnState);
     }
 
     private <T> CompletableFuture<T> call(java.util.function.LongFunction<Request> request, Function<Response, T> body) {

@@ -18,24 +18,27 @@ import java.util.function.IntSupplier;
 import java.util.stream.Collectors;
 
 /**
- * The configuration of one cluster: its coordinator nodes, the four participant services, where
- * they keep their data, timeouts and tuning of the replicated log.
+ * The configuration of one cluster: its coordinator nodes, the four participant services and the
+ * faults they inject, where they keep their data, timeouts, and tuning of the replicated log and
+ * of the participants.
  *
  * <p>Instances from {@link #load}, {@link #parse} and {@link #loadDefault} are validated: every
  * key is known, every value has the right type and range, ids and ports are unique, and all four
  * services are present. The canonical constructor only checks for nulls, so code that builds a
  * configuration by hand is responsible for its sanity.
  *
- * @param name     cluster name, {@code [A-Za-z0-9_-]{1,64}}; also seeds the Raft group id
- * @param dataDir  root of all durable state; relative paths resolve against the working directory
- * @param nodes    the coordinator nodes, in file order, at least one
- * @param services where each participant service listens, one entry per {@link ServiceName}
- * @param timeouts election, RPC and startup timeouts
- * @param log      snapshot, segment, retention and group-commit settings of the log
- * @param source   where the configuration came from, for messages: a file path or {@code classpath:local.yaml}
+ * @param name         cluster name, {@code [A-Za-z0-9_-]{1,64}}; also seeds the Raft group id
+ * @param dataDir      root of all durable state; relative paths resolve against the working directory
+ * @param nodes        the coordinator nodes, in file order, at least one
+ * @param services     where each participant service listens and the faults it injects, one entry
+ *                     per {@link ServiceName}
+ * @param timeouts     election, RPC and startup timeouts
+ * @param log          snapshot, segment, retention and group-commit settings of the log
+ * @param participants in-doubt timeout and group commit of the participant services
+ * @param source       where the configuration came from, for messages: a file path or {@code classpath:local.yaml}
  */
 public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, Map<ServiceName, ServiceConfig> services,
-        TimeoutsConfig timeouts, LogConfig log, String source) {
+        TimeoutsConfig timeouts, LogConfig log, ParticipantsConfig participants, String source) {
 
     /** Where data goes when a file does not say. */
     public static final Path DEFAULT_DATA_DIR = Path.of("run/local/data");
@@ -48,6 +51,7 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(log, "log");
+        Objects.requireNonNull(participants, "participants");
         Objects.requireNonNull(source, "source");
         nodes = List.copyOf(nodes);
         // An EnumMap keeps services in declaration order, whatever order the caller used.
@@ -125,13 +129,29 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
 
     /** A copy with another data directory, e.g. a test's temporary directory. */
     public ClusterConfig withDataDir(Path dir) {
-        return new ClusterConfig(name, dir, nodes, services, timeouts, log, source);
+        return new ClusterConfig(name, dir, nodes, services, timeouts, log, participants, source);
+    }
+
+    /** A copy with other timeouts, e.g. more generous ones for a slow test machine. */
+    public ClusterConfig withTimeouts(TimeoutsConfig newTimeouts) {
+        return new ClusterConfig(name, dataDir, nodes, services, newTimeouts, log, participants, source);
+    }
+
+    /** A copy with other log settings, e.g. to snapshot often in a test or turn group commit off. */
+    public ClusterConfig withLog(LogConfig newLog) {
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, newLog, participants, source);
+    }
+
+    /** A copy with other participant settings. */
+    public ClusterConfig withParticipants(ParticipantsConfig newParticipants) {
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, newParticipants, source);
     }
 
     /**
      * A copy in which every node and service port is replaced by the next value of
      * {@code freePort}: nodes in order (client, raft, admin), then services in {@link ServiceName}
-     * order. Throws {@link ConfigException} if the supplier gives a port twice on one host.
+     * order; hosts and faults stay. Throws {@link ConfigException} if the supplier gives a port
+     * twice on one host.
      */
     public ClusterConfig withPorts(IntSupplier freePort) {
         List<NodeConfig> newNodes = new ArrayList<>();
@@ -140,12 +160,13 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
                     freePort.getAsInt(), freePort.getAsInt(), freePort.getAsInt()));
         }
         Map<ServiceName, ServiceConfig> newServices = new EnumMap<>(ServiceName.class);
-        services.forEach((service, config) -> newServices.put(service, new ServiceConfig(config.host(), freePort.getAsInt())));
+        services.forEach((service, config) ->
+                newServices.put(service, new ServiceConfig(config.host(), freePort.getAsInt(), config.faults())));
         List<String> conflicts = PortUse.conflicts(PortUse.of(newNodes, newServices));
         if (!conflicts.isEmpty()) {
             throw new ConfigException(source + " (withPorts)", conflicts);
         }
-        return new ClusterConfig(name, dataDir, newNodes, newServices, timeouts, log, source);
+        return new ClusterConfig(name, dataDir, newNodes, newServices, timeouts, log, participants, source);
     }
 
     /** The client addresses of all nodes, e.g. {@code "127.0.0.1:7101, 127.0.0.1:7102"}, for messages. */

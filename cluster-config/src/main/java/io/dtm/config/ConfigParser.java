@@ -1,5 +1,6 @@
 package io.dtm.config;
 
+import io.dtm.config.YamlMapping.DoubleRange;
 import io.dtm.config.YamlMapping.Range;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -23,13 +24,18 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  */
 final class ConfigParser {
 
-    static final List<String> TOP_KEYS = List.of("name", "dataDir", "nodes", "services", "timeouts", "log");
+    static final List<String> TOP_KEYS = List.of("name", "dataDir", "nodes", "services", "timeouts", "log", "participants");
     static final List<String> NODE_KEYS = List.of("id", "host", "clientPort", "raftPort", "adminPort");
-    static final List<String> SERVICE_KEYS = List.of("host", "port");
+    static final List<String> SERVICE_KEYS = List.of("host", "port", "faults");
+    static final List<String> FAULTS_KEYS = List.of("latencyMinMs", "latencyMaxMs", "dropProbability", "forceNoProbability",
+            "crashAt", "unavailable");
+    static final List<String> WINDOW_KEYS = List.of("afterMs", "forMs");
     static final List<String> TIMEOUT_KEYS = List.of("electionMinMs", "electionMaxMs", "rpcTimeoutMs", "startupTimeoutMs");
     static final List<String> LOG_KEYS = List.of("snapshotEveryEntries", "segmentSizeBytes", "retention", "groupCommit");
     static final List<String> RETENTION_KEYS = List.of("maxOutcomes", "maxAgeMs");
     static final List<String> GROUP_COMMIT_KEYS = List.of("maxRecords", "maxDelayMicros", "maxOutstandingBatches");
+    static final List<String> PARTICIPANTS_KEYS = List.of("inDoubtTimeoutMs", "maxBatch");
+    static final Range MAX_BATCH = new Range(1, 65_536, "must be between 1 and 65536");
 
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_-]{1,32}");
@@ -96,11 +102,12 @@ final class ConfigParser {
         Map<ServiceName, ServiceConfig> services = services(top);
         TimeoutsConfig timeouts = timeouts(top.section("timeouts", TIMEOUT_KEYS));
         LogConfig log = log(top.section("log", LOG_KEYS));
+        ParticipantsConfig participants = participants(top.section("participants", PARTICIPANTS_KEYS));
         problems.addAll(PortUse.conflicts(ports));
         if (!problems.isEmpty()) {
             throw new ConfigException(source, problems);
         }
-        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, source);
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, source);
     }
 
     private static String matching(YamlMapping mapping, String key, Pattern pattern) {
@@ -182,8 +189,9 @@ final class ConfigParser {
             }
             String host = entry.requiredToken("host");
             Integer port = port(entry, host, "port");
+            FaultsConfig faults = faults(entry.section("faults", FAULTS_KEYS));
             if (host != null && port != null) {
-                services.put(name.get(), new ServiceConfig(host, port));
+                services.put(name.get(), new ServiceConfig(host, port, faults));
             }
         }
         for (ServiceName name : ServiceName.values()) {
@@ -201,6 +209,44 @@ final class ConfigParser {
             ports.add(new PortUse(mapping.pathOf(key), host, port));
         }
         return port;
+    }
+
+    private FaultsConfig faults(YamlMapping section) {
+        FaultsConfig none = FaultsConfig.none();
+        if (section == null) {
+            return none;
+        }
+        int before = problems.size();
+        long latencyMin = section.optionalLong("latencyMinMs", Range.NON_NEGATIVE, none.latencyMinMs());
+        long latencyMax = section.optionalLong("latencyMaxMs", Range.NON_NEGATIVE, none.latencyMaxMs());
+        // As with the election range: a bad bound was replaced by its default and would mislead.
+        if (problems.size() == before && latencyMin > latencyMax) {
+            section.problem("latencyMinMs", "must not be greater than " + section.pathOf("latencyMaxMs")
+                    + " (" + latencyMax + "), got " + latencyMin);
+        }
+        return new FaultsConfig(latencyMin, latencyMax,
+                section.optionalDouble("dropProbability", DoubleRange.PROBABILITY, none.dropProbability()),
+                section.optionalDouble("forceNoProbability", DoubleRange.PROBABILITY, none.forceNoProbability()),
+                section.optionalEnum("crashAt", CrashPoint.class, none.crashAt()),
+                windows(section));
+    }
+
+    private List<UnavailableWindow> windows(YamlMapping faults) {
+        List<?> entries = faults.optionalList("unavailable");
+        List<UnavailableWindow> windows = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            YamlMapping entry = YamlMapping.of(faults.pathOf("unavailable") + "[" + i + "]", entries.get(i), problems,
+                    WINDOW_KEYS);
+            if (entry == null) {
+                continue;
+            }
+            Long afterMs = entry.requiredLong("afterMs", Range.NON_NEGATIVE);
+            Long forMs = entry.requiredLong("forMs", Range.POSITIVE);
+            if (afterMs != null && forMs != null) {
+                windows.add(new UnavailableWindow(afterMs, forMs));
+            }
+        }
+        return windows;
     }
 
     private TimeoutsConfig timeouts(YamlMapping section) {
@@ -250,5 +296,15 @@ final class ConfigParser {
                 section.optionalInt("maxRecords", Range.POSITIVE_INT, defaults.maxRecords()),
                 section.optionalLong("maxDelayMicros", Range.POSITIVE, defaults.maxDelayMicros()),
                 section.optionalInt("maxOutstandingBatches", Range.POSITIVE_INT, defaults.maxOutstandingBatches()));
+    }
+
+    private static ParticipantsConfig participants(YamlMapping section) {
+        ParticipantsConfig defaults = ParticipantsConfig.defaults();
+        if (section == null) {
+            return defaults;
+        }
+        return new ParticipantsConfig(
+                section.optionalLong("inDoubtTimeoutMs", Range.POSITIVE, defaults.inDoubtTimeoutMs()),
+                section.optionalInt("maxBatch", MAX_BATCH, defaults.maxBatch()));
     }
 }

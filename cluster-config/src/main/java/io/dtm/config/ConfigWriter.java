@@ -31,8 +31,15 @@ final class ConfigWriter {
         yaml.append("services:\n");
         for (Map.Entry<ServiceName, ServiceConfig> entry : config.services().entrySet()) {
             ServiceConfig service = entry.getValue();
-            yaml.append("  ").append(entry.getKey().id()).append(": { host: ").append(scalar(service.host()))
-                    .append(", port: ").append(service.port()).append(" }\n");
+            if (service.faults().isNone()) {
+                yaml.append("  ").append(entry.getKey().id()).append(": { host: ").append(scalar(service.host()))
+                        .append(", port: ").append(service.port()).append(" }\n");
+            } else {
+                yaml.append("  ").append(entry.getKey().id()).append(":\n");
+                yaml.append("    host: ").append(scalar(service.host())).append('\n');
+                yaml.append("    port: ").append(service.port()).append('\n');
+                faults(yaml, service.faults());
+            }
         }
         TimeoutsConfig timeouts = config.timeouts();
         yaml.append("timeouts:\n");
@@ -51,7 +58,31 @@ final class ConfigWriter {
         yaml.append("    maxRecords: ").append(log.groupCommit().maxRecords()).append('\n');
         yaml.append("    maxDelayMicros: ").append(log.groupCommit().maxDelayMicros()).append('\n');
         yaml.append("    maxOutstandingBatches: ").append(log.groupCommit().maxOutstandingBatches()).append('\n');
+        ParticipantsConfig participants = config.participants();
+        yaml.append("participants:\n");
+        yaml.append("  inDoubtTimeoutMs: ").append(participants.inDoubtTimeoutMs()).append('\n');
+        yaml.append("  maxBatch: ").append(participants.maxBatch()).append('\n');
         return yaml.toString();
+    }
+
+    private static void faults(StringBuilder yaml, FaultsConfig faults) {
+        yaml.append("    faults:\n");
+        yaml.append("      latencyMinMs: ").append(faults.latencyMinMs()).append('\n');
+        yaml.append("      latencyMaxMs: ").append(faults.latencyMaxMs()).append('\n');
+        // Double.toString gives enough digits to read back as the same double, in a form (0.25,
+        // 1.0E-4) that YAML reads as a float, so probabilities survive a round trip exactly.
+        yaml.append("      dropProbability: ").append(faults.dropProbability()).append('\n');
+        yaml.append("      forceNoProbability: ").append(faults.forceNoProbability()).append('\n');
+        yaml.append("      crashAt: ").append(faults.crashAt().name()).append('\n');
+        if (faults.unavailable().isEmpty()) {
+            yaml.append("      unavailable: []\n");
+        } else {
+            yaml.append("      unavailable:\n");
+            for (UnavailableWindow window : faults.unavailable()) {
+                yaml.append("        - { afterMs: ").append(window.afterMs())
+                        .append(", forMs: ").append(window.forMs()).append(" }\n");
+            }
+        }
     }
 
     /**

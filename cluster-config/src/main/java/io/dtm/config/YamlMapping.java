@@ -1,9 +1,11 @@
 package io.dtm.config;
 
 import java.math.BigInteger;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * A YAML mapping at a key path, read field by field. A read that fails records a problem
@@ -16,10 +18,21 @@ final class YamlMapping {
     record Range(long min, long max, String rule) {
         static final Range PORT = new Range(1, 65_535, "must be between 1 and 65535");
         static final Range POSITIVE = new Range(1, Long.MAX_VALUE, "must be positive");
+        static final Range NON_NEGATIVE = new Range(0, Long.MAX_VALUE, "must not be negative");
         static final Range POSITIVE_INT = new Range(1, Integer.MAX_VALUE, "must be between 1 and 2147483647");
 
         boolean contains(BigInteger value) {
             return value.compareTo(BigInteger.valueOf(min)) >= 0 && value.compareTo(BigInteger.valueOf(max)) <= 0;
+        }
+    }
+
+    /** An inclusive range of real numbers, with the words that explain it in a problem. */
+    record DoubleRange(double min, double max, String rule) {
+        static final DoubleRange PROBABILITY = new DoubleRange(0, 1, "must be between 0 and 1");
+
+        boolean contains(double value) {
+            // Written so that NaN, which compares false with everything, is outside every range.
+            return value >= min && value <= max;
         }
     }
 
@@ -143,6 +156,16 @@ final class YamlMapping {
         return value == null ? null : value.intValueExact();
     }
 
+    /** A required integer in {@code range}; {@code null} if invalid. */
+    Long requiredLong(String key, Range range) {
+        if (!has(key)) {
+            problem(key, "missing");
+            return null;
+        }
+        BigInteger value = integer(key, range);
+        return value == null ? null : value.longValueExact();
+    }
+
     /** An optional integer in {@code range}; {@code fallback} if absent or invalid. */
     long optionalLong(String key, Range range, long fallback) {
         if (!has(key)) {
@@ -155,6 +178,64 @@ final class YamlMapping {
     /** An optional integer in {@code range}, which must fit in an int; {@code fallback} if absent or invalid. */
     int optionalInt(String key, Range range, int fallback) {
         return Math.toIntExact(optionalLong(key, range, fallback));
+    }
+
+    /**
+     * An optional number in {@code range}; {@code fallback} if absent or invalid. Integers count as
+     * numbers, so that {@code 0} and {@code 1} need no decimal point.
+     */
+    double optionalDouble(String key, DoubleRange range, double fallback) {
+        if (!has(key)) {
+            return fallback;
+        }
+        Object value = values.get(key);
+        double number;
+        if (value instanceof Double || value instanceof Float || value instanceof Integer || value instanceof Long
+                || value instanceof BigInteger) {
+            number = ((Number) value).doubleValue();
+        } else {
+            problem(key, "expected a number, got " + describe(value));
+            return fallback;
+        }
+        if (!range.contains(number)) {
+            problem(key, range.rule() + ", got " + value);
+            return fallback;
+        }
+        return number;
+    }
+
+    /** An optional constant of {@code type}, written as its exact name; {@code fallback} if absent or invalid. */
+    <E extends Enum<E>> E optionalEnum(String key, Class<E> type, E fallback) {
+        if (!has(key)) {
+            return fallback;
+        }
+        Object value = values.get(key);
+        if (value instanceof String name) {
+            for (E constant : type.getEnumConstants()) {
+                if (constant.name().equals(name)) {
+                    return constant;
+                }
+            }
+        }
+        String names = Arrays.stream(type.getEnumConstants()).map(Enum::name).collect(Collectors.joining(" | "));
+        problem(key, "expected one of " + names + ", got " + describe(value));
+        return fallback;
+    }
+
+    /**
+     * An optional list, empty if absent or present with no value (like a {@linkplain #section
+     * section} whose entries are all commented out), or, having recorded a problem, if not a list.
+     */
+    List<?> optionalList(String key) {
+        Object value = values.get(key);
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof List<?> list)) {
+            problem(key, "expected a list, got " + describe(value));
+            return List.of();
+        }
+        return list;
     }
 
     private BigInteger integer(String key, Range range) {

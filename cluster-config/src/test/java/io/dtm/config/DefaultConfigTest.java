@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,9 +40,13 @@ class DefaultConfigTest {
         assertThat(config.timeouts()).isEqualTo(new TimeoutsConfig(1000, 2000, 5000, 60000));
         assertThat(config.log()).isEqualTo(new LogConfig(10000, 8388608,
                 new RetentionConfig(250000, 3600000), new GroupCommitConfig(256, 1000, 32)));
+        assertThat(config.participants()).isEqualTo(new ParticipantsConfig(15000, 1024));
         // The file spells out every default, so it documents them truthfully.
         assertThat(config.timeouts()).isEqualTo(TimeoutsConfig.defaults());
         assertThat(config.log()).isEqualTo(LogConfig.defaults());
+        assertThat(config.participants()).isEqualTo(ParticipantsConfig.defaults());
+        // Its fault example is commented out: the default cluster injects none.
+        assertThat(config.services().values()).allMatch(service -> service.faults().isNone());
     }
 
     @Test
@@ -60,6 +65,8 @@ class DefaultConfigTest {
         assertThat(config.dataDir()).isEqualTo(ClusterConfig.DEFAULT_DATA_DIR);
         assertThat(config.timeouts()).isEqualTo(TimeoutsConfig.defaults());
         assertThat(config.log()).isEqualTo(LogConfig.defaults());
+        assertThat(config.participants()).isEqualTo(ParticipantsConfig.defaults());
+        assertThat(config.services().values()).extracting(ServiceConfig::faults).containsOnly(FaultsConfig.none());
     }
 
     @Test
@@ -78,6 +85,57 @@ class DefaultConfigTest {
         assertThat(config.log().retention()).isEqualTo(new RetentionConfig(250000, 60000));
         assertThat(config.log().groupCommit()).isEqualTo(GroupCommitConfig.defaults());
         assertThat(config.log().snapshotEveryEntries()).isEqualTo(LogConfig.defaults().snapshotEveryEntries());
+    }
+
+    @Test
+    void missingParticipantKeysTakeTheirDefaults() {
+        assertThat(ClusterConfig.parse(MINIMAL + "participants:\n  maxBatch: 1\n", "partial").participants())
+                .isEqualTo(new ParticipantsConfig(15000, 1));
+        assertThat(ClusterConfig.parse(MINIMAL + "participants:\n  inDoubtTimeoutMs: 500\n", "partial").participants())
+                .isEqualTo(new ParticipantsConfig(500, 1024));
+        assertThat(ClusterConfig.parse(MINIMAL + "participants:\n", "empty").participants())
+                .isEqualTo(ParticipantsConfig.defaults());
+    }
+
+    @Test
+    void missingFaultKeysInjectNothing() {
+        String yaml = MINIMAL
+                .replace("payment: { host: 10.0.0.2, port: 2 }", "payment: { host: 10.0.0.2, port: 2, faults: }")
+                .replace("order: { host: 10.0.0.2, port: 3 }",
+                        "order: { host: 10.0.0.2, port: 3, faults: { dropProbability: 1, unavailable: } }")
+                .replace("shipping: { host: 10.0.0.2, port: 4 }",
+                        "shipping: { host: 10.0.0.2, port: 4, faults: { latencyMaxMs: 7, crashAt: BEFORE_PREPARE } }");
+        ClusterConfig config = ClusterConfig.parse(yaml, "faults");
+
+        assertThat(config.service(ServiceName.INVENTORY).faults()).isEqualTo(FaultsConfig.none());
+        assertThat(config.service(ServiceName.PAYMENT).faults()).isEqualTo(FaultsConfig.none());
+        assertThat(config.service(ServiceName.ORDER).faults())
+                .isEqualTo(new FaultsConfig(0, 0, 1.0, 0.0, CrashPoint.NEVER, List.of()));
+        assertThat(config.service(ServiceName.SHIPPING).faults())
+                .isEqualTo(new FaultsConfig(0, 7, 0.0, 0.0, CrashPoint.BEFORE_PREPARE, List.of()));
+    }
+
+    @Test
+    void noneIsTheOnlyFaultsConfigThatInjectsNothing() {
+        FaultsConfig none = FaultsConfig.none();
+
+        assertThat(none).isEqualTo(new FaultsConfig(0, 0, 0.0, 0.0, CrashPoint.NEVER, List.of()));
+        assertThat(none.isNone()).isTrue();
+        assertThat(new ServiceConfig("h", 1).faults()).isEqualTo(none);
+        assertThat(List.of(
+                new FaultsConfig(1, 1, 0.0, 0.0, CrashPoint.NEVER, List.of()),
+                new FaultsConfig(0, 1, 0.0, 0.0, CrashPoint.NEVER, List.of()),
+                new FaultsConfig(0, 0, 0.5, 0.0, CrashPoint.NEVER, List.of()),
+                new FaultsConfig(0, 0, 0.0, 0.5, CrashPoint.NEVER, List.of()),
+                new FaultsConfig(0, 0, 0.0, 0.0, CrashPoint.AFTER_VOTE_PERSISTED, List.of()),
+                new FaultsConfig(0, 0, 0.0, 0.0, CrashPoint.NEVER, List.of(new UnavailableWindow(0, 1)))))
+                .noneMatch(FaultsConfig::isNone);
+    }
+
+    @Test
+    void crashPointsHaveTheirDocumentedNames() {
+        assertThat(CrashPoint.values()).extracting(CrashPoint::name).containsExactly(
+                "NEVER", "AFTER_VOTE_PERSISTED", "AFTER_COMMIT_PERSISTED", "BEFORE_PREPARE");
     }
 
     @Test
@@ -117,6 +175,21 @@ class DefaultConfigTest {
 
         assertThat(moved.nodeDataDir("n3")).isEqualTo(dir.resolve("n3"));
         assertThat(moved.withDataDir(config.dataDir())).isEqualTo(config);
+    }
+
+    @Test
+    void withChangesOnlyTheNamedComponent() {
+        ClusterConfig config = ClusterConfig.loadDefault();
+        TimeoutsConfig timeouts = new TimeoutsConfig(1, 2, 3, 4);
+        LogConfig log = new LogConfig(1, 2, new RetentionConfig(3, 4), new GroupCommitConfig(5, 6, 7));
+        ParticipantsConfig participants = new ParticipantsConfig(1, 2);
+
+        assertThat(config.withTimeouts(timeouts)).isEqualTo(new ClusterConfig(config.name(), config.dataDir(),
+                config.nodes(), config.services(), timeouts, config.log(), config.participants(), config.source()));
+        assertThat(config.withLog(log)).isEqualTo(new ClusterConfig(config.name(), config.dataDir(),
+                config.nodes(), config.services(), config.timeouts(), log, config.participants(), config.source()));
+        assertThat(config.withParticipants(participants)).isEqualTo(new ClusterConfig(config.name(), config.dataDir(),
+                config.nodes(), config.services(), config.timeouts(), config.log(), participants, config.source()));
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.dtm.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,7 +36,17 @@ class ValidationTest {
               inventory: { host: 127.0.0.1, port: 7401 }
               payment:   { host: 127.0.0.1, port: 7402 }
               order:     { host: 127.0.0.1, port: 7403 }
-              shipping:  { host: 127.0.0.1, port: 7404 }
+              shipping:
+                host: 127.0.0.1
+                port: 7404
+                faults:
+                  latencyMinMs: 0
+                  latencyMaxMs: 10
+                  dropProbability: 0.0
+                  forceNoProbability: 0.5
+                  crashAt: NEVER
+                  unavailable:
+                    - { afterMs: 10000, forMs: 5000 }
             timeouts:
               electionMinMs: 1000
               electionMaxMs: 2000
@@ -51,11 +62,19 @@ class ValidationTest {
                 maxRecords: 256
                 maxDelayMicros: 1000
                 maxOutstandingBatches: 32
+            participants:
+              inDoubtTimeoutMs: 15000
+              maxBatch: 1024
             """;
 
     @Test
     void theBaseConfigurationIsValid() {
-        assertThat(ClusterConfig.parse(VALID, "test.yaml").nodes()).hasSize(3);
+        ClusterConfig config = ClusterConfig.parse(VALID, "test.yaml");
+
+        assertThat(config.nodes()).hasSize(3);
+        assertThat(config.service(ServiceName.SHIPPING).faults()).isEqualTo(new FaultsConfig(0, 10, 0.0, 0.5,
+                CrashPoint.NEVER, List.of(new UnavailableWindow(10_000, 5_000))));
+        assertThat(config.participants()).isEqualTo(new ParticipantsConfig(15_000, 1_024));
     }
 
     @Test
@@ -107,7 +126,7 @@ class ValidationTest {
                 Arguments.of("bad indentation", "name: test\n  nodes: 1\n",
                         "YAML error at line 2, column 8: mapping values are not allowed here"),
                 Arguments.of("duplicate top-level key", VALID + "name: again\n",
-                        "YAML error at line 39, column 1: found duplicate key name "
+                        "YAML error at line 52, column 1: found duplicate key name "
                                 + "(while constructing a mapping at line 1, column 1)"),
                 Arguments.of("duplicate nested key", VALID.replace("raftPort: 7202", "raftPort: 7202\n    raftPort: 7209"),
                         "YAML error at line 13, column 5: found duplicate key raftPort "
@@ -124,12 +143,13 @@ class ValidationTest {
         return Stream.of(
                 // unknown keys, at every level
                 broken("unknown top-level key", "dataDir:", "datadir:",
-                        "datadir: unknown key (expected one of: name, dataDir, nodes, services, timeouts, log)"),
+                        "datadir: unknown key (expected one of: "
+                                + "name, dataDir, nodes, services, timeouts, log, participants)"),
                 broken("unknown node key", "raftPort: 7201", "raftport: 7201",
                         "nodes[0].raftport: unknown key (expected one of: id, host, clientPort, raftPort, adminPort)",
                         "nodes[0].raftPort: missing"),
                 broken("unknown service key", "port: 7403 }", "port: 7403, weight: 2 }",
-                        "services.order.weight: unknown key (expected one of: host, port)"),
+                        "services.order.weight: unknown key (expected one of: host, port, faults)"),
                 broken("unknown timeouts key", "rpcTimeoutMs:", "rpcTimeout:",
                         "timeouts.rpcTimeout: unknown key (expected one of: "
                                 + "electionMinMs, electionMaxMs, rpcTimeoutMs, startupTimeoutMs)"),
@@ -141,14 +161,25 @@ class ValidationTest {
                 broken("unknown group commit key", "maxDelayMicros:", "maxDelayMs:",
                         "log.groupCommit.maxDelayMs: unknown key (expected one of: "
                                 + "maxRecords, maxDelayMicros, maxOutstandingBatches)"),
+                broken("unknown participants key", "maxBatch:", "maxBatchSize:",
+                        "participants.maxBatchSize: unknown key (expected one of: inDoubtTimeoutMs, maxBatch)"),
+                broken("unknown faults key", "dropProbability:", "dropProb:",
+                        "services.shipping.faults.dropProb: unknown key (expected one of: latencyMinMs, latencyMaxMs, "
+                                + "dropProbability, forceNoProbability, crashAt, unavailable)"),
+                broken("unknown window key", "forMs: 5000 }", "forMs: 5000, every: 3 }",
+                        "services.shipping.faults.unavailable[0].every: unknown key (expected one of: afterMs, forMs)"),
                 // missing required fields
                 broken("missing name", "name: test\n", "", "name: missing"),
                 broken("missing nodes", VALID.substring(VALID.indexOf("nodes:"), VALID.indexOf("services:")), "",
                         "nodes: missing"),
                 broken("missing host", "    host: 127.0.0.1\n    clientPort: 7103", "    clientPort: 7103",
                         "nodes[2].host: missing"),
-                broken("missing port", "{ host: 127.0.0.1, port: 7404 }", "{ host: 127.0.0.1 }",
+                broken("missing port", "    port: 7404\n", "",
                         "services.shipping.port: missing"),
+                broken("missing window start", "{ afterMs: 10000, forMs: 5000 }", "{ forMs: 5000 }",
+                        "services.shipping.faults.unavailable[0].afterMs: missing"),
+                broken("missing window length", "{ afterMs: 10000, forMs: 5000 }", "{ afterMs: 10000 }",
+                        "services.shipping.faults.unavailable[0].forMs: missing"),
                 broken("missing services", VALID.substring(VALID.indexOf("services:"), VALID.indexOf("timeouts:")), "",
                         "services: missing"),
                 // wrong types
@@ -176,6 +207,39 @@ class ValidationTest {
                         "services.payment: expected a mapping, got a list"),
                 broken("number for dataDir", "dataDir: build/data", "dataDir: 5",
                         "dataDir: expected a string, got integer 5"),
+                broken("list for participants", VALID.substring(VALID.indexOf("participants:")), "participants: []\n",
+                        "participants: expected a mapping, got a list"),
+                broken("string for a batch size", "maxBatch: 1024", "maxBatch: many",
+                        "participants.maxBatch: expected an integer, got string \"many\""),
+                broken("float for an in-doubt timeout", "inDoubtTimeoutMs: 15000", "inDoubtTimeoutMs: 1.5",
+                        "participants.inDoubtTimeoutMs: expected an integer, got float 1.5"),
+                broken("list for faults", VALID.substring(VALID.indexOf("    faults:"), VALID.indexOf("timeouts:")),
+                        "    faults: [slow]\n", "services.shipping.faults: expected a mapping, got a list"),
+                broken("string for a latency", "latencyMaxMs: 10", "latencyMaxMs: 10ms",
+                        "services.shipping.faults.latencyMaxMs: expected an integer, got string \"10ms\""),
+                broken("string for a probability", "dropProbability: 0.0", "dropProbability: often",
+                        "services.shipping.faults.dropProbability: expected a number, got string \"often\""),
+                broken("quoted number for a probability", "dropProbability: 0.0", "dropProbability: \"0.5\"",
+                        "services.shipping.faults.dropProbability: expected a number, got string \"0.5\""),
+                broken("boolean for a probability", "forceNoProbability: 0.5", "forceNoProbability: true",
+                        "services.shipping.faults.forceNoProbability: expected a number, got boolean true"),
+                broken("null for a probability", "forceNoProbability: 0.5", "forceNoProbability:",
+                        "services.shipping.faults.forceNoProbability: expected a number, got null"),
+                broken("lower-case crash point", "crashAt: NEVER", "crashAt: never",
+                        "services.shipping.faults.crashAt: expected one of "
+                                + "NEVER | AFTER_VOTE_PERSISTED | AFTER_COMMIT_PERSISTED | BEFORE_PREPARE, got string \"never\""),
+                broken("unknown crash point", "crashAt: NEVER", "crashAt: AFTER_ABORT",
+                        "services.shipping.faults.crashAt: expected one of "
+                                + "NEVER | AFTER_VOTE_PERSISTED | AFTER_COMMIT_PERSISTED | BEFORE_PREPARE, "
+                                + "got string \"AFTER_ABORT\""),
+                broken("number for a crash point", "crashAt: NEVER", "crashAt: 1",
+                        "services.shipping.faults.crashAt: expected one of "
+                                + "NEVER | AFTER_VOTE_PERSISTED | AFTER_COMMIT_PERSISTED | BEFORE_PREPARE, got integer 1"),
+                broken("mapping for windows", "        - { afterMs: 10000, forMs: 5000 }\n", "        afterMs: 10000\n",
+                        "services.shipping.faults.unavailable: expected a list, got a mapping"),
+                broken("scalar for a window", "- { afterMs: 10000, forMs: 5000 }",
+                        "- { afterMs: 10000, forMs: 5000 }\n        - 20000",
+                        "services.shipping.faults.unavailable[1]: expected a mapping, got integer 20000"),
                 // out-of-range numbers
                 broken("port zero", "raftPort: 7202", "raftPort: 0",
                         "nodes[1].raftPort: must be between 1 and 65535, got 0"),
@@ -193,6 +257,38 @@ class ValidationTest {
                         "timeouts.electionMinMs: must be less than timeouts.electionMaxMs (2000), got 3000"),
                 broken("election range empty", "electionMaxMs: 2000", "electionMaxMs: 1000",
                         "timeouts.electionMinMs: must be less than timeouts.electionMaxMs (1000), got 1000"),
+                broken("zero in-doubt timeout", "inDoubtTimeoutMs: 15000", "inDoubtTimeoutMs: 0",
+                        "participants.inDoubtTimeoutMs: must be positive, got 0"),
+                broken("zero batch size", "maxBatch: 1024", "maxBatch: 0",
+                        "participants.maxBatch: must be between 1 and 65536, got 0"),
+                broken("batch size too large", "maxBatch: 1024", "maxBatch: 65537",
+                        "participants.maxBatch: must be between 1 and 65536, got 65537"),
+                broken("negative latency", "latencyMinMs: 0", "latencyMinMs: -1",
+                        "services.shipping.faults.latencyMinMs: must not be negative, got -1"),
+                broken("latency range reversed", "latencyMinMs: 0", "latencyMinMs: 11",
+                        "services.shipping.faults.latencyMinMs: must not be greater than "
+                                + "services.shipping.faults.latencyMaxMs (10), got 11"),
+                broken("latency range reversed by the upper bound alone", "latencyMinMs: 0\n      latencyMaxMs: 10\n",
+                        "latencyMinMs: 5\n",
+                        "services.shipping.faults.latencyMinMs: must not be greater than "
+                                + "services.shipping.faults.latencyMaxMs (0), got 5"),
+                broken("negative probability", "dropProbability: 0.0", "dropProbability: -0.1",
+                        "services.shipping.faults.dropProbability: must be between 0 and 1, got -0.1"),
+                broken("probability above one", "forceNoProbability: 0.5", "forceNoProbability: 1.5",
+                        "services.shipping.faults.forceNoProbability: must be between 0 and 1, got 1.5"),
+                broken("integer probability above one", "forceNoProbability: 0.5", "forceNoProbability: 2",
+                        "services.shipping.faults.forceNoProbability: must be between 0 and 1, got 2"),
+                broken("NaN probability", "dropProbability: 0.0", "dropProbability: .nan",
+                        "services.shipping.faults.dropProbability: must be between 0 and 1, got NaN"),
+                broken("infinite probability", "dropProbability: 0.0", "dropProbability: .inf",
+                        "services.shipping.faults.dropProbability: must be between 0 and 1, got Infinity"),
+                broken("negative window start", "afterMs: 10000", "afterMs: -1",
+                        "services.shipping.faults.unavailable[0].afterMs: must not be negative, got -1"),
+                broken("empty window", "forMs: 5000", "forMs: 0",
+                        "services.shipping.faults.unavailable[0].forMs: must be positive, got 0"),
+                broken("bad second window", "- { afterMs: 10000, forMs: 5000 }",
+                        "- { afterMs: 10000, forMs: 5000 }\n        - { afterMs: 0, forMs: -5 }",
+                        "services.shipping.faults.unavailable[1].forMs: must be positive, got -5"),
                 // node ids and the cluster name
                 broken("duplicate node id", "id: n3", "id: n1",
                         "nodes[2].id: duplicate node id \"n1\" (also nodes[0].id)"),
@@ -228,6 +324,44 @@ class ValidationTest {
                 broken("service name in upper case", "  order:", "  ORDER:",
                         "services.ORDER: unknown service (expected one of: inventory, payment, order, shipping)",
                         "services.order: missing"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void validFaults(String description, String from, String to, FaultsConfig expected) {
+        assertThat(VALID).containsOnlyOnce(from);
+
+        ClusterConfig config = ClusterConfig.parse(VALID.replace(from, to), "test.yaml");
+
+        assertThat(config.service(ServiceName.SHIPPING).faults()).isEqualTo(expected);
+    }
+
+    static Stream<Arguments> validFaults() {
+        List<UnavailableWindow> window = List.of(new UnavailableWindow(10_000, 5_000));
+        return Stream.of(
+                Arguments.of("integer probabilities", "dropProbability: 0.0\n      forceNoProbability: 0.5",
+                        "dropProbability: 1\n      forceNoProbability: 0",
+                        new FaultsConfig(0, 10, 1.0, 0.0, CrashPoint.NEVER, window)),
+                Arguments.of("bounds of the ranges", "latencyMinMs: 0\n      latencyMaxMs: 10\n      dropProbability: 0.0",
+                        "latencyMinMs: 10\n      latencyMaxMs: 10\n      dropProbability: 1.0",
+                        new FaultsConfig(10, 10, 1.0, 0.5, CrashPoint.NEVER, window)),
+                Arguments.of("every crash point", "crashAt: NEVER", "crashAt: AFTER_COMMIT_PERSISTED",
+                        new FaultsConfig(0, 10, 0.0, 0.5, CrashPoint.AFTER_COMMIT_PERSISTED, window)),
+                Arguments.of("windows in block form", "    - { afterMs: 10000, forMs: 5000 }\n",
+                        "    - afterMs: 0\n          forMs: 1\n        - afterMs: 0\n          forMs: 1\n",
+                        new FaultsConfig(0, 10, 0.0, 0.5, CrashPoint.NEVER,
+                                List.of(new UnavailableWindow(0, 1), new UnavailableWindow(0, 1)))),
+                Arguments.of("no windows", "\n        - { afterMs: 10000, forMs: 5000 }", " []",
+                        new FaultsConfig(0, 10, 0.0, 0.5, CrashPoint.NEVER, List.of())));
+    }
+
+    @Test
+    void faultsOfAServiceWithABadAddressAreStillChecked() {
+        String yaml = VALID.replace("    port: 7404\n", "    port: x\n").replace("forMs: 5000", "forMs: 0");
+
+        assertThat(problemsOf(yaml).problems()).containsExactly(
+                "services.shipping.port: expected an integer, got string \"x\"",
+                "services.shipping.faults.unavailable[0].forMs: must be positive, got 0");
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.assertj.core.groups.Tuple.tuple;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -31,12 +32,16 @@ class YamlRoundTripTest {
         ClusterConfig config = new ClusterConfig("other_cluster-2", dir.resolve("data dir"),
                 List.of(new NodeConfig("x", "node-a.example", 9001, 9002, 9003),
                         new NodeConfig("y", "node-b.example", 9001, 9002, 9003)),
-                Map.of(ServiceName.SHIPPING, new ServiceConfig("::1", 9504),
+                Map.of(ServiceName.SHIPPING, new ServiceConfig("::1", 9504,
+                                new FaultsConfig(0, 0, 1.0E-4, 1.0, CrashPoint.AFTER_COMMIT_PERSISTED, List.of())),
                         ServiceName.ORDER, new ServiceConfig("h", 9503),
-                        ServiceName.PAYMENT, new ServiceConfig("h", 9502),
+                        ServiceName.PAYMENT, new ServiceConfig("h", 9502,
+                                new FaultsConfig(5, 50, 0.1, 1.0 / 3, CrashPoint.BEFORE_PREPARE,
+                                        List.of(new UnavailableWindow(0, 1), new UnavailableWindow(10_000, 5_000)))),
                         ServiceName.INVENTORY, new ServiceConfig("h", 9501)),
                 new TimeoutsConfig(150, 300, 1000, 5000),
                 new LogConfig(5, 1024, new RetentionConfig(10, 20), new GroupCommitConfig(1, 2, 3)),
+                new ParticipantsConfig(250, 1),
                 "ignored");
         Path file = Files.writeString(dir.resolve("other.yaml"), config.toYaml());
 
@@ -60,6 +65,52 @@ class YamlRoundTripTest {
                 """);
         assertThat(yaml).contains("  inventory: { host: 127.0.0.1, port: 7401 }\n");
         assertThat(yaml).contains("  groupCommit:\n    maxRecords: 256\n");
+        assertThat(yaml).endsWith("participants:\n  inDoubtTimeoutMs: 15000\n  maxBatch: 1024\n");
+        assertThat(yaml).doesNotContain("faults");
+    }
+
+    @Test
+    void aServiceWithFaultsIsWrittenInBlockForm() {
+        ClusterConfig config = withFaults(ClusterConfig.loadDefault(), ServiceName.PAYMENT,
+                new FaultsConfig(0, 10, 0.0, 0.25, CrashPoint.AFTER_VOTE_PERSISTED,
+                        List.of(new UnavailableWindow(10_000, 5_000))));
+
+        String yaml = config.toYaml();
+
+        assertThat(yaml).contains("""
+                  inventory: { host: 127.0.0.1, port: 7401 }
+                  payment:
+                    host: 127.0.0.1
+                    port: 7402
+                    faults:
+                      latencyMinMs: 0
+                      latencyMaxMs: 10
+                      dropProbability: 0.0
+                      forceNoProbability: 0.25
+                      crashAt: AFTER_VOTE_PERSISTED
+                      unavailable:
+                        - { afterMs: 10000, forMs: 5000 }
+                  order: { host: 127.0.0.1, port: 7403 }
+                """);
+        assertThat(ClusterConfig.parse(yaml, config.source())).isEqualTo(config);
+    }
+
+    @Test
+    void faultsWithoutWindowsWriteAnEmptyList() {
+        ClusterConfig config = withFaults(ClusterConfig.loadDefault(), ServiceName.ORDER,
+                new FaultsConfig(0, 0, 0.5, 0.0, CrashPoint.NEVER, List.of()));
+
+        assertThat(config.toYaml()).contains("      crashAt: NEVER\n      unavailable: []\n");
+        assertThat(ClusterConfig.parse(config.toYaml(), config.source())).isEqualTo(config);
+    }
+
+    @ParameterizedTest
+    @ValueSource(doubles = {0.0, -0.0, 1.0, 0.1, 1.0E-4, 4.9E-324, 0.30000000000000004, 0.9999999999999999})
+    void probabilitiesSurviveARoundTripExactly(double probability) {
+        ClusterConfig config = withFaults(ClusterConfig.loadDefault(), ServiceName.SHIPPING,
+                new FaultsConfig(0, 0, probability, probability, CrashPoint.NEVER, List.of()));
+
+        assertThat(ClusterConfig.parse(config.toYaml(), config.source())).isEqualTo(config);
     }
 
     @ParameterizedTest
@@ -103,9 +154,32 @@ class YamlRoundTripTest {
     }
 
     @Test
+    void withPortsKeepsFaults() {
+        FaultsConfig faults = new FaultsConfig(1, 2, 0.5, 0.5, CrashPoint.BEFORE_PREPARE,
+                List.of(new UnavailableWindow(3, 4)));
+        ClusterConfig config = withFaults(ClusterConfig.loadDefault(), ServiceName.INVENTORY, faults);
+        AtomicInteger next = new AtomicInteger(40000);
+
+        ClusterConfig moved = config.withPorts(next::getAndIncrement);
+
+        assertThat(moved.service(ServiceName.INVENTORY).faults()).isEqualTo(faults);
+        assertThat(moved.service(ServiceName.PAYMENT).faults()).isEqualTo(FaultsConfig.none());
+        assertThat(ClusterConfig.parse(moved.toYaml(), moved.source())).isEqualTo(moved);
+    }
+
+    @Test
     void withPortsRefusesASupplierThatRepeatsAPort() {
         assertThatThrownBy(() -> ClusterConfig.loadDefault().withPorts(() -> 5000))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("nodes[0].raftPort: port 5000 on 127.0.0.1 already used by nodes[0].clientPort");
+    }
+
+    /** {@code config} with {@code faults} injected by one service. */
+    private static ClusterConfig withFaults(ClusterConfig config, ServiceName service, FaultsConfig faults) {
+        Map<ServiceName, ServiceConfig> services = new EnumMap<>(config.services());
+        ServiceConfig old = services.get(service);
+        services.put(service, new ServiceConfig(old.host(), old.port(), faults));
+        return new ClusterConfig(config.name(), config.dataDir(), config.nodes(), services, config.timeouts(),
+                config.log(), config.participants(), config.source());
     }
 }

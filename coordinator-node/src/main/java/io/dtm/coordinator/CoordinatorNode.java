@@ -8,7 +8,11 @@ import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.RpcContext;
 import io.dtm.protocol.RpcServer;
 import io.dtm.protocol.TxnIds;
+import io.dtm.log.LogRecords;
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.rpc.Request;
+import io.dtm.protocol.rpc.ResolveRequest;
 import io.dtm.protocol.rpc.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,6 +106,7 @@ public final class CoordinatorNode implements AutoCloseable {
             return switch (request.getBodyCase()) {
                 case NODE_STATUS -> CompletableFuture.completedFuture(reply.setNodeStatus(logServer.status()).build());
                 case TXN_STATUS -> txnStatus(request.getTxnStatus().getTid(), reply);
+                case RESOLVE -> resolve(request.getResolve(), reply);
                 case BODY_NOT_SET -> CompletableFuture.completedFuture(reply
                         .setError(ErrorCode.INVALID_REQUEST.toProto("request has no body (a newer client?)"))
                         .build());
@@ -114,16 +119,38 @@ public final class CoordinatorNode implements AutoCloseable {
                 return CompletableFuture.completedFuture(
                         reply.setError(ErrorCode.INVALID_REQUEST.toProto(problem.get())).build());
             }
-            return logClient.readVia(tid, nodeId)
-                    .orTimeout(rpcTimeoutMs, TimeUnit.MILLISECONDS)
-                    .handle((state, error) -> {
+            return answer(logClient.readVia(tid, nodeId), reply);
+        }
+
+        /** An in-doubt participant's question, or its ABORT proposal (appended; the first decision wins). */
+        private CompletableFuture<Response> resolve(ResolveRequest resolve, Response.Builder reply) {
+            String attempt = resolve.getAttemptId();
+            Optional<String> problem = TxnIds.attemptProblem(attempt);
+            if (problem.isPresent()) {
+                return CompletableFuture.completedFuture(
+                        reply.setError(ErrorCode.INVALID_REQUEST.toProto(problem.get())).build());
+            }
+            if (!resolve.getProposeAbort()) {
+                return answer(logClient.readVia(attempt, nodeId), reply);
+            }
+            LOG.info("[{}] {} proposes ABORT of {}: {}", nodeId, resolve.getProposer(), attempt, resolve.getReason());
+            CompletableFuture<TxnState> state = logClient
+                    .append(LogRecords.decide(attempt, Outcome.ABORT, resolve.getReason(), resolve.getProposer()))
+                    .thenApply(result -> TxnState.newBuilder().setTid(attempt).setStatus(result.getStatus())
+                            .setOutcome(result.getOutcome()).setReason(result.getReason()).build());
+            return answer(state, reply);
+        }
+
+        private CompletableFuture<Response> answer(CompletableFuture<TxnState> state, Response.Builder reply) {
+            return state.orTimeout(rpcTimeoutMs, TimeUnit.MILLISECONDS)
+                    .handle((txn, error) -> {
                         if (error == null) {
-                            return reply.setTxnState(state).build();
+                            return reply.setTxnState(txn).build();
                         }
                         Throwable cause = error instanceof CompletionException && error.getCause() != null
                                 ? error.getCause() : error;
                         return reply.setError(ErrorCode.UNAVAILABLE.toProto(
-                                "[" + nodeId + "] cannot read the log now (is a majority of nodes up?): " + cause))
+                                "[" + nodeId + "] cannot reach the log now (is a majority of nodes up?): " + cause))
                                 .build();
                     });
         }

@@ -50,8 +50,7 @@ class CoordinatorNodeTest {
     void startCluster() throws IOException {
         dir = Files.createTempDirectory("coordinator-node-test");
         ClusterConfig base = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir);
-        config = new ClusterConfig(base.name(), dir, base.nodes(), base.services(),
-                new TimeoutsConfig(1_000, 2_000, 10_000, 60_000), base.log(), "test");
+        config = base.withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 60_000));
         for (NodeConfig node : config.nodes()) {
             nodes.add(CoordinatorNode.start(config, node.id()));
         }

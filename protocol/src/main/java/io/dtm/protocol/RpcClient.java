@@ -141,6 +141,8 @@ public final class RpcClient<Req extends MessageLite, Resp extends MessageLite> 
         });
         channel.writeAndFlush(request).addListener(written -> {
             if (!written.isSuccess()) {
+                // Forget first, as every other path does: whoever sees the failure sees it gone.
+                dispatcher.forget(requestId, reply);
                 reply.completeExceptionally(sendFailure(written.cause()));
             }
         });

@@ -5,12 +5,16 @@ import java.util.regex.Pattern;
 
 /**
  * The one rule for transaction ids, shared by every entry point (client, command line, coordinator):
- * 1 to 128 characters of {@code [A-Za-z0-9._:-]}. The coordinator keys log records by
- * {@code tid#attempt}, so {@code #} is reserved.
+ * 1 to 128 characters of {@code [A-Za-z0-9._:-]}.
+ *
+ * <p>An attempt id names one attempt of a transaction: the tid, optionally followed by
+ * {@code #n} (the coordinator retries a transaction that met a lock under {@code tid#2}, ...).
+ * The log and the participants key everything by attempt id; {@code #} is reserved for it.
  */
 public final class TxnIds {
     public static final int MAX_LENGTH = 128;
     private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_LENGTH + "}");
+    private static final Pattern ATTEMPT = Pattern.compile("[1-9][0-9]{0,8}");
 
     private TxnIds() {
     }
@@ -27,6 +31,30 @@ public final class TxnIds {
             return Optional.of("tid \"" + printable(tid) + "\" has characters outside [A-Za-z0-9._:-]");
         }
         return Optional.empty();
+    }
+
+    /** Why {@code attemptId} is not a valid attempt id ({@code tid} or {@code tid#n}), or empty when it is. */
+    public static Optional<String> attemptProblem(String attemptId) {
+        if (attemptId == null) {
+            return problem(null);
+        }
+        int hash = attemptId.lastIndexOf('#');
+        if (hash < 0) {
+            return problem(attemptId);
+        }
+        String attempt = attemptId.substring(hash + 1);
+        if (!ATTEMPT.matcher(attempt).matches()) {
+            return Optional.of("attempt id \"" + printable(attemptId) + "\": expected tid#n with n a number from 1");
+        }
+        return problem(attemptId.substring(0, hash));
+    }
+
+    /** The attempt id of attempt {@code n} (from 1) of {@code tid}. */
+    public static String attemptId(String tid, int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("attempts count from 1, got " + n);
+        }
+        return tid + "#" + n;
     }
 
     private static String printable(String tid) {

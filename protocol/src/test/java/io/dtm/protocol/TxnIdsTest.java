@@ -35,4 +35,22 @@ class TxnIdsTest {
     void escapesControlCharactersInTheMessage() {
         assertThat(TxnIds.problem("a\u0000b")).get().asString().contains("a\\u0000b");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"t-1", "t-1#1", "t-1#2", "order.7#999999999"})
+    void acceptsAttemptIds(String id) {
+        assertThat(TxnIds.attemptProblem(id)).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"t-1#", "t-1#0", "t-1#x", "#1", "t 1#1", "t#1#2"})
+    void refusesMalformedAttemptIds(String id) {
+        assertThat(TxnIds.attemptProblem(id)).isPresent();
+    }
+
+    @Test
+    void buildsAttemptIdsThatParse() {
+        assertThat(TxnIds.attemptId("t-1", 3)).isEqualTo("t-1#3");
+        assertThat(TxnIds.attemptProblem(TxnIds.attemptId("t-1", 3))).isEmpty();
+    }
 }

@@ -42,7 +42,7 @@ final class LocalLogCluster implements AutoCloseable {
         TimeoutsConfig timeouts = new TimeoutsConfig(1_000, 2_000, 10_000, 60_000);
         LogConfig log = new LogConfig(snapshotEveryEntries, segmentSizeBytes,
                 new RetentionConfig(1_000_000, 3_600_000), GroupCommitConfig.defaults());
-        this.config = new ClusterConfig(base.name(), dir, base.nodes(), base.services(), timeouts, log, "test");
+        this.config = base.withTimeouts(timeouts).withLog(log);
     }
 
     ClusterConfig config() {

@@ -1,0 +1,92 @@
+package io.dtm.participant;
+
+import io.dtm.client.DtmConnections;
+import io.dtm.client.NodeClient;
+import io.dtm.client.RemoteException;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.NodeConfig;
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.TxnState;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Function;
+
+/**
+ * The replicated log as an in-doubt participant sees it: any coordinator node will do, so each
+ * question goes to the node that answered last and moves on to the next when that one cannot answer
+ * (down, or cut off from the majority).
+ */
+final class CoordinatorDecisionSource implements DecisionSource, AutoCloseable {
+    private final List<NodeConfig> nodes;
+    private final String proposer;
+    private final DtmConnections connections;
+    private final AtomicReferenceArray<CompletableFuture<NodeClient>> clients;
+    private final AtomicInteger preferred = new AtomicInteger();
+
+    CoordinatorDecisionSource(ClusterConfig config, String proposer, DtmConnections connections) {
+        this.nodes = config.nodes();
+        this.proposer = proposer;
+        this.connections = connections;
+        this.clients = new AtomicReferenceArray<>(nodes.size());
+    }
+
+    @Override
+    public CompletableFuture<Outcome> outcome(String attemptId) {
+        return ask(c -> c.resolve(attemptId, false, "", proposer)).thenApply(TxnState::getOutcome);
+    }
+
+    @Override
+    public CompletableFuture<Outcome> proposeAbort(String attemptId, String reason) {
+        return ask(c -> c.resolve(attemptId, true, reason, proposer)).thenApply(TxnState::getOutcome);
+    }
+
+    private CompletableFuture<TxnState> ask(Function<NodeClient, CompletableFuture<TxnState>> question) {
+        return askFrom(preferred.get(), 0, question, null);
+    }
+
+    private CompletableFuture<TxnState> askFrom(int index, int tried, Function<NodeClient,
+            CompletableFuture<TxnState>> question, Throwable lastError) {
+        if (tried == nodes.size()) {
+            return CompletableFuture.failedFuture(new IOException("no coordinator node could answer: " + lastError,
+                    lastError));
+        }
+        int i = Math.floorMod(index, nodes.size());
+        return client(i).thenCompose(question).handle((state, error) -> {
+            if (error == null) {
+                preferred.set(i);
+                return CompletableFuture.completedFuture(state);
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof RemoteException remote && !remote.code().retriable()) {
+                return CompletableFuture.<TxnState>failedFuture(cause);
+            }
+            return askFrom(i + 1, tried + 1, question, cause);
+        }).thenCompose(Function.identity());
+    }
+
+    /** A live connection to node {@code i}, reconnecting when the last one closed or never opened. */
+    private CompletableFuture<NodeClient> client(int i) {
+        CompletableFuture<NodeClient> current = clients.get(i);
+        if (current != null && !(current.isDone() && (current.isCompletedExceptionally() || !current.join().isActive()))) {
+            return current;
+        }
+        CompletableFuture<NodeClient> fresh = connections.connect(nodes.get(i));
+        clients.set(i, fresh);
+        return fresh;
+    }
+
+    @Override
+    public void close() {
+        for (int i = 0; i < clients.length(); i++) {
+            CompletableFuture<NodeClient> c = clients.get(i);
+            if (c != null && c.isDone() && !c.isCompletedExceptionally()) {
+                c.join().close();
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.dtm.participant;
+
+import io.dtm.config.FaultsConfig;
+import io.dtm.config.UnavailableWindow;
+import io.dtm.protocol.participant.CrashPoint;
+import io.dtm.protocol.participant.Faults;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The faults a participant plays, set from configuration at start and replaced by the admin call
+ * ({@code SetFaults}). Used only from the engine's thread, so it needs no locking.
+ */
+final class FaultInjector {
+    private final Random random;
+    private Faults faults = Faults.getDefaultInstance();
+    /** Configured unavailable windows, as absolute [from, to) times. */
+    private final List<long[]> windows = new ArrayList<>();
+
+    FaultInjector(Random random) {
+        this.random = random;
+    }
+
+    /** The faults of the configuration, windows counted from {@code startMs}. */
+    static FaultInjector fromConfig(FaultsConfig config, long startMs, Random random) {
+        FaultInjector injector = new FaultInjector(random);
+        injector.faults = Faults.newBuilder()
+                .setLatencyMinMs(config.latencyMinMs())
+                .setLatencyMaxMs(config.latencyMaxMs())
+                .setDropProbability(config.dropProbability())
+                .setForceNoProbability(config.forceNoProbability())
+                .setCrashAt(CrashPoint.valueOf(config.crashAt().name()))
+                .build();
+        for (UnavailableWindow w : config.unavailable()) {
+            injector.windows.add(new long[] {startMs + w.afterMs(), startMs + w.afterMs() + w.forMs()});
+        }
+        return injector;
+    }
+
+    Faults current() {
+        return faults;
+    }
+
+    void set(Faults faults) {
+        this.faults = faults;
+    }
+
+    /** No answer at all: dropped, or inside an unavailable window. */
+    boolean silent(long nowMs) {
+        for (long[] w : windows) {
+            if (nowMs >= w[0] && nowMs < w[1]) {
+                return true;
+            }
+        }
+        return nowMs < faults.getUnavailableUntilMs()
+                || (faults.getDropProbability() > 0 && random.nextDouble() < faults.getDropProbability());
+    }
+
+    boolean forceNo() {
+        return faults.getForceNoProbability() > 0 && random.nextDouble() < faults.getForceNoProbability();
+    }
+
+    /** Delay before a reply leaves, uniform in [min, max]. */
+    long latencyMs() {
+        long min = faults.getLatencyMinMs();
+        long max = faults.getLatencyMaxMs();
+        if (max <= 0) {
+            return 0;
+        }
+        return max <= min ? min : min + (long) (random.nextDouble() * (max - min + 1));
+    }
+
+    /** True once when the armed crash point is {@code point}; the crash point then disarms. */
+    boolean crashNow(CrashPoint point) {
+        if (point == CrashPoint.NEVER || faults.getCrashAt() != point) {
+            return false;
+        }
+        faults = faults.toBuilder().setCrashAt(CrashPoint.NEVER).build();
+        return true;
+    }
+}

@@ -1,0 +1,284 @@
+package io.dtm.participant;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.dtm.participant.domain.Decision;
+import io.dtm.participant.domain.DomainService;
+import io.dtm.participant.domain.RecordWriter;
+import io.dtm.participant.store.Counters;
+import io.dtm.participant.store.Seeded;
+import io.dtm.participant.store.StoredTxn;
+import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.TxnIds;
+import io.dtm.protocol.participant.Ack;
+import io.dtm.protocol.participant.InspectReply;
+import io.dtm.protocol.participant.LocalState;
+import io.dtm.protocol.participant.LocalTxn;
+import io.dtm.protocol.participant.ParticipantRequest;
+import io.dtm.protocol.participant.ParticipantResponse;
+import io.dtm.protocol.participant.Prepare;
+import io.dtm.protocol.participant.PreparedTxn;
+import io.dtm.protocol.participant.Vote;
+import io.dtm.protocol.participant.VoteCode;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A participant's local transaction table around its {@link DomainService}: which attempt is in
+ * which local state, and what each message does in each state. Pure and single-threaded: the
+ * engine calls it from one thread and makes what it wrote durable before replying.
+ *
+ * <pre>
+ *   none --PREPARE yes--> PREPARED --COMMIT--> COMMITTED
+ *                                  --ROLLBACK--> ROLLED_BACK
+ *   none --PREPARE no---> VOTED_NO     (final; a ROLLBACK is acknowledged, a COMMIT is a protocol error)
+ *   none --ROLLBACK-----> ROLLED_BACK  (tombstone: a later PREPARE votes NO)
+ * </pre>
+ * Every duplicate gets the first answer. A COMMIT of a tid never prepared here, or one that
+ * contradicts a ROLLBACK (or a NO vote), is a coordinator bug: answered with an error, counted,
+ * and changes nothing.
+ */
+public final class ParticipantCore {
+    static final String TXN_PREFIX = "txn/";
+    static final String RECORD_PREFIX = "rec/";
+    static final String COUNTERS_KEY = "meta/counters";
+    static final String SEEDED_KEY = "meta/seeded";
+
+    private final DomainService service;
+    private final Map<String, StoredTxn> txns = new HashMap<>();
+    /** Prepared attempts and when they prepared, oldest first: what the in-doubt resolver looks at. */
+    private final LinkedHashMap<String, Long> prepared = new LinkedHashMap<>();
+    private long protocolErrors;
+    private boolean seeded;
+
+    public ParticipantCore(DomainService service) {
+        this.service = service;
+    }
+
+    public DomainService service() {
+        return service;
+    }
+
+    // --- startup ---
+
+    /** Loads one persisted key/value (any order); call {@link #finishLoading} after the last one. */
+    public void load(String key, byte[] value) throws InvalidProtocolBufferException {
+        if (key.startsWith(TXN_PREFIX)) {
+            StoredTxn txn = StoredTxn.parseFrom(value);
+            txns.put(txn.getTid(), txn);
+        } else if (key.startsWith(RECORD_PREFIX)) {
+            service.load(key, value);
+        } else if (key.equals(COUNTERS_KEY)) {
+            protocolErrors = Counters.parseFrom(value).getProtocolErrors();
+        } else if (key.equals(SEEDED_KEY)) {
+            seeded = true;
+        } else {
+            throw new IllegalStateException("unknown key in the store: " + key);
+        }
+    }
+
+    /** Re-takes the holds of every transaction still prepared, oldest first; seeds a new store. */
+    public void finishLoading(long nowMs, RecordWriter out) {
+        if (!seeded) {
+            service.seed(out);
+            out.put(SEEDED_KEY, Seeded.newBuilder().setAtMs(nowMs).build());
+            seeded = true;
+        }
+        txns.values().stream()
+                .filter(t -> t.getState() == LocalState.PREPARED)
+                .sorted((a, b) -> Long.compare(a.getPreparedAtMs(), b.getPreparedAtMs()))
+                .forEach(t -> {
+                    service.restore(t.getTid(), t.getHold());
+                    prepared.put(t.getTid(), t.getPreparedAtMs());
+                });
+    }
+
+    // --- messages ---
+
+    /**
+     * Handles one request; everything it changes is reported to {@code out}. {@code forceNo} is
+     * the fault injector's verdict for a PREPARE that would otherwise vote YES.
+     */
+    public ParticipantResponse handle(ParticipantRequest request, long nowMs, boolean forceNo, RecordWriter out) {
+        ParticipantResponse.Builder reply = ParticipantResponse.newBuilder().setRequestId(request.getRequestId());
+        switch (request.getBodyCase()) {
+            case PREPARE -> prepare(request.getPrepare(), nowMs, forceNo, out, reply);
+            case COMMIT -> commit(request.getCommit().getTid(), out, reply);
+            case ROLLBACK -> rollback(request.getRollback().getTid(), out, reply);
+            case QUERY -> query(request.getQuery().getTid(), reply);
+            case INSPECT -> reply.setInspect(inspect(nowMs));
+            case SET_FAULTS -> throw new IllegalArgumentException("fault settings are the engine's, not the core's");
+            case BODY_NOT_SET -> error(reply, ErrorCode.INVALID_REQUEST, "request has no body (a newer coordinator?)");
+        }
+        return reply.build();
+    }
+
+    private void prepare(Prepare prepare, long nowMs, boolean forceNo, RecordWriter out,
+            ParticipantResponse.Builder reply) {
+        String tid = prepare.getTid();
+        if (invalidTid(tid, reply)) {
+            return;
+        }
+        StoredTxn existing = txns.get(tid);
+        if (existing != null) {
+            reply.setVote(existing.hasVote() ? existing.getVote() : tombstoneVote(tid));
+            return;
+        }
+        Decision decision = forceNo
+                ? Decision.no(VoteCode.FORCED_NO, service.name().id() + ": fault injection forced a NO vote")
+                : service.prepare(tid, prepare, nowMs, out);
+        StoredTxn.Builder txn = StoredTxn.newBuilder().setTid(tid).setVote(decision.vote()).setPreparedAtMs(nowMs);
+        if (decision.isYes()) {
+            txn.setState(LocalState.PREPARED).setHold(decision.hold());
+            prepared.put(tid, nowMs);
+        } else {
+            txn.setState(LocalState.VOTED_NO);
+        }
+        save(txn.build(), out);
+        reply.setVote(decision.vote());
+    }
+
+    private void commit(String tid, RecordWriter out, ParticipantResponse.Builder reply) {
+        if (invalidTid(tid, reply)) {
+            return;
+        }
+        StoredTxn txn = txns.get(tid);
+        if (txn == null) {
+            protocolError(out, reply, ErrorCode.NOT_FOUND, "COMMIT for " + tid + ", which never prepared here");
+            return;
+        }
+        switch (txn.getState()) {
+            case PREPARED -> {
+                service.commit(tid, txn.getHold(), out);
+                prepared.remove(tid);
+                save(txn.toBuilder().setState(LocalState.COMMITTED).build(), out);
+                ack(reply, LocalState.COMMITTED);
+            }
+            case COMMITTED -> ack(reply, LocalState.COMMITTED);
+            case VOTED_NO -> protocolError(out, reply, ErrorCode.CONFLICT, "COMMIT for " + tid + ", which voted NO here");
+            case ROLLED_BACK -> protocolError(out, reply, ErrorCode.CONFLICT,
+                    "COMMIT for " + tid + ", which was rolled back here");
+            default -> throw new IllegalStateException(tid + " stored in state " + txn.getState());
+        }
+    }
+
+    private void rollback(String tid, RecordWriter out, ParticipantResponse.Builder reply) {
+        if (invalidTid(tid, reply)) {
+            return;
+        }
+        StoredTxn txn = txns.get(tid);
+        if (txn == null) {
+            // The ROLLBACK overtook its PREPARE (or the PREPARE never came): leave a tombstone so
+            // a late PREPARE votes NO instead of holding records nobody will release.
+            save(StoredTxn.newBuilder().setTid(tid).setState(LocalState.ROLLED_BACK).build(), out);
+            ack(reply, LocalState.ROLLED_BACK);
+            return;
+        }
+        switch (txn.getState()) {
+            case PREPARED -> {
+                service.rollback(tid, txn.getHold(), out);
+                prepared.remove(tid);
+                save(txn.toBuilder().setState(LocalState.ROLLED_BACK).build(), out);
+                ack(reply, LocalState.ROLLED_BACK);
+            }
+            case ROLLED_BACK, VOTED_NO -> ack(reply, txn.getState());
+            case COMMITTED -> protocolError(out, reply, ErrorCode.CONFLICT,
+                    "ROLLBACK for " + tid + ", which was committed here");
+            default -> throw new IllegalStateException(tid + " stored in state " + txn.getState());
+        }
+    }
+
+    private void query(String tid, ParticipantResponse.Builder reply) {
+        if (!invalidTid(tid, reply)) {
+            reply.setTxn(localTxn(tid));
+        }
+    }
+
+    /** A transaction's local state and effects; state NONE when this participant never heard of it. */
+    public LocalTxn localTxn(String tid) {
+        StoredTxn txn = txns.get(tid);
+        if (txn == null) {
+            return LocalTxn.newBuilder().setTid(tid).setState(LocalState.NONE).build();
+        }
+        LocalTxn.Builder out = LocalTxn.newBuilder().setTid(tid).setState(txn.getState())
+                .setPreparedAtMs(txn.getPreparedAtMs());
+        if (txn.hasVote()) {
+            out.setVote(txn.getVote());
+        }
+        if (txn.hasHold()) {
+            out.addAllEffects(service.describe(txn.getHold()));
+        }
+        return out.build();
+    }
+
+    public InspectReply inspect(long nowMs) {
+        InspectReply.Builder out = InspectReply.newBuilder().setService(service.name().id());
+        Map<String, Long> states = new LinkedHashMap<>();
+        for (LocalState s : List.of(LocalState.PREPARED, LocalState.VOTED_NO, LocalState.COMMITTED, LocalState.ROLLED_BACK)) {
+            states.put(s.name(), 0L);
+        }
+        for (StoredTxn txn : txns.values()) {
+            states.merge(txn.getState().name(), 1L, Long::sum);
+        }
+        out.putAllStates(states);
+        prepared.forEach((tid, at) -> out.addPrepared(PreparedTxn.newBuilder().setTid(tid).setAgeMs(nowMs - at)));
+        out.putAllTotals(service.totals());
+        return out.setProtocolErrors(protocolErrors).build();
+    }
+
+    /** Prepared attempts that prepared at or before {@code cutoffMs}, oldest first. */
+    public List<String> preparedSince(long cutoffMs) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Long> e : prepared.entrySet()) {
+            if (e.getValue() > cutoffMs) {
+                break;
+            }
+            out.add(e.getKey());
+        }
+        return out;
+    }
+
+    public Optional<LocalState> stateOf(String tid) {
+        return Optional.ofNullable(txns.get(tid)).map(StoredTxn::getState);
+    }
+
+    public long protocolErrors() {
+        return protocolErrors;
+    }
+
+    // --- helpers ---
+
+    private void save(StoredTxn txn, RecordWriter out) {
+        txns.put(txn.getTid(), txn);
+        out.put(TXN_PREFIX + txn.getTid(), txn);
+    }
+
+    private static Vote tombstoneVote(String tid) {
+        return Vote.newBuilder().setYes(false).setCode(VoteCode.ALREADY_ROLLED_BACK)
+                .setMessage(tid + " was rolled back here before it prepared").build();
+    }
+
+    private static void ack(ParticipantResponse.Builder reply, LocalState state) {
+        reply.setAck(Ack.newBuilder().setState(state));
+    }
+
+    private void protocolError(RecordWriter out, ParticipantResponse.Builder reply, ErrorCode code, String message) {
+        protocolErrors++;
+        out.put(COUNTERS_KEY, Counters.newBuilder().setProtocolErrors(protocolErrors).build());
+        error(reply, code, service.name().id() + ": protocol error: " + message);
+    }
+
+    private boolean invalidTid(String tid, ParticipantResponse.Builder reply) {
+        Optional<String> problem = TxnIds.attemptProblem(tid);
+        problem.ifPresent(p -> error(reply, ErrorCode.INVALID_REQUEST, service.name().id() + ": " + p));
+        return problem.isPresent();
+    }
+
+    private static void error(ParticipantResponse.Builder reply, ErrorCode code, String message) {
+        reply.setError(code.toProto(message));
+    }
+}

@@ -1,0 +1,246 @@
+package io.dtm.participant;
+
+import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.participant.CrashPoint;
+import io.dtm.protocol.participant.LocalState;
+import io.dtm.protocol.participant.ParticipantRequest;
+import io.dtm.protocol.participant.ParticipantResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * Runs a participant: one thread takes every waiting message, applies them in order to the
+ * {@link ParticipantCore}, writes everything they changed in one synced write, and only then lets
+ * their replies go. That is group commit: concurrent PREPAREs share one fsync, and no reply ever
+ * reveals a state that a crash could lose (a duplicate's reply waits for the write of the message
+ * it repeats, since it is in the same or a later group).
+ *
+ * <p>A failed write leaves memory ahead of disk; the process halts rather than answer from it.
+ */
+final class ParticipantEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ParticipantEngine.class);
+    static final int QUEUE_CAPACITY = 1 << 16;
+    /** Exit status of a crash point: what a SIGKILL would give. */
+    static final int CRASH_EXIT_STATUS = 137;
+
+    private sealed interface Work permits Message, Read {
+    }
+
+    /** A protocol message; {@code external} ones come from the network and meet the faults. */
+    private record Message(ParticipantRequest request, boolean external, CompletableFuture<ParticipantResponse> reply)
+            implements Work {
+    }
+
+    /** A look at the core from another thread (in-doubt scan, tests), run in order with the messages. */
+    private record Read<T>(Function<ParticipantCore, T> read, CompletableFuture<T> result) implements Work {
+        void run(ParticipantCore core) {
+            try {
+                result.complete(read.apply(core));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }
+    }
+
+    private final String name;
+    private final ParticipantCore core;
+    private final ParticipantStore store;
+    private final FaultInjector faults;
+    private final LongSupplier clockMs;
+    private final int maxBatch;
+    private final BlockingQueue<Work> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final ScheduledExecutorService delayedReplies;
+    private final Thread thread;
+    private final AtomicLong writes = new AtomicLong();
+    private final AtomicLong writtenMessages = new AtomicLong();
+    private volatile boolean closed;
+
+    ParticipantEngine(String name, ParticipantCore core, ParticipantStore store, FaultInjector faults,
+            LongSupplier clockMs, int maxBatch) {
+        this.name = name;
+        this.core = core;
+        this.store = store;
+        this.faults = faults;
+        this.clockMs = clockMs;
+        this.maxBatch = maxBatch;
+        this.delayedReplies = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-delayed-replies"));
+        this.thread = daemon(this::run, name + "-engine");
+        thread.start();
+    }
+
+    /** A message from the network: faults apply (drops and unavailable windows never complete). */
+    CompletableFuture<ParticipantResponse> submit(ParticipantRequest request) {
+        return enqueue(request, true);
+    }
+
+    /** A message from inside the process (the in-doubt resolver): no faults. */
+    CompletableFuture<ParticipantResponse> submitInternal(ParticipantRequest request) {
+        return enqueue(request, false);
+    }
+
+    <T> CompletableFuture<T> read(Function<ParticipantCore, T> read) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        if (closed || !queue.offer(new Read<>(read, result))) {
+            result.completeExceptionally(new IOException(name + " is closed or overloaded"));
+        }
+        return result;
+    }
+
+    /** Synced writes so far and the messages they carried: their ratio is the group-commit factor. */
+    long writes() {
+        return writes.get();
+    }
+
+    long writtenMessages() {
+        return writtenMessages.get();
+    }
+
+    private CompletableFuture<ParticipantResponse> enqueue(ParticipantRequest request, boolean external) {
+        CompletableFuture<ParticipantResponse> reply = new CompletableFuture<>();
+        if (closed) {
+            reply.complete(error(request, ErrorCode.UNAVAILABLE, name + " is shutting down"));
+        } else if (!queue.offer(new Message(request, external, reply))) {
+            reply.complete(error(request, ErrorCode.OVERLOADED, name + ": " + QUEUE_CAPACITY + " requests already wait"));
+        }
+        return reply;
+    }
+
+    private void run() {
+        List<Work> group = new ArrayList<>();
+        try {
+            while (!closed) {
+                Work first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                group.add(first);
+                queue.drainTo(group, maxBatch - 1);
+                process(group);
+                group.clear();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            List<Work> left = new ArrayList<>(group);
+            queue.drainTo(left);
+            for (Work w : left) {
+                if (w instanceof Message m) {
+                    m.reply.complete(error(m.request, ErrorCode.UNAVAILABLE, name + " is shutting down"));
+                } else if (w instanceof Read<?> r) {
+                    r.result.completeExceptionally(new IOException(name + " is shutting down"));
+                }
+            }
+        }
+    }
+
+    private record Answer(Message message, ParticipantResponse response) {
+    }
+
+    private void process(List<Work> group) {
+        long now = clockMs.getAsLong();
+        List<Answer> answers = new ArrayList<>(group.size());
+        int changing = 0;
+        try (ParticipantStore.Batch batch = new ParticipantStore.Batch()) {
+            for (Work work : group) {
+                if (work instanceof Read<?> read) {
+                    read.run(core);
+                    continue;
+                }
+                Message m = (Message) work;
+                if (m.external && faults.silent(now)) {
+                    continue; // dropped: the caller times out, as with a lost packet
+                }
+                if (m.request.hasSetFaults()) {
+                    faults.set(m.request.getSetFaults().getFaults());
+                    LOG.warn("[{}] fault injection set to: {}", name, oneLine(faults.current()));
+                    answers.add(new Answer(m, ParticipantResponse.newBuilder().setRequestId(m.request.getRequestId())
+                            .setFaults(faults.current()).build()));
+                    continue;
+                }
+                if (m.request.hasPrepare() && faults.crashNow(CrashPoint.BEFORE_PREPARE)) {
+                    crash(CrashPoint.BEFORE_PREPARE);
+                }
+                boolean forceNo = m.external && m.request.hasPrepare() && faults.forceNo();
+                answers.add(new Answer(m, core.handle(m.request, now, forceNo, batch)));
+                if (m.request.hasPrepare() || m.request.hasCommit() || m.request.hasRollback()) {
+                    changing++;
+                }
+            }
+            if (!batch.isEmpty()) {
+                store.write(batch);
+                writes.incrementAndGet();
+                writtenMessages.addAndGet(changing);
+            }
+        } catch (IOException | RuntimeException e) {
+            // Memory already holds what the disk may not: answering from it could lie. Stop.
+            LOG.error("[{}] cannot make a batch durable; halting so that no reply reveals an unsaved state", name, e);
+            Runtime.getRuntime().halt(70);
+        }
+        crashAfterPersisting(answers);
+        for (Answer a : answers) {
+            long delay = a.message.external ? faults.latencyMs() : 0;
+            if (delay > 0) {
+                delayedReplies.schedule(() -> a.message.reply.complete(a.response), delay, TimeUnit.MILLISECONDS);
+            } else {
+                a.message.reply.complete(a.response);
+            }
+        }
+    }
+
+    private void crashAfterPersisting(List<Answer> answers) {
+        boolean voteYes = answers.stream().anyMatch(a -> a.response.hasVote() && a.response.getVote().getYes());
+        boolean committed = answers.stream().anyMatch(a -> a.message.request.hasCommit() && a.response.hasAck()
+                && a.response.getAck().getState() == LocalState.COMMITTED);
+        if (voteYes && faults.crashNow(CrashPoint.AFTER_VOTE_PERSISTED)) {
+            crash(CrashPoint.AFTER_VOTE_PERSISTED);
+        }
+        if (committed && faults.crashNow(CrashPoint.AFTER_COMMIT_PERSISTED)) {
+            crash(CrashPoint.AFTER_COMMIT_PERSISTED);
+        }
+    }
+
+    private void crash(CrashPoint point) {
+        LOG.warn("[{}] fault injection: crash point {} reached; halting with status {}", name, point, CRASH_EXIT_STATUS);
+        Runtime.getRuntime().halt(CRASH_EXIT_STATUS);
+    }
+
+    private static ParticipantResponse error(ParticipantRequest request, ErrorCode code, String message) {
+        return ParticipantResponse.newBuilder().setRequestId(request.getRequestId()).setError(code.toProto(message)).build();
+    }
+
+    private static String oneLine(Object message) {
+        String text = message.toString().replace('\n', ' ').trim();
+        return text.isEmpty() ? "none" : text;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        delayedReplies.shutdownNow();
+    }
+}

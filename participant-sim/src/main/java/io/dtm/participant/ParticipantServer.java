@@ -1,0 +1,149 @@
+package io.dtm.participant;
+
+import io.dtm.client.DtmConnections;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.ServiceConfig;
+import io.dtm.config.ServiceName;
+import io.dtm.participant.domain.DomainServices;
+import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.RpcServer;
+import io.dtm.protocol.participant.ParticipantRequest;
+import io.dtm.protocol.participant.ParticipantResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One participant service process: its store, its engine, its port, and the in-doubt resolver
+ * that asks the coordinator cluster about transactions left prepared.
+ */
+public final class ParticipantServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ParticipantServer.class);
+
+    private final ServiceName service;
+    private final ParticipantStore store;
+    private final ParticipantEngine engine;
+    private final RpcServer<ParticipantRequest, ParticipantResponse> rpc;
+    private final ScheduledExecutorService resolverTimer;
+    private final DtmConnections connections;
+    private final CoordinatorDecisionSource decisions;
+
+    private ParticipantServer(ServiceName service, ParticipantStore store, ParticipantEngine engine,
+            RpcServer<ParticipantRequest, ParticipantResponse> rpc, ScheduledExecutorService resolverTimer,
+            DtmConnections connections, CoordinatorDecisionSource decisions) {
+        this.service = service;
+        this.store = store;
+        this.engine = engine;
+        this.rpc = rpc;
+        this.resolverTimer = resolverTimer;
+        this.connections = connections;
+        this.decisions = decisions;
+    }
+
+    /** Opens (or seeds) the service's store under the configuration's data directory and serves its port. */
+    public static ParticipantServer start(ClusterConfig config, ServiceName service) throws IOException {
+        return start(config, service, config.participants().maxBatch());
+    }
+
+    /** As {@link #start(ClusterConfig, ServiceName)}, with another group-commit bound (1 = off), for measuring. */
+    public static ParticipantServer start(ClusterConfig config, ServiceName service, int maxBatch) throws IOException {
+        String name = service.id();
+        ServiceConfig address = config.service(service);
+        Path dir = config.serviceDataDir(service);
+        long start = System.currentTimeMillis();
+        ParticipantStore store = ParticipantStore.open(dir);
+        ParticipantEngine engine = null;
+        DtmConnections connections = null;
+        try {
+            ParticipantCore core = new ParticipantCore(DomainServices.create(service));
+            store.forEach(core::load);
+            try (ParticipantStore.Batch batch = new ParticipantStore.Batch()) {
+                core.finishLoading(start, batch);
+                if (!batch.isEmpty()) {
+                    store.write(batch);
+                    LOG.info("[{}] new store in {}: seeded", name, dir);
+                }
+            }
+            LOG.info("[{}] store {} loaded: {}", name, dir, core.inspect(start).getStatesMap());
+            FaultInjector faults = FaultInjector.fromConfig(config.service(service).faults(), start, new Random());
+            engine = new ParticipantEngine(name, core, store, faults, System::currentTimeMillis, maxBatch);
+            ParticipantEngine running = engine;
+            RpcServer<ParticipantRequest, ParticipantResponse> rpc = RpcServer
+                    .builder(ParticipantRequest.parser(), (request, context) -> running.submit(request),
+                            ParticipantServer::errorResponse)
+                    .name(name)
+                    .start(address.host(), address.port());
+            connections = new DtmConnections(Duration.ofMillis(config.timeouts().rpcTimeoutMs()));
+            CoordinatorDecisionSource decisions = new CoordinatorDecisionSource(config, "participant:" + name, connections);
+            long inDoubtMs = config.participants().inDoubtTimeoutMs();
+            InDoubtResolver resolver = new InDoubtResolver(name, engine, decisions, inDoubtMs, System::currentTimeMillis);
+            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, name + "-in-doubt");
+                t.setDaemon(true);
+                return t;
+            });
+            // A quarter of the timeout between rounds: nothing stays in doubt much past its timeout.
+            long periodMs = Math.max(100, inDoubtMs / 4);
+            timer.scheduleWithFixedDelay(() -> {
+                try {
+                    resolver.resolveOnce().join();
+                } catch (RuntimeException e) {
+                    // A failed round must not cancel the timer: the next round tries again.
+                    LOG.warn("[{}] in-doubt round failed: {}", name, e.toString());
+                }
+            }, periodMs, periodMs, TimeUnit.MILLISECONDS);
+            LOG.info("[{}] serving on {} (group commit up to {} messages per synced write, in-doubt timeout {} ms)",
+                    name, address.address(), maxBatch, inDoubtMs);
+            return new ParticipantServer(service, store, engine, rpc, timer, connections, decisions);
+        } catch (IOException | RuntimeException e) {
+            if (engine != null) {
+                engine.close();
+            }
+            if (connections != null) {
+                connections.close();
+            }
+            store.close();
+            throw e;
+        }
+    }
+
+    public ServiceName service() {
+        return service;
+    }
+
+    /** Synced writes so far and the PREPARE/COMMIT/ROLLBACK messages they carried. */
+    public GroupCommitStats groupCommitStats() {
+        return new GroupCommitStats(engine.writes(), engine.writtenMessages());
+    }
+
+    /** Their ratio is what group commit bought: messages per fsync. */
+    public record GroupCommitStats(long writes, long messages) {
+        public double messagesPerWrite() {
+            return writes == 0 ? 0 : (double) messages / writes;
+        }
+    }
+
+    private static ParticipantResponse errorResponse(ParticipantRequest request, Throwable error) {
+        return ParticipantResponse.newBuilder().setRequestId(request.getRequestId())
+                .setError(ErrorCode.INTERNAL.toProto("internal error: " + error)).build();
+    }
+
+    @Override
+    public void close() {
+        LOG.info("[{}] stopping", service.id());
+        resolverTimer.shutdownNow();
+        rpc.close();
+        engine.close();
+        decisions.close();
+        connections.close();
+        store.close();
+        LOG.info("[{}] stopped", service.id());
+    }
+}

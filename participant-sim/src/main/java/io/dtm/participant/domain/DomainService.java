@@ -1,0 +1,54 @@
+package io.dtm.participant.domain;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.dtm.config.ServiceName;
+import io.dtm.participant.store.Hold;
+import io.dtm.protocol.participant.Prepare;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The business of one participant service: its records, its rules, and what PREPARE, COMMIT and
+ * ROLLBACK do to them.
+ *
+ * <p>Pure and single-threaded: no I/O, no threads, no clock (the caller passes the time). State
+ * changes happen in memory at once and are reported to a {@link RecordWriter}; the caller makes
+ * them durable before it answers. Records live under keys {@code rec/<kind>/<id>}.
+ *
+ * <p>The local transaction table (duplicates, tombstones, states) is not the service's concern:
+ * the caller calls {@link #prepare} once per tid, and {@link #commit} or {@link #rollback} once
+ * per tid that prepared.
+ */
+public interface DomainService {
+
+    ServiceName name();
+
+    /** Writes the initial records, deterministically (same data on every first start). */
+    void seed(RecordWriter out);
+
+    /** Loads one persisted record at startup; keys are those this service wrote. */
+    void load(String key, byte[] value) throws InvalidProtocolBufferException;
+
+    /**
+     * Validates the request and, when every rule holds, reserves what it needs and holds its records
+     * for {@code tid} (another PREPARE touching them votes LOCKED until COMMIT or ROLLBACK). A NO vote
+     * changes nothing. Malformed input is a NO vote naming the field, never an exception.
+     */
+    Decision prepare(String tid, Prepare request, long nowMs, RecordWriter out);
+
+    /** After a restart: takes the holds of a transaction that is still prepared (its reservations are already in the records). */
+    void restore(String tid, Hold hold);
+
+    /** Makes a prepared transaction's effects final, installs new record versions, and releases its holds. */
+    void commit(String tid, Hold hold, RecordWriter out);
+
+    /** Undoes a prepared transaction's reservations and releases its holds. Versions do not change. */
+    void rollback(String tid, Hold hold, RecordWriter out);
+
+    /** Domain totals for inspection and conservation checks, in a stable order (e.g. initialStock, available, reserved, sold). */
+    Map<String, Long> totals();
+
+    /** What a hold means, in words (e.g. "reserve sku-0001 x2"), for {@code dtm inspect --tid}. */
+    List<String> describe(Hold hold);
+}

@@ -1,0 +1,201 @@
+package io.dtm.participant.domain;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.dtm.config.ServiceName;
+import io.dtm.participant.store.Hold;
+import io.dtm.participant.store.OrderHold;
+import io.dtm.participant.store.OrderRecord;
+import io.dtm.protocol.participant.OrderLine;
+import io.dtm.protocol.participant.OrderRequest;
+import io.dtm.protocol.participant.Prepare;
+import io.dtm.protocol.participant.VoteCode;
+
+import java.math.BigInteger;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Orders by id. PREPARE creates a PENDING order and holds it; COMMIT confirms it, ROLLBACK deletes
+ * it. An order id names one order forever: a second transaction using it is refused.
+ */
+public final class OrderService implements DomainService {
+
+    public static final int MAX_ORDER_ID_LENGTH = 128;
+
+    private static final String PREFIX = "rec/order/";
+
+    private final Map<String, OrderRecord> orders = new TreeMap<>();
+    private final HoldTable holds = new HoldTable();
+
+    /** The record key of an order, e.g. {@code rec/order/o-1}. */
+    public static String key(String orderId) {
+        return PREFIX + orderId;
+    }
+
+    @Override
+    public ServiceName name() {
+        return ServiceName.ORDER;
+    }
+
+    @Override
+    public void seed(RecordWriter out) {
+        // Orders only come from transactions: there is nothing to seed.
+    }
+
+    @Override
+    public void load(String key, byte[] value) throws InvalidProtocolBufferException {
+        orders.put(Requests.idOf(name(), key, PREFIX), OrderRecord.parseFrom(value));
+    }
+
+    @Override
+    public Decision prepare(String tid, Prepare request, long nowMs, RecordWriter out) {
+        if (request.getRequestCase() != Prepare.RequestCase.ORDER) {
+            return Requests.wrongService(name(), request);
+        }
+        OrderRequest order = request.getOrder();
+        Optional<Decision> invalid = validate(order);
+        if (invalid.isPresent()) {
+            return invalid.get();
+        }
+        String orderId = order.getOrderId();
+        Hold hold = Hold.newBuilder().setOrder(OrderHold.newBuilder().setOrderId(orderId)).build();
+        OrderRecord existing = orders.get(orderId);
+        if (existing != null) {
+            // A PENDING order of another transaction is also held by it, but the id is taken
+            // whatever its outcome, so DUPLICATE_ORDER says more than LOCKED would.
+            if (!existing.getTid().equals(tid) || existing.getStatus() != OrderRecord.Status.PENDING) {
+                return Decision.no(VoteCode.DUPLICATE_ORDER,
+                        "order " + orderId + " already exists (transaction " + existing.getTid() + ")");
+            }
+            // This transaction's own pending order: it already holds it, so there is nothing to redo.
+            holds.take(key(orderId), tid);
+            return Decision.yes(hold);
+        }
+        write(OrderRecord.newBuilder().setOrderId(orderId).setTid(tid).setCustomer(order.getCustomer())
+                .addAllLines(order.getLinesList()).setStatus(OrderRecord.Status.PENDING)
+                .setVersion(1).build(), out);
+        holds.take(key(orderId), tid);
+        return Decision.yes(hold);
+    }
+
+    private static Optional<Decision> validate(OrderRequest order) {
+        if (order.getOrderId().isBlank()) {
+            return Optional.of(Requests.invalid("order_id: missing"));
+        }
+        if (order.getOrderId().length() > MAX_ORDER_ID_LENGTH) {
+            return Optional.of(Requests.invalid("order_id: longer than " + MAX_ORDER_ID_LENGTH
+                    + " characters (got " + order.getOrderId().length() + ")"));
+        }
+        if (order.getCustomer().isBlank()) {
+            return Optional.of(Requests.invalid("customer: missing"));
+        }
+        if (order.getLinesCount() == 0) {
+            return Optional.of(Requests.invalid("lines: must not be empty"));
+        }
+        for (int i = 0; i < order.getLinesCount(); i++) {
+            OrderLine line = order.getLines(i);
+            String field = "lines[" + i + "]";
+            if (line.getSku().isBlank()) {
+                return Optional.of(Requests.invalid(field + ".sku: missing"));
+            }
+            if (line.getQty() <= 0) {
+                return Optional.of(Requests.invalid(field + ".qty: must be positive, got " + line.getQty()));
+            }
+            if (line.getPriceCents() < 0) {
+                return Optional.of(Requests.invalid(
+                        field + ".price_cents: must not be negative, got " + line.getPriceCents()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void restore(String tid, Hold hold) {
+        holds.take(key(orderHold(hold).getOrderId()), tid);
+    }
+
+    @Override
+    public void commit(String tid, Hold hold, RecordWriter out) {
+        String orderId = orderHold(hold).getOrderId();
+        OrderRecord record = require(orderId, tid);
+        write(record.toBuilder().setStatus(OrderRecord.Status.CONFIRMED)
+                .setVersion(record.getVersion() + 1).build(), out);
+        holds.release(key(orderId), tid);
+    }
+
+    @Override
+    public void rollback(String tid, Hold hold, RecordWriter out) {
+        String orderId = orderHold(hold).getOrderId();
+        require(orderId, tid);
+        orders.remove(orderId);
+        out.delete(key(orderId));
+        holds.release(key(orderId), tid);
+    }
+
+    @Override
+    public Map<String, Long> totals() {
+        long confirmed = 0;
+        long pending = 0;
+        for (OrderRecord record : orders.values()) {
+            if (record.getStatus() == OrderRecord.Status.CONFIRMED) {
+                confirmed++;
+            } else {
+                pending++;
+            }
+        }
+        Map<String, Long> totals = new LinkedHashMap<>();
+        totals.put("confirmed", confirmed);
+        totals.put("pending", pending);
+        return totals;
+    }
+
+    @Override
+    public List<String> describe(Hold hold) {
+        String orderId = orderHold(hold).getOrderId();
+        OrderRecord record = orders.get(orderId);
+        if (record == null) {
+            // Rolled back: the lines went with the record.
+            return List.of("order " + orderId);
+        }
+        // BigInteger: qty and price are each bounded only by int64, so their product may not be.
+        BigInteger total = BigInteger.ZERO;
+        for (OrderLine line : record.getLinesList()) {
+            BigInteger qty = BigInteger.valueOf(line.getQty());
+            total = total.add(qty.multiply(BigInteger.valueOf(line.getPriceCents())));
+        }
+        int lines = record.getLinesCount();
+        String count = lines + (lines == 1 ? " line" : " lines");
+        return List.of("order " + orderId + " (" + count + ", " + total + " cents)");
+    }
+
+    /** The current record of an order, or null when there is none. */
+    OrderRecord find(String orderId) {
+        return orders.get(orderId);
+    }
+
+    int heldRecords() {
+        return holds.size();
+    }
+
+    private OrderHold orderHold(Hold hold) {
+        Requests.requireHold(name(), hold, Hold.HoldCase.ORDER);
+        return hold.getOrder();
+    }
+
+    /** The order {@code tid} created; finishing any other order would change someone else's. */
+    private OrderRecord require(String orderId, String tid) {
+        OrderRecord record = orders.get(orderId);
+        if (record == null || !record.getTid().equals(tid)) {
+            throw new IllegalStateException("transaction " + tid + " has no order " + orderId);
+        }
+        return record;
+    }
+
+    private void write(OrderRecord record, RecordWriter out) {
+        orders.put(record.getOrderId(), record);
+        out.put(key(record.getOrderId()), record);
+    }
+}

@@ -1,0 +1,279 @@
+package io.dtm.participant.domain;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.dtm.config.ServiceName;
+import io.dtm.participant.store.DayRecord;
+import io.dtm.participant.store.Hold;
+import io.dtm.participant.store.ShipmentRecord;
+import io.dtm.participant.store.ShippingHold;
+import io.dtm.protocol.participant.Address;
+import io.dtm.protocol.participant.Prepare;
+import io.dtm.protocol.participant.ShippingRequest;
+import io.dtm.protocol.participant.VoteCode;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Shipments per order and slots per date. PREPARE takes a slot of the date and creates a PENDING
+ * shipment; COMMIT schedules it with a tracking id, ROLLBACK frees the slot and deletes it.
+ *
+ * <p>Only the shipment is held. The day is an escrow counter: its pending slots count against
+ * capacity, so concurrent transactions can share a day without serialising on it.
+ */
+public final class ShippingService implements DomainService {
+
+    public static final long CAPACITY_PER_DATE = 100_000L;
+
+    private static final String DAY_PREFIX = "rec/day/";
+    private static final String SHIPMENT_PREFIX = "rec/shipment/";
+    // LocalDate.parse alone would also take signed years beyond 9999.
+    private static final Pattern DATE = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
+
+    private final Map<String, DayRecord> days = new TreeMap<>();
+    private final Map<String, ShipmentRecord> shipments = new TreeMap<>();
+    private final HoldTable holds = new HoldTable();
+
+    /** The record key of a date's counter, e.g. {@code rec/day/2026-12-24}. */
+    public static String dayKey(String date) {
+        return DAY_PREFIX + date;
+    }
+
+    /** The record key of an order's shipment, e.g. {@code rec/shipment/o-1}. */
+    public static String shipmentKey(String orderId) {
+        return SHIPMENT_PREFIX + orderId;
+    }
+
+    /**
+     * The tracking id of a scheduled shipment: derived from the transaction and order, so a replica
+     * or a restarted service computes the same one.
+     */
+    public static String trackingId(String tid, String orderId) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            // The separator keeps ("t-1", "2o") and ("t-12", "o") apart.
+            byte[] digest = sha.digest((tid + "\n" + orderId).getBytes(StandardCharsets.UTF_8));
+            return "TRK-" + HexFormat.of().withUpperCase().formatHex(digest).substring(0, 10);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform must provide SHA-256", e);
+        }
+    }
+
+    @Override
+    public ServiceName name() {
+        return ServiceName.SHIPPING;
+    }
+
+    @Override
+    public void seed(RecordWriter out) {
+        // Days and shipments only come from transactions: there is nothing to seed.
+    }
+
+    @Override
+    public void load(String key, byte[] value) throws InvalidProtocolBufferException {
+        if (key.startsWith(DAY_PREFIX)) {
+            days.put(Requests.idOf(name(), key, DAY_PREFIX), DayRecord.parseFrom(value));
+        } else {
+            shipments.put(Requests.idOf(name(), key, SHIPMENT_PREFIX), ShipmentRecord.parseFrom(value));
+        }
+    }
+
+    @Override
+    public Decision prepare(String tid, Prepare request, long nowMs, RecordWriter out) {
+        if (request.getRequestCase() != Prepare.RequestCase.SHIPPING) {
+            return Requests.wrongService(name(), request);
+        }
+        ShippingRequest shipping = request.getShipping();
+        Optional<Decision> refusal = validate(shipping, nowMs).or(() -> check(tid, shipping));
+        if (refusal.isPresent()) {
+            return refusal.get();
+        }
+        String orderId = shipping.getOrderId();
+        ShipmentRecord own = shipments.get(orderId);
+        if (own != null) {
+            // This transaction's own pending shipment (check() refused any other): its slot is taken already.
+            holds.take(shipmentKey(orderId), tid);
+            return Decision.yes(hold(orderId, own.getDate()));
+        }
+        String date = shipping.getDate();
+        DayRecord day = day(date);
+        writeDay(day.toBuilder().setPending(day.getPending() + 1).build(), out);
+        writeShipment(ShipmentRecord.newBuilder().setOrderId(orderId).setTid(tid).setDate(date)
+                .setAddress(shipping.getAddress()).setStatus(ShipmentRecord.Status.PENDING)
+                .setVersion(1).build(), out);
+        holds.take(shipmentKey(orderId), tid);
+        return Decision.yes(hold(orderId, date));
+    }
+
+    private static Hold hold(String orderId, String date) {
+        return Hold.newBuilder().setShipping(ShippingHold.newBuilder().setOrderId(orderId).setDate(date)).build();
+    }
+
+    /** Order id, address, date format, then date not in the past. */
+    private static Optional<Decision> validate(ShippingRequest shipping, long nowMs) {
+        if (shipping.getOrderId().isBlank()) {
+            return Optional.of(Requests.invalid("order_id: missing"));
+        }
+        if (!shipping.hasAddress()) {
+            return Optional.of(Decision.no(VoteCode.INVALID_ADDRESS, "address: missing"));
+        }
+        Address address = shipping.getAddress();
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("street", address.getStreet());
+        fields.put("city", address.getCity());
+        fields.put("zip", address.getZip());
+        fields.put("country", address.getCountry());
+        for (Map.Entry<String, String> field : fields.entrySet()) {
+            if (field.getValue().isBlank()) {
+                return Optional.of(Decision.no(VoteCode.INVALID_ADDRESS, "address." + field.getKey() + ": missing"));
+            }
+        }
+        Optional<LocalDate> date = parseDate(shipping.getDate());
+        if (date.isEmpty()) {
+            return Optional.of(Decision.no(VoteCode.INVALID_DATE,
+                    "date \"" + shipping.getDate() + "\": expected a valid YYYY-MM-DD date"));
+        }
+        LocalDate today = Instant.ofEpochMilli(nowMs).atZone(ZoneOffset.UTC).toLocalDate();
+        if (date.get().isBefore(today)) {
+            return Optional.of(Decision.no(VoteCode.PAST_DATE, shipping.getDate() + " is in the past"));
+        }
+        return Optional.empty();
+    }
+
+    /** Duplicate shipment, then capacity. */
+    private Optional<Decision> check(String tid, ShippingRequest shipping) {
+        ShipmentRecord existing = shipments.get(shipping.getOrderId());
+        if (existing != null) {
+            if (existing.getTid().equals(tid) && existing.getStatus() == ShipmentRecord.Status.PENDING) {
+                return Optional.empty();
+            }
+            // No lock check: a pending shipment is held, but the order is taken whatever its outcome,
+            // so DUPLICATE_ORDER says more than LOCKED would.
+            return Optional.of(Decision.no(VoteCode.DUPLICATE_ORDER, "shipment of order " + shipping.getOrderId()
+                    + " already exists (transaction " + existing.getTid() + ")"));
+        }
+        DayRecord day = day(shipping.getDate());
+        long taken = day.getPending() + day.getScheduled();
+        if (taken >= CAPACITY_PER_DATE) {
+            return Optional.of(Decision.no(VoteCode.NO_CAPACITY, shipping.getDate() + ": no capacity left ("
+                    + taken + " of " + CAPACITY_PER_DATE + " taken)"));
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<LocalDate> parseDate(String text) {
+        if (!DATE.matcher(text).matches()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(LocalDate.parse(text));
+        } catch (DateTimeException e) {
+            // Well shaped but no such day, e.g. 2026-02-30.
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void restore(String tid, Hold hold) {
+        holds.take(shipmentKey(shippingHold(hold).getOrderId()), tid);
+    }
+
+    @Override
+    public void commit(String tid, Hold hold, RecordWriter out) {
+        ShippingHold shipping = shippingHold(hold);
+        ShipmentRecord shipment = require(shipping.getOrderId(), tid);
+        DayRecord day = day(shipment.getDate());
+        writeDay(day.toBuilder().setPending(day.getPending() - 1).setScheduled(day.getScheduled() + 1).build(), out);
+        writeShipment(shipment.toBuilder().setStatus(ShipmentRecord.Status.SCHEDULED)
+                .setTrackingId(trackingId(tid, shipment.getOrderId()))
+                .setVersion(shipment.getVersion() + 1).build(), out);
+        holds.release(shipmentKey(shipping.getOrderId()), tid);
+    }
+
+    @Override
+    public void rollback(String tid, Hold hold, RecordWriter out) {
+        ShippingHold shipping = shippingHold(hold);
+        ShipmentRecord shipment = require(shipping.getOrderId(), tid);
+        DayRecord day = day(shipment.getDate());
+        writeDay(day.toBuilder().setPending(day.getPending() - 1).build(), out);
+        shipments.remove(shipping.getOrderId());
+        out.delete(shipmentKey(shipping.getOrderId()));
+        holds.release(shipmentKey(shipping.getOrderId()), tid);
+    }
+
+    @Override
+    public Map<String, Long> totals() {
+        long scheduled = 0;
+        long pending = 0;
+        for (DayRecord day : days.values()) {
+            scheduled += day.getScheduled();
+            pending += day.getPending();
+        }
+        Map<String, Long> totals = new LinkedHashMap<>();
+        totals.put("scheduled", scheduled);
+        totals.put("pending", pending);
+        return totals;
+    }
+
+    @Override
+    public List<String> describe(Hold hold) {
+        ShippingHold shipping = shippingHold(hold);
+        return List.of("shipment of " + shipping.getOrderId() + " on " + shipping.getDate());
+    }
+
+    /** The current shipment of an order, or null when there is none. */
+    ShipmentRecord findShipment(String orderId) {
+        return shipments.get(orderId);
+    }
+
+    /** The current counter of a date, or null when nothing was ever booked on it. */
+    DayRecord findDay(String date) {
+        return days.get(date);
+    }
+
+    int heldRecords() {
+        return holds.size();
+    }
+
+    /** A date's counter; a date never booked has every slot free. */
+    private DayRecord day(String date) {
+        DayRecord day = days.get(date);
+        return day != null ? day : DayRecord.newBuilder().setDate(date).build();
+    }
+
+    private ShippingHold shippingHold(Hold hold) {
+        Requests.requireHold(name(), hold, Hold.HoldCase.SHIPPING);
+        return hold.getShipping();
+    }
+
+    /** The shipment {@code tid} created; finishing any other would change someone else's. */
+    private ShipmentRecord require(String orderId, String tid) {
+        ShipmentRecord shipment = shipments.get(orderId);
+        if (shipment == null || !shipment.getTid().equals(tid)) {
+            throw new IllegalStateException("transaction " + tid + " has no shipment of order " + orderId);
+        }
+        return shipment;
+    }
+
+    private void writeDay(DayRecord day, RecordWriter out) {
+        days.put(day.getDate(), day);
+        out.put(dayKey(day.getDate()), day);
+    }
+
+    private void writeShipment(ShipmentRecord shipment, RecordWriter out) {
+        shipments.put(shipment.getOrderId(), shipment);
+        out.put(shipmentKey(shipment.getOrderId()), shipment);
+    }
+}

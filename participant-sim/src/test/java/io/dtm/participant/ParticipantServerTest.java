@@ -1,0 +1,170 @@
+package io.dtm.participant;
+
+import io.dtm.client.DtmConnections;
+import io.dtm.client.ParticipantClient;
+import io.dtm.client.RemoteException;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.FreePorts;
+import io.dtm.config.ServiceName;
+import io.dtm.protocol.participant.Faults;
+import io.dtm.protocol.participant.InspectReply;
+import io.dtm.protocol.participant.InventoryRequest;
+import io.dtm.protocol.participant.Item;
+import io.dtm.protocol.participant.LocalState;
+import io.dtm.protocol.participant.PaymentRequest;
+import io.dtm.protocol.participant.Prepare;
+import io.dtm.protocol.participant.Vote;
+import io.dtm.protocol.participant.VoteCode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A participant service in this JVM, over its real port and its real RocksDB store. */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class ParticipantServerTest {
+    @TempDir
+    Path dir;
+
+    private ClusterConfig config;
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private DtmConnections connections;
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    private ParticipantServer start(ServiceName service) throws Exception {
+        if (config == null) {
+            config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir);
+            connections = new DtmConnections(Duration.ofSeconds(5));
+            open.add(connections);
+        }
+        ParticipantServer server = ParticipantServer.start(config, service);
+        open.add(server);
+        return server;
+    }
+
+    private void stop(ParticipantServer server) {
+        open.remove(server);
+        server.close();
+    }
+
+    private ParticipantClient client(ServiceName service) throws Exception {
+        ParticipantClient client = connections.connectParticipant(service, config.service(service)).get();
+        open.add(client);
+        return client;
+    }
+
+    static Prepare reserve(String tid, String sku, long qty) {
+        return Prepare.newBuilder().setTid(tid)
+                .setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(qty))).build();
+    }
+
+    static Prepare pay(String tid, String account, long cents) {
+        return Prepare.newBuilder().setTid(tid).setPayment(PaymentRequest.newBuilder().setAccount(account)
+                .setCard("4111111111111111").setExpiry("12/99").setAmountCents(cents)).build();
+    }
+
+    @Test
+    void aYesVoteSurvivesARestartAndStillHoldsItsRecords() throws Exception {
+        ParticipantServer server = start(ServiceName.INVENTORY);
+        ParticipantClient client = client(ServiceName.INVENTORY);
+        assertThat(client.prepare(reserve("t-1", "sku-0001", 5)).get().getYes()).isTrue();
+        stop(server);
+
+        start(ServiceName.INVENTORY);
+        ParticipantClient again = client(ServiceName.INVENTORY);
+
+        Vote blocked = again.prepare(reserve("t-2", "sku-0001", 1)).get();
+        assertThat(blocked.getCode()).isEqualTo(VoteCode.LOCKED);
+        assertThat(blocked.getMessage()).contains("t-1");
+        InspectReply before = again.inspect().get();
+        assertThat(before.getPreparedList()).extracting(p -> p.getTid()).containsExactly("t-1");
+        assertThat(before.getTotalsMap()).containsEntry("reserved", 5L);
+        assertThat(again.commit("t-1").get()).isEqualTo(LocalState.COMMITTED);
+        assertThat(again.inspect().get().getTotalsMap()).containsEntry("sold", 5L).containsEntry("reserved", 0L);
+    }
+
+    @Test
+    void concurrentPreparesShareSyncedWrites() throws Exception {
+        ParticipantServer server = start(ServiceName.INVENTORY);
+        ParticipantClient client = client(ServiceName.INVENTORY);
+
+        List<CompletableFuture<Vote>> votes = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            votes.add(client.prepare(reserve("g-" + i, String.format("sku-%04d", i), 1)));
+        }
+        votes.forEach(v -> assertThat(v.join().getYes()).isTrue());
+
+        ParticipantServer.GroupCommitStats stats = server.groupCommitStats();
+        assertThat(stats.messages()).isEqualTo(500);
+        assertThat(stats.writes()).as("500 prepares in flight at once need far fewer fsyncs").isLessThan(250);
+    }
+
+    @Test
+    void anotherServicesRequestIsVotedNoNamingTheProblem() throws Exception {
+        start(ServiceName.INVENTORY);
+        Vote vote = client(ServiceName.INVENTORY).prepare(pay("t-x", "acct-0001", 100)).get();
+        assertThat(vote.getYes()).isFalse();
+        assertThat(vote.getCode()).isEqualTo(VoteCode.INVALID_REQUEST);
+        assertThat(vote.getMessage()).isNotBlank();
+    }
+
+    @Test
+    void aCommitForATidNeverPreparedIsAProtocolErrorAndCounted() throws Exception {
+        start(ServiceName.PAYMENT);
+        ParticipantClient client = client(ServiceName.PAYMENT);
+        assertThatThrownBy(() -> client.commit("ghost").join())
+                .isInstanceOf(CompletionException.class)
+                .cause().isInstanceOf(RemoteException.class).hasMessageContaining("never prepared");
+        assertThat(client.inspect().get().getProtocolErrors()).isEqualTo(1);
+    }
+
+    @Test
+    void faultsForceNoVotesDelayRepliesAndDropRequests() throws Exception {
+        start(ServiceName.PAYMENT);
+        ParticipantClient client = client(ServiceName.PAYMENT);
+
+        client.setFaults(Faults.newBuilder().setForceNoProbability(1).build()).get();
+        assertThat(client.prepare(pay("f-1", "acct-0001", 100)).get().getCode()).isEqualTo(VoteCode.FORCED_NO);
+
+        client.setFaults(Faults.newBuilder().setLatencyMinMs(300).setLatencyMaxMs(300).build()).get();
+        long start = System.nanoTime();
+        assertThat(client.prepare(pay("f-2", "acct-0001", 100)).get().getYes()).isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+
+        client.setFaults(Faults.newBuilder().setDropProbability(1).build()).get();
+        CompletableFuture<Vote> dropped = client.prepare(pay("f-3", "acct-0002", 100));
+        assertThatThrownBy(() -> dropped.get(1, TimeUnit.SECONDS)).isInstanceOf(TimeoutException.class);
+    }
+
+    @Test
+    void anUnavailableWindowAnswersNothingUntilItEnds() throws Exception {
+        start(ServiceName.ORDER);
+        ParticipantClient client = client(ServiceName.ORDER);
+        long until = System.currentTimeMillis() + 1_500;
+        client.setFaults(Faults.newBuilder().setUnavailableUntilMs(until).build()).get();
+
+        CompletableFuture<InspectReply> during = client.inspect();
+        assertThatThrownBy(() -> during.get(500, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> System.currentTimeMillis() > until);
+        assertThat(client.inspect().get(5, TimeUnit.SECONDS).getService()).isEqualTo("order");
+    }
+}
