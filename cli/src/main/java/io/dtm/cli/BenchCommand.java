@@ -1,6 +1,10 @@
 package io.dtm.cli;
 
+import io.dtm.client.DtmConnections;
+import io.dtm.client.ParticipantClient;
 import io.dtm.config.ClusterConfig;
+import io.dtm.config.ServiceName;
+import io.dtm.protocol.participant.InspectReply;
 import io.dtm.config.GroupCommitConfig;
 import io.dtm.config.LogConfig;
 import io.dtm.log.TxnLogClient;
@@ -21,15 +25,21 @@ import static picocli.CommandLine.Spec;
 @Command(name = "bench",
         description = {"Load generator against a running cluster.",
             "--log-only pushes the records of a transaction (Begin, Decide, End) through the replicated log,",
-            "with no participants: the log's own limit. Full two-phase-commit load arrives with the coordinator."},
+            "with no participants: the log's own limit. --participant SERVICE prepares and commits against one",
+            "service alone: its synced-write limit. Full two-phase-commit load arrives with the coordinator."},
         footer = {"", "Examples:",
             "  ./dtm cluster start && ./dtm bench --log-only --duration 30s",
             "  ./dtm bench --log-only --no-group-commit --concurrency 64 --json",
+            "  ./dtm bench --participant inventory --concurrency 64",
             "", "Throughput on the JVM settles only after 30-40 s of load: keep --warmup long when comparing runs."},
         mixinStandardHelpOptions = true)
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--log-only", description = "Drive the replicated log alone (required for now).")
+    @Option(names = "--log-only", description = "Drive the replicated log alone.")
     boolean logOnly;
+
+    @Option(names = "--participant", paramLabel = "SERVICE",
+            description = "Drive one participant service alone: PREPARE then COMMIT, closed loop.")
+    String participant;
 
     @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
             description = "Measured time. Default: ${DEFAULT-VALUE}.")
@@ -58,12 +68,15 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!logOnly) {
-            throw new UserException("only --log-only is available yet: the two-phase-commit load needs the coordinator"
-                    + " engine, which is not built yet. Try ./dtm bench --log-only", 2);
+        if (logOnly == (participant != null)) {
+            throw new UserException("choose what to load: --log-only (the replicated log) or --participant SERVICE;"
+                    + " the two-phase-commit load needs the coordinator engine, which is not built yet", 2);
         }
         if (concurrency < 1) {
             throw new UserException("--concurrency must be at least 1", 2);
+        }
+        if (participant != null) {
+            return benchParticipant();
         }
         ClusterConfig config = withGroupCommit(options.load(), !noGroupCommit, concurrency);
         LogLoad.Result result;
@@ -73,6 +86,55 @@ final class BenchCommand implements Callable<Integer> {
         }
         print(result);
         return result.transactions() > 0 ? 0 : 1;
+    }
+
+    private int benchParticipant() throws Exception {
+        ServiceName service = ServiceName.fromId(participant).orElseThrow(() -> new UserException(
+                "unknown service \"" + participant + "\" (expected one of: " + ServiceName.knownIds() + ")", 2));
+        ClusterConfig config = options.load();
+        PrepareLoad.Result result;
+        InspectReply before;
+        InspectReply after;
+        try (DtmConnections connections = new DtmConnections(Duration.ofMillis(config.timeouts().rpcTimeoutMs()));
+                ParticipantClient client = connections.connectParticipant(service, config.service(service)).get()) {
+            before = client.inspect().get();
+            String prefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + "-";
+            result = new PrepareLoad(client, service, prefix).run(concurrency, warmup, duration);
+            after = client.inspect().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new UserException(service.id() + " at " + config.service(service).address() + " did not answer: "
+                    + e.getCause().getMessage() + ". Is it running? try ./dtm cluster start", 3);
+        }
+        long writes = after.getSyncedWrites() - before.getSyncedWrites();
+        double perWrite = writes == 0 ? 0 : (double) (after.getSyncedMessages() - before.getSyncedMessages()) / writes;
+        PrintWriter out = spec.commandLine().getOut();
+        Histogram h = result.prepareLatencyMicros();
+        if (json) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("mode", "participant");
+            o.put("service", service.id());
+            o.put("concurrency", concurrency);
+            o.put("durationSeconds", result.seconds());
+            o.put("prepares", result.prepares());
+            o.put("preparesPerSecond", result.preparesPerSecond());
+            o.put("noVotes", result.noVotes());
+            o.put("messagesPerSyncedWrite", perWrite);
+            o.put("prepareLatencyMs", latencies(h));
+            o.put("failures", result.failures());
+            out.println(Json.write(o));
+        } else {
+            out.printf("%s, concurrency %d, %.1f s measured after %s warm-up (each PREPARE then its COMMIT)%n",
+                    service.id(), concurrency, result.seconds(), warmup);
+            out.printf("  prepares/s        %,10.0f   (%d voted NO)%n", result.preparesPerSecond(), result.noVotes());
+            out.printf("  messages/fsync    %10.1f   (PREPAREs and COMMITs per synced write, whole run)%n", perWrite);
+            out.printf("  prepare latency   p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",
+                    ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1000.0);
+            if (!result.failures().isEmpty()) {
+                out.println("  failures          " + result.failures());
+            }
+        }
+        out.flush();
+        return result.prepares() > 0 ? 0 : 1;
     }
 
     /** Group commit off means one record per entry, with as many entries in flight as transactions. */

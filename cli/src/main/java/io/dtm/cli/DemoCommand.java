@@ -2,15 +2,19 @@ package io.dtm.cli;
 
 import io.dtm.client.DtmConnections;
 import io.dtm.client.NodeClient;
+import io.dtm.client.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
+import io.dtm.config.ParticipantsConfig;
+import io.dtm.config.ServiceName;
 import io.dtm.log.LogRecords;
 import io.dtm.log.TxnLogClient;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.log.TxnStatus;
+import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.rpc.NodeStatus;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -21,6 +25,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -40,17 +46,18 @@ import static picocli.CommandLine.Spec;
  * It grows into the order demo when the participants and the coordinator engine land.
  */
 @Command(name = "demo",
-        description = {"Run the demo: a 3-node cluster in a temporary directory, end to end.",
+        description = {"Run the demo: 3 coordinator nodes and the 4 services in a temporary directory, end to end.",
             "Drives 220 transactions through the replicated log, kills the leader with SIGKILL, shows that every",
-            "decision survived and that a restarted node catches up, then stops everything.",
-            "Exits 0 when every check passed."},
-        footer = {"", "The demo proposes the decisions itself (the two-phase-commit engine and the four services",
-            "are not built yet); what it shows is the log that the coordinator will rely on.",
+            "decision survived and that a restarted node catches up; then plays a coordinator that dies after",
+            "PREPARE and shows the services resolving through the log. Exits 0 when every check passed."},
+        footer = {"", "The demo plays the coordinator's part itself (the two-phase-commit engine is not built yet);",
+            "what it shows is the log and the services that the coordinator will rely on.",
             "", "Examples:", "  ./dtm demo", "  ./dtm demo --keep      keep the temporary directory (logs, data) afterwards"},
         mixinStandardHelpOptions = true)
 final class DemoCommand implements Callable<Integer> {
     private static final int TRANSACTIONS = 200;
     private static final int RACES = 20;
+    private static final long IN_DOUBT_MS = 3_000;
 
     @Option(names = "--keep", description = "Keep the temporary cluster directory (logs and data) after the demo.")
     boolean keep;
@@ -68,8 +75,10 @@ final class DemoCommand implements Callable<Integer> {
         ClusterDir dir = new ClusterDir(root);
         ClusterLauncher launcher = new ClusterLauncher(dir, out);
         try {
-            ClusterConfig config = launcher.prepare(choosePorts(ClusterConfig.loadDefault()));
-            heading("1. Start three coordinator nodes in " + root);
+            // A short in-doubt timeout, so that step 8 does not keep you waiting.
+            ClusterConfig config = launcher.prepare(choosePorts(ClusterConfig.loadDefault())
+                    .withParticipants(new ParticipantsConfig(IN_DOUBT_MS, ParticipantsConfig.defaults().maxBatch())));
+            heading("1. Start three coordinator nodes and the four services in " + root);
             long t0 = System.nanoTime();
             NodeStatus leader = launcher.awaitLeader(config, launcher.startMissing(config));
             out.printf("leader %s elected, cluster ready in %d ms%n", leader.getNodeId(), millisSince(t0));
@@ -84,6 +93,7 @@ final class DemoCommand implements Callable<Integer> {
                 verifyEveryNode(config, connections, expected, killed);
                 restart(config, launcher, connections, expected, killed);
                 endAll(log, expected);
+                coordinatorVanishes(config, launcher, log, connections);
             }
             summary(expected, latency);
         } finally {
@@ -117,11 +127,11 @@ final class DemoCommand implements Callable<Integer> {
         List<CompletableFuture<RecordResult>> decisions = new ArrayList<>();
         for (int i = 1; i <= TRANSACTIONS; i++) {
             String tid = String.format("demo-%04d", i);
-            // Every 8th transaction aborts, citing the service the demo pretends refused.
+            // Every 8th transaction aborts, citing a service: in this step the demo plays the votes too.
             boolean abort = i % 8 == 0;
             String refused = services.get((i / 8) % services.size());
             Expected e = abort
-                    ? new Expected(Outcome.ABORT, refused + ": refused by the demo (no real services yet)")
+                    ? new Expected(Outcome.ABORT, refused + ": voted NO (a vote the demo plays; no PREPARE sent)")
                     : new Expected(Outcome.COMMIT, "");
             expected.put(tid, e);
             List<String> participants = services.subList(0, 1 + i % services.size());
@@ -221,6 +231,68 @@ final class DemoCommand implements Callable<Integer> {
         long ended = ends.stream().map(CompletableFuture::join).filter(r -> r.getStatus() == TxnStatus.ENDED).count();
         check(ended == expected.size(), "every transaction ended");
         out.printf("%d transactions ended%n", ended);
+    }
+
+    /**
+     * The demo plays a coordinator that dies in the middle of two transactions: every service voted
+     * YES on both; one decision (COMMIT) reached the log, the other never did. The services find out
+     * by themselves, through the log.
+     */
+    private void coordinatorVanishes(ClusterConfig config, ClusterLauncher launcher, TxnLogClient log,
+            DtmConnections connections) throws Exception {
+        heading("8. A coordinator dies after PREPARE: the services resolve through the log by themselves");
+        String committed = "vanished-1#1";
+        String undecided = "vanished-2#1";
+        List<ServiceName> services = List.of(ServiceName.values());
+        List<String> serviceIds = services.stream().map(ServiceName::id).toList();
+        Map<ServiceName, ParticipantClient> clients = new LinkedHashMap<>();
+        for (ServiceName service : services) {
+            clients.put(service, connections.connectParticipant(service, config.service(service)).get());
+        }
+        try {
+            LocalDate shipOn = LocalDate.now(ZoneOffset.UTC).plusDays(7);
+            int n = 0;
+            for (String tid : List.of(committed, undecided)) {
+                log.append(LogRecords.begin(tid, serviceIds, System.currentTimeMillis() + 30_000)).join();
+                n++;
+                for (ServiceName service : services) {
+                    boolean yes = clients.get(service).prepare(SampleRequests.prepare(service, tid, 500 + n, shipOn))
+                            .get().getYes();
+                    check(yes, service.id() + " votes YES on " + tid);
+                }
+            }
+            log.append(LogRecords.decide(committed, Outcome.COMMIT, "", "coordinator:demo")).join();
+            out.printf("both attempts PREPARED at all four services; COMMIT of %s logged; then the coordinator is gone%n",
+                    committed);
+            out.printf("the services wait %d ms (participants.inDoubtTimeoutMs), then ask any node...%n", IN_DOUBT_MS);
+            out.flush();
+            long t0 = System.nanoTime();
+            launcher.awaitView(config, List.of(), v -> v.services().stream()
+                    .allMatch(svc -> svc.reachable() && svc.inspect().getPreparedCount() == 0), "attempts still in doubt");
+            out.printf("no attempt left in doubt %d ms later%n", millisSince(t0));
+            for (ServiceName service : services) {
+                var c = clients.get(service);
+                var first = c.query(committed).get().getState();
+                var second = c.query(undecided).get().getState();
+                check(first == LocalState.COMMITTED, service.id() + " committed " + committed);
+                check(second == LocalState.ROLLED_BACK, service.id() + " rolled back " + undecided);
+                out.printf("  %-10s %s %s, %s %s%n", service.id(), committed, first, undecided, second);
+            }
+            TxnState aborted = log.read(undecided).join();
+            check(aborted.getOutcome() == Outcome.ABORT, "the log holds ABORT for " + undecided);
+            out.printf("the log: %s %s, proposed by %s (%s)%n", undecided, aborted.getOutcome(), aborted.getProposer(),
+                    aborted.getReason());
+            var inventory = clients.get(ServiceName.INVENTORY).inspect().get().getTotalsMap();
+            var payment = clients.get(ServiceName.PAYMENT).inspect().get().getTotalsMap();
+            check(inventory.get("initialStock") == inventory.get("available") + inventory.get("reserved")
+                    + inventory.get("sold"), "inventory conserves its stock");
+            check(payment.get("initialBalanceCents") == payment.get("balanceCents") + payment.get("heldCents")
+                    + payment.get("capturedCents"), "payment conserves its money");
+            out.printf("inventory: sold %d, reserved %d; payment: captured %d cents, held %d%n", inventory.get("sold"),
+                    inventory.get("reserved"), payment.get("capturedCents"), payment.get("heldCents"));
+        } finally {
+            clients.values().forEach(ParticipantClient::close);
+        }
     }
 
     private void verifyThrough(DtmConnections connections, NodeConfig node, Map<String, Expected> expected)

@@ -174,7 +174,12 @@ final class ParticipantEngine implements AutoCloseable {
                     crash(CrashPoint.BEFORE_PREPARE);
                 }
                 boolean forceNo = m.external && m.request.hasPrepare() && faults.forceNo();
-                answers.add(new Answer(m, core.handle(m.request, now, forceNo, batch)));
+                ParticipantResponse response = core.handle(m.request, now, forceNo, batch);
+                if (response.hasInspect()) {
+                    response = response.toBuilder().setInspect(response.getInspect().toBuilder()
+                            .setSyncedWrites(writes.get()).setSyncedMessages(writtenMessages.get())).build();
+                }
+                answers.add(new Answer(m, response));
                 if (m.request.hasPrepare() || m.request.hasCommit() || m.request.hasRollback()) {
                     changing++;
                 }

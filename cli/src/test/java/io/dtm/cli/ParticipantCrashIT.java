@@ -1,0 +1,129 @@
+package io.dtm.cli;
+
+import io.dtm.client.DtmConnections;
+import io.dtm.client.ParticipantClient;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.FreePorts;
+import io.dtm.config.ServiceName;
+import io.dtm.protocol.participant.CrashPoint;
+import io.dtm.protocol.participant.Faults;
+import io.dtm.protocol.participant.InspectReply;
+import io.dtm.protocol.participant.InventoryRequest;
+import io.dtm.protocol.participant.Item;
+import io.dtm.protocol.participant.LocalState;
+import io.dtm.protocol.participant.LocalTxn;
+import io.dtm.protocol.participant.Prepare;
+import io.dtm.protocol.participant.Vote;
+import io.dtm.protocol.participant.VoteCode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A participant service as a real process, killed with SIGKILL and by its own crash point, then
+ * restarted on its data: every PREPARED transaction is still prepared and still holds its records.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class ParticipantCrashIT {
+    private static final Path ROOT = Path.of(System.getProperty("dtm.repo.root", "..")).toAbsolutePath().normalize();
+
+    @TempDir
+    Path tmp;
+
+    private Process process;
+
+    @AfterEach
+    void killLeftover() {
+        if (process != null) {
+            process.destroyForcibly();
+        }
+    }
+
+    private ClusterConfig config;
+    private Path configFile;
+
+    private void startInventory() throws Exception {
+        if (config == null) {
+            config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(tmp.resolve("data"));
+            configFile = tmp.resolve("cluster.yaml");
+            Files.writeString(configFile, config.toYaml());
+        }
+        ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("dtm").toString(), "participant",
+                "--service", "inventory", "--config", configFile.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("inventory.log").toFile()));
+        builder.environment().put("DTM_SKIP_BUILD", "1");
+        process = builder.start();
+    }
+
+    private ParticipantClient connect(DtmConnections connections) {
+        return await("inventory answers").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions()
+                .until(() -> {
+                    ParticipantClient c = connections.connectParticipant(ServiceName.INVENTORY,
+                            config.service(ServiceName.INVENTORY)).get();
+                    c.inspect().get(5, TimeUnit.SECONDS);
+                    return c;
+                }, c -> true);
+    }
+
+    private static Prepare reserve(String tid, String sku, long qty) {
+        return Prepare.newBuilder().setTid(tid)
+                .setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(qty))).build();
+    }
+
+    @Test
+    void preparedTransactionsSurviveSigkillAndACrashRightAfterTheVoteIsDurable() throws Exception {
+        try (DtmConnections connections = new DtmConnections(Duration.ofSeconds(10))) {
+            startInventory();
+            ParticipantClient client = connect(connections);
+            assertThat(client.prepare(reserve("t-1#1", "sku-0001", 5)).get().getYes()).isTrue();
+            assertThat(client.prepare(reserve("t-2#1", "sku-0002", 1)).get().getYes()).isTrue();
+            assertThat(client.commit("t-2#1").get()).isEqualTo(LocalState.COMMITTED);
+
+            process.destroyForcibly(); // SIGKILL
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            startInventory();
+            ParticipantClient afterKill = connect(connections);
+
+            InspectReply inspect = afterKill.inspect().get();
+            assertThat(inspect.getPreparedList()).extracting(p -> p.getTid()).containsExactly("t-1#1");
+            assertThat(inspect.getTotalsMap()).containsEntry("reserved", 5L).containsEntry("sold", 1L);
+            Vote blocked = afterKill.prepare(reserve("t-3#1", "sku-0001", 1)).get();
+            assertThat(blocked.getCode()).as("t-1 still holds sku-0001").isEqualTo(VoteCode.LOCKED);
+            LocalTxn t1 = afterKill.query("t-1#1").get();
+            assertThat(t1.getState()).isEqualTo(LocalState.PREPARED);
+            assertThat(t1.getEffectsList()).anyMatch(e -> e.contains("sku-0001"));
+            assertThat(afterKill.commit("t-1#1").get()).isEqualTo(LocalState.COMMITTED);
+            assertThat(afterKill.inspect().get().getTotalsMap()).containsEntry("sold", 6L).containsEntry("reserved", 0L);
+
+            afterKill.setFaults(Faults.newBuilder().setCrashAt(CrashPoint.AFTER_VOTE_PERSISTED).build()).get();
+            CompletableFuture<Vote> lost = afterKill.prepare(reserve("t-4#1", "sku-0004", 2));
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("the crash point halts the process").isTrue();
+            assertThat(process.exitValue()).isEqualTo(137);
+            await("the connection to notice").atMost(Duration.ofSeconds(15)).until(lost::isDone);
+            assertThat(lost).as("the YES vote never left the process").isCompletedExceptionally();
+
+            startInventory();
+            ParticipantClient afterCrash = connect(connections);
+            assertThat(afterCrash.query("t-4#1").get().getState()).as("the vote was durable").isEqualTo(LocalState.PREPARED);
+            assertThat(afterCrash.prepare(reserve("t-4#1", "sku-0004", 2)).get().getYes())
+                    .as("the coordinator's retry gets the first answer").isTrue();
+            assertThat(afterCrash.rollback("t-4#1").get()).isEqualTo(LocalState.ROLLED_BACK);
+            InspectReply end = afterCrash.inspect().get();
+            assertThat(end.getTotalsMap().get("initialStock"))
+                    .isEqualTo(end.getTotalsMap().get("available") + end.getTotalsMap().get("reserved")
+                            + end.getTotalsMap().get("sold"));
+        }
+    }
+}
