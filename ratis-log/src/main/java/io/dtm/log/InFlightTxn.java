@@ -7,13 +7,15 @@ import io.dtm.protocol.log.TxnStatus;
 final class InFlightTxn {
     final String[] participants;
     final long deadlineMs;
+    final long requestDigest;
     Outcome outcome = Outcome.UNDECIDED;
     String reason;
     String proposer;
 
-    InFlightTxn(String[] participants, long deadlineMs) {
+    InFlightTxn(String[] participants, long deadlineMs, long requestDigest) {
         this.participants = participants;
         this.deadlineMs = deadlineMs;
+        this.requestDigest = requestDigest;
     }
 
     void decide(Outcome outcome, String reason, String proposer) {

@@ -14,8 +14,14 @@ public final class LogRecords {
     }
 
     public static TxnRecord begin(String tid, List<String> participants, long deadlineMs) {
+        return begin(tid, participants, deadlineMs, 0);
+    }
+
+    /** A Begin that carries a digest of the client's request, so that a reused tid is recognised. */
+    public static TxnRecord begin(String tid, List<String> participants, long deadlineMs, long requestDigest) {
         return TxnRecord.newBuilder()
-                .setBegin(Begin.newBuilder().setTid(tid).addAllParticipants(participants).setDeadlineMs(deadlineMs))
+                .setBegin(Begin.newBuilder().setTid(tid).addAllParticipants(participants).setDeadlineMs(deadlineMs)
+                        .setRequestDigest(requestDigest))
                 .build();
     }
 

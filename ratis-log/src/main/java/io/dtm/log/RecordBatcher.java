@@ -51,6 +51,7 @@ final class RecordBatcher implements AutoCloseable {
     private final long maxDelayNanos;
     private final int maxOutstanding;
     private final LongSupplier clockMs;
+    private final long proposerTerm;
     private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Semaphore outstanding;
     private final Thread thread;
@@ -58,8 +59,10 @@ final class RecordBatcher implements AutoCloseable {
     private final AtomicLong recordsSent = new AtomicLong();
     private volatile boolean closed;
 
-    RecordBatcher(String name, RaftClient client, GroupCommitConfig config, LongSupplier clockMs) {
+    /** @param proposerTerm the coordinator's Raft term, stamped on every batch (0: not a coordinator) */
+    RecordBatcher(String name, RaftClient client, GroupCommitConfig config, LongSupplier clockMs, long proposerTerm) {
         this.name = name;
+        this.proposerTerm = proposerTerm;
         this.client = client;
         this.maxRecords = config.maxRecords();
         this.maxDelayNanos = TimeUnit.MICROSECONDS.toNanos(config.maxDelayMicros());
@@ -138,7 +141,8 @@ final class RecordBatcher implements AutoCloseable {
     }
 
     private void send(List<Pending> batch) {
-        RecordBatch.Builder entry = RecordBatch.newBuilder().setTimestampMs(clockMs.getAsLong());
+        RecordBatch.Builder entry = RecordBatch.newBuilder().setTimestampMs(clockMs.getAsLong())
+                .setProposerTerm(proposerTerm);
         for (Pending p : batch) {
             entry.addRecords(p.record);
         }

@@ -38,6 +38,7 @@ final class SnapshotFormat {
                     .setTid(entry.getKey())
                     .setInFlight(true)
                     .setDeadlineMs(txn.deadlineMs)
+                    .setRequestDigest(txn.requestDigest)
                     .setOutcome(txn.outcome);
             for (String p : txn.participants) {
                 e.addParticipants(p);
@@ -55,6 +56,7 @@ final class SnapshotFormat {
                     .setReason(ended.reason())
                     .setProposer(ended.proposer())
                     .setEndedAtMs(ended.endedAtMs())
+                    .setRequestDigest(ended.requestDigest())
                     .build()
                     .writeDelimitedTo(out);
         }
@@ -80,9 +82,10 @@ final class SnapshotFormat {
             }
             if (e.getInFlight()) {
                 state.restoreInFlight(e.getTid(), e.getParticipantsList().toArray(new String[0]),
-                        e.getDeadlineMs(), e.getOutcome(), e.getReason(), e.getProposer());
+                        e.getDeadlineMs(), e.getRequestDigest(), e.getOutcome(), e.getReason(), e.getProposer());
             } else {
-                state.restoreRetained(e.getTid(), e.getOutcome(), e.getReason(), e.getProposer(), e.getEndedAtMs());
+                state.restoreRetained(e.getTid(), e.getOutcome(), e.getReason(), e.getProposer(), e.getEndedAtMs(),
+                        e.getRequestDigest());
             }
         }
         if (in.read() != -1) {

@@ -1,6 +1,7 @@
 package io.dtm.log;
 
 import io.dtm.config.ClusterConfig;
+import io.dtm.config.GroupCommitConfig;
 import io.dtm.protocol.log.LogQuery;
 import io.dtm.protocol.log.LogQueryReply;
 import io.dtm.protocol.log.LogStats;
@@ -33,12 +34,16 @@ import java.util.function.LongSupplier;
  */
 public final class TxnLogClient implements AutoCloseable {
     private final LogGroups groups;
+    private final GroupCommitConfig groupCommit;
+    private final LongSupplier clockMs;
     private final List<RaftClient> clients = new ArrayList<>();
     private final List<RecordBatcher> batchers = new ArrayList<>();
 
     private TxnLogClient(ClusterConfig config, String name, LongSupplier clockMs) {
         RatisMetricsReporting.install();
         this.groups = LogGroups.of(config);
+        this.groupCommit = config.log().groupCommit();
+        this.clockMs = clockMs;
         RaftProperties props = RaftSettings.client(config);
         for (int i = 0; i < groups.size(); i++) {
             RaftGroup group = groups.group(i);
@@ -49,7 +54,7 @@ public final class TxnLogClient implements AutoCloseable {
                     .setRetryPolicy(RaftSettings.clientRetryPolicy())
                     .build();
             clients.add(client);
-            batchers.add(new RecordBatcher(name + "-log-appender-" + i, client, config.log().groupCommit(), clockMs));
+            batchers.add(new RecordBatcher(name + "-log-appender-" + i, client, groupCommit, clockMs, 0));
         }
     }
 
@@ -61,6 +66,20 @@ public final class TxnLogClient implements AutoCloseable {
     /** Appends one record; the future completes with what became of it once its entry is applied. */
     public CompletableFuture<RecordResult> append(TxnRecord record) {
         return batchers.get(groups.indexOf(LogRecords.tidOf(record))).submit(record);
+    }
+
+    /**
+     * An appender whose batches carry a coordinator's Raft term: once another leader has taken over,
+     * whatever it still appends is refused by the log (see {@code RecordBatch.proposer_term}).
+     * Close it when the coordinator steps down.
+     */
+    public LogAppender appender(String name, long term) {
+        List<RecordBatcher> own = new ArrayList<>();
+        for (int i = 0; i < groups.size(); i++) {
+            own.add(new RecordBatcher(name + "-term-" + term + "-appender-" + i, clients.get(i), groupCommit, clockMs,
+                    term));
+        }
+        return new LogAppender(groups, own);
     }
 
     /** The transaction's state, read linearizably through the group's leader. */

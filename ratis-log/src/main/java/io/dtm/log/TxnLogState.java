@@ -66,12 +66,20 @@ public final class TxnLogState {
         this.retention = Objects.requireNonNull(retention);
     }
 
-    /** Applies every record of a batch in order; results[i] belongs to records[i]. */
-    public BatchResult apply(RecordBatch batch) {
+    /**
+     * Applies every record of a batch in order; results[i] belongs to records[i]. {@code entryTerm}
+     * is the Raft term of the entry carrying the batch: a batch proposed by a coordinator of another
+     * term (a deposed leader whose records reached the new leader) is refused as a whole.
+     */
+    public BatchResult apply(RecordBatch batch, long entryTerm) {
         clockMs = Math.max(clockMs, batch.getTimestampMs());
         BatchResult.Builder out = BatchResult.newBuilder();
+        long proposerTerm = batch.getProposerTerm();
+        boolean stale = proposerTerm != 0 && proposerTerm != entryTerm;
         for (TxnRecord record : batch.getRecordsList()) {
-            out.addResults(apply(record));
+            out.addResults(stale
+                    ? refused("stale coordinator: proposed in term " + proposerTerm + ", logged in term " + entryTerm)
+                    : apply(record));
         }
         evictExpired();
         return out.build();
@@ -96,6 +104,9 @@ public final class TxnLogState {
         }
         InFlightTxn txn = inFlight.get(tid);
         if (txn != null) {
+            if (!sameDigest(txn.requestDigest, begin.getRequestDigest())) {
+                return result(Disposition.REFUSED, txn, "already begun with a different request");
+            }
             if (Arrays.asList(txn.participants).equals(begin.getParticipantsList())) {
                 return result(Disposition.DUPLICATE, txn, "already begun");
             }
@@ -104,13 +115,16 @@ public final class TxnLogState {
         }
         RetainedOutcome ended = retained.get(tid);
         if (ended != null) {
+            if (!sameDigest(ended.requestDigest(), begin.getRequestDigest())) {
+                return result(Disposition.REFUSED, ended, "already ended, with a different request");
+            }
             return result(Disposition.DUPLICATE, ended, "already ended");
         }
         String[] participants = new String[begin.getParticipantsCount()];
         for (int i = 0; i < participants.length; i++) {
             participants[i] = canonical(begin.getParticipants(i));
         }
-        txn = new InFlightTxn(participants, begin.getDeadlineMs());
+        txn = new InFlightTxn(participants, begin.getDeadlineMs(), begin.getRequestDigest());
         inFlight.put(tid, txn);
         return result(Disposition.APPLIED, txn, "");
     }
@@ -144,7 +158,7 @@ public final class TxnLogState {
         // An in-doubt participant aborting a tid whose Begin never reached the log: nobody holds it
         // in flight, so it is ended at once; the participants learn the outcome by asking.
         RetainedOutcome aborted = new RetainedOutcome(Outcome.ABORT, decide.getReason(),
-                canonical(decide.getProposer()), clockMs);
+                canonical(decide.getProposer()), clockMs, 0);
         retained.put(tid, aborted);
         return result(Disposition.APPLIED, aborted, "");
     }
@@ -157,7 +171,8 @@ public final class TxnLogState {
                 return result(Disposition.REFUSED, txn, "cannot end an undecided transaction");
             }
             inFlight.remove(tid);
-            RetainedOutcome ended = new RetainedOutcome(txn.outcome, txn.reason, txn.proposer, clockMs);
+            RetainedOutcome ended = new RetainedOutcome(txn.outcome, txn.reason, txn.proposer, clockMs,
+                    txn.requestDigest);
             retained.put(tid, ended);
             return result(Disposition.APPLIED, ended, "");
         }
@@ -166,6 +181,11 @@ public final class TxnLogState {
             return result(Disposition.DUPLICATE, ended, "already ended");
         }
         return refused("unknown transaction (never begun, or forgotten after the retention window)");
+    }
+
+    /** Digest 0 means "not given": it matches anything, so tools and old proposers are not refused. */
+    private static boolean sameDigest(long a, long b) {
+        return a == 0 || b == 0 || a == b;
     }
 
     private void evictExpired() {
@@ -189,7 +209,8 @@ public final class TxnLogState {
             state.setStatus(txn.status())
                     .setOutcome(txn.outcome)
                     .addAllParticipants(Arrays.asList(txn.participants))
-                    .setDeadlineMs(txn.deadlineMs);
+                    .setDeadlineMs(txn.deadlineMs)
+                    .setRequestDigest(txn.requestDigest);
             if (txn.outcome != Outcome.UNDECIDED) {
                 state.setReason(txn.reason).setProposer(txn.proposer);
             }
@@ -201,6 +222,7 @@ public final class TxnLogState {
                     .setOutcome(ended.outcome())
                     .setReason(ended.reason())
                     .setProposer(ended.proposer())
+                    .setRequestDigest(ended.requestDigest())
                     .build();
         }
         return state.setStatus(TxnStatus.UNKNOWN).build();
@@ -250,20 +272,21 @@ public final class TxnLogState {
         this.clockMs = clockMs;
     }
 
-    void restoreInFlight(String tid, String[] participants, long deadlineMs, Outcome outcome,
+    void restoreInFlight(String tid, String[] participants, long deadlineMs, long requestDigest, Outcome outcome,
             String reason, String proposer) {
         for (int i = 0; i < participants.length; i++) {
             participants[i] = canonical(participants[i]);
         }
-        InFlightTxn txn = new InFlightTxn(participants, deadlineMs);
+        InFlightTxn txn = new InFlightTxn(participants, deadlineMs, requestDigest);
         if (outcome != Outcome.UNDECIDED) {
             txn.decide(outcome, reason, canonical(proposer));
         }
         inFlight.put(tid, txn);
     }
 
-    void restoreRetained(String tid, Outcome outcome, String reason, String proposer, long endedAtMs) {
-        retained.put(tid, new RetainedOutcome(outcome, reason, canonical(proposer), endedAtMs));
+    void restoreRetained(String tid, Outcome outcome, String reason, String proposer, long endedAtMs,
+            long requestDigest) {
+        retained.put(tid, new RetainedOutcome(outcome, reason, canonical(proposer), endedAtMs, requestDigest));
     }
 
     // --- helpers ---

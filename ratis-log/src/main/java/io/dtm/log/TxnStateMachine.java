@@ -140,7 +140,7 @@ public final class TxnStateMachine extends BaseStateMachine {
         }
         BatchResult result;
         synchronized (this) {
-            result = state.apply(batch);
+            result = state.apply(batch, termIndex.getTerm());
             updateLastAppliedTermIndex(termIndex);
         }
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(result.toByteArray())));

@@ -191,6 +191,24 @@ class TxnLogClusterTest {
     }
 
     @Test
+    void recordsProposedInAnotherTermThanTheLeadersAreRefused() {
+        cluster = new LocalLogCluster(dir, 10_000, 8 << 20);
+        cluster.startAll();
+        String leader = cluster.awaitLeader();
+        long term = cluster.server(leader).status().getTerm();
+        TxnLogClient client = cluster.newClient();
+
+        try (LogAppender current = client.appender("current", term);
+                // Term 0 means "not fenced", so with a first leader in term 1 the other term is term + 1.
+                LogAppender deposed = client.appender("other-term", term + 1)) {
+            RecordResult stale = deposed.append(begin("fenced", FOUR, 1)).join();
+            assertThat(stale.getDisposition()).isEqualTo(Disposition.REFUSED);
+            assertThat(stale.getDetail()).contains("stale coordinator");
+            assertThat(current.append(begin("fenced", FOUR, 1)).join().getDisposition()).isEqualTo(Disposition.APPLIED);
+        }
+    }
+
+    @Test
     void recordsOfOneBatchEachGetTheirOwnResult() {
         cluster = new LocalLogCluster(dir, 10_000, 8 << 20);
         cluster.startAll();

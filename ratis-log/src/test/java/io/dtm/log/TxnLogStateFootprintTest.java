@@ -30,7 +30,7 @@ class TxnLogStateFootprintTest {
     }
 
     private static void apply(TxnLogState state, io.dtm.protocol.log.TxnRecord... records) {
-        state.apply(RecordBatch.newBuilder().setTimestampMs(1).addAllRecords(List.of(records)).build());
+        state.apply(RecordBatch.newBuilder().setTimestampMs(1).addAllRecords(List.of(records)).build(), 1);
     }
 
     @Test

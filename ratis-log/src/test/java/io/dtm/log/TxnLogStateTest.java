@@ -36,7 +36,7 @@ class TxnLogStateTest {
     private long now = 1_000;
 
     private RecordResult apply(TxnRecord record) {
-        BatchResult result = state.apply(RecordBatch.newBuilder().setTimestampMs(now).addRecords(record).build());
+        BatchResult result = state.apply(RecordBatch.newBuilder().setTimestampMs(now).addRecords(record).build(), 1);
         assertThat(result.getResultsCount()).isEqualTo(1);
         return result.getResults(0);
     }
@@ -165,7 +165,7 @@ class TxnLogStateTest {
         // Guards the matrix above: each start really reaches the state its name says.
         for (Start start : Start.values()) {
             TxnLogState fresh = new TxnLogState(ROOMY);
-            fresh.apply(RecordBatch.newBuilder().setTimestampMs(1).addAllRecords(List.of(start.setup)).build());
+            fresh.apply(RecordBatch.newBuilder().setTimestampMs(1).addAllRecords(List.of(start.setup)).build(), 1);
             TxnStatus expected = switch (start) {
                 case UNKNOWN -> TxnStatus.UNKNOWN;
                 case IN_FLIGHT -> TxnStatus.IN_FLIGHT;
@@ -209,12 +209,49 @@ class TxnLogStateTest {
                     .addRecords(begin("t", FOUR, 9_000))
                     .addRecords(abort("t", "payment: CARD_DECLINED"))
                     .addRecords(commit("t"))
-                    .build());
+                    .build(), 1);
 
             assertThat(result.getResults(1).getDisposition()).isEqualTo(Disposition.APPLIED);
             assertThat(result.getResults(2).getDisposition()).isEqualTo(Disposition.DUPLICATE);
             assertThat(result.getResults(2).getOutcome()).isEqualTo(Outcome.ABORT);
         }
+    }
+
+    @Test
+    void aDeposedCoordinatorsBatchIsRefusedAsAWhole() {
+        RecordBatch stale = RecordBatch.newBuilder().setTimestampMs(now).setProposerTerm(2)
+                .addRecords(begin("t", FOUR, 9_000)).addRecords(commit("t")).build();
+
+        BatchResult refused = state.apply(stale, 3);
+
+        assertThat(refused.getResultsList()).extracting(RecordResult::getDisposition).containsOnly(Disposition.REFUSED);
+        assertThat(refused.getResults(0).getDetail()).contains("term 2").contains("term 3");
+        assertThat(state.query("t").getStatus()).isEqualTo(TxnStatus.UNKNOWN);
+        assertThat(state.apply(stale.toBuilder().setProposerTerm(3).build(), 3).getResultsList())
+                .extracting(RecordResult::getDisposition).containsOnly(Disposition.APPLIED);
+        RecordBatch unfenced = RecordBatch.newBuilder().setTimestampMs(now)
+                .addRecords(decide("u", Outcome.ABORT, "in doubt", "participant:order")).build();
+        assertThat(state.apply(unfenced, 3).getResults(0).getDisposition()).as("term 0 is not fenced")
+                .isEqualTo(Disposition.APPLIED);
+    }
+
+    @Test
+    void theSameTidWithAnotherRequestIsRefusedBeforeAndAfterItEnds() {
+        assertThat(apply(begin("t", FOUR, 9_000, 7)).getDisposition()).isEqualTo(Disposition.APPLIED);
+        RecordResult other = apply(begin("t", FOUR, 9_000, 8));
+        assertThat(other.getDisposition()).isEqualTo(Disposition.REFUSED);
+        assertThat(other.getDetail()).contains("different request");
+        assertThat(apply(begin("t", FOUR, 9_000, 0)).getDisposition()).as("no digest: not checked")
+                .isEqualTo(Disposition.DUPLICATE);
+
+        apply(commit("t"));
+        apply(end("t"));
+
+        assertThat(apply(begin("t", FOUR, 9_000, 8)).getDisposition()).isEqualTo(Disposition.REFUSED);
+        RecordResult same = apply(begin("t", FOUR, 9_000, 7));
+        assertThat(same.getDisposition()).isEqualTo(Disposition.DUPLICATE);
+        assertThat(same.getOutcome()).isEqualTo(Outcome.COMMIT);
+        assertThat(state.query("t").getRequestDigest()).isEqualTo(7);
     }
 
     @Test
@@ -253,10 +290,10 @@ class TxnLogStateTest {
                 .addRecords(abort("b", "order: DUPLICATE_ORDER"))
                 .addRecords(end("a"))
                 .build();
-        BatchResult first = state.apply(batch);
+        BatchResult first = state.apply(batch, 1);
         byte[] afterFirst = snapshotBytes(state);
 
-        BatchResult replay = state.apply(batch);
+        BatchResult replay = state.apply(batch, 1);
 
         assertThat(first.getResultsList()).extracting(RecordResult::getDisposition).containsOnly(Disposition.APPLIED);
         assertThat(replay.getResultsList()).extracting(RecordResult::getDisposition)
@@ -274,10 +311,10 @@ class TxnLogStateTest {
         List<BatchResult> results1 = new ArrayList<>();
         List<BatchResult> results2 = new ArrayList<>();
         for (RecordBatch e : entries) {
-            results1.add(replica1.apply(e));
+            results1.add(replica1.apply(e, 1));
         }
         for (RecordBatch e : entries) {
-            results2.add(replica2.apply(e));
+            results2.add(replica2.apply(e, 1));
         }
         assertThat(results2).isEqualTo(results1);
         assertThat(snapshotBytes(replica2)).isEqualTo(snapshotBytes(replica1));
@@ -293,7 +330,7 @@ class TxnLogStateTest {
             for (int r = random.nextInt(8); r >= 0; r--) {
                 String tid = "t" + random.nextInt(80);
                 batch.addRecords(switch (random.nextInt(4)) {
-                    case 0 -> begin(tid, FOUR.subList(0, 1 + random.nextInt(4)), time + 1_000);
+                    case 0 -> begin(tid, FOUR.subList(0, 1 + random.nextInt(4)), time + 1_000, random.nextInt(3));
                     case 1 -> commit(tid);
                     case 2 -> decide(tid, Outcome.ABORT, "r" + random.nextInt(3), "participant:order");
                     default -> end(tid);
@@ -315,7 +352,7 @@ class TxnLogStateTest {
                     .addRecords(begin(tid, FOUR, atMs + 1_000))
                     .addRecords(commit(tid))
                     .addRecords(end(tid))
-                    .build());
+                    .build(), 1);
         }
 
         @Test
@@ -345,7 +382,7 @@ class TxnLogStateTest {
                     .addRecords(begin("pending", FOUR, 1_000))
                     .addRecords(begin("decided", FOUR, 1_000))
                     .addRecords(commit("decided"))
-                    .build());
+                    .build(), 1);
             for (int i = 0; i < 10; i++) {
                 finish("t" + i, 100_000L * (i + 1));
             }
@@ -368,7 +405,7 @@ class TxnLogStateTest {
     void snapshotRoundTripKeepsEveryTransactionAndTheEvictionOrder() throws IOException {
         TxnLogState original = new TxnLogState(new TxnLogState.Retention(40, 1_000_000));
         for (RecordBatch e : randomHistory(new Random(7), 200)) {
-            original.apply(e);
+            original.apply(e, 1);
         }
         assertThat(original.inFlightCount()).isPositive();
         assertThat(original.retainedCount()).isPositive();
@@ -381,7 +418,7 @@ class TxnLogStateTest {
         }
         // The same next entries give the same results: eviction order and clock survived.
         for (RecordBatch e : randomHistory(new Random(8), 50)) {
-            assertThat(restored.apply(e)).isEqualTo(original.apply(e));
+            assertThat(restored.apply(e, 1)).isEqualTo(original.apply(e, 1));
         }
     }
 
