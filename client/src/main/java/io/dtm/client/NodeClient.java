@@ -6,6 +6,8 @@ import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.NodeStatusRequest;
 import io.dtm.protocol.rpc.Request;
 import io.dtm.protocol.rpc.ResolveRequest;
+import io.dtm.protocol.rpc.SubmitRequest;
+import io.dtm.protocol.rpc.SubmitResult;
 import io.dtm.protocol.rpc.Response;
 import io.dtm.protocol.rpc.TxnStatusRequest;
 
@@ -50,6 +52,15 @@ public final class NodeClient implements AutoCloseable {
     public CompletableFuture<TxnState> txnStatus(String tid) {
         return call(id -> Request.newBuilder().setRequestId(id)
                 .setTxnStatus(TxnStatusRequest.newBuilder().setTid(tid)).build(), Response::getTxnState);
+    }
+
+    /**
+     * Runs a transaction on this node (it must be the leader: a follower answers NOT_LEADER, which
+     * fails the future with a {@link RemoteException} naming the leader). The future completes with
+     * the outcome — COMMITTED, ABORTED or REJECTED — once it is decided.
+     */
+    public CompletableFuture<SubmitResult> submit(SubmitRequest request) {
+        return call(id -> Request.newBuilder().setRequestId(id).setSubmit(request).build(), Response::getSubmitResult);
     }
 
     /**

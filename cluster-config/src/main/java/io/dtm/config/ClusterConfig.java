@@ -19,8 +19,8 @@ import java.util.stream.Collectors;
 
 /**
  * The configuration of one cluster: its coordinator nodes, the four participant services and the
- * faults they inject, where they keep their data, timeouts, and tuning of the replicated log and
- * of the participants.
+ * faults they inject, where they keep their data, timeouts, and tuning of the replicated log, of
+ * the participants and of the coordinator.
  *
  * <p>Instances from {@link #load}, {@link #parse} and {@link #loadDefault} are validated: every
  * key is known, every value has the right type and range, ids and ports are unique, and all four
@@ -35,10 +35,12 @@ import java.util.stream.Collectors;
  * @param timeouts     election, RPC and startup timeouts
  * @param log          snapshot, segment, retention and group-commit settings of the log
  * @param participants in-doubt timeout and group commit of the participant services
+ * @param coordinator  timeouts, retries and admission limits of the leader's two-phase commit
  * @param source       where the configuration came from, for messages: a file path or {@code classpath:local.yaml}
  */
 public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, Map<ServiceName, ServiceConfig> services,
-        TimeoutsConfig timeouts, LogConfig log, ParticipantsConfig participants, String source) {
+        TimeoutsConfig timeouts, LogConfig log, ParticipantsConfig participants, CoordinatorConfig coordinator,
+        String source) {
 
     /** Where data goes when a file does not say. */
     public static final Path DEFAULT_DATA_DIR = Path.of("run/local/data");
@@ -52,6 +54,7 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(participants, "participants");
+        Objects.requireNonNull(coordinator, "coordinator");
         Objects.requireNonNull(source, "source");
         nodes = List.copyOf(nodes);
         // An EnumMap keeps services in declaration order, whatever order the caller used.
@@ -129,22 +132,27 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
 
     /** A copy with another data directory, e.g. a test's temporary directory. */
     public ClusterConfig withDataDir(Path dir) {
-        return new ClusterConfig(name, dir, nodes, services, timeouts, log, participants, source);
+        return new ClusterConfig(name, dir, nodes, services, timeouts, log, participants, coordinator, source);
     }
 
     /** A copy with other timeouts, e.g. more generous ones for a slow test machine. */
     public ClusterConfig withTimeouts(TimeoutsConfig newTimeouts) {
-        return new ClusterConfig(name, dataDir, nodes, services, newTimeouts, log, participants, source);
+        return new ClusterConfig(name, dataDir, nodes, services, newTimeouts, log, participants, coordinator, source);
     }
 
     /** A copy with other log settings, e.g. to snapshot often in a test or turn group commit off. */
     public ClusterConfig withLog(LogConfig newLog) {
-        return new ClusterConfig(name, dataDir, nodes, services, timeouts, newLog, participants, source);
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, newLog, participants, coordinator, source);
     }
 
     /** A copy with other participant settings. */
     public ClusterConfig withParticipants(ParticipantsConfig newParticipants) {
-        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, newParticipants, source);
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, newParticipants, coordinator, source);
+    }
+
+    /** A copy with other coordinator settings, e.g. short timeouts for a test that loses messages. */
+    public ClusterConfig withCoordinator(CoordinatorConfig newCoordinator) {
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, newCoordinator, source);
     }
 
     /**
@@ -166,7 +174,7 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
         if (!conflicts.isEmpty()) {
             throw new ConfigException(source + " (withPorts)", conflicts);
         }
-        return new ClusterConfig(name, dataDir, newNodes, newServices, timeouts, log, participants, source);
+        return new ClusterConfig(name, dataDir, newNodes, newServices, timeouts, log, participants, coordinator, source);
     }
 
     /** The client addresses of all nodes, e.g. {@code "127.0.0.1:7101, 127.0.0.1:7102"}, for messages. */

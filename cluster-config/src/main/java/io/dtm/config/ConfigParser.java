@@ -24,7 +24,8 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  */
 final class ConfigParser {
 
-    static final List<String> TOP_KEYS = List.of("name", "dataDir", "nodes", "services", "timeouts", "log", "participants");
+    static final List<String> TOP_KEYS = List.of("name", "dataDir", "nodes", "services", "timeouts", "log", "participants",
+            "coordinator");
     static final List<String> NODE_KEYS = List.of("id", "host", "clientPort", "raftPort", "adminPort");
     static final List<String> SERVICE_KEYS = List.of("host", "port", "faults");
     static final List<String> FAULTS_KEYS = List.of("latencyMinMs", "latencyMaxMs", "dropProbability", "forceNoProbability",
@@ -36,6 +37,13 @@ final class ConfigParser {
     static final List<String> GROUP_COMMIT_KEYS = List.of("maxRecords", "maxDelayMicros", "maxOutstandingBatches");
     static final List<String> PARTICIPANTS_KEYS = List.of("inDoubtTimeoutMs", "maxBatch");
     static final Range MAX_BATCH = new Range(1, 65_536, "must be between 1 and 65536");
+    static final List<String> COORDINATOR_KEYS = List.of("prepareTimeoutMs", "prepareAttempts", "retryBackoffMs",
+            "retryBackoffMaxMs", "transactionTimeoutMs", "maxAttempts", "lockBackoffMs", "maxInFlight", "resultCacheSize");
+    static final Range PREPARE_ATTEMPTS = new Range(1, 100, "must be between 1 and 100");
+    static final Range MAX_ATTEMPTS = new Range(1, 20, "must be between 1 and 20");
+    static final Range TRANSACTION_TIMEOUT = new Range(1, 600_000, "must be between 1 and 600000");
+    static final Range MAX_IN_FLIGHT = new Range(1, 1_000_000, "must be between 1 and 1000000");
+    static final Range RESULT_CACHE_SIZE = new Range(0, 10_000_000, "must be between 0 and 10000000");
 
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_-]{1,32}");
@@ -103,11 +111,12 @@ final class ConfigParser {
         TimeoutsConfig timeouts = timeouts(top.section("timeouts", TIMEOUT_KEYS));
         LogConfig log = log(top.section("log", LOG_KEYS));
         ParticipantsConfig participants = participants(top.section("participants", PARTICIPANTS_KEYS));
+        CoordinatorConfig coordinator = coordinator(top.section("coordinator", COORDINATOR_KEYS));
         problems.addAll(PortUse.conflicts(ports));
         if (!problems.isEmpty()) {
             throw new ConfigException(source, problems);
         }
-        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, source);
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, coordinator, source);
     }
 
     private static String matching(YamlMapping mapping, String key, Pattern pattern) {
@@ -306,5 +315,29 @@ final class ConfigParser {
         return new ParticipantsConfig(
                 section.optionalLong("inDoubtTimeoutMs", Range.POSITIVE, defaults.inDoubtTimeoutMs()),
                 section.optionalInt("maxBatch", MAX_BATCH, defaults.maxBatch()));
+    }
+
+    private CoordinatorConfig coordinator(YamlMapping section) {
+        CoordinatorConfig defaults = CoordinatorConfig.defaults();
+        if (section == null) {
+            return defaults;
+        }
+        // Read in the documented key order, so that problems are reported in it too.
+        long prepareTimeout = section.optionalLong("prepareTimeoutMs", Range.POSITIVE, defaults.prepareTimeoutMs());
+        int prepareAttempts = section.optionalInt("prepareAttempts", PREPARE_ATTEMPTS, defaults.prepareAttempts());
+        int before = problems.size();
+        long backoff = section.optionalLong("retryBackoffMs", Range.POSITIVE, defaults.retryBackoffMs());
+        long backoffMax = section.optionalLong("retryBackoffMaxMs", Range.POSITIVE, defaults.retryBackoffMaxMs());
+        // As with the election range: a bad bound was replaced by its default and would mislead.
+        if (problems.size() == before && backoff > backoffMax) {
+            section.problem("retryBackoffMs", "must not be greater than " + section.pathOf("retryBackoffMaxMs")
+                    + " (" + backoffMax + "), got " + backoff);
+        }
+        return new CoordinatorConfig(prepareTimeout, prepareAttempts, backoff, backoffMax,
+                section.optionalLong("transactionTimeoutMs", TRANSACTION_TIMEOUT, defaults.transactionTimeoutMs()),
+                section.optionalInt("maxAttempts", MAX_ATTEMPTS, defaults.maxAttempts()),
+                section.optionalLong("lockBackoffMs", Range.POSITIVE, defaults.lockBackoffMs()),
+                section.optionalInt("maxInFlight", MAX_IN_FLIGHT, defaults.maxInFlight()),
+                section.optionalInt("resultCacheSize", RESULT_CACHE_SIZE, defaults.resultCacheSize()));
     }
 }

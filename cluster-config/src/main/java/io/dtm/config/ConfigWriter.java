@@ -62,6 +62,17 @@ final class ConfigWriter {
         yaml.append("participants:\n");
         yaml.append("  inDoubtTimeoutMs: ").append(participants.inDoubtTimeoutMs()).append('\n');
         yaml.append("  maxBatch: ").append(participants.maxBatch()).append('\n');
+        CoordinatorConfig coordinator = config.coordinator();
+        yaml.append("coordinator:\n");
+        yaml.append("  prepareTimeoutMs: ").append(coordinator.prepareTimeoutMs()).append('\n');
+        yaml.append("  prepareAttempts: ").append(coordinator.prepareAttempts()).append('\n');
+        yaml.append("  retryBackoffMs: ").append(coordinator.retryBackoffMs()).append('\n');
+        yaml.append("  retryBackoffMaxMs: ").append(coordinator.retryBackoffMaxMs()).append('\n');
+        yaml.append("  transactionTimeoutMs: ").append(coordinator.transactionTimeoutMs()).append('\n');
+        yaml.append("  maxAttempts: ").append(coordinator.maxAttempts()).append('\n');
+        yaml.append("  lockBackoffMs: ").append(coordinator.lockBackoffMs()).append('\n');
+        yaml.append("  maxInFlight: ").append(coordinator.maxInFlight()).append('\n');
+        yaml.append("  resultCacheSize: ").append(coordinator.resultCacheSize()).append('\n');
         return yaml.toString();
     }
 

@@ -41,10 +41,13 @@ class DefaultConfigTest {
         assertThat(config.log()).isEqualTo(new LogConfig(10000, 8388608,
                 new RetentionConfig(250000, 3600000), new GroupCommitConfig(256, 1000, 32)));
         assertThat(config.participants()).isEqualTo(new ParticipantsConfig(15000, 1024));
+        assertThat(config.coordinator())
+                .isEqualTo(new CoordinatorConfig(2000, 3, 50, 2000, 10000, 5, 20, 10000, 100000));
         // The file spells out every default, so it documents them truthfully.
         assertThat(config.timeouts()).isEqualTo(TimeoutsConfig.defaults());
         assertThat(config.log()).isEqualTo(LogConfig.defaults());
         assertThat(config.participants()).isEqualTo(ParticipantsConfig.defaults());
+        assertThat(config.coordinator()).isEqualTo(CoordinatorConfig.defaults());
         // Its fault example is commented out: the default cluster injects none.
         assertThat(config.services().values()).allMatch(service -> service.faults().isNone());
     }
@@ -66,6 +69,7 @@ class DefaultConfigTest {
         assertThat(config.timeouts()).isEqualTo(TimeoutsConfig.defaults());
         assertThat(config.log()).isEqualTo(LogConfig.defaults());
         assertThat(config.participants()).isEqualTo(ParticipantsConfig.defaults());
+        assertThat(config.coordinator()).isEqualTo(CoordinatorConfig.defaults());
         assertThat(config.services().values()).extracting(ServiceConfig::faults).containsOnly(FaultsConfig.none());
     }
 
@@ -95,6 +99,23 @@ class DefaultConfigTest {
                 .isEqualTo(new ParticipantsConfig(500, 1024));
         assertThat(ClusterConfig.parse(MINIMAL + "participants:\n", "empty").participants())
                 .isEqualTo(ParticipantsConfig.defaults());
+    }
+
+    @Test
+    void missingCoordinatorKeysTakeTheirDefaults() {
+        String yaml = MINIMAL + """
+                coordinator:
+                  prepareAttempts: 1
+                  retryBackoffMaxMs: 500
+                  resultCacheSize: 0
+                """;
+
+        assertThat(ClusterConfig.parse(yaml, "partial").coordinator())
+                .isEqualTo(new CoordinatorConfig(2000, 1, 50, 500, 10000, 5, 20, 10000, 0));
+        assertThat(ClusterConfig.parse(MINIMAL + "coordinator:\n  maxInFlight: 7\n", "partial").coordinator())
+                .isEqualTo(new CoordinatorConfig(2000, 3, 50, 2000, 10000, 5, 20, 7, 100000));
+        assertThat(ClusterConfig.parse(MINIMAL + "coordinator:\n", "empty").coordinator())
+                .isEqualTo(CoordinatorConfig.defaults());
     }
 
     @Test
@@ -183,13 +204,20 @@ class DefaultConfigTest {
         TimeoutsConfig timeouts = new TimeoutsConfig(1, 2, 3, 4);
         LogConfig log = new LogConfig(1, 2, new RetentionConfig(3, 4), new GroupCommitConfig(5, 6, 7));
         ParticipantsConfig participants = new ParticipantsConfig(1, 2);
+        CoordinatorConfig coordinator = new CoordinatorConfig(1, 2, 3, 4, 5, 6, 7, 8, 9);
 
         assertThat(config.withTimeouts(timeouts)).isEqualTo(new ClusterConfig(config.name(), config.dataDir(),
-                config.nodes(), config.services(), timeouts, config.log(), config.participants(), config.source()));
+                config.nodes(), config.services(), timeouts, config.log(), config.participants(), config.coordinator(),
+                config.source()));
         assertThat(config.withLog(log)).isEqualTo(new ClusterConfig(config.name(), config.dataDir(),
-                config.nodes(), config.services(), config.timeouts(), log, config.participants(), config.source()));
+                config.nodes(), config.services(), config.timeouts(), log, config.participants(), config.coordinator(),
+                config.source()));
         assertThat(config.withParticipants(participants)).isEqualTo(new ClusterConfig(config.name(), config.dataDir(),
-                config.nodes(), config.services(), config.timeouts(), config.log(), participants, config.source()));
+                config.nodes(), config.services(), config.timeouts(), config.log(), participants, config.coordinator(),
+                config.source()));
+        assertThat(config.withCoordinator(coordinator)).isEqualTo(new ClusterConfig(config.name(), config.dataDir(),
+                config.nodes(), config.services(), config.timeouts(), config.log(), config.participants(), coordinator,
+                config.source()));
     }
 
     @Test

@@ -65,6 +65,16 @@ class ValidationTest {
             participants:
               inDoubtTimeoutMs: 15000
               maxBatch: 1024
+            coordinator:
+              prepareTimeoutMs: 2000
+              prepareAttempts: 3
+              retryBackoffMs: 50
+              retryBackoffMaxMs: 2000
+              transactionTimeoutMs: 10000
+              maxAttempts: 5
+              lockBackoffMs: 20
+              maxInFlight: 10000
+              resultCacheSize: 100000
             """;
 
     @Test
@@ -75,6 +85,8 @@ class ValidationTest {
         assertThat(config.service(ServiceName.SHIPPING).faults()).isEqualTo(new FaultsConfig(0, 10, 0.0, 0.5,
                 CrashPoint.NEVER, List.of(new UnavailableWindow(10_000, 5_000))));
         assertThat(config.participants()).isEqualTo(new ParticipantsConfig(15_000, 1_024));
+        assertThat(config.coordinator())
+                .isEqualTo(new CoordinatorConfig(2_000, 3, 50, 2_000, 10_000, 5, 20, 10_000, 100_000));
     }
 
     @Test
@@ -107,6 +119,69 @@ class ValidationTest {
                 "log.groupCommit.maxRecords: must be between 1 and 2147483647, got -1");
     }
 
+    @Test
+    void coordinatorProblemsAreReportedInKeyOrder() {
+        String yaml = VALID.replace("prepareTimeoutMs: 2000", "prepareTimeoutMs: 0")
+                .replace("retryBackoffMaxMs: 2000", "retryBackoffMaxMs: 2000\n  retryBackoff: 10")
+                .replace("maxAttempts: 5", "maxAttempts: 21")
+                .replace("resultCacheSize: 100000", "resultCacheSize: -1")
+                .replace("maxInFlight: 10000", "maxInFlight: 0")
+                .replace("prepareAttempts: 3", "prepareAttempts: many");
+
+        assertThat(problemsOf(yaml).problems()).containsExactly(
+                "coordinator.retryBackoff: unknown key (expected one of: prepareTimeoutMs, prepareAttempts, "
+                        + "retryBackoffMs, retryBackoffMaxMs, transactionTimeoutMs, maxAttempts, lockBackoffMs, "
+                        + "maxInFlight, resultCacheSize)",
+                "coordinator.prepareTimeoutMs: must be positive, got 0",
+                "coordinator.prepareAttempts: expected an integer, got string \"many\"",
+                "coordinator.maxAttempts: must be between 1 and 20, got 21",
+                "coordinator.maxInFlight: must be between 1 and 1000000, got 0",
+                "coordinator.resultCacheSize: must be between 0 and 10000000, got -1");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void validCoordinator(String description, String from, String to, CoordinatorConfig expected) {
+        assertThat(VALID).containsOnlyOnce(from);
+
+        ClusterConfig config = ClusterConfig.parse(VALID.replace(from, to), "test.yaml");
+
+        assertThat(config.coordinator()).isEqualTo(expected);
+    }
+
+    static Stream<Arguments> validCoordinator() {
+        return Stream.of(
+                Arguments.of("lower bounds", VALID.substring(VALID.indexOf("coordinator:")), """
+                        coordinator:
+                          prepareTimeoutMs: 1
+                          prepareAttempts: 1
+                          retryBackoffMs: 1
+                          retryBackoffMaxMs: 1
+                          transactionTimeoutMs: 1
+                          maxAttempts: 1
+                          lockBackoffMs: 1
+                          maxInFlight: 1
+                          resultCacheSize: 0
+                        """, new CoordinatorConfig(1, 1, 1, 1, 1, 1, 1, 1, 0)),
+                Arguments.of("upper bounds", VALID.substring(VALID.indexOf("coordinator:")), """
+                        coordinator:
+                          prepareTimeoutMs: 9223372036854775807
+                          prepareAttempts: 100
+                          retryBackoffMs: 9223372036854775807
+                          retryBackoffMaxMs: 9223372036854775807
+                          transactionTimeoutMs: 600000
+                          maxAttempts: 20
+                          lockBackoffMs: 9223372036854775807
+                          maxInFlight: 1000000
+                          resultCacheSize: 10000000
+                        """, new CoordinatorConfig(Long.MAX_VALUE, 100, Long.MAX_VALUE, Long.MAX_VALUE, 600_000, 20,
+                        Long.MAX_VALUE, 1_000_000, 10_000_000)),
+                Arguments.of("backoff that does not grow", "retryBackoffMs: 50", "retryBackoffMs: 2000",
+                        new CoordinatorConfig(2_000, 3, 2_000, 2_000, 10_000, 5, 20, 10_000, 100_000)),
+                Arguments.of("section with every key commented out", VALID.substring(VALID.indexOf("coordinator:")),
+                        "coordinator:\n  # maxAttempts: 5\n", CoordinatorConfig.defaults()));
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource
     void yamlThatCannotBeRead(String description, String yaml, String problem) {
@@ -126,7 +201,7 @@ class ValidationTest {
                 Arguments.of("bad indentation", "name: test\n  nodes: 1\n",
                         "YAML error at line 2, column 8: mapping values are not allowed here"),
                 Arguments.of("duplicate top-level key", VALID + "name: again\n",
-                        "YAML error at line 52, column 1: found duplicate key name "
+                        "YAML error at line 62, column 1: found duplicate key name "
                                 + "(while constructing a mapping at line 1, column 1)"),
                 Arguments.of("duplicate nested key", VALID.replace("raftPort: 7202", "raftPort: 7202\n    raftPort: 7209"),
                         "YAML error at line 13, column 5: found duplicate key raftPort "
@@ -144,7 +219,7 @@ class ValidationTest {
                 // unknown keys, at every level
                 broken("unknown top-level key", "dataDir:", "datadir:",
                         "datadir: unknown key (expected one of: "
-                                + "name, dataDir, nodes, services, timeouts, log, participants)"),
+                                + "name, dataDir, nodes, services, timeouts, log, participants, coordinator)"),
                 broken("unknown node key", "raftPort: 7201", "raftport: 7201",
                         "nodes[0].raftport: unknown key (expected one of: id, host, clientPort, raftPort, adminPort)",
                         "nodes[0].raftPort: missing"),
@@ -163,6 +238,10 @@ class ValidationTest {
                                 + "maxRecords, maxDelayMicros, maxOutstandingBatches)"),
                 broken("unknown participants key", "maxBatch:", "maxBatchSize:",
                         "participants.maxBatchSize: unknown key (expected one of: inDoubtTimeoutMs, maxBatch)"),
+                broken("unknown coordinator key", "lockBackoffMs:", "lockBackoff:",
+                        "coordinator.lockBackoff: unknown key (expected one of: prepareTimeoutMs, prepareAttempts, "
+                                + "retryBackoffMs, retryBackoffMaxMs, transactionTimeoutMs, maxAttempts, lockBackoffMs, "
+                                + "maxInFlight, resultCacheSize)"),
                 broken("unknown faults key", "dropProbability:", "dropProb:",
                         "services.shipping.faults.dropProb: unknown key (expected one of: latencyMinMs, latencyMaxMs, "
                                 + "dropProbability, forceNoProbability, crashAt, unavailable)"),
@@ -207,8 +286,21 @@ class ValidationTest {
                         "services.payment: expected a mapping, got a list"),
                 broken("number for dataDir", "dataDir: build/data", "dataDir: 5",
                         "dataDir: expected a string, got integer 5"),
-                broken("list for participants", VALID.substring(VALID.indexOf("participants:")), "participants: []\n",
-                        "participants: expected a mapping, got a list"),
+                broken("list for participants",
+                        VALID.substring(VALID.indexOf("participants:"), VALID.indexOf("coordinator:")),
+                        "participants: []\n", "participants: expected a mapping, got a list"),
+                broken("list for coordinator", VALID.substring(VALID.indexOf("coordinator:")), "coordinator: []\n",
+                        "coordinator: expected a mapping, got a list"),
+                broken("scalar for coordinator", VALID.substring(VALID.indexOf("coordinator:")), "coordinator: fast\n",
+                        "coordinator: expected a mapping, got string \"fast\""),
+                broken("string for an attempt count", "maxAttempts: 5", "maxAttempts: five",
+                        "coordinator.maxAttempts: expected an integer, got string \"five\""),
+                broken("float for a prepare timeout", "prepareTimeoutMs: 2000", "prepareTimeoutMs: 2.5",
+                        "coordinator.prepareTimeoutMs: expected an integer, got float 2.5"),
+                broken("boolean for a cache size", "resultCacheSize: 100000", "resultCacheSize: false",
+                        "coordinator.resultCacheSize: expected an integer, got boolean false"),
+                broken("null for a backoff", "lockBackoffMs: 20", "lockBackoffMs:",
+                        "coordinator.lockBackoffMs: expected an integer, got null"),
                 broken("string for a batch size", "maxBatch: 1024", "maxBatch: many",
                         "participants.maxBatch: expected an integer, got string \"many\""),
                 broken("float for an in-doubt timeout", "inDoubtTimeoutMs: 15000", "inDoubtTimeoutMs: 1.5",
@@ -263,6 +355,50 @@ class ValidationTest {
                         "participants.maxBatch: must be between 1 and 65536, got 0"),
                 broken("batch size too large", "maxBatch: 1024", "maxBatch: 65537",
                         "participants.maxBatch: must be between 1 and 65536, got 65537"),
+                broken("zero prepare timeout", "prepareTimeoutMs: 2000", "prepareTimeoutMs: 0",
+                        "coordinator.prepareTimeoutMs: must be positive, got 0"),
+                broken("zero prepare attempts", "prepareAttempts: 3", "prepareAttempts: 0",
+                        "coordinator.prepareAttempts: must be between 1 and 100, got 0"),
+                broken("too many prepare attempts", "prepareAttempts: 3", "prepareAttempts: 101",
+                        "coordinator.prepareAttempts: must be between 1 and 100, got 101"),
+                broken("zero retry backoff", "retryBackoffMs: 50", "retryBackoffMs: 0",
+                        "coordinator.retryBackoffMs: must be positive, got 0"),
+                broken("negative retry backoff cap", "retryBackoffMaxMs: 2000", "retryBackoffMaxMs: -1",
+                        "coordinator.retryBackoffMaxMs: must be positive, got -1"),
+                broken("retry backoff above its cap", "retryBackoffMs: 50", "retryBackoffMs: 2001",
+                        "coordinator.retryBackoffMs: must not be greater than coordinator.retryBackoffMaxMs (2000), "
+                                + "got 2001"),
+                broken("retry backoff cap below the backoff", "retryBackoffMaxMs: 2000", "retryBackoffMaxMs: 49",
+                        "coordinator.retryBackoffMs: must not be greater than coordinator.retryBackoffMaxMs (49), got 50"),
+                broken("retry backoff above the default cap", "  retryBackoffMs: 50\n  retryBackoffMaxMs: 2000\n",
+                        "  retryBackoffMs: 5000\n",
+                        "coordinator.retryBackoffMs: must not be greater than coordinator.retryBackoffMaxMs (2000), "
+                                + "got 5000"),
+                // Only the invalid cap is reported: its default, 2000, would be compared with 3000.
+                broken("retry backoffs not compared with an invalid cap",
+                        "  retryBackoffMs: 50\n  retryBackoffMaxMs: 2000\n",
+                        "  retryBackoffMs: 3000\n  retryBackoffMaxMs: 0\n",
+                        "coordinator.retryBackoffMaxMs: must be positive, got 0"),
+                broken("zero transaction timeout", "transactionTimeoutMs: 10000", "transactionTimeoutMs: 0",
+                        "coordinator.transactionTimeoutMs: must be between 1 and 600000, got 0"),
+                broken("transaction timeout too long", "transactionTimeoutMs: 10000", "transactionTimeoutMs: 600001",
+                        "coordinator.transactionTimeoutMs: must be between 1 and 600000, got 600001"),
+                broken("zero attempts", "maxAttempts: 5", "maxAttempts: 0",
+                        "coordinator.maxAttempts: must be between 1 and 20, got 0"),
+                broken("too many attempts", "maxAttempts: 5", "maxAttempts: 21",
+                        "coordinator.maxAttempts: must be between 1 and 20, got 21"),
+                broken("zero lock backoff", "lockBackoffMs: 20", "lockBackoffMs: 0",
+                        "coordinator.lockBackoffMs: must be positive, got 0"),
+                broken("zero in-flight limit", "maxInFlight: 10000", "maxInFlight: 0",
+                        "coordinator.maxInFlight: must be between 1 and 1000000, got 0"),
+                broken("in-flight limit too large", "maxInFlight: 10000", "maxInFlight: 1000001",
+                        "coordinator.maxInFlight: must be between 1 and 1000000, got 1000001"),
+                broken("negative result cache", "resultCacheSize: 100000", "resultCacheSize: -1",
+                        "coordinator.resultCacheSize: must be between 0 and 10000000, got -1"),
+                broken("result cache too large", "resultCacheSize: 100000", "resultCacheSize: 10000001",
+                        "coordinator.resultCacheSize: must be between 0 and 10000000, got 10000001"),
+                broken("result cache beyond an int", "resultCacheSize: 100000", "resultCacheSize: 3000000000",
+                        "coordinator.resultCacheSize: must be between 0 and 10000000, got 3000000000"),
                 broken("negative latency", "latencyMinMs: 0", "latencyMinMs: -1",
                         "services.shipping.faults.latencyMinMs: must not be negative, got -1"),
                 broken("latency range reversed", "latencyMinMs: 0", "latencyMinMs: 11",

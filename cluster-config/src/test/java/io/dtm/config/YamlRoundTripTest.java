@@ -42,6 +42,7 @@ class YamlRoundTripTest {
                 new TimeoutsConfig(150, 300, 1000, 5000),
                 new LogConfig(5, 1024, new RetentionConfig(10, 20), new GroupCommitConfig(1, 2, 3)),
                 new ParticipantsConfig(250, 1),
+                new CoordinatorConfig(100, 1, 7, 7, 600_000, 20, 1, 1, 0),
                 "ignored");
         Path file = Files.writeString(dir.resolve("other.yaml"), config.toYaml());
 
@@ -65,7 +66,19 @@ class YamlRoundTripTest {
                 """);
         assertThat(yaml).contains("  inventory: { host: 127.0.0.1, port: 7401 }\n");
         assertThat(yaml).contains("  groupCommit:\n    maxRecords: 256\n");
-        assertThat(yaml).endsWith("participants:\n  inDoubtTimeoutMs: 15000\n  maxBatch: 1024\n");
+        assertThat(yaml).contains("participants:\n  inDoubtTimeoutMs: 15000\n  maxBatch: 1024\n");
+        assertThat(yaml).endsWith("""
+                coordinator:
+                  prepareTimeoutMs: 2000
+                  prepareAttempts: 3
+                  retryBackoffMs: 50
+                  retryBackoffMaxMs: 2000
+                  transactionTimeoutMs: 10000
+                  maxAttempts: 5
+                  lockBackoffMs: 20
+                  maxInFlight: 10000
+                  resultCacheSize: 100000
+                """);
         assertThat(yaml).doesNotContain("faults");
     }
 
@@ -180,6 +193,6 @@ class YamlRoundTripTest {
         ServiceConfig old = services.get(service);
         services.put(service, new ServiceConfig(old.host(), old.port(), faults));
         return new ClusterConfig(config.name(), config.dataDir(), config.nodes(), services, config.timeouts(),
-                config.log(), config.participants(), config.source());
+                config.log(), config.participants(), config.coordinator(), config.source());
     }
 }

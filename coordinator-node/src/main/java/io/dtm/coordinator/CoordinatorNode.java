@@ -1,88 +1,233 @@
 package io.dtm.coordinator;
 
+import com.codahale.metrics.MetricRegistry;
+import io.dtm.client.DtmConnections;
 import io.dtm.config.ClusterConfig;
+import io.dtm.config.CoordinatorConfig;
 import io.dtm.config.NodeConfig;
+import io.dtm.coordinator.admin.AdminServer;
+import io.dtm.coordinator.admin.NodeMetrics;
+import io.dtm.coordinator.core.CoordinatorCore;
+import io.dtm.coordinator.core.CoordinatorSettings;
+import io.dtm.log.LeadershipListener;
+import io.dtm.log.RatisMetricsReporting;
 import io.dtm.log.TxnLogClient;
 import io.dtm.log.TxnLogServer;
-import io.dtm.protocol.ErrorCode;
-import io.dtm.protocol.RpcContext;
 import io.dtm.protocol.RpcServer;
-import io.dtm.protocol.TxnIds;
-import io.dtm.log.LogRecords;
-import io.dtm.protocol.log.Outcome;
-import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.Request;
-import io.dtm.protocol.rpc.ResolveRequest;
 import io.dtm.protocol.rpc.Response;
+import org.apache.ratis.metrics.MetricRegistries;
+import org.apache.ratis.metrics.RatisMetricRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One coordinator process: the Raft server of the replicated transaction log and the
- * client-facing service on the node's client port.
+ * One coordinator process: the Raft server of the replicated transaction log, the client port,
+ * the admin HTTP port, and — while this node leads — the two-phase-commit engine.
  *
- * <p>The client port answers, for now, how this node sees the cluster and a transaction's state
- * (read linearizably through this node, so any node can answer). The two-phase-commit engine
- * joins here in the coordinator issue.
+ * <p>Leadership drives the engine: when this node becomes leader and has applied the whole log,
+ * a new engine for that term takes over every attempt in flight; when leadership moves away (or
+ * the log fences this node's records), the engine stops and its waiting clients hear NOT_LEADER.
  */
 public final class CoordinatorNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorNode.class);
 
     private final String nodeId;
+    private final ClusterConfig config;
+    private final CoordinatorSettings settings;
     private final TxnLogServer logServer;
     private final TxnLogClient logClient;
-    private final RpcServer<Request, Response> clientServer;
+    private final NodeMetrics metrics;
+    private final DtmConnections connections;
+    private final ParticipantPool participants;
+    /** Starts and stops engines in order, off Ratis's threads. */
+    private final ExecutorService leadership;
+    private volatile CoordinatorEngine engine;
+    private RpcServer<Request, Response> clientServer;
+    private AdminServer adminServer;
 
-    private CoordinatorNode(String nodeId, TxnLogServer logServer, TxnLogClient logClient,
-            RpcServer<Request, Response> clientServer) {
+    private CoordinatorNode(String nodeId, ClusterConfig config, TxnLogServer logServer, TxnLogClient logClient) {
         this.nodeId = nodeId;
+        this.config = config;
+        this.settings = settings(config, nodeId);
         this.logServer = logServer;
         this.logClient = logClient;
-        this.clientServer = clientServer;
+        this.metrics = new NodeMetrics(new MetricRegistry());
+        CoordinatorConfig coordinator = config.coordinator();
+        this.connections = new DtmConnections(Duration.ofMillis(coordinator.prepareTimeoutMs()));
+        this.participants = new ParticipantPool(config, connections);
+        this.leadership = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, nodeId + "-leadership");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    static CoordinatorSettings settings(ClusterConfig config, String nodeId) {
+        CoordinatorConfig c = config.coordinator();
+        return new CoordinatorSettings("coordinator:" + nodeId, c.prepareAttempts(), c.retryBackoffMs(),
+                c.retryBackoffMaxMs(), c.transactionTimeoutMs(), c.maxAttempts(), c.lockBackoffMs(), c.maxInFlight(),
+                c.resultCacheSize());
     }
 
     /** Starts the node {@code nodeId} of {@code config}, keeping its data in {@code config.nodeDataDir(nodeId)}. */
     public static CoordinatorNode start(ClusterConfig config, String nodeId) throws IOException {
         NodeConfig node = config.node(nodeId);
         TxnLogServer logServer = TxnLogServer.start(config, nodeId, config.nodeDataDir(nodeId));
-        TxnLogClient logClient = null;
+        CoordinatorNode started = null;
         try {
-            logClient = TxnLogClient.connect(config, nodeId);
-            Handler handler = new Handler(nodeId, logServer, logClient, config.timeouts().rpcTimeoutMs());
-            RpcServer<Request, Response> server = RpcServer.builder(Request.parser(), handler::handle,
-                            CoordinatorNode::errorResponse)
-                    .name(nodeId + "-client")
-                    .start(node.host(), node.clientPort());
-            LOG.info("[{}] serving clients on {}", nodeId, node.clientAddress());
-            return new CoordinatorNode(nodeId, logServer, logClient, server);
+            started = new CoordinatorNode(nodeId, config, logServer, TxnLogClient.connect(config, nodeId));
+            started.serve(node);
+            return started;
         } catch (IOException | RuntimeException e) {
-            closeQuietly(logClient);
-            closeQuietly(logServer);
+            if (started != null) {
+                started.close();
+            } else {
+                closeQuietly(logServer);
+            }
             throw e;
         }
+    }
+
+    private void serve(NodeConfig node) throws IOException {
+        ClientService service = new ClientService(nodeId, config, settings, logServer, logClient, metrics,
+                () -> engine);
+        clientServer = RpcServer.builder(Request.parser(), service::handle, ClientService::errorResponse)
+                .name(nodeId + "-client")
+                .start(node.host(), node.clientPort());
+        metrics.registerInFlight(() -> {
+            CoordinatorEngine e = engine;
+            return e == null ? 0 : e.inFlight();
+        });
+        metrics.registerPhase2Backlog(() -> {
+            CoordinatorEngine e = engine;
+            return e == null ? 0 : e.phase2Backlog();
+        });
+        metrics.registerRaft(() -> logServer.status().getCommitIndex(), () -> logServer.status().getAppliedIndex(),
+                () -> logServer.status().getTerm(), () -> logServer.status().getLeaderReady());
+        metrics.startJmx("dtm." + nodeId);
+        adminServer = new AdminServer(nodeId, node.host(), node.adminPort(), metrics.registry(),
+                CoordinatorNode::ratisRegistries, this::statusMap, () -> logServer.raftServer().getLifeCycleState()
+                        .isRunning(), () -> "raft " + logServer.raftServer().getLifeCycleState());
+        logServer.stateMachine().setLeadershipListener(new LeadershipListener() {
+            @Override
+            public void leaderReady(long term) {
+                leadership.execute(() -> lead(term));
+            }
+
+            @Override
+            public void leaderChanged(String leaderId) {
+                if (!leaderId.equals(nodeId)) {
+                    leadership.execute(() -> stepDown("leadership moved to " + (leaderId.isEmpty() ? "nobody yet" : leaderId)));
+                }
+            }
+        });
+        // Leadership may have come before the listener was set.
+        NodeStatus status = logServer.status();
+        if (status.getLeaderReady()) {
+            long term = status.getTerm();
+            leadership.execute(() -> lead(term));
+        }
+        LOG.info("[{}] serving clients on {}, admin on {}", nodeId, node.clientAddress(), node.adminAddress());
+    }
+
+    /** Runs on the leadership thread: a new engine for {@code term} takes over what the log holds in flight. */
+    private void lead(long term) {
+        CoordinatorEngine current = engine;
+        if (current != null && current.term() == term) {
+            return;
+        }
+        if (current != null) {
+            stepDown("a newer term " + term + " began");
+        }
+        if (!logServer.status().getLeaderReady() || logServer.status().getTerm() != term) {
+            return; // leadership already moved on
+        }
+        CoordinatorCore core = new CoordinatorCore(settings, new Random());
+        CoordinatorEngine next = new CoordinatorEngine(nodeId, term, core, logClient.appender(nodeId, term), logClient,
+                participants, metrics, System::currentTimeMillis,
+                detail -> leadership.execute(() -> stepDown("fenced by the log: " + detail)));
+        next.recover(logServer.stateMachine().inFlightTransactions());
+        engine = next;
+        LOG.info("[{}] leading in term {}: coordinating transactions", nodeId, term);
+    }
+
+    private void stepDown(String why) {
+        CoordinatorEngine current = engine;
+        if (current == null) {
+            return;
+        }
+        engine = null;
+        current.close();
+        LOG.info("[{}] stopped coordinating (term {}): {}", nodeId, current.term(), why);
+    }
+
+    private Map<String, Object> statusMap() {
+        NodeStatus s = logServer.status();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("nodeId", s.getNodeId());
+        m.put("role", s.getRole());
+        m.put("term", s.getTerm());
+        m.put("leaderId", s.getLeaderId());
+        m.put("leaderReady", s.getLeaderReady());
+        m.put("commitIndex", s.getCommitIndex());
+        m.put("appliedIndex", s.getAppliedIndex());
+        m.put("inFlightInLog", s.getInFlight());
+        m.put("retainedOutcomes", s.getRetainedOutcomes());
+        m.put("snapshotIndex", s.getSnapshotIndex());
+        CoordinatorEngine e = engine;
+        m.put("coordinating", e != null);
+        m.put("inFlight", e == null ? 0 : e.inFlight());
+        m.put("phase2Backlog", e == null ? 0 : e.phase2Backlog());
+        return m;
+    }
+
+    private static Map<String, MetricRegistry> ratisRegistries() {
+        Map<String, MetricRegistry> out = new LinkedHashMap<>();
+        for (RatisMetricRegistry r : MetricRegistries.global().getMetricRegistries()) {
+            out.put(r.getMetricRegistryInfo().getPrefix(), RatisMetricsReporting.dropwizard(r));
+        }
+        return out;
     }
 
     public String nodeId() {
         return nodeId;
     }
 
-    private static Response errorResponse(Request request, Throwable error) {
-        return Response.newBuilder()
-                .setRequestId(request.getRequestId())
-                .setError(ErrorCode.INTERNAL.toProto("internal error: " + error))
-                .build();
+    /** True while this node runs a two-phase-commit engine (it leads and has taken over). */
+    public boolean isCoordinating() {
+        return engine != null;
     }
 
     @Override
     public void close() {
         LOG.info("[{}] stopping", nodeId);
-        clientServer.close();
+        leadership.execute(() -> stepDown("node stopping"));
+        leadership.shutdown();
+        try {
+            leadership.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (clientServer != null) {
+            clientServer.close();
+        }
+        if (adminServer != null) {
+            adminServer.close();
+        }
+        metrics.stopJmx();
+        participants.close();
+        connections.close();
         closeQuietly(logClient);
         closeQuietly(logServer);
         LOG.info("[{}] stopped", nodeId);
@@ -96,63 +241,6 @@ public final class CoordinatorNode implements AutoCloseable {
             c.close();
         } catch (Exception e) {
             LOG.warn("closing {} failed", c, e);
-        }
-    }
-
-    /** Serves the client port. Never blocks the event loop: log reads complete asynchronously. */
-    private record Handler(String nodeId, TxnLogServer logServer, TxnLogClient logClient, long rpcTimeoutMs) {
-        CompletableFuture<Response> handle(Request request, RpcContext context) {
-            Response.Builder reply = Response.newBuilder().setRequestId(request.getRequestId());
-            return switch (request.getBodyCase()) {
-                case NODE_STATUS -> CompletableFuture.completedFuture(reply.setNodeStatus(logServer.status()).build());
-                case TXN_STATUS -> txnStatus(request.getTxnStatus().getTid(), reply);
-                case RESOLVE -> resolve(request.getResolve(), reply);
-                case BODY_NOT_SET -> CompletableFuture.completedFuture(reply
-                        .setError(ErrorCode.INVALID_REQUEST.toProto("request has no body (a newer client?)"))
-                        .build());
-            };
-        }
-
-        private CompletableFuture<Response> txnStatus(String tid, Response.Builder reply) {
-            Optional<String> problem = TxnIds.problem(tid);
-            if (problem.isPresent()) {
-                return CompletableFuture.completedFuture(
-                        reply.setError(ErrorCode.INVALID_REQUEST.toProto(problem.get())).build());
-            }
-            return answer(logClient.readVia(tid, nodeId), reply);
-        }
-
-        /** An in-doubt participant's question, or its ABORT proposal (appended; the first decision wins). */
-        private CompletableFuture<Response> resolve(ResolveRequest resolve, Response.Builder reply) {
-            String attempt = resolve.getAttemptId();
-            Optional<String> problem = TxnIds.attemptProblem(attempt);
-            if (problem.isPresent()) {
-                return CompletableFuture.completedFuture(
-                        reply.setError(ErrorCode.INVALID_REQUEST.toProto(problem.get())).build());
-            }
-            if (!resolve.getProposeAbort()) {
-                return answer(logClient.readVia(attempt, nodeId), reply);
-            }
-            LOG.info("[{}] {} proposes ABORT of {}: {}", nodeId, resolve.getProposer(), attempt, resolve.getReason());
-            CompletableFuture<TxnState> state = logClient
-                    .append(LogRecords.decide(attempt, Outcome.ABORT, resolve.getReason(), resolve.getProposer()))
-                    .thenApply(result -> TxnState.newBuilder().setTid(attempt).setStatus(result.getStatus())
-                            .setOutcome(result.getOutcome()).setReason(result.getReason()).build());
-            return answer(state, reply);
-        }
-
-        private CompletableFuture<Response> answer(CompletableFuture<TxnState> state, Response.Builder reply) {
-            return state.orTimeout(rpcTimeoutMs, TimeUnit.MILLISECONDS)
-                    .handle((txn, error) -> {
-                        if (error == null) {
-                            return reply.setTxnState(txn).build();
-                        }
-                        Throwable cause = error instanceof CompletionException && error.getCause() != null
-                                ? error.getCause() : error;
-                        return reply.setError(ErrorCode.UNAVAILABLE.toProto(
-                                "[" + nodeId + "] cannot reach the log now (is a majority of nodes up?): " + cause))
-                                .build();
-                    });
         }
     }
 }

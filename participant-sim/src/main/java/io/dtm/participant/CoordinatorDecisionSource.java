@@ -5,7 +5,6 @@ import io.dtm.client.NodeClient;
 import io.dtm.client.RemoteException;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
-import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 
 import java.io.IOException;
@@ -36,13 +35,13 @@ final class CoordinatorDecisionSource implements DecisionSource, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<Outcome> outcome(String attemptId) {
-        return ask(c -> c.resolve(attemptId, false, "", proposer)).thenApply(TxnState::getOutcome);
+    public CompletableFuture<TxnState> state(String attemptId) {
+        return ask(c -> c.resolve(attemptId, false, "", proposer));
     }
 
     @Override
-    public CompletableFuture<Outcome> proposeAbort(String attemptId, String reason) {
-        return ask(c -> c.resolve(attemptId, true, reason, proposer)).thenApply(TxnState::getOutcome);
+    public CompletableFuture<TxnState> proposeAbort(String attemptId, String reason) {
+        return ask(c -> c.resolve(attemptId, true, reason, proposer));
     }
 
     private CompletableFuture<TxnState> ask(Function<NodeClient, CompletableFuture<TxnState>> question) {

@@ -1,6 +1,6 @@
 package io.dtm.participant;
 
-import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.TxnState;
 
 import java.util.concurrent.CompletableFuture;
 
@@ -10,12 +10,12 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface DecisionSource {
 
-    /** The logged outcome of an attempt: COMMIT, ABORT, or UNDECIDED when none is logged yet. */
-    CompletableFuture<Outcome> outcome(String attemptId);
+    /** An attempt as logged: its outcome (UNDECIDED when none is logged yet), participants and request digest. */
+    CompletableFuture<TxnState> state(String attemptId);
 
     /**
-     * Proposes ABORT for an attempt; completes with the outcome that stands, which is COMMIT when a
-     * coordinator's COMMIT reached the log first (the first decision logged wins).
+     * Proposes ABORT for an attempt; completes with the attempt's state after it, whose outcome is
+     * COMMIT when a coordinator's COMMIT reached the log first (the first decision logged wins).
      */
-    CompletableFuture<Outcome> proposeAbort(String attemptId, String reason);
+    CompletableFuture<TxnState> proposeAbort(String attemptId, String reason);
 }

@@ -1,6 +1,7 @@
 package io.dtm.participant;
 
 import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.participant.Commit;
 import io.dtm.protocol.participant.ParticipantRequest;
 import io.dtm.protocol.participant.Rollback;
@@ -49,25 +50,47 @@ final class InDoubtResolver {
         return engine.read(core -> core.preparedSince(cutoff)).thenCompose(this::resolveAll);
     }
 
-    private CompletableFuture<Void> resolveAll(List<String> inDoubt) {
+    private CompletableFuture<Void> resolveAll(List<ParticipantCore.InDoubt> inDoubt) {
         CompletableFuture<?>[] rounds = inDoubt.stream()
-                .filter(tid -> resolving.size() < MAX_IN_FLIGHT && resolving.add(tid))
-                .map(tid -> resolve(tid).whenComplete((r, e) -> resolving.remove(tid)))
+                .filter(d -> resolving.size() < MAX_IN_FLIGHT && resolving.add(d.tid()))
+                .map(d -> resolve(d).whenComplete((r, e) -> resolving.remove(d.tid())))
                 .toArray(CompletableFuture[]::new);
         return CompletableFuture.allOf(rounds);
     }
 
-    private CompletableFuture<Void> resolve(String tid) {
-        return decisions.outcome(tid)
-                .thenCompose(outcome -> outcome == Outcome.UNDECIDED
+    private CompletableFuture<Void> resolve(ParticipantCore.InDoubt attempt) {
+        String tid = attempt.tid();
+        return decisions.state(tid)
+                .thenCompose(state -> state.getOutcome() == Outcome.UNDECIDED
                         ? decisions.proposeAbort(tid, name + ": no decision after " + inDoubtTimeoutMs + " ms in doubt")
-                        : CompletableFuture.completedFuture(outcome))
-                .thenCompose(outcome -> apply(tid, outcome))
+                        : CompletableFuture.completedFuture(state))
+                .thenCompose(state -> apply(tid, outcomeFor(attempt, state)))
                 .exceptionally(e -> {
                     LOG.warn("[{}] {} is in doubt and the log cannot be asked now ({}); will retry", name, tid,
                             e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
                     return null;
                 });
+    }
+
+    /**
+     * The outcome that applies to this participant's prepare. A logged COMMIT applies only to a
+     * prepare that belongs to the logged transaction: this service among its participants (when the
+     * log still knows them) and the same request digest. A prepare sent under a reused tid with
+     * another request would otherwise ride on the original's COMMIT.
+     */
+    private Outcome outcomeFor(ParticipantCore.InDoubt attempt, TxnState state) {
+        if (state.getOutcome() != Outcome.COMMIT) {
+            return state.getOutcome();
+        }
+        boolean listed = state.getParticipantsCount() == 0 || state.getParticipantsList().contains(name);
+        boolean sameRequest = state.getRequestDigest() == 0 || attempt.requestDigest() == 0
+                || state.getRequestDigest() == attempt.requestDigest();
+        if (listed && sameRequest) {
+            return Outcome.COMMIT;
+        }
+        LOG.warn("[{}] {} prepared for another request than the one the log committed under that id;"
+                + " rolling it back", name, attempt.tid());
+        return Outcome.ABORT;
     }
 
     private CompletableFuture<Void> apply(String tid, Outcome outcome) {

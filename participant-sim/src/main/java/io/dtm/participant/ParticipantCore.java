@@ -131,7 +131,8 @@ public final class ParticipantCore {
         Decision decision = forceNo
                 ? Decision.no(VoteCode.FORCED_NO, service.name().id() + ": fault injection forced a NO vote")
                 : service.prepare(tid, prepare, nowMs, out);
-        StoredTxn.Builder txn = StoredTxn.newBuilder().setTid(tid).setVote(decision.vote()).setPreparedAtMs(nowMs);
+        StoredTxn.Builder txn = StoredTxn.newBuilder().setTid(tid).setVote(decision.vote()).setPreparedAtMs(nowMs)
+                .setRequestDigest(prepare.getRequestDigest());
         if (decision.isYes()) {
             txn.setState(LocalState.PREPARED).setHold(decision.hold());
             prepared.put(tid, nowMs);
@@ -230,14 +231,18 @@ public final class ParticipantCore {
         return out.setProtocolErrors(protocolErrors).build();
     }
 
+    /** An attempt left prepared, and the digest of the request it prepared for. */
+    public record InDoubt(String tid, long requestDigest) {
+    }
+
     /** Prepared attempts that prepared at or before {@code cutoffMs}, oldest first. */
-    public List<String> preparedSince(long cutoffMs) {
-        List<String> out = new ArrayList<>();
+    public List<InDoubt> preparedSince(long cutoffMs) {
+        List<InDoubt> out = new ArrayList<>();
         for (Map.Entry<String, Long> e : prepared.entrySet()) {
             if (e.getValue() > cutoffMs) {
                 break;
             }
-            out.add(e.getKey());
+            out.add(new InDoubt(e.getKey(), txns.get(e.getKey()).getRequestDigest()));
         }
         return out;
     }

@@ -2,6 +2,7 @@ package io.dtm.participant;
 
 import io.dtm.participant.domain.InventoryService;
 import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.participant.ParticipantRequest;
 import org.junit.jupiter.api.AfterEach;
@@ -25,27 +26,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 class InDoubtResolverTest {
     private static final long TIMEOUT_MS = 10_000;
 
-    /** A log the test scripts: outcomes by attempt, what an ABORT proposal finds, and outages. */
+    /** A log the test scripts: outcomes (and request digests) by attempt, ABORT proposals, outages. */
     static class FakeLog implements DecisionSource {
         final Map<String, Outcome> logged = new HashMap<>();
+        final Map<String, Long> digests = new HashMap<>();
         final List<String> asked = new ArrayList<>();
         final List<String> abortsProposed = new ArrayList<>();
         boolean down;
 
+        TxnState state(String attemptId, Outcome outcome) {
+            return TxnState.newBuilder().setTid(attemptId).setOutcome(outcome)
+                    .setRequestDigest(digests.getOrDefault(attemptId, 0L)).build();
+        }
+
         @Override
-        public CompletableFuture<Outcome> outcome(String attemptId) {
+        public CompletableFuture<TxnState> state(String attemptId) {
             asked.add(attemptId);
             if (down) {
                 return CompletableFuture.failedFuture(new IOException("no coordinator node could answer"));
             }
-            return CompletableFuture.completedFuture(logged.getOrDefault(attemptId, Outcome.UNDECIDED));
+            return CompletableFuture.completedFuture(state(attemptId, logged.getOrDefault(attemptId, Outcome.UNDECIDED)));
         }
 
         @Override
-        public CompletableFuture<Outcome> proposeAbort(String attemptId, String reason) {
+        public CompletableFuture<TxnState> proposeAbort(String attemptId, String reason) {
             abortsProposed.add(attemptId);
             // First decision wins: a COMMIT already logged stands.
-            return CompletableFuture.completedFuture(logged.computeIfAbsent(attemptId, t -> Outcome.ABORT));
+            return CompletableFuture.completedFuture(state(attemptId, logged.computeIfAbsent(attemptId, t -> Outcome.ABORT)));
         }
     }
 
@@ -118,18 +125,34 @@ class InDoubtResolverTest {
         // The coordinator's COMMIT lands between the question and the ABORT proposal.
         FakeLog racing = new FakeLog() {
             @Override
-            public CompletableFuture<Outcome> outcome(String attemptId) {
-                return CompletableFuture.completedFuture(Outcome.UNDECIDED);
+            public CompletableFuture<TxnState> state(String attemptId) {
+                return CompletableFuture.completedFuture(state(attemptId, Outcome.UNDECIDED));
             }
 
             @Override
-            public CompletableFuture<Outcome> proposeAbort(String attemptId, String reason) {
-                return CompletableFuture.completedFuture(Outcome.COMMIT);
+            public CompletableFuture<TxnState> proposeAbort(String attemptId, String reason) {
+                return CompletableFuture.completedFuture(state(attemptId, Outcome.COMMIT));
             }
         };
         new InDoubtResolver("inventory", engine, racing, TIMEOUT_MS, now::get).resolveOnce().join();
 
         assertThat(state("t-race")).isEqualTo(LocalState.COMMITTED);
+    }
+
+    @Test
+    void aCommitLoggedForAnotherRequestUnderTheSameIdDoesNotApply() {
+        ParticipantRequest rogue = ParticipantCoreTest.prepare("reused#1", "sku-0900", 1).toBuilder()
+                .setPrepare(ParticipantCoreTest.prepare("reused#1", "sku-0900", 1).getPrepare().toBuilder()
+                        .setRequestDigest(111))
+                .build();
+        assertThat(engine.submit(rogue).join().getVote().getYes()).isTrue();
+        log.logged.put("reused#1", Outcome.COMMIT);
+        log.digests.put("reused#1", 222L);
+        now.addAndGet(TIMEOUT_MS + 1);
+
+        resolver.resolveOnce().join();
+
+        assertThat(state("reused#1")).isEqualTo(LocalState.ROLLED_BACK);
     }
 
     @Test

@@ -78,7 +78,10 @@ public final class TxnLogState {
         boolean stale = proposerTerm != 0 && proposerTerm != entryTerm;
         for (TxnRecord record : batch.getRecordsList()) {
             out.addResults(stale
-                    ? refused("stale coordinator: proposed in term " + proposerTerm + ", logged in term " + entryTerm)
+                    ? RecordResult.newBuilder().setDisposition(Disposition.FENCED).setStatus(TxnStatus.UNKNOWN)
+                            .setDetail("stale coordinator: proposed in term " + proposerTerm + ", logged in term "
+                                    + entryTerm)
+                            .build()
                     : apply(record));
         }
         evictExpired();

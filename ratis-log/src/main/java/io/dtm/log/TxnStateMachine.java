@@ -5,12 +5,15 @@ import io.dtm.protocol.log.LogQuery;
 import io.dtm.protocol.log.LogQueryReply;
 import io.dtm.protocol.log.LogStats;
 import io.dtm.protocol.log.RecordBatch;
+import io.dtm.protocol.log.TxnState;
 import com.google.protobuf.InvalidProtocolBufferException;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -39,6 +42,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -66,6 +70,7 @@ public final class TxnStateMachine extends BaseStateMachine {
     private final TxnLogState.Retention retention;
     /** Guarded by {@code this}: applies, queries and snapshots see one consistent table. */
     private TxnLogState state;
+    private volatile LeadershipListener leadership;
 
     public TxnStateMachine(TxnLogState.Retention retention) {
         this.retention = retention;
@@ -169,6 +174,41 @@ public final class TxnStateMachine extends BaseStateMachine {
             return CompletableFuture.failedFuture(new IOException("empty LogQuery"));
         }
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply.toByteArray())));
+    }
+
+    /** Who hears about leadership; set by the coordinator node once it is ready to take over. */
+    public void setLeadershipListener(LeadershipListener listener) {
+        this.leadership = listener;
+    }
+
+    @Override
+    public void notifyLeaderReady() {
+        LeadershipListener listener = leadership;
+        if (listener != null) {
+            listener.leaderReady(currentTerm());
+        }
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeaderId) {
+        LeadershipListener listener = leadership;
+        if (listener != null) {
+            listener.leaderChanged(newLeaderId == null ? "" : newLeaderId.toString());
+        }
+    }
+
+    /** The current Raft term of this node's division. */
+    public long currentTerm() {
+        try {
+            return getServer().join().getDivision(getGroupId()).getInfo().getCurrentTerm();
+        } catch (IOException e) {
+            throw new IllegalStateException(getId() + ": the group is not running", e);
+        }
+    }
+
+    /** Every attempt begun and not ended, as this replica has applied them (what a new leader must finish). */
+    public synchronized List<TxnState> inFlightTransactions() {
+        return state.inFlightTransactions();
     }
 
     /** A consistent copy of the in-memory table sizes, for status reports without a Raft round. */

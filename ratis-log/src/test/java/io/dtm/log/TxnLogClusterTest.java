@@ -202,7 +202,7 @@ class TxnLogClusterTest {
                 // Term 0 means "not fenced", so with a first leader in term 1 the other term is term + 1.
                 LogAppender deposed = client.appender("other-term", term + 1)) {
             RecordResult stale = deposed.append(begin("fenced", FOUR, 1)).join();
-            assertThat(stale.getDisposition()).isEqualTo(Disposition.REFUSED);
+            assertThat(stale.getDisposition()).isEqualTo(Disposition.FENCED);
             assertThat(stale.getDetail()).contains("stale coordinator");
             assertThat(current.append(begin("fenced", FOUR, 1)).join().getDisposition()).isEqualTo(Disposition.APPLIED);
         }

@@ -224,7 +224,7 @@ class TxnLogStateTest {
 
         BatchResult refused = state.apply(stale, 3);
 
-        assertThat(refused.getResultsList()).extracting(RecordResult::getDisposition).containsOnly(Disposition.REFUSED);
+        assertThat(refused.getResultsList()).extracting(RecordResult::getDisposition).containsOnly(Disposition.FENCED);
         assertThat(refused.getResults(0).getDetail()).contains("term 2").contains("term 3");
         assertThat(state.query("t").getStatus()).isEqualTo(TxnStatus.UNKNOWN);
         assertThat(state.apply(stale.toBuilder().setProposerTerm(3).build(), 3).getResultsList())

@@ -53,11 +53,6 @@ final class BoundedMetricFamily<M> {
         return create(kind);
     }
 
-    /** How many kinds have their own metric ({@value #OTHER} not included). */
-    int size() {
-        return byKind.size();
-    }
-
     private synchronized M create(String kind) {
         M metric = byKind.get(kind);
         if (metric != null) {

@@ -1,0 +1,128 @@
+package io.dtm.cli;
+
+import io.dtm.client.ClusterStatusReader;
+import io.dtm.client.DtmConnections;
+import io.dtm.client.NodeClient;
+import io.dtm.client.ParticipantClient;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.FreePorts;
+import io.dtm.config.NodeConfig;
+import io.dtm.config.ParticipantsConfig;
+import io.dtm.config.ServiceName;
+import io.dtm.config.TimeoutsConfig;
+import io.dtm.coordinator.CoordinatorNode;
+import io.dtm.participant.ParticipantServer;
+import io.dtm.protocol.rpc.NodeStatus;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Three coordinator nodes and the four participant services in this JVM, on ephemeral ports, with
+ * their data in a test's directory. Any process can be stopped and started again on its data.
+ */
+final class InProcessCluster implements AutoCloseable {
+    final ClusterConfig config;
+    final DtmConnections connections;
+    private final Map<String, CoordinatorNode> nodes = new LinkedHashMap<>();
+    private final Map<ServiceName, ParticipantServer> services = new EnumMap<>(ServiceName.class);
+
+    InProcessCluster(Path dir, long inDoubtTimeoutMs) {
+        this.config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir)
+                .withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 60_000))
+                .withParticipants(new ParticipantsConfig(inDoubtTimeoutMs, ParticipantsConfig.defaults().maxBatch()));
+        this.connections = new DtmConnections(Duration.ofSeconds(30));
+    }
+
+    InProcessCluster startAll() {
+        config.nodes().forEach(n -> startNode(n.id()));
+        for (ServiceName s : ServiceName.values()) {
+            startService(s);
+        }
+        awaitLeader();
+        return this;
+    }
+
+    void startNode(String id) {
+        try {
+            nodes.put(id, CoordinatorNode.start(config, id));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void stopNode(String id) {
+        CoordinatorNode node = nodes.remove(id);
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    void startService(ServiceName service) {
+        try {
+            services.put(service, ParticipantServer.start(config, service));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void stopService(ServiceName service) {
+        ParticipantServer server = services.remove(service);
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** The node that leads and coordinates, once there is one. */
+    String awaitLeader() {
+        return await("a coordinating leader").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> nodes.values().stream().filter(CoordinatorNode::isCoordinating)
+                        .map(CoordinatorNode::nodeId).findFirst().orElse(null), id -> id != null);
+    }
+
+    String aFollower() {
+        String leader = awaitLeader();
+        return nodes.keySet().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+    }
+
+    NodeClient client(String nodeId) {
+        try {
+            return connections.connect(config.node(nodeId)).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    ParticipantClient participant(ServiceName service) {
+        try {
+            return connections.connectParticipant(service, config.service(service)).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    NodeStatus status(String nodeId) {
+        return ClusterStatusReader.read(config, connections).nodes().stream()
+                .filter(n -> n.id().equals(nodeId) && n.reachable()).findFirst().orElseThrow().status();
+    }
+
+    NodeConfig node(String id) {
+        return config.node(id);
+    }
+
+    @Override
+    public void close() {
+        services.values().forEach(ParticipantServer::close);
+        services.clear();
+        nodes.values().forEach(CoordinatorNode::close);
+        nodes.clear();
+        connections.close();
+    }
+}

@@ -1,0 +1,182 @@
+package io.dtm.cli;
+
+import io.dtm.client.NodeClient;
+import io.dtm.client.RemoteException;
+import io.dtm.config.ServiceName;
+import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.log.TxnStatus;
+import io.dtm.protocol.participant.Address;
+import io.dtm.protocol.participant.InspectReply;
+import io.dtm.protocol.participant.InventoryRequest;
+import io.dtm.protocol.participant.Item;
+import io.dtm.protocol.participant.LocalState;
+import io.dtm.protocol.participant.OrderLine;
+import io.dtm.protocol.participant.OrderRequest;
+import io.dtm.protocol.participant.PaymentRequest;
+import io.dtm.protocol.participant.ShippingRequest;
+import io.dtm.protocol.rpc.SubmitRequest;
+import io.dtm.protocol.rpc.SubmitResult;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Two-phase commit end to end: three nodes, four services, real ports and stores, in this JVM. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class TwoPhaseCommitTest {
+    private InProcessCluster cluster;
+    private NodeClient leader;
+    private final String shipOn = LocalDate.now(ZoneOffset.UTC).plusDays(10).toString();
+
+    @BeforeAll
+    void start() throws Exception {
+        cluster = new InProcessCluster(Files.createTempDirectory("2pc-test"), 30_000).startAll();
+        leader = cluster.client(cluster.awaitLeader());
+    }
+
+    @AfterAll
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    SubmitRequest order(String tid, String sku, long qty, String card) {
+        String orderId = "o-" + tid;
+        return SubmitRequest.newBuilder().setTid(tid)
+                .setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(qty)))
+                .setPayment(PaymentRequest.newBuilder().setAccount("acct-0001").setCard(card).setExpiry("12/99")
+                        .setAmountCents(1250))
+                .setOrder(OrderRequest.newBuilder().setOrderId(orderId).setCustomer("acct-0001")
+                        .addLines(OrderLine.newBuilder().setSku(sku).setQty(qty).setPriceCents(1250)))
+                .setShipping(ShippingRequest.newBuilder().setOrderId(orderId).setDate(shipOn)
+                        .setAddress(Address.newBuilder().setStreet("1 Main St").setCity("Springfield").setZip("12345")
+                                .setCountry("US")))
+                .build();
+    }
+
+    private SubmitResult submit(SubmitRequest request) {
+        return leader.submit(request).join();
+    }
+
+    private LocalState stateAt(ServiceName service, String attemptId) throws Exception {
+        return cluster.participant(service).query(attemptId).get().getState();
+    }
+
+    @Test
+    void anOrderCommitsEverywhere() throws Exception {
+        SubmitResult result = submit(order("ok-1", "sku-0100", 2, "4111111111111111"));
+
+        assertThat(result.getStatus()).as(result.toString()).isEqualTo(SubmitResult.Status.COMMITTED);
+        assertThat(result.getParticipantsList()).hasSize(4).allSatisfy(p -> assertThat(p.getVote().getYes()).isTrue());
+        for (ServiceName s : ServiceName.values()) {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> stateAt(s, "ok-1#1") == LocalState.COMMITTED);
+        }
+        TxnState logged = leader.txnStatus("ok-1").get();
+        assertThat(logged.getOutcome()).isEqualTo(Outcome.COMMIT);
+    }
+
+    @Test
+    void aDeclinedCardAbortsEverywhereWithTheReason() throws Exception {
+        SubmitResult result = submit(order("declined-1", "sku-0101", 1, "4000000000000002"));
+
+        assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
+        assertThat(result.getReason()).isEqualTo("payment: CARD_DECLINED: card ending 0002 declined by issuer");
+        for (ServiceName s : ServiceName.values()) {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> stateAt(s, "declined-1#1") != LocalState.PREPARED);
+            assertThat(stateAt(s, "declined-1#1")).as(s.id()).isIn(LocalState.ROLLED_BACK, LocalState.VOTED_NO);
+        }
+    }
+
+    @Test
+    void insufficientStockNamesTheSkuRequestedAndAvailable() {
+        SubmitResult result = submit(order("big-1", "sku-0102", 2_000_000, "4111111111111111"));
+
+        assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
+        assertThat(result.getReason()).contains("inventory: INSUFFICIENT_STOCK").contains("sku-0102")
+                .contains("requested 2000000").contains("available 1000000");
+    }
+
+    @Test
+    void anInvalidRequestIsRejectedAndNothingIsLogged() throws Exception {
+        SubmitRequest bad = order("bad-1", "sku-0103", -1, "4111111111111111");
+
+        SubmitResult result = submit(bad);
+
+        assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.REJECTED);
+        assertThat(result.getReason()).contains("inventory.items[0].qty: must be positive, got -1");
+        assertThat(leader.txnStatus("bad-1").get().getStatus()).isEqualTo(TxnStatus.UNKNOWN);
+    }
+
+    @Test
+    void aFollowerSaysWhoLeads() {
+        String follower = cluster.aFollower();
+        NodeClient client = cluster.client(follower);
+
+        assertThatThrownBy(() -> client.submit(order("f-1", "sku-0104", 1, "4111111111111111")).join())
+                .isInstanceOf(CompletionException.class).cause().isInstanceOf(RemoteException.class)
+                .satisfies(e -> {
+                    RemoteException r = (RemoteException) e;
+                    assertThat(r.code()).isEqualTo(ErrorCode.NOT_LEADER);
+                    assertThat(r.leaderId()).isEqualTo(cluster.awaitLeader());
+                    assertThat(r.leaderAddress()).isEqualTo(cluster.node(cluster.awaitLeader()).clientAddress());
+                });
+    }
+
+    @Test
+    void resubmittingATidReturnsItsOutcomeAndAnotherRequestUnderItIsRejected() {
+        SubmitRequest request = order("again-1", "sku-0105", 1, "4111111111111111");
+        SubmitResult first = submit(request);
+
+        assertThat(submit(request)).isEqualTo(first);
+        SubmitResult other = submit(order("again-1", "sku-0106", 1, "4111111111111111"));
+        assertThat(other.getStatus()).isEqualTo(SubmitResult.Status.REJECTED);
+        assertThat(other.getReason()).contains("different request");
+    }
+
+    @Test
+    void contendingOrdersOnOneSkuAllFinishAndStockIsConserved() throws Exception {
+        InspectReply before = cluster.participant(ServiceName.INVENTORY).inspect().get();
+        List<CompletableFuture<SubmitResult>> results = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            results.add(leader.submit(order("hot-" + i, "sku-0200", 1, "4111111111111111")));
+        }
+        long committed = 0;
+        for (CompletableFuture<SubmitResult> f : results) {
+            SubmitResult r = f.get(60, TimeUnit.SECONDS);
+            assertThat(r.getStatus()).as(r.toString()).isIn(SubmitResult.Status.COMMITTED, SubmitResult.Status.ABORTED);
+            if (r.getStatus() == SubmitResult.Status.COMMITTED) {
+                committed++;
+            } else {
+                assertThat(r.getReason()).as("only lock contention can abort these").contains("LOCKED");
+            }
+        }
+        assertThat(committed).isPositive();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> cluster.participant(ServiceName.INVENTORY).inspect().get().getPreparedCount() == 0);
+        Map<String, Long> totals = cluster.participant(ServiceName.INVENTORY).inspect().get().getTotalsMap();
+        assertThat(totals.get("sold") - before.getTotalsMap().get("sold")).isEqualTo(committed);
+        assertThat(totals.get("initialStock")).isEqualTo(totals.get("available") + totals.get("reserved")
+                + totals.get("sold"));
+    }
+}

@@ -1,0 +1,192 @@
+package io.dtm.coordinator;
+
+import io.dtm.config.ClusterConfig;
+import io.dtm.coordinator.admin.NodeMetrics;
+import io.dtm.coordinator.core.CoordinatorSettings;
+import io.dtm.coordinator.core.TxnRequest;
+import io.dtm.log.LogRecords;
+import io.dtm.log.TxnLogClient;
+import io.dtm.log.TxnLogServer;
+import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.RpcContext;
+import io.dtm.protocol.TxnIds;
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.rpc.Request;
+import io.dtm.protocol.rpc.ResolveRequest;
+import io.dtm.protocol.rpc.Response;
+import io.dtm.protocol.rpc.SubmitRequest;
+import io.dtm.protocol.rpc.SubmitResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The client port of a node: transactions (leader only), a transaction's state and an in-doubt
+ * participant's question (any node), and the node's own status. Never blocks the event loop: every
+ * answer that needs the log or the engine completes asynchronously.
+ */
+final class ClientService {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientService.class);
+
+    private final String nodeId;
+    private final ClusterConfig config;
+    private final CoordinatorSettings settings;
+    private final TxnLogServer logServer;
+    private final TxnLogClient logClient;
+    private final NodeMetrics metrics;
+    private final Supplier<CoordinatorEngine> engine;
+    private final long rpcTimeoutMs;
+
+    ClientService(String nodeId, ClusterConfig config, CoordinatorSettings settings, TxnLogServer logServer,
+            TxnLogClient logClient, NodeMetrics metrics, Supplier<CoordinatorEngine> engine) {
+        this.nodeId = nodeId;
+        this.config = config;
+        this.settings = settings;
+        this.logServer = logServer;
+        this.logClient = logClient;
+        this.metrics = metrics;
+        this.engine = engine;
+        this.rpcTimeoutMs = config.timeouts().rpcTimeoutMs();
+    }
+
+    CompletableFuture<Response> handle(Request request, RpcContext context) {
+        Response.Builder reply = Response.newBuilder().setRequestId(request.getRequestId());
+        return switch (request.getBodyCase()) {
+            case SUBMIT -> submit(request.getSubmit(), reply);
+            case NODE_STATUS -> CompletableFuture.completedFuture(reply.setNodeStatus(logServer.status()).build());
+            case TXN_STATUS -> txnStatus(request.getTxnStatus().getTid(), reply);
+            case RESOLVE -> resolve(request.getResolve(), reply);
+            case BODY_NOT_SET -> CompletableFuture.completedFuture(reply
+                    .setError(ErrorCode.INVALID_REQUEST.toProto("request has no body (a newer client?)"))
+                    .build());
+        };
+    }
+
+    static Response errorResponse(Request request, Throwable error) {
+        return Response.newBuilder()
+                .setRequestId(request.getRequestId())
+                .setError(ErrorCode.INTERNAL.toProto("internal error: " + error))
+                .build();
+    }
+
+    // ------------------------------------------------------------------ transactions
+
+    private CompletableFuture<Response> submit(SubmitRequest submit, Response.Builder reply) {
+        CoordinatorEngine running = engine.get();
+        if (running == null) {
+            return CompletableFuture.completedFuture(notLeader(reply));
+        }
+        TxnRequest.Validated validated = TxnRequest.validate(submit, settings);
+        if (validated instanceof TxnRequest.Invalid invalid) {
+            metrics.rejected();
+            return CompletableFuture.completedFuture(reply.setSubmitResult(SubmitResult.newBuilder()
+                    .setTid(submit.getTid()).setStatus(SubmitResult.Status.REJECTED).setReason(invalid.reason()))
+                    .build());
+        }
+        TxnRequest request = ((TxnRequest.Valid) validated).request();
+        return running.submit(request).handle((result, error) -> {
+            if (error == null) {
+                return reply.setSubmitResult(result).build();
+            }
+            Throwable cause = unwrap(error);
+            if (cause instanceof CoordinatorEngine.NotLeaderException) {
+                return notLeader(reply);
+            }
+            LOG.error("[{}] submit of {} failed", nodeId, request.tid(), cause);
+            return reply.setError(ErrorCode.INTERNAL.toProto("[" + nodeId + "] " + cause)).build();
+        });
+    }
+
+    /** NOT_LEADER with the leader's id and client address when one is known, UNAVAILABLE otherwise. */
+    private Response notLeader(Response.Builder reply) {
+        String leader = logServer.status().getLeaderId();
+        if (leader.isEmpty() || leader.equals(nodeId)) {
+            // No leader yet, or this node leads but has not taken over yet: try again shortly.
+            return reply.setError(ErrorCode.UNAVAILABLE.toProto(
+                    "[" + nodeId + "] no leader ready yet (election or takeover in progress); retry shortly")).build();
+        }
+        String address = config.nodes().stream().filter(n -> n.id().equals(leader)).findFirst()
+                .map(n -> n.clientAddress()).orElse("");
+        return reply.setError(ErrorCode.NOT_LEADER.toProto("[" + nodeId + "] not the leader; the leader is " + leader
+                        + (address.isEmpty() ? "" : " at " + address))
+                .toBuilder().setLeaderId(leader).setLeaderAddress(address).build()).build();
+    }
+
+    // ------------------------------------------------------------------ reads and in-doubt questions
+
+    /**
+     * A tid's state is its last attempt's: attempts {@code tid#1}, {@code tid#2}, ... are read in
+     * turn (linearizably, through this node) until one is unknown. An attempt id is read as is.
+     */
+    private CompletableFuture<Response> txnStatus(String tid, Response.Builder reply) {
+        Optional<String> problem = TxnIds.attemptProblem(tid);
+        if (problem.isPresent()) {
+            return CompletableFuture.completedFuture(reply.setError(ErrorCode.INVALID_REQUEST.toProto(problem.get()))
+                    .build());
+        }
+        if (tid.indexOf('#') >= 0) {
+            return answer(logClient.readVia(tid, nodeId), reply);
+        }
+        return answer(lastAttempt(tid, 1, null), reply);
+    }
+
+    private CompletableFuture<TxnState> lastAttempt(String tid, int n, TxnState previous) {
+        if (n > TxnRequest.MAX_ATTEMPTS) {
+            return CompletableFuture.completedFuture(previous);
+        }
+        return logClient.readVia(TxnIds.attemptId(tid, n), nodeId).thenCompose(state -> {
+            if (state.getStatus() != io.dtm.protocol.log.TxnStatus.UNKNOWN) {
+                return lastAttempt(tid, n + 1, state);
+            }
+            if (previous != null) {
+                return CompletableFuture.completedFuture(previous);
+            }
+            // No attempt: records written under the bare tid (tools, the demo), or nothing at all.
+            return logClient.readVia(tid, nodeId);
+        });
+    }
+
+    /** An in-doubt participant's question, or its ABORT proposal (appended; the first decision wins). */
+    private CompletableFuture<Response> resolve(ResolveRequest resolve, Response.Builder reply) {
+        String attempt = resolve.getAttemptId();
+        Optional<String> problem = TxnIds.attemptProblem(attempt);
+        if (problem.isPresent()) {
+            return CompletableFuture.completedFuture(reply.setError(ErrorCode.INVALID_REQUEST.toProto(problem.get()))
+                    .build());
+        }
+        metrics.inDoubtQueries();
+        if (!resolve.getProposeAbort()) {
+            return answer(logClient.readVia(attempt, nodeId), reply);
+        }
+        metrics.inDoubtAbortProposals();
+        LOG.info("[{}] {} proposes ABORT of {}: {}", nodeId, resolve.getProposer(), attempt, resolve.getReason());
+        CompletableFuture<TxnState> state = logClient
+                .append(LogRecords.decide(attempt, Outcome.ABORT, resolve.getReason(), resolve.getProposer()))
+                // The Decide's result knows the outcome but not the Begin's participants and digest,
+                // which the participant checks before applying a COMMIT: read them back.
+                .thenCompose(result -> logClient.readVia(attempt, nodeId));
+        return answer(state, reply);
+    }
+
+    private CompletableFuture<Response> answer(CompletableFuture<TxnState> state, Response.Builder reply) {
+        return state.orTimeout(rpcTimeoutMs, TimeUnit.MILLISECONDS)
+                .handle((txn, error) -> error == null
+                        ? reply.setTxnState(txn).build()
+                        : reply.setError(ErrorCode.UNAVAILABLE.toProto("[" + nodeId
+                                + "] cannot reach the log now (is a majority of nodes up?): " + unwrap(error))).build());
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+}

@@ -1,0 +1,337 @@
+package io.dtm.coordinator;
+
+import io.dtm.client.ParticipantClient;
+import io.dtm.client.RemoteException;
+import io.dtm.config.ServiceName;
+import io.dtm.coordinator.admin.NodeMetrics;
+import io.dtm.coordinator.core.Action;
+import io.dtm.coordinator.core.CoordinatorCore;
+import io.dtm.coordinator.core.TxnRequest;
+import io.dtm.log.LogAppender;
+import io.dtm.log.TxnLogClient;
+import io.dtm.protocol.log.RecordResult;
+import io.dtm.protocol.log.TxnRecord;
+import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.participant.LocalState;
+import io.dtm.protocol.participant.Prepare;
+import io.dtm.protocol.rpc.SubmitResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Runs a {@link CoordinatorCore} for one leadership term: one thread applies every event to the
+ * core (so the core needs no locks) and carries out its actions asynchronously — log appends
+ * through the term's fenced appender, messages to the participants over one shared connection per
+ * service — feeding each result back as a new event. No thread per transaction, nothing blocks.
+ *
+ * <p>Created when this node becomes leader (after recovery of what the log holds in flight) and
+ * closed when it stops leading: every client still waiting is told NOT_LEADER, and the next leader
+ * finishes the transactions from the log.
+ */
+final class CoordinatorEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CoordinatorEngine.class);
+
+    /** The engine stopped: this node is no longer the leader of its term. */
+    static final class NotLeaderException extends RuntimeException {
+        NotLeaderException(String message) {
+            super(message);
+        }
+    }
+
+    private final String nodeId;
+    private final long term;
+    private final CoordinatorCore core;
+    private final LogAppender appender;
+    private final TxnLogClient log;
+    private final ParticipantPool participants;
+    private final NodeMetrics metrics;
+    private final LongSupplier clockMs;
+    private final Consumer<String> onDeposed;
+    private final ScheduledExecutorService thread;
+    private final Map<String, List<CompletableFuture<SubmitResult>>> waiters = new HashMap<>();
+    private final Map<String, Long> startedNanos = new HashMap<>();
+    private ScheduledFuture<?> wakeup;
+    private long wakeupAtMs = Long.MAX_VALUE;
+    private volatile boolean closed;
+
+    CoordinatorEngine(String nodeId, long term, CoordinatorCore core, LogAppender appender, TxnLogClient log,
+            ParticipantPool participants, NodeMetrics metrics, LongSupplier clockMs, Consumer<String> onDeposed) {
+        this.nodeId = nodeId;
+        this.term = term;
+        this.core = core;
+        this.appender = appender;
+        this.log = log;
+        this.participants = participants;
+        this.metrics = metrics;
+        this.clockMs = clockMs;
+        this.onDeposed = onDeposed;
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, nodeId + "-2pc-term-" + term);
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        this.thread = executor;
+    }
+
+    long term() {
+        return term;
+    }
+
+    /** Takes over what the log holds in flight; the engine accepts submissions once this has run. */
+    void recover(List<TxnState> inFlight) {
+        on(() -> {
+            if (!inFlight.isEmpty()) {
+                LOG.info("[{}] term {}: taking over {} attempt(s) in flight", nodeId, term, inFlight.size());
+            }
+            return core.recover(inFlight, clockMs.getAsLong());
+        });
+    }
+
+    /** Runs a validated request; the future completes with its outcome (or NOT_LEADER if this node stops leading). */
+    CompletableFuture<SubmitResult> submit(TxnRequest request) {
+        CompletableFuture<SubmitResult> answer = new CompletableFuture<>();
+        if (!execute(() -> {
+            metrics.submitted();
+            CoordinatorCore.Submitted submitted = core.submit(request, clockMs.getAsLong());
+            if (submitted instanceof CoordinatorCore.Answered answered) {
+                if (answered.overloaded()) {
+                    metrics.overloaded();
+                }
+                answer.complete(answered.result());
+                return;
+            }
+            waiters.computeIfAbsent(request.tid(), t -> new ArrayList<>()).add(answer);
+            if (submitted instanceof CoordinatorCore.Started started) {
+                startedNanos.put(request.tid(), System.nanoTime());
+                run(started.actions());
+            }
+        })) {
+            answer.completeExceptionally(new NotLeaderException(nodeId + " stopped coordinating"));
+        }
+        return answer;
+    }
+
+    // ------------------------------------------------------------------ carrying out actions
+
+    private void run(List<Action> actions) {
+        for (Action action : actions) {
+            if (action instanceof Action.Append a) {
+                append(a.attemptId(), a.record());
+            } else if (action instanceof Action.SendPrepare p) {
+                prepare(p.service(), p.prepare());
+            } else if (action instanceof Action.SendCommit c) {
+                phase2(c.service(), c.attemptId(), true);
+            } else if (action instanceof Action.SendRollback r) {
+                phase2(r.service(), r.attemptId(), false);
+            } else if (action instanceof Action.ReadLog r) {
+                log.read(r.attemptId()).whenComplete((state, error) -> on(() -> error == null
+                        ? core.logRead(r.attemptId(), state, clockMs.getAsLong())
+                        : core.logReadFailed(r.attemptId(), clockMs.getAsLong())));
+            } else if (action instanceof Action.Reply r) {
+                reply(r);
+            } else if (action instanceof Action.Deposed d) {
+                LOG.warn("[{}] term {}: the log fenced this coordinator ({}); stepping down", nodeId, term, d.detail());
+                onDeposed.accept(d.detail());
+            } else if (action instanceof Action.Alarm a) {
+                LOG.error("[{}] {}: {}", nodeId, a.attemptId(), a.message());
+            }
+        }
+        scheduleWakeup();
+    }
+
+    private void append(String attemptId, TxnRecord record) {
+        appender.append(record).whenComplete((result, error) -> on(() -> {
+            long now = clockMs.getAsLong();
+            if (error != null) {
+                metrics.retries("append");
+                return core.appendFailed(attemptId, record, now);
+            }
+            return applied(attemptId, record, result, now);
+        }));
+    }
+
+    private List<Action> applied(String attemptId, TxnRecord record, RecordResult result, long now) {
+        return switch (record.getRecordCase()) {
+            case BEGIN -> core.beginApplied(attemptId, result, now);
+            case DECIDE -> core.decideApplied(attemptId, result, now);
+            case END -> core.endApplied(attemptId, result, now);
+            case RECORD_NOT_SET -> throw new IllegalStateException("empty record appended for " + attemptId);
+        };
+    }
+
+    private void prepare(ServiceName service, Prepare prepare) {
+        String attemptId = prepare.getTid();
+        long start = System.nanoTime();
+        participants.client(service)
+                .thenCompose(client -> client.prepare(prepare))
+                .whenComplete((vote, error) -> {
+                    metrics.phaseLatency(service.id(), "prepare", System.nanoTime() - start);
+                    on(() -> {
+                        long now = clockMs.getAsLong();
+                        if (error == null) {
+                            return core.voted(attemptId, service, vote, now);
+                        }
+                        metrics.retries("prepare");
+                        return core.prepareFailed(attemptId, service, describe(error), now);
+                    });
+                });
+    }
+
+    private void phase2(ServiceName service, String attemptId, boolean commit) {
+        long start = System.nanoTime();
+        CompletableFuture<ParticipantClient> client = participants.client(service);
+        client.thenCompose(c -> commit ? c.commit(attemptId) : c.rollback(attemptId))
+                .whenComplete((state, error) -> {
+                    metrics.phaseLatency(service.id(), "phase2", System.nanoTime() - start);
+                    on(() -> {
+                        long now = clockMs.getAsLong();
+                        if (error == null) {
+                            return core.acknowledged(attemptId, service, state, now);
+                        }
+                        Throwable cause = unwrap(error);
+                        if (cause instanceof RemoteException remote && !remote.code().retriable()) {
+                            return core.phase2Refused(attemptId, service, remote.getMessage(), now);
+                        }
+                        metrics.retries("phase2");
+                        return core.phase2Failed(attemptId, service, now);
+                    });
+                });
+    }
+
+    private void reply(Action.Reply reply) {
+        SubmitResult result = reply.result();
+        switch (result.getStatus()) {
+            case COMMITTED -> metrics.committed();
+            case ABORTED -> metrics.aborted(reply.abortKind().isEmpty() ? "OTHER" : reply.abortKind());
+            case REJECTED -> metrics.rejected();
+            default -> {
+            }
+        }
+        Long started = startedNanos.remove(reply.tid());
+        if (started != null) {
+            metrics.transactionLatency(System.nanoTime() - started);
+        }
+        List<CompletableFuture<SubmitResult>> waiting = waiters.remove(reply.tid());
+        if (waiting != null) {
+            waiting.forEach(w -> w.complete(result));
+        }
+    }
+
+    // ------------------------------------------------------------------ the engine's thread
+
+    /** Applies an event on the engine's thread and carries out what the core asks for. */
+    private void on(Supplier<List<Action>> event) {
+        execute(() -> run(event.get()));
+    }
+
+    private boolean execute(Runnable task) {
+        if (closed) {
+            return false;
+        }
+        try {
+            thread.execute(() -> {
+                if (closed) {
+                    return;
+                }
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    // A bug in the core must not kill the thread that every transaction depends on.
+                    LOG.error("[{}] term {}: coordinator event failed", nodeId, term, e);
+                }
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    private void scheduleWakeup() {
+        long next = core.nextWakeupMs();
+        if (next == Long.MAX_VALUE || next >= wakeupAtMs) {
+            return;
+        }
+        if (wakeup != null) {
+            wakeup.cancel(false);
+        }
+        wakeupAtMs = next;
+        long delay = Math.max(0, next - clockMs.getAsLong());
+        wakeup = thread.schedule(() -> {
+            wakeupAtMs = Long.MAX_VALUE;
+            wakeup = null;
+            if (!closed) {
+                try {
+                    run(core.tick(clockMs.getAsLong()));
+                } catch (RuntimeException e) {
+                    LOG.error("[{}] term {}: coordinator timers failed", nodeId, term, e);
+                }
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    int inFlight() {
+        return core.inFlight();
+    }
+
+    int phase2Backlog() {
+        return core.phase2Backlog();
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        Throwable cause = e;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    private static String describe(Throwable error) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof java.util.concurrent.TimeoutException) {
+            return "timed out";
+        }
+        if (cause instanceof RemoteException remote) {
+            return remote.code() + ": " + remote.getMessage();
+        }
+        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    }
+
+    /** Stops coordinating: every waiting client hears NOT_LEADER; the next leader finishes from the log. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        try {
+            thread.execute(() -> {
+                closed = true;
+                NotLeaderException notLeader = new NotLeaderException(nodeId + " is no longer the leader (term " + term + ")");
+                waiters.values().forEach(list -> list.forEach(w -> w.completeExceptionally(notLeader)));
+                waiters.clear();
+                drained.complete(null);
+            });
+            drained.get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            closed = true;
+        }
+        thread.shutdownNow();
+        appender.close();
+    }
+}

@@ -1,0 +1,43 @@
+package io.dtm.coordinator;
+
+import io.dtm.client.DtmConnections;
+import io.dtm.client.ParticipantClient;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.ServiceName;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One connection per participant service, shared by every transaction this node coordinates
+ * (many requests in flight on each). A connection that closed is replaced on next use.
+ */
+final class ParticipantPool implements AutoCloseable {
+    private final ClusterConfig config;
+    private final DtmConnections connections;
+    private final Map<ServiceName, CompletableFuture<ParticipantClient>> clients = new EnumMap<>(ServiceName.class);
+
+    ParticipantPool(ClusterConfig config, DtmConnections connections) {
+        this.config = config;
+        this.connections = connections;
+    }
+
+    synchronized CompletableFuture<ParticipantClient> client(ServiceName service) {
+        CompletableFuture<ParticipantClient> current = clients.get(service);
+        if (current != null && (!current.isDone() || (!current.isCompletedExceptionally() && current.join().isActive()))) {
+            return current;
+        }
+        CompletableFuture<ParticipantClient> fresh = connections.connectParticipant(service, config.service(service));
+        clients.put(service, fresh);
+        return fresh;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (CompletableFuture<ParticipantClient> c : clients.values()) {
+            c.thenAccept(ParticipantClient::close);
+        }
+        clients.clear();
+    }
+}

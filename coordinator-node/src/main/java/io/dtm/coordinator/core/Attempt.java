@@ -1,0 +1,94 @@
+package io.dtm.coordinator.core;
+
+import io.dtm.config.ServiceName;
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.participant.Vote;
+import io.dtm.protocol.rpc.ParticipantResult;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One attempt of a transaction ({@code tid#n}): its own Begin, votes, write-once decision, phase 2
+ * and End. Mutable, owned by the core's single thread.
+ */
+final class Attempt {
+    final String attemptId;
+    final String tid;
+    final int number;
+    final List<ServiceName> services;
+    final long deadlineMs;
+    final long digest;
+    AttemptPhase phase;
+
+    /** Begin is committed in the log (a COMMIT may be decided only then). */
+    boolean beginCommitted;
+    final Map<ServiceName, Vote> votes = new EnumMap<>(ServiceName.class);
+    final Map<ServiceName, String> errors = new EnumMap<>(ServiceName.class);
+    final Map<ServiceName, Integer> prepareSends = new EnumMap<>(ServiceName.class);
+
+    /** The outcome that stands in the log once decided, and why. */
+    Outcome outcome = Outcome.UNDECIDED;
+    String reason = "";
+    /** Kind of the abort, for the retry decision and metrics (LOCKED, NO_VOTE, TIMEOUT, ...). */
+    String abortKind = "";
+
+    /** The outcome came from the log, not from this leader's votes (a resubmitted tid). */
+    boolean fromLog;
+
+    final Set<ServiceName> awaitingAck = EnumSet.noneOf(ServiceName.class);
+    final Map<ServiceName, Integer> phase2Sends = new EnumMap<>(ServiceName.class);
+
+    Attempt(String attemptId, String tid, int number, List<ServiceName> services, long deadlineMs, long digest,
+            AttemptPhase phase) {
+        this.attemptId = attemptId;
+        this.tid = tid;
+        this.number = number;
+        this.services = List.copyOf(services);
+        this.deadlineMs = deadlineMs;
+        this.digest = digest;
+        this.phase = phase;
+    }
+
+    void moveTo(AttemptPhase next) {
+        phase = next.from(phase, attemptId);
+    }
+
+    boolean allVotedYes() {
+        return votes.size() == services.size() && votes.values().stream().allMatch(Vote::getYes);
+    }
+
+    /** Services that neither voted nor failed yet. */
+    List<String> waitingFor() {
+        List<String> out = new ArrayList<>();
+        for (ServiceName s : services) {
+            if (!votes.containsKey(s) && !errors.containsKey(s)) {
+                out.add(s.id());
+            }
+        }
+        return out;
+    }
+
+    /** Each service's answer, for the client (none when the outcome came from the log). */
+    List<ParticipantResult> results() {
+        List<ParticipantResult> out = new ArrayList<>();
+        if (fromLog) {
+            return out;
+        }
+        for (ServiceName s : services) {
+            ParticipantResult.Builder r = ParticipantResult.newBuilder().setService(s.id());
+            Vote vote = votes.get(s);
+            if (vote != null) {
+                r.setVote(vote);
+            } else {
+                r.setError(errors.getOrDefault(s, "no vote before the decision"));
+            }
+            out.add(r.build());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,568 @@
+package io.dtm.coordinator.core;
+
+import io.dtm.config.ServiceName;
+import io.dtm.log.LogRecords;
+import io.dtm.protocol.TxnIds;
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.RecordResult;
+import io.dtm.protocol.log.RecordResult.Disposition;
+import io.dtm.protocol.log.TxnRecord;
+import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.log.TxnStatus;
+import io.dtm.protocol.participant.LocalState;
+import io.dtm.protocol.participant.Vote;
+import io.dtm.protocol.participant.VoteCode;
+import io.dtm.protocol.rpc.SubmitResult;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * Two-phase commit on the leader, as a pure state machine: every event (a submit, a vote, a log
+ * result, a failure, the clock) changes the in-memory state and returns the {@link Action}s to take
+ * (append a record, send a message, answer the client). No I/O, no threads, no clock of its own; the
+ * runtime calls it from one thread and feeds the results of the actions back as events.
+ *
+ * <p>Per attempt: Begin appended and PREPAREs sent at once; all YES and Begin committed → Decide
+ * COMMIT; any NO, a participant given up on, or the deadline → Decide ABORT; the client is answered
+ * when the decision is applied, and only then do COMMITs or ROLLBACKs go out, resent until
+ * acknowledged; then End. A LOCKED vote aborts the attempt and, while the attempt budget and the
+ * deadline allow, starts the next one ({@code tid#n+1}) after a backoff.
+ *
+ * <p>Safety does not rest on this class alone: the log keeps the first decision of every attempt and
+ * fences the records of a deposed leader, so whatever this core proposes, phase 2 follows the log.
+ */
+public final class CoordinatorCore {
+    /** Why an attempt aborted, in a word: the retry decision and the metrics use it. */
+    public static final String LOCKED = "LOCKED";
+
+    private final CoordinatorSettings settings;
+    private final Random jitter;
+    private final Map<String, Txn> txns = new HashMap<>();
+    private final Map<String, Attempt> attempts = new HashMap<>();
+    private final LinkedHashMap<String, Finished> finished;
+    private final Timers timers = new Timers();
+
+    /** A finished transaction's answer, kept for resubmissions. */
+    private record Finished(long digest, SubmitResult result) {
+    }
+
+    /** What became of a submission. */
+    public sealed interface Submitted {
+    }
+
+    /** Two-phase commit started; its answer comes as a {@link Action.Reply}. */
+    public record Started(List<Action> actions) implements Submitted {
+    }
+
+    /** The tid is running already; its answer comes as a {@link Action.Reply}. */
+    public record Joined() implements Submitted {
+    }
+
+    /** The answer is known at once (a finished tid, or a rejection, or overload). */
+    public record Answered(SubmitResult result, boolean overloaded) implements Submitted {
+    }
+
+    public CoordinatorCore(CoordinatorSettings settings, Random jitter) {
+        this.settings = settings;
+        this.jitter = jitter;
+        this.finished = new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Finished> eldest) {
+                return size() > settings.resultCacheSize();
+            }
+        };
+    }
+
+    // ------------------------------------------------------------------ submit
+
+    /** A client's request, validated already. */
+    public Submitted submit(TxnRequest request, long nowMs) {
+        String tid = request.tid();
+        Txn running = txns.get(tid);
+        if (running != null) {
+            if (!sameDigest(running.digest, request.digest())) {
+                return new Answered(rejected(tid, "tid " + tid + " is running with a different request"), false);
+            }
+            return running.answered ? new Answered(running.result, false) : new Joined();
+        }
+        Finished done = finished.get(tid);
+        if (done != null) {
+            return sameDigest(done.digest, request.digest()) ? new Answered(done.result, false)
+                    : new Answered(rejected(tid, "tid " + tid + " was used for a different request"), false);
+        }
+        if (txns.size() >= settings.maxInFlight()) {
+            return new Answered(SubmitResult.newBuilder().setTid(tid).setStatus(SubmitResult.Status.REJECTED)
+                    .setReason("overloaded: " + settings.maxInFlight() + " transactions in flight; retry later")
+                    .build(), true);
+        }
+        Txn txn = new Txn(tid, request, request.digest(), nowMs + request.timeoutMs(), request.maxAttempts());
+        txns.put(tid, txn);
+        timers.at(txn.deadlineMs, Timers.Kind.DEADLINE, tid);
+        List<Action> actions = new ArrayList<>();
+        startAttempt(txn, 1, nowMs, actions);
+        return new Started(actions);
+    }
+
+    private void startAttempt(Txn txn, int number, long nowMs, List<Action> actions) {
+        TxnRequest request = txn.request;
+        String attemptId = TxnIds.attemptId(txn.tid, number);
+        Attempt attempt = new Attempt(attemptId, txn.tid, number, request.services(), txn.deadlineMs, txn.digest,
+                AttemptPhase.PREPARING);
+        txn.current = attempt;
+        attempts.put(attemptId, attempt);
+        // Begin and the PREPAREs go out together: the fault-free path waits for two forced writes in
+        // sequence (the votes, then the decision), not three. A COMMIT still waits for Begin.
+        actions.add(new Action.Append(attemptId, LogRecords.begin(attemptId, request.serviceIds(), txn.deadlineMs,
+                txn.digest)));
+        for (ServiceName service : attempt.services) {
+            sendPrepare(attempt, service, actions);
+        }
+    }
+
+    private void sendPrepare(Attempt attempt, ServiceName service, List<Action> actions) {
+        attempt.prepareSends.merge(service, 1, Integer::sum);
+        actions.add(new Action.SendPrepare(service, txns.get(attempt.tid).request.prepare(service, attempt.attemptId)));
+    }
+
+    // ------------------------------------------------------------------ phase 1
+
+    public List<Action> beginApplied(String attemptId, RecordResult result, long nowMs) {
+        List<Action> actions = new ArrayList<>();
+        Attempt attempt = attempts.get(attemptId);
+        if (attempt == null || attempt.phase != AttemptPhase.PREPARING) {
+            return actions;
+        }
+        switch (result.getDisposition()) {
+            case FENCED -> actions.add(new Action.Deposed(result.getDetail()));
+            case REFUSED -> {
+                // The same tid with another request: the client's error. Whatever was prepared under
+                // this id for this request resolves through the log's digest (participants check it).
+                attempts.remove(attemptId);
+                Txn txn = txns.remove(attempt.tid);
+                reply(txn, rejected(attempt.tid, "tid " + attempt.tid + " was used for a different request"),
+                        "REJECTED", actions);
+            }
+            case APPLIED, DUPLICATE -> {
+                if (result.getOutcome() == Outcome.UNDECIDED) {
+                    attempt.beginCommitted = true;
+                    if (attempt.allVotedYes()) {
+                        decide(attempt, Outcome.COMMIT, "", "", actions);
+                    }
+                } else {
+                    // This attempt was decided before this leader began it (a resubmitted tid, or an
+                    // in-doubt participant's ABORT that reached the log first): the log's word stands.
+                    adoptStandingOutcome(attempt, result.getOutcome(), result.getReason(),
+                            result.getStatus() == TxnStatus.ENDED, nowMs, actions);
+                }
+            }
+            case UNRECOGNIZED -> throw new IllegalStateException("unknown disposition for " + attemptId);
+        }
+        return actions;
+    }
+
+    public List<Action> voted(String attemptId, ServiceName service, Vote vote, long nowMs) {
+        List<Action> actions = new ArrayList<>();
+        Attempt attempt = attempts.get(attemptId);
+        if (attempt == null || attempt.phase != AttemptPhase.PREPARING || attempt.votes.containsKey(service)) {
+            return actions;
+        }
+        attempt.votes.put(service, vote);
+        attempt.errors.remove(service);
+        if (!vote.getYes()) {
+            String kind = vote.getCode() == VoteCode.LOCKED ? LOCKED : vote.getCode().name();
+            decide(attempt, Outcome.ABORT, service.id() + ": " + vote.getCode() + ": " + vote.getMessage(), kind,
+                    actions);
+        } else if (attempt.allVotedYes() && attempt.beginCommitted) {
+            decide(attempt, Outcome.COMMIT, "", "", actions);
+        }
+        return actions;
+    }
+
+    /** A PREPARE got no answer (timeout, lost connection, error reply). */
+    public List<Action> prepareFailed(String attemptId, ServiceName service, String error, long nowMs) {
+        List<Action> actions = new ArrayList<>();
+        Attempt attempt = attempts.get(attemptId);
+        if (attempt == null || attempt.phase != AttemptPhase.PREPARING || attempt.votes.containsKey(service)) {
+            return actions;
+        }
+        int sent = attempt.prepareSends.getOrDefault(service, 0);
+        attempt.errors.put(service, error + " after " + sent + " attempt" + (sent == 1 ? "" : "s"));
+        if (sent >= settings.prepareAttempts()) {
+            decide(attempt, Outcome.ABORT, service.id() + ": " + attempt.errors.get(service), "TIMEOUT", actions);
+        } else {
+            timers.at(nowMs + backoff(sent), Timers.Kind.PREPARE_RETRY, attemptId, service);
+        }
+        return actions;
+    }
+
+    private void decide(Attempt attempt, Outcome outcome, String reason, String kind, List<Action> actions) {
+        attempt.moveTo(AttemptPhase.DECIDING);
+        attempt.abortKind = kind;
+        actions.add(new Action.Append(attempt.attemptId,
+                LogRecords.decide(attempt.attemptId, outcome, reason, settings.proposer())));
+    }
+
+    // ------------------------------------------------------------------ decision
+
+    public List<Action> decideApplied(String attemptId, RecordResult result, long nowMs) {
+        List<Action> actions = new ArrayList<>();
+        Attempt attempt = attempts.get(attemptId);
+        if (attempt == null || attempt.phase != AttemptPhase.DECIDING) {
+            return actions;
+        }
+        if (result.getDisposition() == Disposition.FENCED) {
+            actions.add(new Action.Deposed(result.getDetail()));
+            return actions;
+        }
+        if (result.getOutcome() == Outcome.UNDECIDED) {
+            throw new IllegalStateException(attemptId + ": Decide left no outcome: " + result);
+        }
+        if (result.getDisposition() == Disposition.DUPLICATE) {
+            // Someone decided first (an in-doubt participant's ABORT): its outcome and reason stand.
+            attempt.abortKind = result.getOutcome() == Outcome.ABORT ? "PARTICIPANT_ABORT" : "";
+        }
+        startPhase2(attempt, result.getOutcome(), result.getReason(), nowMs, actions);
+        finishOrRetry(attempt, nowMs, actions);
+        return actions;
+    }
+
+    private void adoptStandingOutcome(Attempt attempt, Outcome outcome, String reason, boolean ended, long nowMs,
+            List<Action> actions) {
+        attempt.fromLog = true;
+        if (ended) {
+            attempt.outcome = outcome;
+            attempt.reason = reason;
+            attempt.moveTo(AttemptPhase.ENDED);
+            attempts.remove(attempt.attemptId);
+        } else {
+            startPhase2(attempt, outcome, reason, nowMs, actions);
+        }
+        Txn txn = txns.get(attempt.tid);
+        if (outcome == Outcome.ABORT && txn != null && !txn.answered) {
+            // Was this the last attempt of a resubmitted tid? Ask the log about the next one.
+            actions.add(new Action.ReadLog(TxnIds.attemptId(attempt.tid, attempt.number + 1)));
+        } else {
+            finishOrRetry(attempt, nowMs, actions);
+        }
+    }
+
+    private void startPhase2(Attempt attempt, Outcome outcome, String reason, long nowMs, List<Action> actions) {
+        attempt.outcome = outcome;
+        attempt.reason = reason;
+        attempt.moveTo(outcome == Outcome.COMMIT ? AttemptPhase.COMMITTING : AttemptPhase.ROLLING_BACK);
+        // Every participant hears the outcome, also those that voted NO or never answered: a ROLLBACK
+        // leaves a tombstone, so a PREPARE still on its way cannot hold records afterwards.
+        attempt.awaitingAck.addAll(attempt.services);
+        for (ServiceName service : attempt.services) {
+            sendPhase2(attempt, service, actions);
+        }
+    }
+
+    private void sendPhase2(Attempt attempt, ServiceName service, List<Action> actions) {
+        attempt.phase2Sends.merge(service, 1, Integer::sum);
+        actions.add(attempt.outcome == Outcome.COMMIT
+                ? new Action.SendCommit(service, attempt.attemptId)
+                : new Action.SendRollback(service, attempt.attemptId));
+    }
+
+    /** The decision of the transaction's current attempt stands: answer the client, or try again. */
+    private void finishOrRetry(Attempt attempt, long nowMs, List<Action> actions) {
+        Txn txn = txns.get(attempt.tid);
+        if (txn == null || txn.current != attempt || txn.answered) {
+            return;
+        }
+        long nextAt = nowMs + lockBackoff(attempt.number);
+        boolean retry = attempt.outcome == Outcome.ABORT && LOCKED.equals(attempt.abortKind) && txn.request != null
+                && attempt.number < txn.maxAttempts && nextAt < txn.deadlineMs;
+        if (retry) {
+            timers.at(nextAt, Timers.Kind.NEXT_ATTEMPT, txn.tid);
+            return;
+        }
+        String reason = attempt.reason;
+        if (attempt.outcome == Outcome.ABORT && LOCKED.equals(attempt.abortKind) && attempt.number > 1) {
+            reason += " (gave up after " + attempt.number + " attempts)";
+        }
+        SubmitResult result = SubmitResult.newBuilder()
+                .setTid(txn.tid)
+                .setStatus(attempt.outcome == Outcome.COMMIT ? SubmitResult.Status.COMMITTED : SubmitResult.Status.ABORTED)
+                .setReason(attempt.outcome == Outcome.COMMIT ? "" : reason)
+                .addAllParticipants(attempt.results())
+                .setAttempts(attempt.number)
+                .build();
+        reply(txn, result, attempt.outcome == Outcome.COMMIT ? "" : attempt.abortKind, actions);
+    }
+
+    private void reply(Txn txn, SubmitResult result, String abortKind, List<Action> actions) {
+        if (txn == null) {
+            return;
+        }
+        txn.answered = true;
+        txn.result = result;
+        if (result.getStatus() != SubmitResult.Status.REJECTED) {
+            finished.put(txn.tid, new Finished(txn.digest, result));
+        }
+        actions.add(new Action.Reply(txn.tid, result, abortKind));
+        forgetIfDone(txn);
+    }
+
+    /** Digest 0 ("not known", a transaction recovered from an old record) matches anything. */
+    private static boolean sameDigest(long a, long b) {
+        return a == 0 || b == 0 || a == b;
+    }
+
+    // ------------------------------------------------------------------ phase 2
+
+    public List<Action> acknowledged(String attemptId, ServiceName service, LocalState state, long nowMs) {
+        List<Action> actions = new ArrayList<>();
+        Attempt attempt = attempts.get(attemptId);
+        if (attempt == null || !attempt.awaitingAck.contains(service)) {
+            return actions;
+        }
+        boolean expected = attempt.phase == AttemptPhase.COMMITTING ? state == LocalState.COMMITTED
+                : state == LocalState.ROLLED_BACK || state == LocalState.VOTED_NO;
+        if (!expected) {
+            actions.add(new Action.Alarm(attemptId, service.id() + " acknowledged " + state + " while the log says "
+                    + attempt.outcome + ": the participant contradicts the log"));
+        }
+        acknowledge(attempt, service, actions);
+        return actions;
+    }
+
+    /**
+     * A participant refused a COMMIT or ROLLBACK outright (never prepared here, or decided otherwise).
+     * Resending would not change its answer; it is reported and phase 2 goes on without it.
+     */
+    public List<Action> phase2Refused(String attemptId, ServiceName service, String message, long nowMs) {
+        List<Action> actions = new ArrayList<>();
+        Attempt attempt = attempts.get(attemptId);
+        if (attempt == null || !attempt.awaitingAck.contains(service)) {
+            return actions;
+        }
+        actions.add(new Action.Alarm(attemptId, service.id() + " refused " + attempt.outcome + ": " + message));
+        acknowledge(attempt, service, actions);
+        return actions;
+    }
+
+    private void acknowledge(Attempt attempt, ServiceName service, List<Action> actions) {
+        String attemptId = attempt.attemptId;
+        attempt.awaitingAck.remove(service);
+        if (attempt.awaitingAck.isEmpty()) {
+            attempt.moveTo(AttemptPhase.ENDING);
+            actions.add(new Action.Append(attemptId, LogRecords.end(attemptId)));
+        }
+    }
+
+    /** A COMMIT or ROLLBACK was not acknowledged; it is sent again, with backoff, until it is. */
+    public List<Action> phase2Failed(String attemptId, ServiceName service, long nowMs) {
+        Attempt attempt = attempts.get(attemptId);
+        if (attempt != null && attempt.awaitingAck.contains(service)) {
+            timers.at(nowMs + backoff(attempt.phase2Sends.getOrDefault(service, 1)), Timers.Kind.PHASE2_RETRY,
+                    attemptId, service);
+        }
+        return List.of();
+    }
+
+    public List<Action> endApplied(String attemptId, RecordResult result, long nowMs) {
+        List<Action> actions = new ArrayList<>();
+        Attempt attempt = attempts.get(attemptId);
+        if (attempt == null || attempt.phase != AttemptPhase.ENDING) {
+            return actions;
+        }
+        if (result.getDisposition() == Disposition.FENCED) {
+            actions.add(new Action.Deposed(result.getDetail()));
+            return actions;
+        }
+        attempt.moveTo(AttemptPhase.ENDED);
+        attempts.remove(attemptId);
+        Txn txn = txns.get(attempt.tid);
+        if (txn != null) {
+            forgetIfDone(txn);
+        }
+        return actions;
+    }
+
+    private void forgetIfDone(Txn txn) {
+        if (txn.answered && (txn.current == null || txn.current.phase == AttemptPhase.ENDED)) {
+            txns.remove(txn.tid);
+        }
+    }
+
+    // ------------------------------------------------------------------ log failures and reads
+
+    /** An append failed (no leader, timeout): it is idempotent, so it is tried again. */
+    public List<Action> appendFailed(String attemptId, TxnRecord record, long nowMs) {
+        timers.append(nowMs + settings.retryBackoffMs(), attemptId, record);
+        return List.of();
+    }
+
+    /** A {@link Action.ReadLog} failed (the log was unreachable): it is tried again. */
+    public List<Action> logReadFailed(String attemptId, long nowMs) {
+        timers.at(nowMs + settings.retryBackoffMs(), Timers.Kind.READ_RETRY, attemptId);
+        return List.of();
+    }
+
+    /** The log's answer to a {@link Action.ReadLog} of the attempt after a decided one. */
+    public List<Action> logRead(String attemptId, TxnState state, long nowMs) {
+        List<Action> actions = new ArrayList<>();
+        int hash = attemptId.lastIndexOf('#');
+        String tid = attemptId.substring(0, hash);
+        Txn txn = txns.get(tid);
+        if (txn == null || txn.answered) {
+            return actions;
+        }
+        Attempt previous = txn.current;
+        if (state.getStatus() == TxnStatus.UNKNOWN || state.getOutcome() == Outcome.UNDECIDED) {
+            // The previous attempt was the last one that got a decision: its outcome is the tid's.
+            finishOrRetry(previous, nowMs, actions);
+            forgetIfDone(txn);
+            return actions;
+        }
+        int number = Integer.parseInt(attemptId.substring(hash + 1));
+        Attempt next = new Attempt(attemptId, tid, number, previous.services, txn.deadlineMs, txn.digest,
+                AttemptPhase.PREPARING);
+        txn.current = next;
+        next.abortKind = previous.abortKind;
+        attempts.put(attemptId, next);
+        adoptStandingOutcome(next, state.getOutcome(), state.getReason(), state.getStatus() == TxnStatus.ENDED,
+                nowMs, actions);
+        return actions;
+    }
+
+    // ------------------------------------------------------------------ time
+
+    /** Fires every timer due at {@code nowMs}. */
+    public List<Action> tick(long nowMs) {
+        List<Action> actions = new ArrayList<>();
+        for (Timers.Timer t : timers.due(nowMs)) {
+            switch (t.kind()) {
+                case PREPARE_RETRY -> {
+                    Attempt a = attempts.get(t.id());
+                    if (a != null && a.phase == AttemptPhase.PREPARING && !a.votes.containsKey(t.service())) {
+                        sendPrepare(a, t.service(), actions);
+                    }
+                }
+                case PHASE2_RETRY -> {
+                    Attempt a = attempts.get(t.id());
+                    if (a != null && a.awaitingAck.contains(t.service())) {
+                        sendPhase2(a, t.service(), actions);
+                    }
+                }
+                case DEADLINE -> {
+                    Txn txn = txns.get(t.id());
+                    Attempt a = txn == null ? null : txn.current;
+                    if (a != null && a.phase == AttemptPhase.PREPARING && a.deadlineMs <= nowMs) {
+                        decide(a, Outcome.ABORT, "deadline passed before every participant voted (waiting for "
+                                + String.join(", ", a.waitingFor()) + ")", "DEADLINE", actions);
+                    }
+                }
+                case NEXT_ATTEMPT -> {
+                    Txn txn = txns.get(t.id());
+                    if (txn != null && !txn.answered) {
+                        startAttempt(txn, txn.current.number + 1, nowMs, actions);
+                    }
+                }
+                case APPEND_RETRY -> {
+                    if (attempts.containsKey(t.id())) {
+                        actions.add(new Action.Append(t.id(), t.record()));
+                    }
+                }
+                case READ_RETRY -> {
+                    Txn txn = txns.get(t.id().substring(0, t.id().lastIndexOf('#')));
+                    if (txn != null && !txn.answered) {
+                        actions.add(new Action.ReadLog(t.id()));
+                    }
+                }
+            }
+        }
+        return actions;
+    }
+
+    /** When {@link #tick} next has something to do ({@link Long#MAX_VALUE}: nothing scheduled). */
+    public long nextWakeupMs() {
+        return timers.nextAtMs();
+    }
+
+    // ------------------------------------------------------------------ leadership
+
+    /**
+     * A new leader takes over what the log holds in flight: an undecided attempt is aborted
+     * (presumed abort: whoever began it is gone), a decided one gets its phase 2 again.
+     */
+    public List<Action> recover(List<TxnState> inFlight, long nowMs) {
+        List<Action> actions = new ArrayList<>();
+        for (TxnState state : inFlight) {
+            String attemptId = state.getTid();
+            int hash = attemptId.lastIndexOf('#');
+            if (hash < 0 || attempts.containsKey(attemptId)) {
+                continue; // not a coordinator's attempt id (a tool's record), or already driven
+            }
+            String tid = attemptId.substring(0, hash);
+            int number = Integer.parseInt(attemptId.substring(hash + 1));
+            List<ServiceName> services = state.getParticipantsList().stream()
+                    .map(id -> ServiceName.fromId(id).orElseThrow(() -> new IllegalStateException(
+                            attemptId + ": unknown participant " + id + " in the log")))
+                    .toList();
+            Attempt attempt = new Attempt(attemptId, tid, number, services, state.getDeadlineMs(),
+                    state.getRequestDigest(), AttemptPhase.PREPARING);
+            attempt.beginCommitted = true;
+            attempts.put(attemptId, attempt);
+            Txn txn = txns.computeIfAbsent(tid, t -> new Txn(t, null, state.getRequestDigest(), state.getDeadlineMs(),
+                    number));
+            if (txn.current == null || txn.current.number < number) {
+                txn.current = attempt;
+            }
+            if (state.getOutcome() == Outcome.UNDECIDED) {
+                decide(attempt, Outcome.ABORT, "coordinator failover before decision", "FAILOVER", actions);
+            } else {
+                startPhase2(attempt, state.getOutcome(), state.getReason(), nowMs, actions);
+                finishOrRetry(attempt, nowMs, actions);
+            }
+        }
+        return actions;
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /** Transactions this leader is running (not yet answered, or answered and still in phase 2). */
+    public int inFlight() {
+        return txns.size();
+    }
+
+    /** Attempts waiting for phase-2 acknowledgements. */
+    public int phase2Backlog() {
+        int n = 0;
+        for (Attempt a : attempts.values()) {
+            if (a.phase == AttemptPhase.COMMITTING || a.phase == AttemptPhase.ROLLING_BACK) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    public Optional<AttemptPhase> phaseOf(String attemptId) {
+        return Optional.ofNullable(attempts.get(attemptId)).map(a -> a.phase);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private long backoff(int sent) {
+        long wait = settings.retryBackoffMs() << Math.min(20, Math.max(0, sent - 1));
+        return Math.min(settings.retryBackoffMaxMs(), wait);
+    }
+
+    /** Exponential with full jitter: contending transactions must not retry in lockstep. */
+    private long lockBackoff(int attempt) {
+        long ceiling = settings.lockBackoffMs() << Math.min(10, attempt - 1);
+        return ceiling / 2 + (long) (jitter.nextDouble() * (ceiling / 2 + 1));
+    }
+
+    private static SubmitResult rejected(String tid, String reason) {
+        return SubmitResult.newBuilder().setTid(tid).setStatus(SubmitResult.Status.REJECTED).setReason(reason).build();
+    }
+}

@@ -1,0 +1,480 @@
+package io.dtm.coordinator.core;
+
+import io.dtm.config.ServiceName;
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.RecordResult;
+import io.dtm.protocol.log.RecordResult.Disposition;
+import io.dtm.protocol.log.TxnRecord;
+import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.log.TxnStatus;
+import io.dtm.protocol.participant.Address;
+import io.dtm.protocol.participant.InventoryRequest;
+import io.dtm.protocol.participant.Item;
+import io.dtm.protocol.participant.LocalState;
+import io.dtm.protocol.participant.OrderLine;
+import io.dtm.protocol.participant.OrderRequest;
+import io.dtm.protocol.participant.PaymentRequest;
+import io.dtm.protocol.participant.ShippingRequest;
+import io.dtm.protocol.participant.Vote;
+import io.dtm.protocol.participant.VoteCode;
+import io.dtm.protocol.rpc.SubmitRequest;
+import io.dtm.protocol.rpc.SubmitResult;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The two-phase-commit core, event by event, with a clock the test moves. */
+class CoordinatorCoreTest {
+    static final CoordinatorSettings SETTINGS = new CoordinatorSettings("coordinator:n1", 3, 50, 2_000, 10_000, 5, 20,
+            1_000, 100);
+    static final List<ServiceName> ALL = List.of(ServiceName.values());
+
+    long now = 1_000_000;
+    CoordinatorCore core = new CoordinatorCore(SETTINGS, new Random(7));
+
+    // ------------------------------------------------------------------ requests and answers
+
+    static SubmitRequest order(String tid) {
+        return SubmitRequest.newBuilder().setTid(tid)
+                .setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku("sku-0001").setQty(2)))
+                .setPayment(PaymentRequest.newBuilder().setAccount("acct-0001").setCard("4111111111111111")
+                        .setExpiry("12/30").setAmountCents(2500))
+                .setOrder(OrderRequest.newBuilder().setOrderId("o-" + tid).setCustomer("acct-0001")
+                        .addLines(OrderLine.newBuilder().setSku("sku-0001").setQty(2).setPriceCents(1250)))
+                .setShipping(ShippingRequest.newBuilder().setOrderId("o-" + tid).setDate("2026-12-24")
+                        .setAddress(Address.newBuilder().setStreet("1 Main St").setCity("Springfield").setZip("12345")
+                                .setCountry("US")))
+                .build();
+    }
+
+    static TxnRequest valid(SubmitRequest r) {
+        return ((TxnRequest.Valid) TxnRequest.validate(r, SETTINGS)).request();
+    }
+
+    static RecordResult applied(Outcome outcome, TxnStatus status) {
+        return RecordResult.newBuilder().setDisposition(Disposition.APPLIED).setOutcome(outcome).setStatus(status).build();
+    }
+
+    static final RecordResult BEGUN = applied(Outcome.UNDECIDED, TxnStatus.IN_FLIGHT);
+    static final RecordResult ENDED = RecordResult.newBuilder().setDisposition(Disposition.APPLIED)
+            .setStatus(TxnStatus.ENDED).build();
+
+    static Vote yes() {
+        return Vote.newBuilder().setYes(true).setCode(VoteCode.YES).build();
+    }
+
+    static Vote no(VoteCode code, String message) {
+        return Vote.newBuilder().setYes(false).setCode(code).setMessage(message).build();
+    }
+
+    List<Action> start(String tid) {
+        CoordinatorCore.Submitted s = core.submit(valid(order(tid)), now);
+        assertThat(s).isInstanceOf(CoordinatorCore.Started.class);
+        return ((CoordinatorCore.Started) s).actions();
+    }
+
+    static <T extends Action> List<T> only(List<Action> actions, Class<T> type) {
+        List<T> out = new ArrayList<>();
+        for (Action a : actions) {
+            if (type.isInstance(a)) {
+                out.add(type.cast(a));
+            }
+        }
+        return out;
+    }
+
+    static TxnRecord appended(List<Action> actions) {
+        List<Action.Append> appends = only(actions, Action.Append.class);
+        assertThat(appends).hasSize(1);
+        return appends.get(0).record();
+    }
+
+    static SubmitResult reply(List<Action> actions) {
+        List<Action.Reply> replies = only(actions, Action.Reply.class);
+        assertThat(replies).hasSize(1);
+        return replies.get(0).result();
+    }
+
+    /** Every participant votes YES; returns the actions of the last vote. */
+    List<Action> allYes(String attemptId) {
+        List<Action> last = List.of();
+        for (ServiceName s : ALL) {
+            last = core.voted(attemptId, s, yes(), now);
+        }
+        return last;
+    }
+
+    // ------------------------------------------------------------------ the fault-free path
+
+    @Test
+    void beginAndEveryPrepareGoOutAtOnce() {
+        List<Action> actions = start("t-1");
+
+        TxnRecord begin = appended(actions);
+        assertThat(begin.getBegin().getTid()).isEqualTo("t-1#1");
+        assertThat(begin.getBegin().getParticipantsList()).containsExactly("inventory", "payment", "order", "shipping");
+        assertThat(begin.getBegin().getRequestDigest()).isNotZero();
+        assertThat(only(actions, Action.SendPrepare.class)).extracting(Action.SendPrepare::service)
+                .containsExactlyElementsOf(ALL);
+        assertThat(only(actions, Action.SendPrepare.class)).allSatisfy(p -> {
+            assertThat(p.prepare().getTid()).isEqualTo("t-1#1");
+            assertThat(p.prepare().getRequestDigest()).isEqualTo(begin.getBegin().getRequestDigest());
+        });
+    }
+
+    @Test
+    void commitIsDecidedOnlyOnceEveryVoteIsYesAndBeginIsCommitted() {
+        start("t-1");
+        assertThat(allYes("t-1#1")).as("no decision before Begin commits").isEmpty();
+
+        TxnRecord decide = appended(core.beginApplied("t-1#1", BEGUN, now));
+
+        assertThat(decide.getDecide().getOutcome()).isEqualTo(Outcome.COMMIT);
+        assertThat(decide.getDecide().getProposer()).isEqualTo("coordinator:n1");
+        assertThat(core.phaseOf("t-1#1")).contains(AttemptPhase.DECIDING);
+    }
+
+    @Test
+    void theClientIsAnsweredAndPhaseTwoStartsOnlyWhenTheDecisionIsApplied() {
+        start("t-1");
+        core.beginApplied("t-1#1", BEGUN, now);
+        List<Action> decided = allYes("t-1#1");
+        assertThat(only(decided, Action.SendCommit.class)).as("nothing in phase 2 before the log").isEmpty();
+        assertThat(only(decided, Action.Reply.class)).isEmpty();
+
+        List<Action> applied = core.decideApplied("t-1#1", applied(Outcome.COMMIT, TxnStatus.DECIDED), now);
+
+        SubmitResult result = reply(applied);
+        assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
+        assertThat(result.getAttempts()).isEqualTo(1);
+        assertThat(result.getParticipantsList()).allSatisfy(p -> assertThat(p.getVote().getYes()).isTrue());
+        assertThat(only(applied, Action.SendCommit.class)).extracting(Action.SendCommit::service)
+                .containsExactlyElementsOf(ALL);
+    }
+
+    @Test
+    void endIsAppendedWhenEveryParticipantAcknowledgedAndThenTheTransactionIsForgotten() {
+        start("t-1");
+        core.beginApplied("t-1#1", BEGUN, now);
+        allYes("t-1#1");
+        core.decideApplied("t-1#1", applied(Outcome.COMMIT, TxnStatus.DECIDED), now);
+        for (int i = 0; i < ALL.size() - 1; i++) {
+            assertThat(core.acknowledged("t-1#1", ALL.get(i), LocalState.COMMITTED, now)).isEmpty();
+        }
+
+        TxnRecord end = appended(core.acknowledged("t-1#1", ServiceName.SHIPPING, LocalState.COMMITTED, now));
+        assertThat(end.getEnd().getTid()).isEqualTo("t-1#1");
+        assertThat(core.inFlight()).isEqualTo(1);
+
+        core.endApplied("t-1#1", ENDED, now);
+        assertThat(core.inFlight()).isZero();
+        assertThat(core.phaseOf("t-1#1")).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ aborts
+
+    @Test
+    void aNoVoteAbortsAtOnceNamingTheServiceAndTheCause() {
+        start("t-2");
+        TxnRecord decide = appended(core.voted("t-2#1", ServiceName.PAYMENT,
+                no(VoteCode.CARD_DECLINED, "card ending 0002 declined by issuer"), now));
+        assertThat(decide.getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
+        assertThat(decide.getDecide().getReason()).isEqualTo("payment: CARD_DECLINED: card ending 0002 declined by issuer");
+
+        List<Action> applied = core.decideApplied("t-2#1", applied(Outcome.ABORT, TxnStatus.DECIDED)
+                .toBuilder().setReason(decide.getDecide().getReason()).build(), now);
+
+        SubmitResult result = reply(applied);
+        assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
+        assertThat(result.getReason()).contains("CARD_DECLINED");
+        assertThat(only(applied, Action.SendRollback.class)).as("also the NO voter and those not heard from")
+                .extracting(Action.SendRollback::service).containsExactlyElementsOf(ALL);
+    }
+
+    @Test
+    void aParticipantThatNeverAnswersIsRetriedWithBackoffThenGivenUp() {
+        start("t-3");
+        assertThat(core.prepareFailed("t-3#1", ServiceName.INVENTORY, "timed out", now)).isEmpty();
+        now += 49;
+        assertThat(core.tick(now)).as("backoff not over").isEmpty();
+        now += 1;
+        assertThat(only(core.tick(now), Action.SendPrepare.class)).singleElement()
+                .satisfies(p -> assertThat(p.service()).isEqualTo(ServiceName.INVENTORY));
+        core.prepareFailed("t-3#1", ServiceName.INVENTORY, "timed out", now);
+        now += 100;
+        assertThat(only(core.tick(now), Action.SendPrepare.class)).hasSize(1);
+
+        TxnRecord decide = appended(core.prepareFailed("t-3#1", ServiceName.INVENTORY, "timed out", now));
+
+        assertThat(decide.getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
+        assertThat(decide.getDecide().getReason()).isEqualTo("inventory: timed out after 3 attempts");
+    }
+
+    @Test
+    void theDeadlineAbortsAnUndecidedTransaction() {
+        start("t-4");
+        core.beginApplied("t-4#1", BEGUN, now);
+        core.voted("t-4#1", ServiceName.INVENTORY, yes(), now);
+        now += SETTINGS.transactionTimeoutMs();
+
+        TxnRecord decide = appended(core.tick(now));
+
+        assertThat(decide.getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
+        assertThat(decide.getDecide().getReason()).contains("deadline").contains("payment, order, shipping");
+    }
+
+    @Test
+    void aStaleVersionAbortsAtOnceAndReportsTheCurrentVersion() {
+        start("t-5");
+        core.beginApplied("t-5#1", BEGUN, now);
+        appended(core.voted("t-5#1", ServiceName.INVENTORY, no(VoteCode.STALE_VERSION,
+                "sku-0001: expected version 3, current version 5"), now));
+
+        SubmitResult result = reply(core.decideApplied("t-5#1", applied(Outcome.ABORT, TxnStatus.DECIDED)
+                .toBuilder().setReason("inventory: STALE_VERSION: sku-0001: expected version 3, current version 5")
+                .build(), now));
+
+        assertThat(result.getReason()).contains("current version 5");
+        assertThat(result.getAttempts()).isEqualTo(1);
+    }
+
+    @Test
+    void whenAnInDoubtParticipantsAbortReachedTheLogFirstItsOutcomeStands() {
+        start("t-6");
+        core.beginApplied("t-6#1", BEGUN, now);
+        allYes("t-6#1");
+        RecordResult lost = RecordResult.newBuilder().setDisposition(Disposition.DUPLICATE).setOutcome(Outcome.ABORT)
+                .setStatus(TxnStatus.DECIDED).setReason("payment: no decision after 15000 ms in doubt").build();
+
+        List<Action> actions = core.decideApplied("t-6#1", lost, now);
+
+        assertThat(reply(actions).getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
+        assertThat(reply(actions).getReason()).contains("in doubt");
+        assertThat(only(actions, Action.SendRollback.class)).hasSize(4);
+        assertThat(only(actions, Action.SendCommit.class)).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ conflicts
+
+    @Nested
+    class Locked {
+        private void lockedAttempt(int n) {
+            String attempt = "t-7#" + n;
+            core.beginApplied(attempt, BEGUN, now);
+            appended(core.voted(attempt, ServiceName.INVENTORY,
+                    no(VoteCode.LOCKED, "sku-0001 is held by prepared transaction t-0#1"), now));
+        }
+
+        @Test
+        void aLockedVoteIsRetriedUnderANewAttemptAfterABackoff() {
+            start("t-7");
+            lockedAttempt(1);
+            List<Action> decided = core.decideApplied("t-7#1", applied(Outcome.ABORT, TxnStatus.DECIDED), now);
+            assertThat(only(decided, Action.Reply.class)).as("no answer yet: it will try again").isEmpty();
+            assertThat(only(decided, Action.SendRollback.class)).as("attempt 1 still rolls back").hasSize(4);
+
+            now += 1_000;
+            List<Action> retry = core.tick(now);
+
+            assertThat(appended(retry).getBegin().getTid()).isEqualTo("t-7#2");
+            assertThat(only(retry, Action.SendPrepare.class)).hasSize(4)
+                    .allSatisfy(p -> assertThat(p.prepare().getTid()).isEqualTo("t-7#2"));
+            core.beginApplied("t-7#2", BEGUN, now);
+            allYes("t-7#2");
+            SubmitResult result = reply(core.decideApplied("t-7#2", applied(Outcome.COMMIT, TxnStatus.DECIDED), now));
+            assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
+            assertThat(result.getAttempts()).isEqualTo(2);
+        }
+
+        @Test
+        void afterTheLastAttemptTheClientHearsItGaveUp() {
+            start("t-7");
+            List<Action> last = List.of();
+            for (int n = 1; n <= SETTINGS.maxAttempts(); n++) {
+                lockedAttempt(n);
+                last = core.decideApplied("t-7#" + n, applied(Outcome.ABORT, TxnStatus.DECIDED).toBuilder()
+                        .setReason("inventory: LOCKED: sku-0001 is held by prepared transaction t-0#1").build(), now);
+                now += 1_000;
+                core.tick(now);
+            }
+
+            SubmitResult result = reply(last);
+            assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
+            assertThat(result.getAttempts()).isEqualTo(SETTINGS.maxAttempts());
+            assertThat(result.getReason()).contains("LOCKED").contains("gave up after 5 attempts");
+        }
+    }
+
+    // ------------------------------------------------------------------ idempotent submit
+
+    @Test
+    void theSameTidJoinsWhileRunningAndGetsTheSameAnswerAfterwards() {
+        start("t-8");
+        assertThat(core.submit(valid(order("t-8")), now)).isInstanceOf(CoordinatorCore.Joined.class);
+        core.beginApplied("t-8#1", BEGUN, now);
+        allYes("t-8#1");
+        SubmitResult result = reply(core.decideApplied("t-8#1", applied(Outcome.COMMIT, TxnStatus.DECIDED), now));
+
+        CoordinatorCore.Submitted again = core.submit(valid(order("t-8")), now);
+
+        assertThat(again).isInstanceOf(CoordinatorCore.Answered.class);
+        assertThat(((CoordinatorCore.Answered) again).result()).isEqualTo(result);
+    }
+
+    @Test
+    void theSameTidWithAnotherRequestIsRejected() {
+        start("t-9");
+        SubmitRequest other = order("t-9").toBuilder().setPayment(order("t-9").getPayment().toBuilder()
+                .setAmountCents(1)).build();
+
+        CoordinatorCore.Submitted s = core.submit(valid(other), now);
+
+        assertThat(s).isInstanceOf(CoordinatorCore.Answered.class);
+        assertThat(((CoordinatorCore.Answered) s).result().getStatus()).isEqualTo(SubmitResult.Status.REJECTED);
+        assertThat(((CoordinatorCore.Answered) s).result().getReason()).contains("different request");
+    }
+
+    @Test
+    void pastTheInFlightBoundSubmissionsAreAnsweredOverloadedAtOnce() {
+        core = new CoordinatorCore(new CoordinatorSettings("coordinator:n1", 3, 50, 2_000, 10_000, 5, 20, 1, 100),
+                new Random(1));
+        start("a");
+
+        CoordinatorCore.Submitted s = core.submit(valid(order("b")), now);
+
+        assertThat(((CoordinatorCore.Answered) s).overloaded()).isTrue();
+        assertThat(((CoordinatorCore.Answered) s).result().getReason()).contains("overloaded");
+    }
+
+    @Test
+    void aResubmittedTidThisLeaderNeverSawGetsTheOutcomeTheLogHolds() {
+        start("r-1");
+        RecordResult endedCommit = RecordResult.newBuilder().setDisposition(Disposition.DUPLICATE)
+                .setOutcome(Outcome.COMMIT).setStatus(TxnStatus.ENDED).build();
+
+        SubmitResult result = reply(core.beginApplied("r-1#1", endedCommit, now));
+
+        assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
+        assertThat(core.inFlight()).isZero();
+    }
+
+    @Test
+    void aResubmittedTidThatAbortedAsksTheLogWhetherALaterAttemptExists() {
+        start("r-2");
+        RecordResult endedAbort = RecordResult.newBuilder().setDisposition(Disposition.DUPLICATE)
+                .setOutcome(Outcome.ABORT).setStatus(TxnStatus.ENDED).setReason("inventory: LOCKED: ...").build();
+        List<Action> begun = core.beginApplied("r-2#1", endedAbort, now);
+        assertThat(only(begun, Action.ReadLog.class)).singleElement()
+                .satisfies(r -> assertThat(r.attemptId()).isEqualTo("r-2#2"));
+
+        TxnState second = TxnState.newBuilder().setTid("r-2#2").setStatus(TxnStatus.ENDED).setOutcome(Outcome.COMMIT)
+                .build();
+        SubmitResult result = reply(core.logRead("r-2#2", second, now));
+
+        assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
+        assertThat(result.getAttempts()).isEqualTo(2);
+    }
+
+    @Test
+    void aReusedTidThatTheLogRefusesIsRejectedAndNothingIsRolledBack() {
+        start("r-3");
+        RecordResult refused = RecordResult.newBuilder().setDisposition(Disposition.REFUSED)
+                .setDetail("already ended, with a different request").build();
+
+        List<Action> actions = core.beginApplied("r-3#1", refused, now);
+
+        assertThat(reply(actions).getStatus()).isEqualTo(SubmitResult.Status.REJECTED);
+        assertThat(only(actions, Action.SendRollback.class))
+                .as("a ROLLBACK could undo the original's commit; the participants resolve by digest").isEmpty();
+    }
+
+    // ------------------------------------------------------------------ leadership
+
+    @Test
+    void aNewLeaderAbortsWhatWasUndecidedAndFinishesWhatWasDecided() {
+        TxnState undecided = TxnState.newBuilder().setTid("u#1").setStatus(TxnStatus.IN_FLIGHT)
+                .addAllParticipants(List.of("inventory", "payment")).setRequestDigest(42).build();
+        TxnState decided = TxnState.newBuilder().setTid("d#1").setStatus(TxnStatus.DECIDED).setOutcome(Outcome.COMMIT)
+                .addAllParticipants(List.of("order")).build();
+
+        List<Action> actions = core.recover(List.of(undecided, decided), now);
+
+        assertThat(only(actions, Action.Append.class)).singleElement().satisfies(a -> {
+            assertThat(a.record().getDecide().getTid()).isEqualTo("u#1");
+            assertThat(a.record().getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
+            assertThat(a.record().getDecide().getReason()).isEqualTo("coordinator failover before decision");
+        });
+        assertThat(only(actions, Action.SendCommit.class)).singleElement()
+                .satisfies(c -> assertThat(c.service()).isEqualTo(ServiceName.ORDER));
+        assertThat(only(actions, Action.SendPrepare.class)).isEmpty();
+    }
+
+    @Test
+    void aClientRetryAfterFailoverJoinsTheRecoveredTransaction() {
+        TxnState undecided = TxnState.newBuilder().setTid("t-9#1").setStatus(TxnStatus.IN_FLIGHT)
+                .addAllParticipants(List.of("inventory", "payment", "order", "shipping"))
+                .setRequestDigest(valid(order("t-9")).digest()).build();
+        core.recover(List.of(undecided), now);
+
+        assertThat(core.submit(valid(order("t-9")), now)).isInstanceOf(CoordinatorCore.Joined.class);
+        SubmitResult result = reply(core.decideApplied("t-9#1", applied(Outcome.ABORT, TxnStatus.DECIDED).toBuilder()
+                .setReason("coordinator failover before decision").build(), now));
+        assertThat(result.getReason()).isEqualTo("coordinator failover before decision");
+    }
+
+    @Test
+    void fencedRecordsMeanAnotherLeaderTookOver() {
+        start("f-1");
+        RecordResult fenced = RecordResult.newBuilder().setDisposition(Disposition.FENCED)
+                .setDetail("stale coordinator: proposed in term 2, logged in term 3").build();
+
+        assertThat(only(core.beginApplied("f-1#1", fenced, now), Action.Deposed.class)).hasSize(1);
+    }
+
+    // ------------------------------------------------------------------ phase-2 failures and log failures
+
+    @Test
+    void unacknowledgedPhaseTwoMessagesAreResentUntilAcknowledged() {
+        start("p-1");
+        core.beginApplied("p-1#1", BEGUN, now);
+        allYes("p-1#1");
+        core.decideApplied("p-1#1", applied(Outcome.COMMIT, TxnStatus.DECIDED), now);
+        for (int i = 0; i < 6; i++) {
+            core.phase2Failed("p-1#1", ServiceName.ORDER, now);
+            now += 2_000;
+            assertThat(only(core.tick(now), Action.SendCommit.class)).singleElement()
+                    .satisfies(c -> assertThat(c.service()).isEqualTo(ServiceName.ORDER));
+        }
+    }
+
+    @Test
+    void aRefusedPhaseTwoMessageRaisesAnAlarmAndTheAttemptStillEnds() {
+        start("p-2");
+        core.beginApplied("p-2#1", BEGUN, now);
+        allYes("p-2#1");
+        core.decideApplied("p-2#1", applied(Outcome.COMMIT, TxnStatus.DECIDED), now);
+        for (ServiceName s : List.of(ServiceName.INVENTORY, ServiceName.PAYMENT, ServiceName.ORDER)) {
+            core.acknowledged("p-2#1", s, LocalState.COMMITTED, now);
+        }
+
+        List<Action> actions = core.phase2Refused("p-2#1", ServiceName.SHIPPING, "CONFLICT: was rolled back here", now);
+
+        assertThat(only(actions, Action.Alarm.class)).hasSize(1);
+        assertThat(appended(actions).hasEnd()).isTrue();
+    }
+
+    @Test
+    void aFailedAppendIsRetriedWithTheSameRecord() {
+        List<Action> actions = start("a-1");
+        TxnRecord begin = appended(actions);
+        core.appendFailed("a-1#1", begin, now);
+        now += SETTINGS.retryBackoffMs();
+
+        assertThat(appended(core.tick(now))).isEqualTo(begin);
+    }
+}
