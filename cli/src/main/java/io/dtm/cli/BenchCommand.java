@@ -1,5 +1,6 @@
 package io.dtm.cli;
 
+import io.dtm.client.DtmClient;
 import io.dtm.client.DtmConnections;
 import io.dtm.client.ParticipantClient;
 import io.dtm.config.ClusterConfig;
@@ -15,7 +16,9 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -24,11 +27,14 @@ import static picocli.CommandLine.Spec;
 
 @Command(name = "bench",
         description = {"Load generator against a running cluster.",
+            "By default, realistic orders through two-phase commit (closed loop, --concurrency in flight).",
             "--log-only pushes the records of a transaction (Begin, Decide, End) through the replicated log,",
             "with no participants: the log's own limit. --participant SERVICE prepares and commits against one",
-            "service alone: its synced-write limit. Full two-phase-commit load arrives with the coordinator."},
+            "service alone: its synced-write limit."},
         footer = {"", "Examples:",
-            "  ./dtm cluster start && ./dtm bench --log-only --duration 30s",
+            "  ./dtm cluster start && ./dtm bench --duration 30s --concurrency 64",
+            "  ./dtm bench --hot-set 10 --json                     contention on 10 SKUs and accounts",
+            "  ./dtm bench --log-only --duration 30s",
             "  ./dtm bench --log-only --no-group-commit --concurrency 64 --json",
             "  ./dtm bench --participant inventory --concurrency 64",
             "", "Throughput on the JVM settles only after 30-40 s of load: keep --warmup long when comparing runs."},
@@ -60,6 +66,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object with the results.")
     boolean json;
 
+    @Option(names = "--services", paramLabel = "LIST", split = ",", defaultValue = "inventory,payment,order,shipping",
+            description = "Services in each order (two-phase-commit load). Default: ${DEFAULT-VALUE}.")
+    List<String> services;
+
+    @Option(names = "--hot-set", paramLabel = "N", defaultValue = "0",
+            description = "Orders use one of N SKUs and accounts, for contention (0: spread over 1,000). Default: ${DEFAULT-VALUE}.")
+    int hotSet;
+
     @Mixin
     ConfigOptions options;
 
@@ -68,15 +82,17 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (logOnly == (participant != null)) {
-            throw new UserException("choose what to load: --log-only (the replicated log) or --participant SERVICE;"
-                    + " the two-phase-commit load needs the coordinator engine, which is not built yet", 2);
+        if (logOnly && participant != null) {
+            throw new UserException("--log-only and --participant are different loads: choose one", 2);
         }
         if (concurrency < 1) {
             throw new UserException("--concurrency must be at least 1", 2);
         }
         if (participant != null) {
             return benchParticipant();
+        }
+        if (!logOnly) {
+            return benchTwoPhaseCommit();
         }
         ClusterConfig config = withGroupCommit(options.load(), !noGroupCommit, concurrency);
         LogLoad.Result result;
@@ -86,6 +102,45 @@ final class BenchCommand implements Callable<Integer> {
         }
         print(result);
         return result.transactions() > 0 ? 0 : 1;
+    }
+
+    private int benchTwoPhaseCommit() throws Exception {
+        List<ServiceName> chosen = new ArrayList<>();
+        for (String id : services) {
+            chosen.add(ServiceName.fromId(id.trim()).orElseThrow(() -> new UserException("--services: unknown service \""
+                    + id + "\" (expected some of: " + ServiceName.knownIds() + ")", 2)));
+        }
+        ClusterConfig config = options.load();
+        Duration perRequest = Duration.ofMillis(config.coordinator().transactionTimeoutMs() + 5_000);
+        TwoPhaseLoad.Result result;
+        try (DtmClient client = new DtmClient(config, perRequest, perRequest.multipliedBy(3))) {
+            String prefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + "-";
+            result = new TwoPhaseLoad(client, chosen, hotSet, prefix).run(concurrency, warmup, duration);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Histogram h = result.latencyMicros();
+        if (json) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("mode", "2pc");
+            o.put("services", chosen.stream().map(ServiceName::id).toList());
+            o.put("concurrency", concurrency);
+            o.put("hotSet", hotSet);
+            o.put("durationSeconds", result.seconds());
+            o.put("committed", result.committed());
+            o.put("committedPerSecond", result.committedPerSecond());
+            o.put("outcomes", result.outcomes());
+            o.put("latencyMs", latencies(h));
+            out.println(Json.write(o));
+        } else {
+            out.printf("two-phase commit across %s, concurrency %d, %.1f s measured after %s warm-up%n",
+                    chosen.stream().map(ServiceName::id).toList(), concurrency, result.seconds(), warmup);
+            out.printf("  committed/s   %,10.0f%n", result.committedPerSecond());
+            out.printf("  latency       p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",
+                    ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1000.0);
+            result.outcomes().forEach((k, v) -> out.printf("  %-60s %,d%n", k, v));
+        }
+        out.flush();
+        return result.committed() > 0 ? 0 : 1;
     }
 
     private int benchParticipant() throws Exception {

@@ -92,10 +92,10 @@ class CommandLineTest {
     }
 
     @Test
-    void benchNeedsLogOnlyUntilTheCoordinatorExists() {
-        Result r = run("bench");
+    void benchRefusesTwoLoadsAtOnce() {
+        Result r = run("bench", "--log-only", "--participant", "inventory");
         assertThat(r.exitCode).isEqualTo(2);
-        assertThat(r.err).contains("--log-only");
+        assertThat(r.err).contains("choose one");
     }
 
     @Test
