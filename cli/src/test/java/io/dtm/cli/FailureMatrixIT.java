@@ -1,0 +1,289 @@
+package io.dtm.cli;
+
+import io.dtm.client.DtmClient;
+import io.dtm.client.DtmConnections;
+import io.dtm.client.NodeClient;
+import io.dtm.client.ParticipantClient;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.FreePorts;
+import io.dtm.config.NodeConfig;
+import io.dtm.config.ParticipantsConfig;
+import io.dtm.config.ServiceName;
+import io.dtm.config.TimeoutsConfig;
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.log.TxnStatus;
+import io.dtm.protocol.participant.CrashPoint;
+import io.dtm.protocol.participant.Faults;
+import io.dtm.protocol.participant.InspectReply;
+import io.dtm.protocol.participant.LocalState;
+import io.dtm.protocol.rpc.SubmitRequest;
+import io.dtm.protocol.rpc.SubmitResult;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The failure matrix of DESIGN.md section 8 (all rows but partitions) on real processes: three
+ * coordinator nodes and four services started as by {@code dtm cluster start}, killed with SIGKILL
+ * and restarted on their data.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class FailureMatrixIT {
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final List<ServiceName> SERVICES = List.of(ServiceName.values());
+
+    private Path root;
+    private ClusterDir dir;
+    private ClusterLauncher launcher;
+    private ClusterConfig config;
+    private DtmConnections connections;
+    private DtmClient client;
+    private final StringWriter launcherOutput = new StringWriter();
+    private final String shipOn = LocalDate.now(ZoneOffset.UTC).plusDays(20).toString();
+    private int sku = 300;
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        root = Files.createTempDirectory("failure-matrix");
+        dir = new ClusterDir(root);
+        launcher = new ClusterLauncher(dir, new PrintWriter(launcherOutput, true));
+        // Short in-doubt timeout and deadline, so that resolution happens within a test.
+        ClusterConfig base = ClusterConfig.loadDefault().withPorts(FreePorts::next)
+                .withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 90_000))
+                .withParticipants(new ParticipantsConfig(6_000, ParticipantsConfig.defaults().maxBatch()));
+        config = launcher.prepare(base);
+        launcher.awaitLeader(config, launcher.startMissing(config));
+        connections = new DtmConnections(Duration.ofSeconds(20));
+        client = new DtmClient(config, Duration.ofSeconds(20), Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (client != null) {
+            client.close();
+        }
+        if (connections != null) {
+            connections.close();
+        }
+        if (launcher != null) {
+            launcher.stopAll(Duration.ofSeconds(5));
+        }
+    }
+
+    @BeforeEach
+    void everythingRunsAndNoFaults() throws Exception {
+        launcher.awaitLeader(config, launcher.startMissing(config));
+        for (ServiceName s : SERVICES) {
+            participant(s).setFaults(Faults.getDefaultInstance()).get();
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private SubmitRequest order(String tid) {
+        int n = sku++;
+        SubmitRequest.Builder r = SubmitRequest.newBuilder().setTid(tid);
+        LocalDate date = LocalDate.parse(shipOn);
+        for (ServiceName s : SERVICES) {
+            var p = SampleRequests.prepare(s, tid, n, date);
+            switch (s) {
+                case INVENTORY -> r.setInventory(p.getInventory());
+                case PAYMENT -> r.setPayment(p.getPayment());
+                case ORDER -> r.setOrder(p.getOrder());
+                case SHIPPING -> r.setShipping(p.getShipping());
+            }
+        }
+        return r.build();
+    }
+
+    private ParticipantClient participant(ServiceName s) throws Exception {
+        return await().atMost(WAIT).ignoreExceptions().until(
+                () -> connections.connectParticipant(s, config.service(s)).get(5, TimeUnit.SECONDS), c -> true);
+    }
+
+    private TxnState logState(String tid) {
+        for (NodeConfig node : config.nodes()) {
+            try (NodeClient c = connections.connect(node).get(5, TimeUnit.SECONDS)) {
+                return c.txnStatus(tid).get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // that node is down or cut off: ask the next one
+            }
+        }
+        throw new IllegalStateException("no node could read " + tid);
+    }
+
+    private String leader() throws Exception {
+        return launcher.awaitLeader(config, List.of()).getNodeId();
+    }
+
+    private void kill(String process) {
+        ProcessHandle p = dir.running(process).orElseThrow(() -> new AssertionError(process + " is not running"));
+        p.destroyForcibly();
+        p.onExit().join();
+    }
+
+    /** Every service reaches {@code state}; for ROLLED_BACK, a service that voted NO stays VOTED_NO. */
+    private void awaitEverywhere(String attemptId, LocalState state) throws Exception {
+        for (ServiceName s : SERVICES) {
+            ParticipantClient c = participant(s);
+            await(s.id() + " " + attemptId + " " + state).atMost(WAIT).ignoreExceptions()
+                    .until(() -> {
+                        LocalState now = c.query(attemptId).get(5, TimeUnit.SECONDS).getState();
+                        return now == state || (state == LocalState.ROLLED_BACK && now == LocalState.VOTED_NO);
+                    });
+        }
+    }
+
+    private void awaitEnded(String tid) {
+        await(tid + " ended in the log").atMost(WAIT).ignoreExceptions()
+                .until(() -> logState(tid).getStatus() == TxnStatus.ENDED);
+    }
+
+    private <T> T eventually(String what, Supplier<T> value, java.util.function.Predicate<T> ok) {
+        return await(what).atMost(WAIT).ignoreExceptions().until(value::get, ok);
+    }
+
+    // ------------------------------------------------------------------ the matrix
+
+    @Test
+    @Order(1)
+    void aParticipantDownDuringPrepareAbortsNamingIt() throws Exception {
+        kill("payment");
+
+        SubmitResult result = client.submit(order("down-prepare")).get(60, TimeUnit.SECONDS);
+
+        assertThat(result.getStatus()).as(result.toString()).isEqualTo(SubmitResult.Status.ABORTED);
+        assertThat(result.getReason()).startsWith("payment: ").contains("after 3 attempts");
+        launcher.startMissing(config);
+        awaitEverywhere("down-prepare#1", LocalState.ROLLED_BACK);
+        awaitEnded("down-prepare");
+    }
+
+    @Test
+    @Order(2)
+    void aParticipantDownDuringPhaseTwoGetsItsCommitWhenItComesBack() throws Exception {
+        participant(ServiceName.SHIPPING).setFaults(Faults.newBuilder()
+                .setCrashAt(CrashPoint.AFTER_COMMIT_PERSISTED).build()).get();
+
+        SubmitResult result = client.submit(order("down-phase2")).get(60, TimeUnit.SECONDS);
+
+        assertThat(result.getStatus()).as("the client is answered when the decision is logged")
+                .isEqualTo(SubmitResult.Status.COMMITTED);
+        await("shipping halted at its crash point").atMost(WAIT).until(() -> dir.running("shipping").isEmpty());
+        assertThat(logState("down-phase2").getStatus()).as("phase 2 waits for shipping").isEqualTo(TxnStatus.DECIDED);
+        launcher.startMissing(config);
+        awaitEverywhere("down-phase2#1", LocalState.COMMITTED);
+        awaitEnded("down-phase2");
+    }
+
+    @Test
+    @Order(3)
+    void aLeaderKilledBeforeTheDecisionLeavesAnAbortThatEveryoneFollows() throws Exception {
+        // Payment answers slowly, so the leader dies with the votes not all in.
+        participant(ServiceName.PAYMENT).setFaults(Faults.newBuilder().setLatencyMinMs(4_000).setLatencyMaxMs(4_000)
+                .build()).get();
+        String oldLeader = leader();
+        CompletableFuture<SubmitResult> pending = client.submit(order("kill-before"));
+        eventually("Begin logged", () -> logState("kill-before").getStatus(), s -> s == TxnStatus.IN_FLIGHT);
+
+        kill(oldLeader);
+
+        SubmitResult result = pending.get(90, TimeUnit.SECONDS);
+        assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
+        assertThat(result.getReason()).isEqualTo("coordinator failover before decision");
+        participant(ServiceName.PAYMENT).setFaults(Faults.getDefaultInstance()).get();
+        awaitEverywhere("kill-before#1", LocalState.ROLLED_BACK);
+        awaitEnded("kill-before");
+    }
+
+    @Test
+    @Order(4)
+    void aLeaderKilledAfterTheDecisionIsFollowedByPhaseTwoFromTheNewLeader() throws Exception {
+        // Inventory answers slowly (but within the 2 s PREPARE timeout), so the leader dies with the
+        // decision logged and phase 2 open: the acknowledgement of its COMMIT takes 1.5 s.
+        ParticipantClient inventory = participant(ServiceName.INVENTORY);
+        inventory.setFaults(Faults.newBuilder().setLatencyMinMs(1_500).setLatencyMaxMs(1_500).build()).get();
+        String oldLeader = leader();
+        CompletableFuture<SubmitResult> pending = client.submit(order("kill-after"));
+        eventually("COMMIT logged", () -> logState("kill-after").getOutcome(), o -> o == Outcome.COMMIT);
+        assertThat(logState("kill-after").getStatus()).as("phase 2 still open").isEqualTo(TxnStatus.DECIDED);
+
+        kill(oldLeader);
+
+        assertThat(pending.get(90, TimeUnit.SECONDS).getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
+        inventory.setFaults(Faults.getDefaultInstance()).get();
+        awaitEverywhere("kill-after#1", LocalState.COMMITTED);
+        awaitEnded("kill-after");
+    }
+
+    @Test
+    @Order(5)
+    void theWholeClusterRestartedFinishesWhatWasInFlight() throws Exception {
+        kill("order"); // phase 2 cannot finish while order is down
+        ParticipantClient payment = participant(ServiceName.PAYMENT);
+        payment.setFaults(Faults.newBuilder().setForceNoProbability(1).build()).get();
+        SubmitResult aborted = client.submit(order("restart-1")).get(60, TimeUnit.SECONDS);
+        assertThat(aborted.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
+        assertThat(logState("restart-1").getStatus()).isEqualTo(TxnStatus.DECIDED);
+
+        for (NodeConfig node : config.nodes()) {
+            kill(node.id());
+        }
+        launcher.startMissing(config);
+        launcher.awaitLeader(config, List.of());
+
+        awaitEverywhere("restart-1#1", LocalState.ROLLED_BACK);
+        awaitEnded("restart-1");
+        payment.setFaults(Faults.getDefaultInstance()).get();
+        assertThat(client.submit(order("restart-2")).get(60, TimeUnit.SECONDS).getStatus())
+                .as("and new transactions commit").isEqualTo(SubmitResult.Status.COMMITTED);
+    }
+
+    @Test
+    @Order(6)
+    void duplicateSubmissionsChangeNothingTwice() throws Exception {
+        InspectReply before = participant(ServiceName.PAYMENT).inspect().get();
+        SubmitRequest request = order("dup-1");
+        List<CompletableFuture<SubmitResult>> all = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            all.add(client.submit(request));
+        }
+        List<SubmitResult> results = new ArrayList<>();
+        for (CompletableFuture<SubmitResult> f : all) {
+            results.add(f.get(60, TimeUnit.SECONDS));
+        }
+        results.add(client.submit(request).get(60, TimeUnit.SECONDS));
+
+        assertThat(results).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(SubmitResult.Status.COMMITTED));
+        awaitEnded("dup-1");
+        Map<String, Long> after = participant(ServiceName.PAYMENT).inspect().get().getTotalsMap();
+        assertThat(after.get("capturedCents") - before.getTotalsMap().get("capturedCents"))
+                .as("captured once").isEqualTo(1250);
+    }
+}
