@@ -23,7 +23,7 @@ import java.util.function.LongSupplier;
  * <p>{@link #resolveOnce()} does one round; the server calls it on a timer, tests call it directly
  * with a fake clock.
  */
-final class InDoubtResolver {
+public final class InDoubtResolver {
     private static final Logger LOG = LoggerFactory.getLogger(InDoubtResolver.class);
     /** Attempts asked about at once; the rest wait for the next round. */
     static final int MAX_IN_FLIGHT = 64;
@@ -72,25 +72,30 @@ final class InDoubtResolver {
                 });
     }
 
-    /**
-     * The outcome that applies to this participant's prepare. A logged COMMIT applies only to a
-     * prepare that belongs to the logged transaction: this service among its participants (when the
-     * log still knows them) and the same request digest. A prepare sent under a reused tid with
-     * another request would otherwise ride on the original's COMMIT.
-     */
     private Outcome outcomeFor(ParticipantCore.InDoubt attempt, TxnState state) {
+        Outcome outcome = outcomeFor(name, attempt.requestDigest(), state);
+        if (state.getOutcome() == Outcome.COMMIT && outcome == Outcome.ABORT) {
+            LOG.warn("[{}] {} prepared for another request than the one the log committed under that id;"
+                    + " rolling it back", name, attempt.tid());
+        }
+        return outcome;
+    }
+
+    /**
+     * The outcome that applies to a prepare of {@code service} with {@code requestDigest}, given the
+     * attempt's state in the log. A logged COMMIT applies only to a prepare that belongs to the logged
+     * transaction: this service among its participants (when the log still knows them) and the same
+     * request digest. A prepare sent under a reused tid with another request would otherwise ride on
+     * the original's COMMIT. Pure: the deterministic simulation of the protocol uses it too.
+     */
+    public static Outcome outcomeFor(String service, long requestDigest, TxnState state) {
         if (state.getOutcome() != Outcome.COMMIT) {
             return state.getOutcome();
         }
-        boolean listed = state.getParticipantsCount() == 0 || state.getParticipantsList().contains(name);
-        boolean sameRequest = state.getRequestDigest() == 0 || attempt.requestDigest() == 0
-                || state.getRequestDigest() == attempt.requestDigest();
-        if (listed && sameRequest) {
-            return Outcome.COMMIT;
-        }
-        LOG.warn("[{}] {} prepared for another request than the one the log committed under that id;"
-                + " rolling it back", name, attempt.tid());
-        return Outcome.ABORT;
+        boolean listed = state.getParticipantsCount() == 0 || state.getParticipantsList().contains(service);
+        boolean sameRequest = state.getRequestDigest() == 0 || requestDigest == 0
+                || state.getRequestDigest() == requestDigest;
+        return listed && sameRequest ? Outcome.COMMIT : Outcome.ABORT;
     }
 
     private CompletableFuture<Void> apply(String tid, Outcome outcome) {

@@ -125,6 +125,14 @@ public final class ParticipantCore {
         }
         StoredTxn existing = txns.get(tid);
         if (existing != null) {
+            long digest = prepare.getRequestDigest();
+            if (existing.getRequestDigest() != 0 && digest != 0 && existing.getRequestDigest() != digest) {
+                // The same attempt id for another request (a reused tid): not a duplicate. Refuse it
+                // without touching the first: a COMMIT of this id must never commit the other request.
+                reply.setVote(Vote.newBuilder().setYes(false).setCode(VoteCode.INVALID_REQUEST)
+                        .setMessage(service.name().id() + ": " + tid + " is already used here for another request"));
+                return;
+            }
             reply.setVote(existing.hasVote() ? existing.getVote() : tombstoneVote(tid));
             return;
         }

@@ -194,6 +194,23 @@ class ParticipantCoreTest {
     }
 
     @Test
+    void theSameAttemptIdForAnotherRequestIsRefusedAndTheFirstStaysAsItWas() {
+        ParticipantRequest first = prepare("t", "sku-0001", 2);
+        first = first.toBuilder().setPrepare(first.getPrepare().toBuilder().setRequestDigest(11)).build();
+        ParticipantRequest other = prepare("t", "sku-0002", 9);
+        other = other.toBuilder().setPrepare(other.getPrepare().toBuilder().setRequestDigest(22)).build();
+        send(first);
+
+        ParticipantResponse refused = send(other);
+
+        assertThat(refused.getVote().getYes()).isFalse();
+        assertThat(refused.getVote().getCode()).isEqualTo(VoteCode.INVALID_REQUEST);
+        assertThat(refused.getVote().getMessage()).contains("another request");
+        assertThat(send(first).getVote().getYes()).as("the first request's duplicate still gets YES").isTrue();
+        assertThat(core.service().totals().get("reserved")).isEqualTo(2);
+    }
+
+    @Test
     void aLatePrepareAfterItsRollbackHoldsNothing() {
         send(rollback("late"));
         ParticipantResponse vote = send(prepare("late", "sku-0001", 1));

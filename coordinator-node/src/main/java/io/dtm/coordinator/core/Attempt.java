@@ -25,8 +25,13 @@ final class Attempt {
     final long digest;
     AttemptPhase phase;
 
-    /** Begin is committed in the log (a COMMIT may be decided only then). */
+    /** Begin is committed in the log (a COMMIT may be decided, and phase 2 begin, only then). */
     boolean beginCommitted;
+    /**
+     * The decision's result while Begin's is still unknown: if Begin is refused (the id belongs to
+     * another request), the outcome that stands is that request's, and phase 2 must not follow it.
+     */
+    io.dtm.protocol.log.RecordResult decisionAwaitingBegin;
     final Map<ServiceName, Vote> votes = new EnumMap<>(ServiceName.class);
     final Map<ServiceName, String> errors = new EnumMap<>(ServiceName.class);
     final Map<ServiceName, Integer> prepareSends = new EnumMap<>(ServiceName.class);
@@ -39,6 +44,8 @@ final class Attempt {
 
     /** The outcome came from the log, not from this leader's votes (a resubmitted tid). */
     boolean fromLog;
+    /** The log has no later attempt of this tid: its outcome is the tid's (checked before answering with an ABORT). */
+    boolean lastConfirmed;
 
     final Set<ServiceName> awaitingAck = EnumSet.noneOf(ServiceName.class);
     final Map<ServiceName, Integer> phase2Sends = new EnumMap<>(ServiceName.class);

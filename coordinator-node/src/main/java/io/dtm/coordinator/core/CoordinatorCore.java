@@ -135,22 +135,29 @@ public final class CoordinatorCore {
     public List<Action> beginApplied(String attemptId, RecordResult result, long nowMs) {
         List<Action> actions = new ArrayList<>();
         Attempt attempt = attempts.get(attemptId);
-        if (attempt == null || attempt.phase != AttemptPhase.PREPARING) {
+        if (attempt == null || (attempt.phase != AttemptPhase.PREPARING && attempt.phase != AttemptPhase.DECIDING)) {
             return actions;
         }
         switch (result.getDisposition()) {
             case FENCED -> actions.add(new Action.Deposed(result.getDetail()));
             case REFUSED -> {
-                // The same tid with another request: the client's error. Whatever was prepared under
-                // this id for this request resolves through the log's digest (participants check it).
+                // The same tid with another request: the client's error. No phase 2 — whatever the log
+                // holds under this id is the other request's; what this request prepared under it
+                // resolves through the log's digest (participants check it).
                 attempts.remove(attemptId);
                 Txn txn = txns.remove(attempt.tid);
                 reply(txn, rejected(attempt.tid, "tid " + attempt.tid + " was used for a different request"),
                         "REJECTED", actions);
             }
             case APPLIED, DUPLICATE -> {
-                if (result.getOutcome() == Outcome.UNDECIDED) {
-                    attempt.beginCommitted = true;
+                attempt.beginCommitted = true;
+                if (attempt.phase == AttemptPhase.DECIDING) {
+                    RecordResult decision = attempt.decisionAwaitingBegin;
+                    if (decision != null) {
+                        attempt.decisionAwaitingBegin = null;
+                        applyDecision(attempt, decision, nowMs, actions);
+                    }
+                } else if (result.getOutcome() == Outcome.UNDECIDED) {
                     if (attempt.allVotedYes()) {
                         decide(attempt, Outcome.COMMIT, "", "", actions);
                     }
@@ -223,13 +230,23 @@ public final class CoordinatorCore {
         if (result.getOutcome() == Outcome.UNDECIDED) {
             throw new IllegalStateException(attemptId + ": Decide left no outcome: " + result);
         }
+        if (!attempt.beginCommitted) {
+            // An ABORT proposed before Begin's result came: which request the id belongs to is not
+            // known yet, so neither is whose outcome stands. Wait for Begin.
+            attempt.decisionAwaitingBegin = result;
+            return actions;
+        }
+        applyDecision(attempt, result, nowMs, actions);
+        return actions;
+    }
+
+    private void applyDecision(Attempt attempt, RecordResult result, long nowMs, List<Action> actions) {
         if (result.getDisposition() == Disposition.DUPLICATE) {
             // Someone decided first (an in-doubt participant's ABORT): its outcome and reason stand.
             attempt.abortKind = result.getOutcome() == Outcome.ABORT ? "PARTICIPANT_ABORT" : "";
         }
         startPhase2(attempt, result.getOutcome(), result.getReason(), nowMs, actions);
         finishOrRetry(attempt, nowMs, actions);
-        return actions;
     }
 
     private void adoptStandingOutcome(Attempt attempt, Outcome outcome, String reason, boolean ended, long nowMs,
@@ -275,6 +292,12 @@ public final class CoordinatorCore {
     private void finishOrRetry(Attempt attempt, long nowMs, List<Action> actions) {
         Txn txn = txns.get(attempt.tid);
         if (txn == null || txn.current != attempt || txn.answered) {
+            return;
+        }
+        if (txn.request == null && attempt.outcome == Outcome.ABORT && !attempt.lastConfirmed) {
+            // Recovered from the log: a later attempt may have ended already (it is not in flight,
+            // so recovery did not see it). The tid's outcome is its last attempt's: ask.
+            actions.add(new Action.ReadLog(TxnIds.attemptId(attempt.tid, attempt.number + 1)));
             return;
         }
         long nextAt = nowMs + lockBackoff(attempt.number);
@@ -419,6 +442,7 @@ public final class CoordinatorCore {
         Attempt previous = txn.current;
         if (state.getStatus() == TxnStatus.UNKNOWN || state.getOutcome() == Outcome.UNDECIDED) {
             // The previous attempt was the last one that got a decision: its outcome is the tid's.
+            previous.lastConfirmed = true;
             finishOrRetry(previous, nowMs, actions);
             forgetIfDone(txn);
             return actions;
@@ -496,6 +520,9 @@ public final class CoordinatorCore {
      */
     public List<Action> recover(List<TxnState> inFlight, long nowMs) {
         List<Action> actions = new ArrayList<>();
+        // First every attempt, so that each tid knows its latest one before any is driven: only the
+        // latest attempt's outcome may answer the client.
+        List<Map.Entry<Attempt, TxnState>> recovered = new ArrayList<>();
         for (TxnState state : inFlight) {
             String attemptId = state.getTid();
             int hash = attemptId.lastIndexOf('#');
@@ -517,6 +544,11 @@ public final class CoordinatorCore {
             if (txn.current == null || txn.current.number < number) {
                 txn.current = attempt;
             }
+            recovered.add(Map.entry(attempt, state));
+        }
+        for (Map.Entry<Attempt, TxnState> r : recovered) {
+            Attempt attempt = r.getKey();
+            TxnState state = r.getValue();
             if (state.getOutcome() == Outcome.UNDECIDED) {
                 decide(attempt, Outcome.ABORT, "coordinator failover before decision", "FAILOVER", actions);
             } else {

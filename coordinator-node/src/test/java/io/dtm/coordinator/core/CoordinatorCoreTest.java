@@ -181,6 +181,7 @@ class CoordinatorCoreTest {
     @Test
     void aNoVoteAbortsAtOnceNamingTheServiceAndTheCause() {
         start("t-2");
+        core.beginApplied("t-2#1", BEGUN, now);
         TxnRecord decide = appended(core.voted("t-2#1", ServiceName.PAYMENT,
                 no(VoteCode.CARD_DECLINED, "card ending 0002 declined by issuer"), now));
         assertThat(decide.getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
@@ -194,6 +195,23 @@ class CoordinatorCoreTest {
         assertThat(result.getReason()).contains("CARD_DECLINED");
         assertThat(only(applied, Action.SendRollback.class)).as("also the NO voter and those not heard from")
                 .extracting(Action.SendRollback::service).containsExactlyElementsOf(ALL);
+    }
+
+    @Test
+    void anAbortDecidedBeforeBeginsResultWaitsForItBeforePhaseTwo() {
+        start("w-1");
+        appended(core.voted("w-1#1", ServiceName.PAYMENT, no(VoteCode.INVALID_REQUEST,
+                "w-1#1 is already used here for another request"), now));
+        // The log holds another request's COMMIT under this id: our ABORT is a duplicate of it.
+        RecordResult theirs = RecordResult.newBuilder().setDisposition(Disposition.DUPLICATE)
+                .setOutcome(Outcome.COMMIT).setStatus(TxnStatus.DECIDED).build();
+        assertThat(core.decideApplied("w-1#1", theirs, now)).as("nothing until Begin's result").isEmpty();
+
+        List<Action> actions = core.beginApplied("w-1#1", RecordResult.newBuilder().setDisposition(Disposition.REFUSED)
+                .setDetail("already begun with a different request").build(), now);
+
+        assertThat(reply(actions).getStatus()).isEqualTo(SubmitResult.Status.REJECTED);
+        assertThat(only(actions, Action.SendCommit.class)).as("never the other request's COMMIT").isEmpty();
     }
 
     @Test
@@ -415,6 +433,34 @@ class CoordinatorCoreTest {
     }
 
     @Test
+    void aRecoveredTransactionIsAnsweredWithItsLatestAttemptsOutcome() {
+        TxnState lockedOut = TxnState.newBuilder().setTid("x#2").setStatus(TxnStatus.DECIDED).setOutcome(Outcome.ABORT)
+                .setReason("inventory: LOCKED: ...").addAllParticipants(List.of("inventory")).build();
+        TxnState committed = TxnState.newBuilder().setTid("x#3").setStatus(TxnStatus.DECIDED)
+                .setOutcome(Outcome.COMMIT).addAllParticipants(List.of("inventory")).build();
+
+        List<Action> actions = core.recover(List.of(lockedOut, committed), now);
+
+        assertThat(reply(actions).getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
+        assertThat(reply(actions).getAttempts()).isEqualTo(3);
+    }
+
+    @Test
+    void aRecoveredAbortAsksTheLogWhetherALaterAttemptEndedAlready() {
+        TxnState old = TxnState.newBuilder().setTid("y#1").setStatus(TxnStatus.DECIDED).setOutcome(Outcome.ABORT)
+                .addAllParticipants(List.of("inventory")).build();
+        List<Action> actions = core.recover(List.of(old), now);
+        assertThat(only(actions, Action.Reply.class)).isEmpty();
+        assertThat(only(actions, Action.ReadLog.class)).singleElement()
+                .satisfies(r -> assertThat(r.attemptId()).isEqualTo("y#2"));
+
+        TxnState later = TxnState.newBuilder().setTid("y#2").setStatus(TxnStatus.ENDED).setOutcome(Outcome.COMMIT).build();
+        List<Action> read = core.logRead("y#2", later, now);
+
+        assertThat(reply(read).getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
+    }
+
+    @Test
     void aClientRetryAfterFailoverJoinsTheRecoveredTransaction() {
         TxnState undecided = TxnState.newBuilder().setTid("t-9#1").setStatus(TxnStatus.IN_FLIGHT)
                 .addAllParticipants(List.of("inventory", "payment", "order", "shipping"))
@@ -422,8 +468,11 @@ class CoordinatorCoreTest {
         core.recover(List.of(undecided), now);
 
         assertThat(core.submit(valid(order("t-9")), now)).isInstanceOf(CoordinatorCore.Joined.class);
-        SubmitResult result = reply(core.decideApplied("t-9#1", applied(Outcome.ABORT, TxnStatus.DECIDED).toBuilder()
-                .setReason("coordinator failover before decision").build(), now));
+        List<Action> decided = core.decideApplied("t-9#1", applied(Outcome.ABORT, TxnStatus.DECIDED).toBuilder()
+                .setReason("coordinator failover before decision").build(), now);
+        assertThat(only(decided, Action.ReadLog.class)).as("no later attempt?").hasSize(1);
+        SubmitResult result = reply(core.logRead("t-9#2", TxnState.newBuilder().setTid("t-9#2")
+                .setStatus(TxnStatus.UNKNOWN).build(), now));
         assertThat(result.getReason()).isEqualTo("coordinator failover before decision");
     }
 

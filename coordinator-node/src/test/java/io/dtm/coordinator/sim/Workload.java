@@ -1,0 +1,50 @@
+package io.dtm.coordinator.sim;
+
+import io.dtm.coordinator.core.CoordinatorSettings;
+import io.dtm.protocol.participant.Address;
+import io.dtm.protocol.participant.InventoryRequest;
+import io.dtm.protocol.participant.Item;
+import io.dtm.protocol.participant.OrderLine;
+import io.dtm.protocol.participant.OrderRequest;
+import io.dtm.protocol.participant.PaymentRequest;
+import io.dtm.protocol.participant.ShippingRequest;
+import io.dtm.protocol.rpc.SubmitRequest;
+
+import java.util.Random;
+
+/** The simulated clients' orders: any subset of services, hot records for contention, real refusals. */
+final class Workload {
+    static final CoordinatorSettings SETTINGS = new CoordinatorSettings("coordinator:sim", 3, 20, 500, 2_000, 4, 20,
+            10_000, 100_000);
+
+    private Workload() {
+    }
+
+    static SubmitRequest request(String tid, Random random) {
+        SubmitRequest.Builder r = SubmitRequest.newBuilder().setTid(tid);
+        // Ten hot SKUs and accounts: concurrent transactions meet, and LOCKED votes happen.
+        String sku = String.format("sku-%04d", random.nextInt(10));
+        String account = String.format("acct-%04d", random.nextInt(10));
+        String orderId = "o-" + tid;
+        int services = 1 + random.nextInt(15); // a non-empty subset of the four, as a bit mask
+        if ((services & 1) != 0) {
+            long qty = random.nextInt(30) == 0 ? 5_000_000 : 1 + random.nextInt(3); // sometimes more than the stock
+            r.setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(qty)));
+        }
+        if ((services & 2) != 0) {
+            String card = random.nextInt(20) == 0 ? "4000000000000002" : "4111111111111111"; // sometimes declined
+            r.setPayment(PaymentRequest.newBuilder().setAccount(account).setCard(card).setExpiry("12/99")
+                    .setAmountCents(100 + random.nextInt(900)));
+        }
+        if ((services & 4) != 0) {
+            r.setOrder(OrderRequest.newBuilder().setOrderId(orderId).setCustomer(account)
+                    .addLines(OrderLine.newBuilder().setSku(sku).setQty(1).setPriceCents(100)));
+        }
+        if ((services & 8) != 0) {
+            r.setShipping(ShippingRequest.newBuilder().setOrderId(orderId).setDate("2026-12-24")
+                    .setAddress(Address.newBuilder().setStreet("1 Main St").setCity("Springfield").setZip("12345")
+                            .setCountry("US")));
+        }
+        return r.build();
+    }
+}
