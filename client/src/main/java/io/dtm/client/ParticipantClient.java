@@ -56,8 +56,16 @@ public final class ParticipantClient implements AutoCloseable {
     }
 
     public CompletableFuture<LocalState> rollback(String tid) {
-        return call(id -> ParticipantRequest.newBuilder().setRequestId(id).setRollback(Rollback.newBuilder().setTid(tid))
-                .build(), r -> r.getAck().getState());
+        return rollback(tid, false);
+    }
+
+    /**
+     * With {@code unlessCommitted}, fences a one-phase attempt: rolls it back unless it committed, and
+     * answers which (COMMITTED is then an answer, not a protocol error).
+     */
+    public CompletableFuture<LocalState> rollback(String tid, boolean unlessCommitted) {
+        return call(id -> ParticipantRequest.newBuilder().setRequestId(id).setRollback(Rollback.newBuilder().setTid(tid)
+                .setUnlessCommitted(unlessCommitted)).build(), r -> r.getAck().getState());
     }
 
     public CompletableFuture<LocalTxn> query(String tid) {

@@ -136,9 +136,9 @@ final class CoordinatorEngine implements AutoCloseable {
             } else if (action instanceof Action.SendPrepare p) {
                 prepare(p.service(), p.prepare());
             } else if (action instanceof Action.SendCommit c) {
-                phase2(c.service(), c.attemptId(), true);
+                phase2(c.service(), c.attemptId(), true, false);
             } else if (action instanceof Action.SendRollback r) {
-                phase2(r.service(), r.attemptId(), false);
+                phase2(r.service(), r.attemptId(), false, r.fence());
             } else if (action instanceof Action.ReadLog r) {
                 log.read(r.attemptId()).whenComplete((state, error) -> on(() -> error == null
                         ? core.logRead(r.attemptId(), state, clockMs.getAsLong())
@@ -193,10 +193,10 @@ final class CoordinatorEngine implements AutoCloseable {
                 });
     }
 
-    private void phase2(ServiceName service, String attemptId, boolean commit) {
+    private void phase2(ServiceName service, String attemptId, boolean commit, boolean fence) {
         long start = System.nanoTime();
         CompletableFuture<ParticipantClient> client = participants.client(service);
-        client.thenCompose(c -> commit ? c.commit(attemptId) : c.rollback(attemptId))
+        client.thenCompose(c -> commit ? c.commit(attemptId) : c.rollback(attemptId, fence))
                 .whenComplete((state, error) -> {
                     metrics.phaseLatency(service.id(), "phase2", System.nanoTime() - start);
                     on(() -> {

@@ -17,6 +17,7 @@ import io.dtm.protocol.participant.ParticipantRequest;
 import io.dtm.protocol.participant.ParticipantResponse;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.PreparedTxn;
+import io.dtm.protocol.participant.Rollback;
 import io.dtm.protocol.participant.Vote;
 import io.dtm.protocol.participant.VoteCode;
 
@@ -108,7 +109,7 @@ public final class ParticipantCore {
         switch (request.getBodyCase()) {
             case PREPARE -> prepare(request.getPrepare(), nowMs, forceNo, out, reply);
             case COMMIT -> commit(request.getCommit().getTid(), out, reply);
-            case ROLLBACK -> rollback(request.getRollback().getTid(), out, reply);
+            case ROLLBACK -> rollback(request.getRollback(), out, reply);
             case QUERY -> query(request.getQuery().getTid(), reply);
             case INSPECT -> reply.setInspect(inspect(nowMs));
             case SET_FAULTS -> throw new IllegalArgumentException("fault settings are the engine's, not the core's");
@@ -141,7 +142,11 @@ public final class ParticipantCore {
                 : service.prepare(tid, prepare, nowMs, out);
         StoredTxn.Builder txn = StoredTxn.newBuilder().setTid(tid).setVote(decision.vote()).setPreparedAtMs(nowMs)
                 .setRequestDigest(prepare.getRequestDigest());
-        if (decision.isYes()) {
+        if (decision.isYes() && prepare.getOnePhase()) {
+            // One-phase commit: this participant decides; prepare and commit land in one write.
+            service.commit(tid, decision.hold(), out);
+            txn.setState(LocalState.COMMITTED).setHold(decision.hold());
+        } else if (decision.isYes()) {
             txn.setState(LocalState.PREPARED).setHold(decision.hold());
             prepared.put(tid, nowMs);
         } else {
@@ -175,7 +180,8 @@ public final class ParticipantCore {
         }
     }
 
-    private void rollback(String tid, RecordWriter out, ParticipantResponse.Builder reply) {
+    private void rollback(Rollback rollback, RecordWriter out, ParticipantResponse.Builder reply) {
+        String tid = rollback.getTid();
         if (invalidTid(tid, reply)) {
             return;
         }
@@ -195,8 +201,13 @@ public final class ParticipantCore {
                 ack(reply, LocalState.ROLLED_BACK);
             }
             case ROLLED_BACK, VOTED_NO -> ack(reply, txn.getState());
-            case COMMITTED -> protocolError(out, reply, ErrorCode.CONFLICT,
-                    "ROLLBACK for " + tid + ", which was committed here");
+            case COMMITTED -> {
+                if (rollback.getUnlessCommitted()) {
+                    ack(reply, LocalState.COMMITTED); // a fence learning that the one-phase commit happened
+                } else {
+                    protocolError(out, reply, ErrorCode.CONFLICT, "ROLLBACK for " + tid + ", which was committed here");
+                }
+            }
             default -> throw new IllegalStateException(tid + " stored in state " + txn.getState());
         }
     }

@@ -121,6 +121,12 @@ public final class TxnLogState {
             if (!sameDigest(ended.requestDigest(), begin.getRequestDigest())) {
                 return result(Disposition.REFUSED, ended, "already ended, with a different request");
             }
+            if (ended.requestDigest() == 0 && begin.getRequestDigest() != 0) {
+                // Aborted before its Begin arrived (an early ABORT): the first Begin says whose id it
+                // is, so that another request under the same id is refused from now on.
+                retained.put(tid, new RetainedOutcome(ended.outcome(), ended.reason(), ended.proposer(),
+                        ended.endedAtMs(), begin.getRequestDigest()));
+            }
             return result(Disposition.DUPLICATE, ended, "already ended");
         }
         String[] participants = new String[begin.getParticipantsCount()];

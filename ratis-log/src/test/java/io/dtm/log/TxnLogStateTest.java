@@ -255,6 +255,16 @@ class TxnLogStateTest {
     }
 
     @Test
+    void anAbortThatCameBeforeItsBeginTakesTheBeginsDigest() {
+        apply(abort("early", "inventory: LOCKED"));
+        assertThat(apply(begin("early", FOUR, 9_000, 7)).getDisposition()).isEqualTo(Disposition.DUPLICATE);
+
+        assertThat(apply(begin("early", FOUR, 9_000, 8)).getDisposition()).as("another request now")
+                .isEqualTo(Disposition.REFUSED);
+        assertThat(state.query("early").getRequestDigest()).isEqualTo(7);
+    }
+
+    @Test
     void malformedRecordsAreRefusedAndChangeNothing() {
         assertThat(apply(TxnRecord.getDefaultInstance()).getDisposition()).isEqualTo(Disposition.REFUSED);
         assertThat(apply(begin("", FOUR, 1)).getDisposition()).isEqualTo(Disposition.REFUSED);

@@ -21,7 +21,8 @@ public sealed interface Action {
     record SendCommit(ServiceName service, String attemptId) implements Action {
     }
 
-    record SendRollback(ServiceName service, String attemptId) implements Action {
+    /** {@code fence}: roll back unless committed (one-phase commit), and say which. */
+    record SendRollback(ServiceName service, String attemptId, boolean fence) implements Action {
     }
 
     /** Read an attempt's state from the log (a resubmitted tid: which attempt was the last?). */

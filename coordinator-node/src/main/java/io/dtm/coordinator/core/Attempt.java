@@ -23,7 +23,14 @@ final class Attempt {
     final List<ServiceName> services;
     final long deadlineMs;
     final long digest;
+    /** A single participant: it prepares and commits in one step and is the decider. */
+    final boolean onePhase;
     AttemptPhase phase;
+    /** One-phase: the participant voted YES, that is, committed. */
+    boolean committedByParticipant;
+    /** One-phase, while fencing: why the attempt would abort if the participant did not commit. */
+    String fenceReason = "";
+    String fenceKind = "";
 
     /** Begin is committed in the log (a COMMIT may be decided, and phase 2 begin, only then). */
     boolean beginCommitted;
@@ -59,6 +66,7 @@ final class Attempt {
         this.deadlineMs = deadlineMs;
         this.digest = digest;
         this.phase = phase;
+        this.onePhase = services.size() == 1;
     }
 
     void moveTo(AttemptPhase next) {

@@ -10,6 +10,11 @@ import java.util.Set;
 public enum AttemptPhase {
     /** Begin appended and PREPAREs sent, at once; waiting for the votes and for Begin to commit. */
     PREPARING,
+    /**
+     * One-phase commit only: the only participant's answer was lost, so whether it committed is not
+     * known. A ROLLBACK "unless committed" settles it before anything is decided.
+     */
+    FENCING,
     /** Decide appended (COMMIT after every YES; ABORT otherwise); waiting for the outcome that stands. */
     DECIDING,
     /** COMMIT stands in the log: COMMITs sent until every participant acknowledges. */
@@ -25,7 +30,8 @@ public enum AttemptPhase {
 
     static {
         PREPARING.predecessors = EnumSet.noneOf(AttemptPhase.class);
-        DECIDING.predecessors = EnumSet.of(PREPARING);
+        FENCING.predecessors = EnumSet.of(PREPARING);
+        DECIDING.predecessors = EnumSet.of(PREPARING, FENCING);
         // From PREPARING directly when Begin finds an outcome already standing (a resubmitted tid).
         COMMITTING.predecessors = EnumSet.of(DECIDING, PREPARING);
         ROLLING_BACK.predecessors = EnumSet.of(DECIDING, PREPARING);

@@ -120,6 +120,11 @@ public final class CoordinatorCore {
         // sequence (the votes, then the decision), not three. A COMMIT still waits for Begin.
         actions.add(new Action.Append(attemptId, LogRecords.begin(attemptId, request.serviceIds(), txn.deadlineMs,
                 txn.digest)));
+        if (attempt.onePhase) {
+            // One-phase commit waits for Begin: the participant commits as it votes, so the id must be
+            // known to be this request's (not a reused tid's) before anything can commit under it.
+            return;
+        }
         for (ServiceName service : attempt.services) {
             sendPrepare(attempt, service, actions);
         }
@@ -127,7 +132,8 @@ public final class CoordinatorCore {
 
     private void sendPrepare(Attempt attempt, ServiceName service, List<Action> actions) {
         attempt.prepareSends.merge(service, 1, Integer::sum);
-        actions.add(new Action.SendPrepare(service, txns.get(attempt.tid).request.prepare(service, attempt.attemptId)));
+        actions.add(new Action.SendPrepare(service, txns.get(attempt.tid).request.prepare(service, attempt.attemptId)
+                .toBuilder().setOnePhase(attempt.onePhase).build()));
     }
 
     // ------------------------------------------------------------------ phase 1
@@ -158,7 +164,11 @@ public final class CoordinatorCore {
                         applyDecision(attempt, decision, nowMs, actions);
                     }
                 } else if (result.getOutcome() == Outcome.UNDECIDED) {
-                    if (attempt.allVotedYes()) {
+                    if (attempt.onePhase && attempt.prepareSends.isEmpty()) {
+                        sendPrepare(attempt, attempt.services.get(0), actions);
+                    } else if (attempt.onePhase && attempt.committedByParticipant) {
+                        committedInOnePhase(attempt, nowMs, actions);
+                    } else if (attempt.allVotedYes()) {
                         decide(attempt, Outcome.COMMIT, "", "", actions);
                     }
                 } else {
@@ -185,10 +195,46 @@ public final class CoordinatorCore {
             String kind = vote.getCode() == VoteCode.LOCKED ? LOCKED : vote.getCode().name();
             decide(attempt, Outcome.ABORT, service.id() + ": " + vote.getCode() + ": " + vote.getMessage(), kind,
                     actions);
+        } else if (attempt.onePhase) {
+            attempt.committedByParticipant = true;
+            if (attempt.beginCommitted) {
+                committedInOnePhase(attempt, nowMs, actions);
+            }
         } else if (attempt.allVotedYes() && attempt.beginCommitted) {
             decide(attempt, Outcome.COMMIT, "", "", actions);
         }
         return actions;
+    }
+
+    /**
+     * One-phase commit: the only participant committed and Begin is in the log, so the outcome is
+     * settled: the client hears it now. The Decide that follows records it; should this leader die
+     * first, the next one fences the participant and learns the same.
+     */
+    private void committedInOnePhase(Attempt attempt, long nowMs, List<Action> actions) {
+        decide(attempt, Outcome.COMMIT, "", "", actions);
+        attempt.outcome = Outcome.COMMIT;
+        finishOrRetry(attempt, nowMs, actions);
+    }
+
+    /** One-phase: the participant's answer was lost; settle whether it committed before deciding. */
+    private void fence(Attempt attempt, String reason, String kind, List<Action> actions) {
+        attempt.moveTo(AttemptPhase.FENCING);
+        attempt.fenceReason = reason;
+        attempt.fenceKind = kind;
+        attempt.awaitingAck.addAll(attempt.services);
+        for (ServiceName service : attempt.services) {
+            sendPhase2(attempt, service, actions);
+        }
+    }
+
+    /** The transaction cannot commit: decide ABORT, or for one-phase, find out first whether it did. */
+    private void abortOrFence(Attempt attempt, String reason, String kind, List<Action> actions) {
+        if (attempt.onePhase) {
+            fence(attempt, reason, kind, actions);
+        } else {
+            decide(attempt, Outcome.ABORT, reason, kind, actions);
+        }
     }
 
     /** A PREPARE got no answer (timeout, lost connection, error reply). */
@@ -201,7 +247,7 @@ public final class CoordinatorCore {
         int sent = attempt.prepareSends.getOrDefault(service, 0);
         attempt.errors.put(service, error + " after " + sent + " attempt" + (sent == 1 ? "" : "s"));
         if (sent >= settings.prepareAttempts()) {
-            decide(attempt, Outcome.ABORT, service.id() + ": " + attempt.errors.get(service), "TIMEOUT", actions);
+            abortOrFence(attempt, service.id() + ": " + attempt.errors.get(service), "TIMEOUT", actions);
         } else {
             timers.at(nowMs + backoff(sent), Timers.Kind.PREPARE_RETRY, attemptId, service);
         }
@@ -241,6 +287,10 @@ public final class CoordinatorCore {
     }
 
     private void applyDecision(Attempt attempt, RecordResult result, long nowMs, List<Action> actions) {
+        if (attempt.committedByParticipant && result.getOutcome() != Outcome.COMMIT) {
+            actions.add(new Action.Alarm(attempt.attemptId, "the only participant committed in one phase but the log"
+                    + " says " + result.getOutcome()));
+        }
         if (result.getDisposition() == Disposition.DUPLICATE) {
             // Someone decided first (an in-doubt participant's ABORT): its outcome and reason stand.
             attempt.abortKind = result.getOutcome() == Outcome.ABORT ? "PARTICIPANT_ABORT" : "";
@@ -273,6 +323,12 @@ public final class CoordinatorCore {
         attempt.outcome = outcome;
         attempt.reason = reason;
         attempt.moveTo(outcome == Outcome.COMMIT ? AttemptPhase.COMMITTING : AttemptPhase.ROLLING_BACK);
+        if (attempt.onePhase) {
+            // The only participant committed by itself, voted NO, or was fenced: nothing to tell it.
+            attempt.moveTo(AttemptPhase.ENDING);
+            actions.add(new Action.Append(attempt.attemptId, LogRecords.end(attempt.attemptId)));
+            return;
+        }
         // Every participant hears the outcome, also those that voted NO or never answered: a ROLLBACK
         // leaves a tombstone, so a PREPARE still on its way cannot hold records afterwards.
         attempt.awaitingAck.addAll(attempt.services);
@@ -283,9 +339,13 @@ public final class CoordinatorCore {
 
     private void sendPhase2(Attempt attempt, ServiceName service, List<Action> actions) {
         attempt.phase2Sends.merge(service, 1, Integer::sum);
-        actions.add(attempt.outcome == Outcome.COMMIT
-                ? new Action.SendCommit(service, attempt.attemptId)
-                : new Action.SendRollback(service, attempt.attemptId));
+        if (attempt.phase == AttemptPhase.FENCING) {
+            actions.add(new Action.SendRollback(service, attempt.attemptId, true));
+        } else {
+            actions.add(attempt.outcome == Outcome.COMMIT
+                    ? new Action.SendCommit(service, attempt.attemptId)
+                    : new Action.SendRollback(service, attempt.attemptId, false));
+        }
     }
 
     /** The decision of the transaction's current attempt stands: answer the client, or try again. */
@@ -347,6 +407,16 @@ public final class CoordinatorCore {
         if (attempt == null || !attempt.awaitingAck.contains(service)) {
             return actions;
         }
+        if (attempt.phase == AttemptPhase.FENCING) {
+            attempt.awaitingAck.remove(service);
+            if (state == LocalState.COMMITTED) {
+                attempt.committedByParticipant = true;
+                decide(attempt, Outcome.COMMIT, "", "", actions);
+            } else {
+                decide(attempt, Outcome.ABORT, attempt.fenceReason, attempt.fenceKind, actions);
+            }
+            return actions;
+        }
         boolean expected = attempt.phase == AttemptPhase.COMMITTING ? state == LocalState.COMMITTED
                 : state == LocalState.ROLLED_BACK || state == LocalState.VOTED_NO;
         if (!expected) {
@@ -366,6 +436,10 @@ public final class CoordinatorCore {
         Attempt attempt = attempts.get(attemptId);
         if (attempt == null || !attempt.awaitingAck.contains(service)) {
             return actions;
+        }
+        if (attempt.phase == AttemptPhase.FENCING) {
+            actions.add(new Action.Alarm(attemptId, service.id() + " refused a fence: " + message));
+            return phase2Failed(attemptId, service, nowMs);
         }
         actions.add(new Action.Alarm(attemptId, service.id() + " refused " + attempt.outcome + ": " + message));
         acknowledge(attempt, service, actions);
@@ -440,6 +514,13 @@ public final class CoordinatorCore {
             return actions;
         }
         Attempt previous = txn.current;
+        if (state.getStatus() != TxnStatus.UNKNOWN && !sameDigest(state.getRequestDigest(), txn.digest)) {
+            // A later attempt of this tid belongs to another request: this one was never the tid's.
+            attempts.remove(previous.attemptId);
+            txns.remove(tid);
+            reply(txn, rejected(tid, "tid " + tid + " was used for a different request"), "REJECTED", actions);
+            return actions;
+        }
         if (state.getStatus() == TxnStatus.UNKNOWN || state.getOutcome() == Outcome.UNDECIDED) {
             // The previous attempt was the last one that got a decision: its outcome is the tid's.
             previous.lastConfirmed = true;
@@ -481,7 +562,7 @@ public final class CoordinatorCore {
                     Txn txn = txns.get(t.id());
                     Attempt a = txn == null ? null : txn.current;
                     if (a != null && a.phase == AttemptPhase.PREPARING && a.deadlineMs <= nowMs) {
-                        decide(a, Outcome.ABORT, "deadline passed before every participant voted (waiting for "
+                        abortOrFence(a, "deadline passed before every participant voted (waiting for "
                                 + String.join(", ", a.waitingFor()) + ")", "DEADLINE", actions);
                     }
                 }
@@ -550,7 +631,7 @@ public final class CoordinatorCore {
             Attempt attempt = r.getKey();
             TxnState state = r.getValue();
             if (state.getOutcome() == Outcome.UNDECIDED) {
-                decide(attempt, Outcome.ABORT, "coordinator failover before decision", "FAILOVER", actions);
+                abortOrFence(attempt, "coordinator failover before decision", "FAILOVER", actions);
             } else {
                 startPhase2(attempt, state.getOutcome(), state.getReason(), nowMs, actions);
                 finishOrRetry(attempt, nowMs, actions);

@@ -418,7 +418,7 @@ class CoordinatorCoreTest {
         TxnState undecided = TxnState.newBuilder().setTid("u#1").setStatus(TxnStatus.IN_FLIGHT)
                 .addAllParticipants(List.of("inventory", "payment")).setRequestDigest(42).build();
         TxnState decided = TxnState.newBuilder().setTid("d#1").setStatus(TxnStatus.DECIDED).setOutcome(Outcome.COMMIT)
-                .addAllParticipants(List.of("order")).build();
+                .addAllParticipants(List.of("order", "shipping")).build();
 
         List<Action> actions = core.recover(List.of(undecided, decided), now);
 
@@ -427,9 +427,71 @@ class CoordinatorCoreTest {
             assertThat(a.record().getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
             assertThat(a.record().getDecide().getReason()).isEqualTo("coordinator failover before decision");
         });
-        assertThat(only(actions, Action.SendCommit.class)).singleElement()
-                .satisfies(c -> assertThat(c.service()).isEqualTo(ServiceName.ORDER));
+        assertThat(only(actions, Action.SendCommit.class)).extracting(Action.SendCommit::service)
+                .containsExactly(ServiceName.ORDER, ServiceName.SHIPPING);
         assertThat(only(actions, Action.SendPrepare.class)).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ one-phase commit
+
+    private static SubmitRequest inventoryOnly(String tid) {
+        return SubmitRequest.newBuilder().setTid(tid).setInventory(order(tid).getInventory()).build();
+    }
+
+    @Test
+    void aSingleParticipantPreparesOnceBeginIsLoggedAndCommitsInOnePhase() {
+        CoordinatorCore.Started started = (CoordinatorCore.Started) core.submit(valid(inventoryOnly("one-1")), now);
+        assertThat(only(started.actions(), Action.SendPrepare.class)).as("not before Begin").isEmpty();
+
+        List<Action> begun = core.beginApplied("one-1#1", BEGUN, now);
+        assertThat(only(begun, Action.SendPrepare.class)).singleElement()
+                .satisfies(p -> assertThat(p.prepare().getOnePhase()).isTrue());
+
+        List<Action> voted = core.voted("one-1#1", ServiceName.INVENTORY, yes(), now);
+        assertThat(reply(voted).getStatus()).as("the participant decided: the client hears it at once")
+                .isEqualTo(SubmitResult.Status.COMMITTED);
+        assertThat(appended(voted).getDecide().getOutcome()).isEqualTo(Outcome.COMMIT);
+
+        List<Action> decided = core.decideApplied("one-1#1", applied(Outcome.COMMIT, TxnStatus.DECIDED), now);
+        assertThat(only(decided, Action.SendCommit.class)).as("no second phase").isEmpty();
+        assertThat(appended(decided).hasEnd()).isTrue();
+    }
+
+    @Test
+    void aLostOnePhaseAnswerIsFencedBeforeAnythingIsDecided() {
+        core.submit(valid(inventoryOnly("one-2")), now);
+        core.beginApplied("one-2#1", BEGUN, now);
+        core.prepareFailed("one-2#1", ServiceName.INVENTORY, "timed out", now);
+        core.tick(now += 50);
+        core.prepareFailed("one-2#1", ServiceName.INVENTORY, "timed out", now);
+        core.tick(now += 100);
+
+        List<Action> given = core.prepareFailed("one-2#1", ServiceName.INVENTORY, "timed out", now);
+
+        assertThat(only(given, Action.Append.class)).as("no decision yet: it may have committed").isEmpty();
+        assertThat(only(given, Action.SendRollback.class)).singleElement()
+                .satisfies(r -> assertThat(r.fence()).isTrue());
+        TxnRecord decide = appended(core.acknowledged("one-2#1", ServiceName.INVENTORY, LocalState.COMMITTED, now));
+        assertThat(decide.getDecide().getOutcome()).as("it had committed").isEqualTo(Outcome.COMMIT);
+        assertThat(reply(core.decideApplied("one-2#1", applied(Outcome.COMMIT, TxnStatus.DECIDED), now)).getStatus())
+                .isEqualTo(SubmitResult.Status.COMMITTED);
+    }
+
+    @Test
+    void aNewLeaderFencesAnUndecidedOnePhaseAttempt() {
+        TxnState undecided = TxnState.newBuilder().setTid("one-3#1").setStatus(TxnStatus.IN_FLIGHT)
+                .addAllParticipants(List.of("payment")).build();
+
+        List<Action> actions = core.recover(List.of(undecided), now);
+
+        assertThat(only(actions, Action.Append.class)).isEmpty();
+        assertThat(only(actions, Action.SendRollback.class)).singleElement().satisfies(r -> {
+            assertThat(r.service()).isEqualTo(ServiceName.PAYMENT);
+            assertThat(r.fence()).isTrue();
+        });
+        TxnRecord decide = appended(core.acknowledged("one-3#1", ServiceName.PAYMENT, LocalState.ROLLED_BACK, now));
+        assertThat(decide.getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
+        assertThat(decide.getDecide().getReason()).isEqualTo("coordinator failover before decision");
     }
 
     @Test

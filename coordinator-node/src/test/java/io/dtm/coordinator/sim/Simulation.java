@@ -277,7 +277,7 @@ final class Simulation {
                         .build(), c.attemptId(), from);
             } else if (a instanceof Action.SendRollback r) {
                 rpc(r.service(), ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder()
-                        .setTid(r.attemptId())).build(), r.attemptId(), from);
+                        .setTid(r.attemptId()).setUnlessCommitted(r.fence())).build(), r.attemptId(), from);
             } else if (a instanceof Action.ReadLog r) {
                 TxnState state = log.query(r.attemptId());
                 toLeader(from, delay(), core -> core.logRead(r.attemptId(), state, now));
