@@ -155,6 +155,26 @@ class TwoPhaseCommitTest {
     }
 
     @Test
+    void theLeadersAdminPortReportsCommitsAndHealth() throws Exception {
+        submit(order("metrics-1", "sku-0107", 1, "4111111111111111"));
+        String admin = "http://" + cluster.node(cluster.awaitLeader()).adminAddress();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+        var metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(admin + "/metrics?filter=dtm.txn"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        var health = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(admin + "/health")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        var status = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(admin + "/status")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        var committed = Json.MAPPER.readTree(metrics.body()).at("/meters/dtm.txn.committed/count");
+        assertThat(committed.asLong()).as(metrics.body()).isPositive();
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(status.body()).get("coordinating").asBoolean()).isTrue();
+    }
+
+    @Test
     void contendingOrdersOnOneSkuAllFinishAndStockIsConserved() throws Exception {
         InspectReply before = cluster.participant(ServiceName.INVENTORY).inspect().get();
         List<CompletableFuture<SubmitResult>> results = new ArrayList<>();
