@@ -187,6 +187,9 @@ final class CoordinatorEngine implements AutoCloseable {
                         if (error == null) {
                             return core.voted(attemptId, service, vote, now);
                         }
+                        if (unwrap(error) instanceof java.util.concurrent.TimeoutException) {
+                            metrics.timeouts();
+                        }
                         metrics.retries("prepare");
                         return core.prepareFailed(attemptId, service, describe(error), now);
                     });
