@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             "coordinated by three nodes that replicate every decision with Raft."},
         subcommands = {
             DemoCommand.class,
+            SubmitCommand.class,
             ClusterCommand.class,
             NodeCommand.class,
             ParticipantCommand.class,
@@ -28,6 +29,7 @@ import picocli.CommandLine.Command;
             "Start here:",
             "  ./dtm demo                      run the demo on a temporary local cluster",
             "  ./dtm cluster start             start the local cluster in run/local",
+            "  ./dtm submit orders.jsonl       run transactions (JSON lines) and print each final status",
             "  ./dtm cluster status            see who leads",
             "  ./dtm <command> --help          every command explains itself, with examples",
             ""})

@@ -86,7 +86,7 @@ final class TwoPhaseLoad {
         client.submit(order(tidPrefix + next.incrementAndGet())).whenComplete((result, error) -> {
             if (measuring) {
                 latency.recordValue(Math.max(1, (System.nanoTime() - start) / 1_000));
-                String key = error != null ? "ERROR " + error.getClass().getSimpleName() : kind(result);
+                String key = error != null ? "ERROR " + error.getClass().getSimpleName() : SubmitPipeline.kind(result);
                 outcomes.computeIfAbsent(key, k -> new LongAdder()).increment();
             }
             if (error == null && result.getStatus() == SubmitResult.Status.COMMITTED) {
@@ -95,16 +95,6 @@ final class TwoPhaseLoad {
             // Answers complete on an event loop: start the next transaction elsewhere.
             CompletableFuture.runAsync(() -> next(stopped));
         });
-    }
-
-    /** COMMITTED, or the status and the first two words of the reason (service and code). */
-    static String kind(SubmitResult r) {
-        if (r.getStatus() == SubmitResult.Status.COMMITTED) {
-            return "COMMITTED";
-        }
-        String[] words = r.getReason().split(":", 3);
-        String why = words.length >= 2 ? words[0].trim() + ": " + words[1].trim() : r.getReason();
-        return r.getStatus() + " " + why;
     }
 
     private SubmitRequest order(String tid) {

@@ -4,10 +4,6 @@ import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,63 +16,75 @@ class CommandLineTest {
     @TempDir
     Path tmp;
 
-    private record Result(int exitCode, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Dtm.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Result(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void everyCommandHasHelpWithExamples() {
         for (String[] command : new String[][] {{"demo"}, {"node"}, {"participant"}, {"status"}, {"inspect"}, {"faults"},
-                {"bench"}, {"cluster", "start"},
+                {"bench"}, {"submit"}, {"cluster", "start"},
                 {"cluster", "stop"}, {"cluster", "status"}}) {
             String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command), java.util.stream.Stream.of("--help"))
                     .toArray(String[]::new);
-            Result r = run(args);
-            assertThat(r.exitCode).as(String.join(" ", command)).isZero();
-            assertThat(r.out).as(String.join(" ", command)).contains("Usage: dtm " + String.join(" ", command))
+            CliRun r = run(args);
+            assertThat(r.exitCode()).as(String.join(" ", command)).isZero();
+            assertThat(r.out()).as(String.join(" ", command)).contains("Usage: dtm " + String.join(" ", command))
                     .contains("Examples:");
         }
     }
 
     @Test
     void anInvalidTidIsRefusedBeforeAnythingIsAsked() {
-        Result r = run("status", "not a tid");
-        assertThat(r.exitCode).isEqualTo(2);
-        assertThat(r.err).contains("outside [A-Za-z0-9._:-]");
+        CliRun r = run("status", "not a tid");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("outside [A-Za-z0-9._:-]");
     }
 
     @Test
     void statusOfATidWhenNoClusterRunsSaysHowToStartOne() throws Exception {
         Path config = tmp.resolve("c.yaml");
         Files.writeString(config, ClusterConfig.loadDefault().withPorts(FreePorts::next).toYaml());
-        Result r = run("status", "t-1", "--config", config.toString());
-        assertThat(r.exitCode).isEqualTo(3);
-        assertThat(r.err).contains("no coordinator could answer").contains("./dtm cluster start");
+        CliRun r = run("status", "t-1", "--config", config.toString());
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(r.err()).contains("no coordinator could answer").contains("./dtm cluster start");
+    }
+
+    @Test
+    void submitWhenNoClusterRunsExitsThreeAndSaysHowToStartOne() throws Exception {
+        Path config = tmp.resolve("c.yaml");
+        Files.writeString(config, ClusterConfig.loadDefault().withPorts(FreePorts::next).toYaml());
+        Path orders = tmp.resolve("orders.jsonl");
+        Files.writeString(orders, "{\"tid\":\"t-1\",\"services\":{}}\n");
+        CliRun r = run("submit", orders.toString(), "--config", config.toString());
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(r.err()).contains("no coordinator reachable at 127.0.0.1:").contains("try ./dtm cluster start");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void submitOfAFileThatIsNotThereSaysSo() throws Exception {
+        Path config = tmp.resolve("c.yaml");
+        Files.writeString(config, ClusterConfig.loadDefault().withPorts(FreePorts::next).toYaml());
+        CliRun r = run("submit", tmp.resolve("nope.jsonl").toString(), "--config", config.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("no such file").contains("nope.jsonl");
     }
 
     @Test
     void aBrokenConfigurationNamesTheKeyAndTheProblem() throws Exception {
         Path config = tmp.resolve("bad.yaml");
         Files.writeString(config, ClusterConfig.loadDefault().toYaml().replace("clientPort: 7101", "clientPort: seven"));
-        Result r = run("cluster", "status", "--config", config.toString());
-        assertThat(r.exitCode).isEqualTo(2);
-        assertThat(r.err).contains("nodes[0].clientPort").contains("expected an integer");
+        CliRun r = run("cluster", "status", "--config", config.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("nodes[0].clientPort").contains("expected an integer");
     }
 
     @Test
     void aNodeIdThatIsNotConfiguredListsTheKnownOnes() {
-        Result r = run("node", "--id", "n9");
-        assertThat(r.exitCode).isEqualTo(2);
-        assertThat(r.err).contains("n9").contains("n1, n2, n3");
+        CliRun r = run("node", "--id", "n9");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("n9").contains("n1, n2, n3");
     }
 
     @Test
@@ -86,16 +94,16 @@ class CommandLineTest {
         Files.writeString(dir.resolve("cluster.yaml"), ClusterConfig.loadDefault().withDataDir(dir.resolve("data")).toYaml());
         Path other = tmp.resolve("other.yaml");
         Files.writeString(other, ClusterConfig.loadDefault().withPorts(FreePorts::next).toYaml());
-        Result r = run("cluster", "start", "--dir", dir.toString(), "--config", other.toString());
-        assertThat(r.exitCode).isEqualTo(1);
-        assertThat(r.err).contains("already holds a cluster started with another configuration");
+        CliRun r = run("cluster", "start", "--dir", dir.toString(), "--config", other.toString());
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("already holds a cluster started with another configuration");
     }
 
     @Test
     void benchRefusesTwoLoadsAtOnce() {
-        Result r = run("bench", "--log-only", "--participant", "inventory");
-        assertThat(r.exitCode).isEqualTo(2);
-        assertThat(r.err).contains("choose one");
+        CliRun r = run("bench", "--log-only", "--participant", "inventory");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("choose one");
     }
 
     @Test

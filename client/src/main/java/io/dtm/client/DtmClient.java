@@ -9,6 +9,8 @@ import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timer;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -32,6 +34,10 @@ public final class DtmClient implements AutoCloseable {
     private final List<NodeConfig> nodes;
     private final DtmConnections connections;
     private final Duration deadline;
+    private final int maxInFlight;
+    /** Submissions waiting for one of the {@code maxInFlight} places; guarded by {@code this}. */
+    private final Deque<Runnable> waiting = new ArrayDeque<>();
+    private int inFlight;
     private final AtomicReferenceArray<CompletableFuture<NodeClient>> clients;
     /** The node believed to lead; requests go there first. */
     private final AtomicInteger leader = new AtomicInteger();
@@ -47,17 +53,55 @@ public final class DtmClient implements AutoCloseable {
      * @param deadline       how long a submission may take in all, retries included
      */
     public DtmClient(ClusterConfig config, Duration requestTimeout, Duration deadline) {
+        this(config, requestTimeout, deadline, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param maxInFlight submissions running at once; more wait their turn in submission order (their
+     *                    deadline counts from when they start)
+     */
+    public DtmClient(ClusterConfig config, Duration requestTimeout, Duration deadline, int maxInFlight) {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight must be at least 1, got " + maxInFlight);
+        }
         this.nodes = config.nodes();
         this.connections = new DtmConnections(requestTimeout);
         this.deadline = deadline;
+        this.maxInFlight = maxInFlight;
         this.clients = new AtomicReferenceArray<>(nodes.size());
     }
 
     /** The final outcome of the transaction: COMMITTED, ABORTED, REJECTED, or UNKNOWN past the deadline. */
     public CompletableFuture<SubmitResult> submit(SubmitRequest request) {
         CompletableFuture<SubmitResult> result = new CompletableFuture<>();
-        attempt(request, leader.get(), System.nanoTime() + deadline.toNanos(), 0, "", result);
+        Runnable start = () -> attempt(request, leader.get(), System.nanoTime() + deadline.toNanos(), 0, "", result);
+        boolean now;
+        synchronized (this) {
+            now = inFlight < maxInFlight;
+            if (now) {
+                inFlight++;
+            } else {
+                waiting.add(start);
+            }
+        }
+        result.whenComplete((r, e) -> startNext());
+        if (now) {
+            start.run();
+        }
         return result;
+    }
+
+    private void startNext() {
+        Runnable next;
+        synchronized (this) {
+            next = waiting.poll();
+            if (next == null) {
+                inFlight--;
+            }
+        }
+        if (next != null) {
+            next.run();
+        }
     }
 
     private void attempt(SubmitRequest request, int nodeIndex, long deadlineNanos, int tries, String lastError,

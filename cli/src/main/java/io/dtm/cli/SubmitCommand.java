@@ -1,0 +1,141 @@
+package io.dtm.cli;
+
+import io.dtm.client.ClusterStatusReader;
+import io.dtm.client.DtmClient;
+import io.dtm.client.DtmConnections;
+import io.dtm.config.ClusterConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static picocli.CommandLine.Model.CommandSpec;
+import static picocli.CommandLine.Spec;
+
+@Command(name = "submit",
+        description = {"Run transactions read as JSON lines and print each one's final outcome as a JSON line.",
+            "Input, one transaction per line (any non-empty subset of the services; expectedVersion optional):",
+            "  {\"tid\":\"t-1\",\"services\":{\"inventory\":{\"items\":[{\"sku\":\"sku-0001\",\"qty\":2,\"expectedVersion\":3}]},",
+            "   \"payment\":{\"account\":\"acct-0001\",\"card\":\"4111111111111111\",\"expiry\":\"12/30\",\"amountCents\":2500},",
+            "   \"order\":{\"orderId\":\"o-1\",\"customer\":\"acct-0001\",\"lines\":[{\"sku\":\"sku-0001\",\"qty\":2,\"priceCents\":1250}]},",
+            "   \"shipping\":{\"orderId\":\"o-1\",\"address\":{\"street\":\"1 Main St\",\"city\":\"Springfield\",\"zip\":\"12345\",",
+            "   \"country\":\"US\"},\"date\":\"2026-12-24\"}}}",
+            "Output, one line per transaction, in completion order: tid, status (COMMITTED, ABORTED, REJECTED,",
+            "UNKNOWN), error (absent when committed), participants (vote, code, message), attempts, latencyMs, line.",
+            "A malformed line is REJECTED with its line number and the reason; the stream goes on.",
+            "Exit code 0 when the stream was processed, whatever the outcomes; 3 when no coordinator is reachable."},
+        footer = {"", "Examples:",
+            "  ./dtm submit orders.jsonl > outcomes.jsonl",
+            "  cat orders.jsonl | ./dtm submit - --concurrency 128",
+            "  ./dtm submit orders.jsonl | jq -r 'select(.status != \"COMMITTED\") | \"\\(.tid) \\(.error)\"'"},
+        mixinStandardHelpOptions = true)
+final class SubmitCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", arity = "0..1", defaultValue = "-",
+            description = "JSON lines to run; - (the default) reads standard input.")
+    String file;
+
+    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "64",
+            description = "Transactions in flight at once. Default: ${DEFAULT-VALUE}.")
+    int concurrency;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
+            description = "How long one transaction may take, retries after failovers included; past it its status is "
+                    + "UNKNOWN (never a guess). Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
+
+    @Mixin
+    ConfigOptions options;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (concurrency < 1) {
+            throw new UserException("--concurrency must be at least 1", 2);
+        }
+        ClusterConfig config = options.load();
+        PrintWriter out = spec.commandLine().getOut();
+        boolean terminal = Boolean.getBoolean("dtm.stderr.tty");
+        Duration perRequest = Duration.ofMillis(config.coordinator().transactionTimeoutMs() + 5_000);
+        try (BufferedReader input = open(file)) {
+            requireReachable(config);
+            run(config, input, out, terminal, perRequest);
+        }
+        return 0;
+    }
+
+    private void run(ClusterConfig config, BufferedReader input, PrintWriter out, boolean terminal, Duration perRequest)
+            throws IOException, InterruptedException {
+        try (DtmClient client = new DtmClient(config, perRequest, timeout)) {
+            SubmitPipeline pipeline = new SubmitPipeline(client, concurrency,
+                    (line, request, result, json) -> out.println(Json.write(json)));
+            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "submit-progress");
+                t.setDaemon(true);
+                return t;
+            });
+            long start = System.nanoTime();
+            ticker.scheduleAtFixedRate(() -> {
+                synchronized (pipeline) {
+                    out.flush();
+                }
+                if (terminal) {
+                    progress(pipeline, start);
+                }
+            }, 200, 200, TimeUnit.MILLISECONDS);
+            try {
+                pipeline.run(input);
+            } finally {
+                ticker.shutdownNow();
+            }
+            out.flush();
+            if (terminal) {
+                progress(pipeline, start);
+                System.err.println();
+            }
+        }
+    }
+
+    private static void progress(SubmitPipeline p, long startNanos) {
+        double seconds = Math.max(0.001, (System.nanoTime() - startNanos) / 1e9);
+        System.err.printf("\r%,d done, %,.0f/s, %,d committed, %,d aborted ", p.done(), p.done() / seconds,
+                p.committed(), p.aborted());
+        System.err.flush();
+    }
+
+    private static BufferedReader open(String file) throws IOException {
+        if (file.equals("-")) {
+            return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        }
+        try {
+            return Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new UserException("no such file: " + file, 2);
+        }
+    }
+
+    /** Refuses at once, with what to do next, when no node answers at all. */
+    private static void requireReachable(ClusterConfig config) {
+        try (DtmConnections connections = new DtmConnections(Duration.ofSeconds(5))) {
+            if (!ClusterStatusReader.read(config, connections).anyReachable()) {
+                throw new UserException("no coordinator reachable at " + config.clientAddresses()
+                        + ": is the cluster running? try ./dtm cluster start", 3);
+            }
+        }
+    }
+}
