@@ -27,13 +27,16 @@ import static picocli.CommandLine.Spec;
 
 @Command(name = "bench",
         description = {"Load generator against a running cluster.",
-            "By default, realistic orders through two-phase commit (closed loop, --concurrency in flight).",
+            "By default, realistic orders through two-phase commit: closed loop (--concurrency in flight), or open",
+            "loop (--rate orders a second whatever the answers; latency counts from when each order was due).",
             "--log-only pushes the records of a transaction (Begin, Decide, End) through the replicated log,",
             "with no participants: the log's own limit. --participant SERVICE prepares and commits against one",
             "service alone: its synced-write limit."},
         footer = {"", "Examples:",
             "  ./dtm cluster start && ./dtm bench --duration 30s --concurrency 64",
+            "  ./dtm bench --rate 500 --duration 60s                open loop: 500 orders a second",
             "  ./dtm bench --hot-set 10 --json                     contention on 10 SKUs and accounts",
+            "  ./dtm bench --services payment                      one service: one-phase commit",
             "  ./dtm bench --log-only --duration 30s",
             "  ./dtm bench --log-only --no-group-commit --concurrency 64 --json",
             "  ./dtm bench --participant inventory --concurrency 64",
@@ -58,6 +61,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--concurrency", paramLabel = "N", defaultValue = "64",
             description = "Transactions in flight (closed loop). Default: ${DEFAULT-VALUE}.")
     int concurrency;
+
+    @Option(names = "--rate", paramLabel = "R",
+            description = "Open loop: R orders a second, sent whatever the answers (instead of --concurrency).")
+    Double rate;
+
+    @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "10000",
+            description = "With --rate: an order due while N are unanswered is not sent, and counted as not sent. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int maxInFlight;
 
     @Option(names = "--no-group-commit",
             description = "One record per Raft entry (entries still pipelined), to measure what group commit buys.")
@@ -88,6 +100,21 @@ final class BenchCommand implements Callable<Integer> {
         if (concurrency < 1) {
             throw new UserException("--concurrency must be at least 1", 2);
         }
+        if (rate != null) {
+            if (logOnly || participant != null) {
+                throw new UserException("--rate drives the two-phase-commit load; drop --log-only or --participant", 2);
+            }
+            if (spec.commandLine().getParseResult().hasMatchedOption("--concurrency")) {
+                throw new UserException("--concurrency (closed loop) and --rate (open loop) are different loads: "
+                        + "choose one", 2);
+            }
+            if (!(rate > 0) || rate > 1_000_000) {
+                throw new UserException("--rate must be between 0 and 1000000 orders a second, got " + rate, 2);
+            }
+            if (maxInFlight < 1) {
+                throw new UserException("--max-in-flight must be at least 1", 2);
+            }
+        }
         if (participant != null) {
             return benchParticipant();
         }
@@ -95,6 +122,7 @@ final class BenchCommand implements Callable<Integer> {
             return benchTwoPhaseCommit();
         }
         ClusterConfig config = withGroupCommit(options.load(), !noGroupCommit, concurrency);
+        options.requireCoordinator(config);
         LogLoad.Result result;
         try (TxnLogClient client = TxnLogClient.connect(config, "bench")) {
             String prefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + "-";
@@ -111,19 +139,28 @@ final class BenchCommand implements Callable<Integer> {
                     + id + "\" (expected some of: " + ServiceName.knownIds() + ")", 2)));
         }
         ClusterConfig config = options.load();
+        options.requireCoordinator(config);
         Duration perRequest = Duration.ofMillis(config.coordinator().transactionTimeoutMs() + 5_000);
         TwoPhaseLoad.Result result;
         try (DtmClient client = new DtmClient(config, perRequest, perRequest.multipliedBy(3))) {
             String prefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + "-";
-            result = new TwoPhaseLoad(client, chosen, hotSet, prefix).run(concurrency, warmup, duration);
+            TwoPhaseLoad load = new TwoPhaseLoad(client, chosen, hotSet, prefix);
+            result = rate == null ? load.run(concurrency, warmup, duration)
+                    : load.runAtRate(rate, maxInFlight, warmup, duration);
         }
+        String loop = rate == null ? "concurrency " + concurrency : String.format("open loop at %,.0f orders/s", rate);
         PrintWriter out = spec.commandLine().getOut();
         Histogram h = result.latencyMicros();
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("mode", "2pc");
             o.put("services", chosen.stream().map(ServiceName::id).toList());
-            o.put("concurrency", concurrency);
+            if (rate == null) {
+                o.put("concurrency", concurrency);
+            } else {
+                o.put("rate", rate);
+                o.put("notSent", result.notSent());
+            }
             o.put("hotSet", hotSet);
             o.put("durationSeconds", result.seconds());
             o.put("committed", result.committed());
@@ -132,12 +169,16 @@ final class BenchCommand implements Callable<Integer> {
             o.put("latencyMs", latencies(h));
             out.println(Json.write(o));
         } else {
-            out.printf("two-phase commit across %s, concurrency %d, %.1f s measured after %s warm-up%n",
-                    chosen.stream().map(ServiceName::id).toList(), concurrency, result.seconds(), warmup);
+            out.printf("two-phase commit across %s, %s, %.1f s measured after %s warm-up%n",
+                    chosen.stream().map(ServiceName::id).toList(), loop, result.seconds(), DurationConverter.format(warmup));
             out.printf("  committed/s   %,10.0f%n", result.committedPerSecond());
             out.printf("  latency       p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",
                     ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1000.0);
             result.outcomes().forEach((k, v) -> out.printf("  %-60s %,d%n", k, v));
+            if (result.notSent() > 0) {
+                out.printf("  not sent: %,d orders fell due while %,d were unanswered: the cluster does not keep up"
+                        + " with %,.0f/s%n", result.notSent(), maxInFlight, rate);
+            }
         }
         out.flush();
         return result.committed() > 0 ? 0 : 1;
@@ -158,7 +199,7 @@ final class BenchCommand implements Callable<Integer> {
             after = client.inspect().get();
         } catch (java.util.concurrent.ExecutionException e) {
             throw new UserException(service.id() + " at " + config.service(service).address() + " did not answer: "
-                    + e.getCause().getMessage() + ". Is it running? try ./dtm cluster start", 3);
+                    + e.getCause().getMessage() + ". Is it running? try ./dtm cluster start" + options.asGiven(), 3);
         }
         long writes = after.getSyncedWrites() - before.getSyncedWrites();
         double perWrite = writes == 0 ? 0 : (double) (after.getSyncedMessages() - before.getSyncedMessages()) / writes;
@@ -179,7 +220,7 @@ final class BenchCommand implements Callable<Integer> {
             out.println(Json.write(o));
         } else {
             out.printf("%s, concurrency %d, %.1f s measured after %s warm-up (each PREPARE then its COMMIT)%n",
-                    service.id(), concurrency, result.seconds(), warmup);
+                    service.id(), concurrency, result.seconds(), DurationConverter.format(warmup));
             out.printf("  prepares/s        %,10.0f   (%d voted NO)%n", result.preparesPerSecond(), result.noVotes());
             out.printf("  messages/fsync    %10.1f   (PREPAREs and COMMITs per synced write, whole run)%n", perWrite);
             out.printf("  prepare latency   p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",
@@ -219,7 +260,7 @@ final class BenchCommand implements Callable<Integer> {
             out.println(Json.write(o));
         } else {
             out.printf("log-only, group commit %s, concurrency %d, %.1f s measured after %s warm-up%n",
-                    noGroupCommit ? "off" : "on", concurrency, r.seconds(), warmup);
+                    noGroupCommit ? "off" : "on", concurrency, r.seconds(), DurationConverter.format(warmup));
             out.printf("  transactions/s  %,10.0f   (3 records each)%n", r.transactionsPerSecond());
             out.printf("  records/s       %,10.0f%n", r.recordsPerSecond());
             out.printf("  records/entry   %10.1f%n", r.recordsPerEntry());

@@ -111,7 +111,7 @@ final class ClusterCommand {
             out.flush();
             if (!view.anyReachable()) {
                 spec.commandLine().getErr().println("dtm: no coordinator reachable at " + config.clientAddresses()
-                        + ": is the cluster running? try ./dtm cluster start");
+                        + ": is the cluster running? try ./dtm cluster start" + options.asGiven());
                 return 3;
             }
             return view.leader().isPresent() ? 0 : 1;

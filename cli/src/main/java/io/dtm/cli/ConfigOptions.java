@@ -1,10 +1,13 @@
 package io.dtm.cli;
 
+import io.dtm.client.ClusterStatusReader;
+import io.dtm.client.DtmConnections;
 import io.dtm.config.ClusterConfig;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * {@code --config} and {@code --dir}, shared by the commands that talk to a cluster.
@@ -40,5 +43,20 @@ final class ConfigOptions {
             return ClusterConfig.load(saved);
         }
         return ClusterConfig.loadDefault();
+    }
+
+    /** Refuses at once, with what to do next, when no coordinator node of {@code config} answers at all. */
+    void requireCoordinator(ClusterConfig config) {
+        try (DtmConnections connections = new DtmConnections(Duration.ofSeconds(5))) {
+            if (!ClusterStatusReader.read(config, connections).anyReachable()) {
+                throw new UserException("no coordinator reachable at " + config.clientAddresses()
+                        + ": is the cluster running? try ./dtm cluster start" + asGiven(), 3);
+            }
+        }
+    }
+
+    /** The options as the user gave them, to repeat in a suggested command. */
+    String asGiven() {
+        return (dir.equals(DEFAULT_DIR) ? "" : " --dir " + dir) + (config == null ? "" : " --config " + config);
     }
 }

@@ -11,6 +11,15 @@ import java.util.regex.Pattern;
 final class DurationConverter implements ITypeConverter<Duration> {
     private static final Pattern FORMAT = Pattern.compile("(\\d+)(ms|s|m|h)");
 
+    /** The way people write it back: 500ms, 30s, 2m. */
+    static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 1000 != 0) {
+            return ms + "ms";
+        }
+        return ms % 60_000 == 0 && ms > 0 ? ms / 60_000 + "m" : ms / 1000 + "s";
+    }
+
     @Override
     public Duration convert(String value) {
         Matcher m = FORMAT.matcher(value.trim());

@@ -67,7 +67,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
             }
         }
         throw new UserException("no coordinator could answer (" + String.join("; ", failures)
-                + "). Is the cluster running? try ./dtm cluster start", 3);
+                + "). Is the cluster running? try ./dtm cluster start" + options.asGiven(), 3);
     }
 
     private void print(TxnState state, String via) {

@@ -1,8 +1,6 @@
 package io.dtm.cli;
 
-import io.dtm.client.ClusterStatusReader;
 import io.dtm.client.DtmClient;
-import io.dtm.client.DtmConnections;
 import io.dtm.config.ClusterConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,7 +71,7 @@ final class SubmitCommand implements Callable<Integer> {
         boolean terminal = Boolean.getBoolean("dtm.stderr.tty");
         Duration perRequest = Duration.ofMillis(config.coordinator().transactionTimeoutMs() + 5_000);
         try (BufferedReader input = open(file)) {
-            requireReachable(config);
+            options.requireCoordinator(config);
             run(config, input, out, terminal, perRequest);
         }
         return 0;
@@ -126,16 +124,6 @@ final class SubmitCommand implements Callable<Integer> {
             return Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new UserException("no such file: " + file, 2);
-        }
-    }
-
-    /** Refuses at once, with what to do next, when no node answers at all. */
-    private static void requireReachable(ClusterConfig config) {
-        try (DtmConnections connections = new DtmConnections(Duration.ofSeconds(5))) {
-            if (!ClusterStatusReader.read(config, connections).anyReachable()) {
-                throw new UserException("no coordinator reachable at " + config.clientAddresses()
-                        + ": is the cluster running? try ./dtm cluster start", 3);
-            }
         }
     }
 }

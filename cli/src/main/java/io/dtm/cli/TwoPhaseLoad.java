@@ -22,13 +22,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A closed-loop load of realistic orders through the coordinator: each worker submits an order
- * (random SKU and account, or one of a small hot set for contention), waits for its outcome, and
- * submits the next.
+ * A load of realistic orders through the coordinator (random SKU and account, or one of a small
+ * hot set for contention). Closed loop: each of N workers submits an order, waits for its outcome,
+ * and submits the next. Open loop: orders are sent at a fixed rate whatever the answers, and a
+ * latency counts from when the order was due, not when it went out, so a stall is not hidden by
+ * the orders it kept from being sent (coordinated omission).
  */
 final class TwoPhaseLoad {
     /** What a run measured; latencies are of whole transactions, in microseconds. */
-    record Result(long committed, Map<String, Long> outcomes, double seconds, Histogram latencyMicros) {
+    record Result(long committed, Map<String, Long> outcomes, double seconds, Histogram latencyMicros, long notSent) {
         double committedPerSecond() {
             return committed / seconds;
         }
@@ -43,6 +45,8 @@ final class TwoPhaseLoad {
     private final LongAdder committed = new LongAdder();
     private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
     private final Recorder latency = new Recorder(3);
+    private final AtomicLong inFlight = new AtomicLong();
+    private final LongAdder notSent = new LongAdder();
     private volatile boolean stopping;
     private volatile boolean measuring;
 
@@ -54,27 +58,82 @@ final class TwoPhaseLoad {
         this.tidPrefix = tidPrefix;
     }
 
+    /** Closed loop: {@code concurrency} orders in flight all the time. */
     Result run(int concurrency, Duration warmup, Duration duration) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(concurrency);
         for (int i = 0; i < concurrency; i++) {
             next(stopped);
         }
         Thread.sleep(warmup.toMillis());
-        latency.reset();
-        long before = committed.sum();
-        outcomes.clear();
-        measuring = true;
+        Result result = measure(duration);
+        stopping = true;
+        stopped.await(60, TimeUnit.SECONDS);
+        return result;
+    }
+
+    /**
+     * Open loop: {@code rate} orders a second, due at even intervals. An order due while
+     * {@code maxInFlight} are unanswered is not sent, and counted as such: the cluster is not
+     * keeping up with the rate.
+     */
+    Result runAtRate(double rate, int maxInFlight, Duration warmup, Duration duration) throws InterruptedException {
+        long start = System.nanoTime();
+        long measureFrom = start + warmup.toNanos();
+        long end = measureFrom + duration.toNanos();
+        long due = 0;
+        Result result = null;
+        while (result == null) {
+            long now = System.nanoTime();
+            if (!measuring && now >= measureFrom) {
+                startMeasuring();
+            }
+            if (now >= end) {
+                result = snapshot(now - measureFrom);
+                break;
+            }
+            for (long dueNow = (long) ((now - start) / 1e9 * rate); due < dueNow; due++) {
+                long dueAt = start + (long) (due * 1e9 / rate);
+                if (inFlight.get() >= maxInFlight) {
+                    if (measuring) {
+                        notSent.increment();
+                    }
+                } else {
+                    submit(dueAt, null);
+                }
+            }
+            TimeUnit.MICROSECONDS.sleep(200);
+        }
+        long drainBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (inFlight.get() > 0 && System.nanoTime() < drainBy) {
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+        return result;
+    }
+
+    private Result measure(Duration duration) throws InterruptedException {
+        startMeasuring();
         long start = System.nanoTime();
         Thread.sleep(duration.toMillis());
-        long done = committed.sum() - before;
-        double seconds = (System.nanoTime() - start) / 1e9;
+        return snapshot(System.nanoTime() - start);
+    }
+
+    private long committedAtStart;
+
+    private void startMeasuring() {
+        latency.reset();
+        committedAtStart = committed.sum();
+        outcomes.clear();
+        notSent.reset();
+        measuring = true;
+    }
+
+    private Result snapshot(long elapsedNanos) {
+        long done = committed.sum() - committedAtStart;
         Histogram h = latency.getIntervalHistogram();
         measuring = false;
         Map<String, Long> counted = new TreeMap<>();
         outcomes.forEach((k, v) -> counted.put(k, v.sum()));
-        stopping = true;
-        stopped.await(60, TimeUnit.SECONDS);
-        return new Result(done, counted, seconds, h);
+        return new Result(done, counted, elapsedNanos / 1e9, h, notSent.sum());
     }
 
     private void next(CountDownLatch stopped) {
@@ -82,18 +141,26 @@ final class TwoPhaseLoad {
             stopped.countDown();
             return;
         }
-        long start = System.nanoTime();
+        submit(System.nanoTime(), stopped);
+    }
+
+    /** Submits one order due at {@code dueNanos}; in the closed loop ({@code stopped} set), the next follows its answer. */
+    private void submit(long dueNanos, CountDownLatch stopped) {
+        inFlight.incrementAndGet();
         client.submit(order(tidPrefix + next.incrementAndGet())).whenComplete((result, error) -> {
+            inFlight.decrementAndGet();
             if (measuring) {
-                latency.recordValue(Math.max(1, (System.nanoTime() - start) / 1_000));
+                latency.recordValue(Math.max(1, (System.nanoTime() - dueNanos) / 1_000));
                 String key = error != null ? "ERROR " + error.getClass().getSimpleName() : SubmitPipeline.kind(result);
                 outcomes.computeIfAbsent(key, k -> new LongAdder()).increment();
             }
             if (error == null && result.getStatus() == SubmitResult.Status.COMMITTED) {
                 committed.increment();
             }
-            // Answers complete on an event loop: start the next transaction elsewhere.
-            CompletableFuture.runAsync(() -> next(stopped));
+            if (stopped != null) {
+                // Answers complete on an event loop: start the next transaction elsewhere.
+                CompletableFuture.runAsync(() -> next(stopped));
+            }
         });
     }
 

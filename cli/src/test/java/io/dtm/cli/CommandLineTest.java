@@ -58,7 +58,8 @@ class CommandLineTest {
         Files.writeString(orders, "{\"tid\":\"t-1\",\"services\":{}}\n");
         CliRun r = run("submit", orders.toString(), "--config", config.toString());
         assertThat(r.exitCode()).isEqualTo(3);
-        assertThat(r.err()).contains("no coordinator reachable at 127.0.0.1:").contains("try ./dtm cluster start");
+        assertThat(r.err()).contains("no coordinator reachable at 127.0.0.1:")
+                .contains("try ./dtm cluster start --config " + config);
         assertThat(r.out()).isEmpty();
     }
 
@@ -107,11 +108,22 @@ class CommandLineTest {
     }
 
     @Test
+    void benchRefusesAClosedAndAnOpenLoopAtOnce() {
+        CliRun r = run("bench", "--rate", "100", "--concurrency", "8");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--concurrency (closed loop) and --rate (open loop)").contains("choose one");
+        assertThat(run("bench", "--rate", "-5").err()).contains("--rate must be between 0 and 1000000");
+    }
+
+    @Test
     void durationsReadTheWayPeopleWriteThem() {
         DurationConverter c = new DurationConverter();
         assertThat(c.convert("500ms")).isEqualTo(Duration.ofMillis(500));
         assertThat(c.convert("30s")).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.convert("2m")).isEqualTo(Duration.ofMinutes(2));
         assertThatThrownBy(() -> c.convert("soon")).hasMessageContaining("500ms, 30s, 2m or 1h");
+        assertThat(DurationConverter.format(Duration.ofMillis(500))).isEqualTo("500ms");
+        assertThat(DurationConverter.format(Duration.ofSeconds(90))).isEqualTo("90s");
+        assertThat(DurationConverter.format(Duration.ofMinutes(2))).isEqualTo("2m");
     }
 }

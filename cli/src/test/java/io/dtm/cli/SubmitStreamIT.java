@@ -1,0 +1,127 @@
+package io.dtm.cli;
+
+import io.dtm.client.ClusterStatusReader;
+import io.dtm.client.DtmConnections;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.FreePorts;
+import io.dtm.config.TimeoutsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code dtm submit} on real processes (as {@code dtm cluster start} runs them) while the leader is
+ * killed with SIGKILL in the middle of the stream: every line still gets its final outcome, the
+ * services agree with what was printed, and the same stream submitted again changes nothing.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class SubmitStreamIT {
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    private Path root;
+    private ClusterDir dir;
+    private ClusterLauncher launcher;
+    private ClusterConfig config;
+    private DtmConnections connections;
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        root = Files.createTempDirectory("submit-stream");
+        dir = new ClusterDir(root);
+        launcher = new ClusterLauncher(dir, new PrintWriter(new StringWriter(), true));
+        config = launcher.prepare(ClusterConfig.loadDefault().withPorts(FreePorts::next)
+                .withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 90_000)));
+        launcher.awaitLeader(config, launcher.startMissing(config));
+        connections = new DtmConnections(Duration.ofSeconds(10));
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (connections != null) {
+            connections.close();
+        }
+        if (launcher != null) {
+            launcher.stopAll(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void aLeaderKilledMidStreamLeavesEveryLineAFinalOutcomeThatTheServicesAgreeWith() throws Exception {
+        List<SampleOrders.Sample> samples = SampleOrders.stream(850, 5, LocalDate.now(ZoneOffset.UTC), "kill-");
+        Path orders = root.resolve("orders.jsonl");
+        Files.write(orders, samples.stream().map(SampleOrders.Sample::json).toList(), StandardCharsets.UTF_8);
+        Map<String, Long> before = settledTotals();
+
+        StringWriter out = new StringWriter();
+        CompletableFuture<Integer> submit = CompletableFuture.supplyAsync(() -> {
+            CommandLine cli = Dtm.commandLine();
+            cli.setOut(new PrintWriter(out));
+            cli.setErr(new PrintWriter(new StringWriter()));
+            return cli.execute("submit", orders.toString(), "--dir", root.toString(), "--concurrency", "64");
+        });
+        await("the first outcomes").atMost(WAIT).until(() -> lines(out) >= 100);
+        String leader = launcher.awaitLeader(config, List.of()).getNodeId();
+        ProcessHandle process = dir.running(leader).orElseThrow();
+        process.destroyForcibly();
+        process.onExit().join();
+        int printedAtKill = lines(out);
+        int exitCode = submit.get(3, TimeUnit.MINUTES);
+
+        assertThat(printedAtKill).as("the leader died in the middle of the stream").isLessThan(samples.size() - 64);
+        assertThat(exitCode).isZero();
+        Map<Integer, Map<String, Object>> outcomes = SubmitCommandTest.byLine(out.toString());
+        assertThat(outcomes).hasSize(samples.size());
+        assertThat(outcomes.values()).extracting(o -> o.get("status")).doesNotContain("UNKNOWN");
+        assertThat(SampleOrders.mismatches(samples, outcomes, true)).isEmpty();
+        assertThat(outcomes.values()).filteredOn(o -> "COMMITTED".equals(o.get("status")))
+                .hasSizeGreaterThan(samples.size() / 2);
+
+        Map<String, Long> after = settledTotals();
+        assertThat(ServiceTotals.growth(before, after))
+                .isEqualTo(ServiceTotals.addedBy(SubmitCommandTest.committedRequests(samples, outcomes)));
+        for (String key : ServiceTotals.ZERO_WHEN_SETTLED) {
+            assertThat(after.get(key)).as(key).isZero();
+        }
+        assertThat(ServiceTotals.conserved(after)).as("stock and money conserved: " + after).isTrue();
+
+        CliRun again = CliRun.of("submit", orders.toString(), "--dir", root.toString(), "--concurrency", "64");
+        assertThat(again.exitCode()).isZero();
+        Map<Integer, Map<String, Object>> second = SubmitCommandTest.byLine(again.out());
+        for (SampleOrders.Sample s : samples) {
+            Map<String, Object> was = outcomes.get(s.line());
+            Map<String, Object> is = second.get(s.line());
+            assertThat(is).as("line " + s.line() + " resubmitted").containsEntry("status", was.get("status"));
+            assertThat(is.get("error")).as("line " + s.line() + " resubmitted").isEqualTo(was.get("error"));
+        }
+        assertThat(settledTotals()).isEqualTo(after);
+    }
+
+    private static int lines(StringWriter out) {
+        return (int) out.toString().chars().filter(c -> c == '\n').count();
+    }
+
+    private Map<String, Long> settledTotals() {
+        return ServiceTotals.of(await("no transaction in doubt").atMost(WAIT)
+                .until(() -> ClusterStatusReader.read(config, connections), ServiceTotals::settled));
+    }
+}
