@@ -9,10 +9,8 @@ import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Reader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -156,34 +154,15 @@ final class DemoCommand implements Callable<Integer> {
             }
         });
         String text = String.join("\n", samples.stream().map(SampleOrders.Sample::json).toList());
-        SubmitPipeline.Summary summary = pipeline.run(!print ? new BufferedReader(new StringReader(text))
-                : new HookedReader(new StringReader(text), samples.size() * 2 / 5, () -> {
-                    out.printf("----- %d transactions in flight -----%n", pipeline.inFlight());
-                    midway.run();
-                }));
+        int killAt = samples.size() * 2 / 5;
+        SubmitPipeline.Summary summary = pipeline.run(new StringReader(text), line -> {
+            if (print && line == killAt) {
+                out.printf("----- %d transactions in flight -----%n", pipeline.inFlight());
+                midway.run();
+            }
+        });
         out.flush();
         return new Run(summary, outcomes, committed);
-    }
-
-    /** Reads lines and runs {@code hook} once, before handing out line {@code atLine}. */
-    private static final class HookedReader extends BufferedReader {
-        private final int atLine;
-        private final Runnable hook;
-        private int read;
-
-        HookedReader(Reader in, int atLine, Runnable hook) {
-            super(in);
-            this.atLine = atLine;
-            this.hook = hook;
-        }
-
-        @Override
-        public String readLine() throws IOException {
-            if (++read == atLine) {
-                hook.run();
-            }
-            return super.readLine();
-        }
     }
 
     private void killLeader(ClusterConfig config, ClusterDir dir, ClusterLauncher launcher) {

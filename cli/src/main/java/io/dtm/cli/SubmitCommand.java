@@ -7,7 +7,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.BufferedReader;
+import java.io.Reader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -70,14 +70,14 @@ final class SubmitCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         boolean terminal = Boolean.getBoolean("dtm.stderr.tty");
         Duration perRequest = Duration.ofMillis(config.coordinator().transactionTimeoutMs() + 5_000);
-        try (BufferedReader input = open(file)) {
+        try (Reader input = open(file)) {
             options.requireCoordinator(config);
             run(config, input, out, terminal, perRequest);
         }
         return 0;
     }
 
-    private void run(ClusterConfig config, BufferedReader input, PrintWriter out, boolean terminal, Duration perRequest)
+    private void run(ClusterConfig config, Reader input, PrintWriter out, boolean terminal, Duration perRequest)
             throws IOException, InterruptedException {
         try (DtmClient client = new DtmClient(config, perRequest, timeout)) {
             SubmitPipeline pipeline = new SubmitPipeline(client, concurrency,
@@ -116,14 +116,20 @@ final class SubmitCommand implements Callable<Integer> {
         System.err.flush();
     }
 
-    private static BufferedReader open(String file) throws IOException {
+    /** The input as UTF-8; bytes that are not UTF-8 become U+FFFD, for that line's checks to refuse, not the stream. */
+    private static Reader open(String file) throws IOException {
         if (file.equals("-")) {
-            return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            return new InputStreamReader(System.in, StandardCharsets.UTF_8);
+        }
+        if (Files.isDirectory(Path.of(file))) {
+            throw new UserException(file + " is a directory; give a file of JSON lines, or - for standard input", 2);
         }
         try {
-            return Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8);
+            return new InputStreamReader(Files.newInputStream(Path.of(file)), StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new UserException("no such file: " + file, 2);
+        } catch (IOException e) {
+            throw new UserException("cannot read " + file + ": " + e.getMessage(), 2);
         }
     }
 }

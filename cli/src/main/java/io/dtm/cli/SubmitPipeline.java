@@ -1,17 +1,21 @@
 package io.dtm.cli;
 
 import io.dtm.client.DtmClient;
+import io.dtm.client.RemoteException;
 import io.dtm.config.ServiceName;
+import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
 import org.HdrHistogram.Histogram;
 
-import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.Reader;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
 
 /**
  * Reads transactions as JSON lines and runs them through a {@link DtmClient}, {@code concurrency}
@@ -67,16 +71,35 @@ final class SubmitPipeline {
         return aborted.sum();
     }
 
-    Summary run(BufferedReader input) throws IOException, InterruptedException {
+    /** The longest input line read; a longer one is REJECTED without being held in memory. */
+    static final int MAX_LINE_CHARS = 1 << 20;
+
+    Summary run(Reader input) throws IOException, InterruptedException {
+        return run(input, line -> { });
+    }
+
+    /** Runs every line of {@code input}; {@code beforeLine} is told each line number before it is read. */
+    Summary run(Reader input, IntConsumer beforeLine) throws IOException, InterruptedException {
+        LineReader lines = new LineReader(input, MAX_LINE_CHARS);
         long start = System.nanoTime();
         int lineNo = 0;
-        String line;
-        while ((line = input.readLine()) != null) {
-            lineNo++;
+        while (true) {
+            beforeLine.accept(++lineNo);
+            int number = lineNo;
+            String line;
+            try {
+                line = lines.next();
+            } catch (LineReader.TooLong e) {
+                report(number, null, null, ResultJson.malformed(number, null, e.getMessage()), 0,
+                        "REJECTED malformed line");
+                continue;
+            }
+            if (line == null) {
+                break;
+            }
             if (line.isBlank()) {
                 continue;
             }
-            int number = lineNo;
             SubmitRequest request;
             try {
                 request = OrderJson.parse(line);
@@ -89,8 +112,7 @@ final class SubmitPipeline {
             long sent = System.nanoTime();
             client.submit(request).whenComplete((result, error) -> {
                 try {
-                    SubmitResult r = error == null ? result : SubmitResult.newBuilder().setTid(request.getTid())
-                            .setStatus(SubmitResult.Status.UNKNOWN).setReason(describe(error)).build();
+                    SubmitResult r = error == null ? result : failed(request.getTid(), error);
                     double ms = (System.nanoTime() - sent) / 1e6;
                     report(number, request, r, ResultJson.of(number, r, ms), (long) (ms * 1000), kind(r));
                 } finally {
@@ -138,8 +160,20 @@ final class SubmitPipeline {
         return r.getStatus() + (reason.isEmpty() ? "" : " " + (reason.length() > 60 ? reason.substring(0, 57) + "..." : reason));
     }
 
-    private static String describe(Throwable error) {
-        Throwable cause = error.getCause() != null ? error.getCause() : error;
-        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    /**
+     * A submission that ended in an error rather than an outcome: REJECTED when the cluster refused
+     * the request itself (nothing ran), otherwise UNKNOWN — it may have run, so never a guess.
+     */
+    static SubmitResult failed(String tid, Throwable error) {
+        Throwable cause = error;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        boolean refused = cause instanceof RemoteException remote && (remote.code() == ErrorCode.INVALID_REQUEST
+                || remote.code() == ErrorCode.FRAME_TOO_LARGE || remote.code() == ErrorCode.CONFLICT);
+        return SubmitResult.newBuilder().setTid(tid)
+                .setStatus(refused ? SubmitResult.Status.REJECTED : SubmitResult.Status.UNKNOWN)
+                .setReason(message).build();
     }
 }

@@ -112,21 +112,38 @@ class SubmitCommandTest {
     }
 
     @Test
-    void aDashReadsStandardInput() throws Exception {
+    void aDashReadsStandardInputAndBadLinesCostOnlyThemselves() throws Exception {
         List<SampleOrders.Sample> samples = SampleOrders.ordinaryOnly(3, 13, today, "stdin-");
-        String input = String.join("\n", samples.stream().map(SampleOrders.Sample::json).toList()) + "\n\nnot json\n";
+        java.io.ByteArrayOutputStream input = new java.io.ByteArrayOutputStream();
+        for (SampleOrders.Sample s : samples) {
+            input.write((s.json() + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        input.write("\nnot json\n".getBytes(StandardCharsets.UTF_8));                                  // line 5
+        input.write(("{\"tid\":\"" + "x".repeat(SubmitPipeline.MAX_LINE_CHARS) + "\"}\n").getBytes(StandardCharsets.UTF_8));
+        input.write("{\"tid\":\"bad-\u00ff-".getBytes(StandardCharsets.UTF_8));                      // line 7
+        input.write(new byte[] {(byte) 0xff, (byte) 0xfe});                                            // not UTF-8
+        input.write("\",\"services\":{\"inventory\":{\"items\":[{\"sku\":\"sku-0001\",\"qty\":1}]}}}\n"
+                .getBytes(StandardCharsets.UTF_8));
+        input.write((samples.get(0).json() + "\n").getBytes(StandardCharsets.UTF_8));                   // line 8
         InputStream stdin = System.in;
         CliRun run;
         try {
-            System.setIn(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+            System.setIn(new ByteArrayInputStream(input.toByteArray()));
             run = CliRun.of("submit", "-", "--config", config.toString());
         } finally {
             System.setIn(stdin);
         }
+        assertThat(run.exitCode()).isZero();
         Map<Integer, Map<String, Object>> outcomes = byLine(run.out());
-        assertThat(outcomes).containsOnlyKeys(1, 2, 3, 5);
-        assertThat(outcomes.get(5)).containsEntry("status", "REJECTED");
+        assertThat(outcomes).containsOnlyKeys(1, 2, 3, 5, 6, 7, 8);
         assertThat(outcomes.get(1)).containsEntry("status", "COMMITTED");
+        assertThat(outcomes.get(5).get("error").toString()).startsWith("line 5: not valid JSON");
+        assertThat(outcomes.get(6).get("error").toString())
+                .isEqualTo("line 6: longer than " + SubmitPipeline.MAX_LINE_CHARS + " characters ("
+                        + (SubmitPipeline.MAX_LINE_CHARS + 10) + "); nothing of it was sent");
+        assertThat(outcomes.get(7)).containsEntry("status", "REJECTED");
+        assertThat(outcomes.get(7).get("error").toString()).contains("has characters outside");
+        assertThat(outcomes.get(8)).containsEntry("tid", samples.get(0).tid()).containsEntry("status", "COMMITTED");
     }
 
     // ------------------------------------------------------------------ helpers
