@@ -35,11 +35,13 @@ import static picocli.CommandLine.Spec;
             "Output, one line per transaction, in completion order: tid, status (COMMITTED, ABORTED, REJECTED,",
             "UNKNOWN), error (absent when committed), participants (vote, code, message), attempts, latencyMs, line.",
             "A malformed line is REJECTED with its line number and the reason; the stream goes on.",
-            "Exit code 0 when the stream was processed, whatever the outcomes; 3 when no coordinator is reachable."},
+            "Exit code 0 when the stream was processed, whatever the outcomes; 3 when no coordinator is reachable;",
+            "2 for a bad option or a file that cannot be read. A progress line goes to stderr when it is a terminal."},
         footer = {"", "Examples:",
             "  ./dtm submit orders.jsonl > outcomes.jsonl",
             "  cat orders.jsonl | ./dtm submit - --concurrency 128",
-            "  ./dtm submit orders.jsonl | jq -r 'select(.status != \"COMMITTED\") | \"\\(.tid) \\(.error)\"'"},
+            "  ./dtm submit orders.jsonl | jq -r 'select(.status != \"COMMITTED\") | \"\\(.tid) \\(.error)\"'",
+            "  ./dtm demo --keep                  leaves a sample stream, orders.jsonl, in the directory it prints"},
         mixinStandardHelpOptions = true)
 final class SubmitCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", arity = "0..1", defaultValue = "-",
