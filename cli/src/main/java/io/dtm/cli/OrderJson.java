@@ -117,10 +117,7 @@ final class OrderJson {
         String at = "services.inventory";
         keys(n, at, Set.of("items"));
         InventoryRequest.Builder r = InventoryRequest.newBuilder();
-        JsonNode items = required(n, "items", at);
-        if (!items.isArray()) {
-            throw new FormatException(at + ".items: expected a list, got " + kind(items));
-        }
+        JsonNode items = list(n, "items", at);
         for (int i = 0; i < items.size(); i++) {
             String itemAt = at + ".items[" + i + "]";
             ObjectNode item = object(items.get(i), itemAt);
@@ -154,10 +151,7 @@ final class OrderJson {
         OrderRequest.Builder r = OrderRequest.newBuilder()
                 .setOrderId(string(n, "orderId", at))
                 .setCustomer(string(n, "customer", at));
-        JsonNode lines = required(n, "lines", at);
-        if (!lines.isArray()) {
-            throw new FormatException(at + ".lines: expected a list, got " + kind(lines));
-        }
+        JsonNode lines = list(n, "lines", at);
         for (int i = 0; i < lines.size(); i++) {
             String lineAt = at + ".lines[" + i + "]";
             ObjectNode line = object(lines.get(i), lineAt);
@@ -218,6 +212,14 @@ final class OrderJson {
         JsonNode v = n.get(key);
         if (v == null || v.isNull()) {
             throw new FormatException(path(at, key) + ": missing");
+        }
+        return v;
+    }
+
+    private static JsonNode list(ObjectNode n, String key, String at) throws FormatException {
+        JsonNode v = required(n, key, at);
+        if (!v.isArray()) {
+            throw new FormatException(path(at, key) + ": expected a list, got " + kind(v));
         }
         return v;
     }

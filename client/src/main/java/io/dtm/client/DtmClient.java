@@ -12,8 +12,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,7 +38,10 @@ public final class DtmClient implements AutoCloseable {
     private final Duration deadline;
     private final int maxInFlight;
     /** Submissions waiting for one of the {@code maxInFlight} places; guarded by {@code this}. */
-    private final Deque<Runnable> waiting = new ArrayDeque<>();
+    private final Deque<Waiting> waiting = new ArrayDeque<>();
+    /** Every submission not yet complete, so that closing can answer them all. */
+    private final Set<Waiting> pending = ConcurrentHashMap.newKeySet();
+    private boolean closed;
     private int inFlight;
     private final AtomicReferenceArray<CompletableFuture<NodeClient>> clients;
     /** The node believed to lead; requests go there first. */
@@ -71,36 +76,55 @@ public final class DtmClient implements AutoCloseable {
         this.clients = new AtomicReferenceArray<>(nodes.size());
     }
 
-    /** The final outcome of the transaction: COMMITTED, ABORTED, REJECTED, or UNKNOWN past the deadline. */
+    /** A submission waiting for a place among the {@code maxInFlight}. */
+    private record Waiting(SubmitRequest request, CompletableFuture<SubmitResult> result) {
+    }
+
+    /**
+     * The final outcome of the transaction: COMMITTED, ABORTED, REJECTED, or UNKNOWN past the
+     * deadline. Fails only when the cluster refused the request itself (a {@link RemoteException}
+     * that retrying cannot change) or the client was closed first.
+     */
     public CompletableFuture<SubmitResult> submit(SubmitRequest request) {
         CompletableFuture<SubmitResult> result = new CompletableFuture<>();
-        Runnable start = () -> attempt(request, leader.get(), System.nanoTime() + deadline.toNanos(), 0, "", result);
+        Waiting submission = new Waiting(request, result);
         boolean now;
         synchronized (this) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new IllegalStateException("DtmClient is closed"));
+            }
             now = inFlight < maxInFlight;
             if (now) {
                 inFlight++;
             } else {
-                waiting.add(start);
+                waiting.add(submission);
             }
         }
-        result.whenComplete((r, e) -> startNext());
+        pending.add(submission);
+        result.whenComplete((r, e) -> {
+            pending.remove(submission);
+            startNext();
+        });
         if (now) {
-            start.run();
+            start(request, result);
         }
         return result;
     }
 
+    private void start(SubmitRequest request, CompletableFuture<SubmitResult> result) {
+        attempt(request, leader.get(), System.nanoTime() + deadline.toNanos(), 0, "", result);
+    }
+
     private void startNext() {
-        Runnable next;
+        Waiting next;
         synchronized (this) {
-            next = waiting.poll();
+            next = closed ? null : waiting.poll();
             if (next == null) {
                 inFlight--;
             }
         }
         if (next != null) {
-            next.run();
+            start(next.request(), next.result());
         }
     }
 
@@ -178,8 +202,25 @@ public final class DtmClient implements AutoCloseable {
         return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     }
 
+    /**
+     * Stops. A submission still waiting for a place fails (it was never sent); one in flight is
+     * answered UNKNOWN (it may have run: resubmit its tid to learn the outcome).
+     */
     @Override
     public void close() {
+        List<Waiting> unsent;
+        synchronized (this) {
+            closed = true;
+            unsent = List.copyOf(waiting);
+            waiting.clear();
+        }
+        unsent.forEach(w -> w.result().completeExceptionally(new IllegalStateException(
+                "DtmClient closed before " + w.request().getTid() + " was sent")));
+        for (Waiting w : List.copyOf(pending)) {
+            w.result().complete(SubmitResult.newBuilder().setTid(w.request().getTid())
+                    .setStatus(SubmitResult.Status.UNKNOWN)
+                    .setReason("DtmClient closed before the outcome was known").build());
+        }
         timer.stop();
         for (int i = 0; i < clients.length(); i++) {
             CompletableFuture<NodeClient> c = clients.get(i);

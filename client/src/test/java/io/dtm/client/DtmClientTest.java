@@ -173,4 +173,21 @@ class DtmClientTest {
             assertThat(leader.seen).containsSubsequence("t-4", "t-5", "t-6");
         }
     }
+
+    @Test
+    void closingAnswersEverySubmissionInFlightUnknownAndFailsTheUnsentOnes() {
+        nodes.get("n1").script = r -> null;
+        DtmClient client = new DtmClient(config, Duration.ofSeconds(30), Duration.ofSeconds(30), 1);
+        CompletableFuture<SubmitResult> sent = client.submit(order("t-sent"));
+        CompletableFuture<SubmitResult> queued = client.submit(order("t-queued"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> nodes.get("n1").seen.contains("t-sent"));
+
+        client.close();
+
+        assertThat(sent).succeedsWithin(Duration.ofSeconds(5)).extracting(SubmitResult::getStatus)
+                .isEqualTo(SubmitResult.Status.UNKNOWN);
+        assertThat(queued).failsWithin(Duration.ofSeconds(5)).withThrowableThat()
+                .withMessageContaining("closed before t-queued was sent");
+        assertThat(nodes.get("n1").seen).containsExactly("t-sent");
+    }
 }
