@@ -96,6 +96,23 @@ class TwoPhaseCommitTest {
     }
 
     @Test
+    void everyReplicaAndEveryServiceListsTheAttemptWithItsOutcome() throws Exception {
+        SubmitResult result = submit(order("listed-1", "sku-0102", 1, "4111111111111111"));
+        assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
+        for (var node : cluster.config.nodes()) {
+            NodeClient client = cluster.client(node.id());
+            org.awaitility.Awaitility.await(node.id() + " applied the decision").atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> client.logDump("listed-0", 0).get().getStatesList().stream()
+                            .anyMatch(st -> st.getTid().equals("listed-1#1") && st.getOutcome() == Outcome.COMMIT));
+        }
+        for (ServiceName s : ServiceName.values()) {
+            org.awaitility.Awaitility.await(s.id() + " committed").atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> cluster.participant(s).list("listed-0", 0).get().getTxnsList().stream()
+                            .anyMatch(t -> t.getTid().equals("listed-1#1") && t.getState() == LocalState.COMMITTED));
+        }
+    }
+
+    @Test
     void aDeclinedCardAbortsEverywhereWithTheReason() throws Exception {
         SubmitResult result = submit(order("declined-1", "sku-0101", 1, "4000000000000002"));
 

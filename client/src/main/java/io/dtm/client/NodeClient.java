@@ -4,6 +4,8 @@ import io.dtm.protocol.RpcClient;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.NodeStatusRequest;
+import io.dtm.protocol.rpc.LogDump;
+import io.dtm.protocol.rpc.LogDumpRequest;
 import io.dtm.protocol.rpc.Request;
 import io.dtm.protocol.rpc.ResolveRequest;
 import io.dtm.protocol.rpc.SubmitRequest;
@@ -52,6 +54,12 @@ public final class NodeClient implements AutoCloseable {
     public CompletableFuture<TxnState> txnStatus(String tid) {
         return call(id -> Request.newBuilder().setRequestId(id)
                 .setTxnStatus(TxnStatusRequest.newBuilder().setTid(tid)).build(), Response::getTxnState);
+    }
+
+    /** A page of this node's own replica of the log (not linearizable: that is the point). */
+    public CompletableFuture<LogDump> logDump(String after, int limit) {
+        return call(id -> Request.newBuilder().setRequestId(id)
+                .setLogDump(LogDumpRequest.newBuilder().setAfter(after).setLimit(limit)).build(), Response::getLogDump);
     }
 
     /**

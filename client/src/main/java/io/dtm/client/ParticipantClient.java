@@ -5,11 +5,13 @@ import io.dtm.protocol.participant.Commit;
 import io.dtm.protocol.participant.Faults;
 import io.dtm.protocol.participant.Inspect;
 import io.dtm.protocol.participant.InspectReply;
+import io.dtm.protocol.participant.ListTxns;
 import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.participant.LocalTxn;
 import io.dtm.protocol.participant.ParticipantRequest;
 import io.dtm.protocol.participant.ParticipantResponse;
 import io.dtm.protocol.participant.Prepare;
+import io.dtm.protocol.participant.TxnList;
 import io.dtm.protocol.participant.Query;
 import io.dtm.protocol.participant.Rollback;
 import io.dtm.protocol.participant.SetFaults;
@@ -76,6 +78,12 @@ public final class ParticipantClient implements AutoCloseable {
     public CompletableFuture<InspectReply> inspect() {
         return call(id -> ParticipantRequest.newBuilder().setRequestId(id).setInspect(Inspect.getDefaultInstance())
                 .build(), ParticipantResponse::getInspect);
+    }
+
+    /** One page of the service's local transactions (ids after {@code after}; {@code limit} 0 for the service's page). */
+    public CompletableFuture<TxnList> list(String after, int limit) {
+        return call(id -> ParticipantRequest.newBuilder().setRequestId(id)
+                .setListTxns(ListTxns.newBuilder().setAfter(after).setLimit(limit)).build(), ParticipantResponse::getTxnList);
     }
 
     /** Replaces the service's fault injection; completes with the settings now in force. */

@@ -62,10 +62,19 @@ final class ClientService {
             case NODE_STATUS -> CompletableFuture.completedFuture(reply.setNodeStatus(logServer.status()).build());
             case TXN_STATUS -> txnStatus(request.getTxnStatus().getTid(), reply);
             case RESOLVE -> resolve(request.getResolve(), reply);
+            case LOG_DUMP -> CompletableFuture.completedFuture(reply.setLogDump(logServer.stateMachine().localPage(
+                    request.getLogDump().getAfter(), pageSize(request.getLogDump().getLimit()))).build());
             case BODY_NOT_SET -> CompletableFuture.completedFuture(reply
                     .setError(ErrorCode.INVALID_REQUEST.toProto("request has no body (a newer client?)"))
                     .build());
         };
+    }
+
+    /** Largest page of a log dump (a page of TxnStates stays well under the frame limit). */
+    static final int MAX_DUMP_PAGE = 5_000;
+
+    private static int pageSize(int asked) {
+        return asked <= 0 ? MAX_DUMP_PAGE : Math.min(asked, MAX_DUMP_PAGE);
     }
 
     static Response errorResponse(Request request, Throwable error) {

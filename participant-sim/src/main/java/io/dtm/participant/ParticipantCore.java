@@ -11,6 +11,7 @@ import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.participant.Ack;
 import io.dtm.protocol.participant.InspectReply;
+import io.dtm.protocol.participant.ListedTxn;
 import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.participant.LocalTxn;
 import io.dtm.protocol.participant.ParticipantRequest;
@@ -18,6 +19,7 @@ import io.dtm.protocol.participant.ParticipantResponse;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.PreparedTxn;
 import io.dtm.protocol.participant.Rollback;
+import io.dtm.protocol.participant.TxnList;
 import io.dtm.protocol.participant.Vote;
 import io.dtm.protocol.participant.VoteCode;
 
@@ -26,7 +28,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * A participant's local transaction table around its {@link DomainService}: which attempt is in
@@ -112,6 +116,7 @@ public final class ParticipantCore {
             case ROLLBACK -> rollback(request.getRollback(), out, reply);
             case QUERY -> query(request.getQuery().getTid(), reply);
             case INSPECT -> reply.setInspect(inspect(nowMs));
+            case LIST_TXNS -> reply.setTxnList(list(request.getListTxns().getAfter(), request.getListTxns().getLimit()));
             case SET_FAULTS -> throw new IllegalArgumentException("fault settings are the engine's, not the core's");
             case BODY_NOT_SET -> error(reply, ErrorCode.INVALID_REQUEST, "request has no body (a newer coordinator?)");
         }
@@ -248,6 +253,28 @@ public final class ParticipantCore {
         prepared.forEach((tid, at) -> out.addPrepared(PreparedTxn.newBuilder().setTid(tid).setAgeMs(nowMs - at)));
         out.putAllTotals(service.totals());
         return out.setProtocolErrors(protocolErrors).build();
+    }
+
+    /** Largest page of {@link #list}. */
+    public static final int MAX_LIST_PAGE = 10_000;
+
+    /**
+     * The local transactions whose ids sort after {@code after}, at most {@code limit} (capped at
+     * {@link #MAX_LIST_PAGE}; 0 for the cap), in id order. Sorts every id: a harness's final read,
+     * not a hot path.
+     */
+    public TxnList list(String after, int limit) {
+        int page = limit <= 0 ? MAX_LIST_PAGE : Math.min(limit, MAX_LIST_PAGE);
+        TxnList.Builder out = TxnList.newBuilder();
+        NavigableSet<String> ids = new TreeSet<>(txns.keySet()).tailSet(after, false);
+        for (String tid : ids) {
+            if (out.getTxnsCount() == page) {
+                out.setNext(out.getTxns(page - 1).getTid());
+                break;
+            }
+            out.addTxns(ListedTxn.newBuilder().setTid(tid).setState(txns.get(tid).getState()));
+        }
+        return out.build();
     }
 
     /** An attempt left prepared, and the digest of the request it prepared for. */

@@ -7,6 +7,8 @@ import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.participant.Commit;
 import io.dtm.protocol.participant.InventoryRequest;
 import io.dtm.protocol.participant.Item;
+import io.dtm.protocol.participant.ListTxns;
+import io.dtm.protocol.participant.ListedTxn;
 import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.participant.ParticipantRequest;
 import io.dtm.protocol.participant.ParticipantResponse;
@@ -25,6 +27,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * The local transaction table: every message in every local state, duplicated, reordered, or
@@ -182,6 +185,27 @@ class ParticipantCoreTest {
         if (expect.kind().equals("error")) {
             assertThat(core.protocolErrors()).as("protocol errors are counted").isEqualTo(errorsBefore + 1);
         }
+    }
+
+    @Test
+    void everyLocalTransactionIsListedWithItsStateAPageAtATimeInIdOrder() {
+        send(prepare("t-3#1", "sku-0001", 1));
+        send(prepare("t-1#1", "sku-0002", 1));
+        send(commit("t-1#1"));
+        send(prepare("t-2#1", "sku-9999", 1));
+        send(rollback("t-4#1"));
+
+        var first = send(ParticipantRequest.newBuilder().setListTxns(ListTxns.newBuilder().setLimit(3)).build())
+                .getTxnList();
+        assertThat(first.getTxnsList()).extracting(ListedTxn::getTid, ListedTxn::getState).containsExactly(
+                tuple("t-1#1", LocalState.COMMITTED), tuple("t-2#1", LocalState.VOTED_NO),
+                tuple("t-3#1", LocalState.PREPARED));
+        assertThat(first.getNext()).isEqualTo("t-3#1");
+        var second = send(ParticipantRequest.newBuilder().setListTxns(ListTxns.newBuilder().setAfter(first.getNext())
+                .setLimit(3)).build()).getTxnList();
+        assertThat(second.getTxnsList()).extracting(ListedTxn::getTid, ListedTxn::getState)
+                .containsExactly(tuple("t-4#1", LocalState.ROLLED_BACK));
+        assertThat(second.getNext()).isEmpty();
     }
 
     @Test

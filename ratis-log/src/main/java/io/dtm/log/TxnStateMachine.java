@@ -4,6 +4,7 @@ import io.dtm.protocol.log.BatchResult;
 import io.dtm.protocol.log.LogQuery;
 import io.dtm.protocol.log.LogQueryReply;
 import io.dtm.protocol.log.LogStats;
+import io.dtm.protocol.rpc.LogDump;
 import io.dtm.protocol.log.RecordBatch;
 import io.dtm.protocol.log.TxnState;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -212,6 +213,13 @@ public final class TxnStateMachine extends BaseStateMachine {
     }
 
     /** A consistent copy of the in-memory table sizes, for status reports without a Raft round. */
+    /** A page of this replica's transactions, with the index applied when it was read. */
+    public synchronized LogDump localPage(String after, int limit) {
+        TxnLogState.Page page = state.page(after, limit);
+        return LogDump.newBuilder().addAllStates(page.states()).setNext(page.next())
+                .setAppliedIndex(getLastAppliedTermIndex().getIndex()).build();
+    }
+
     public synchronized LogStats localStats() {
         return state.stats().setAppliedIndex(getLastAppliedTermIndex().getIndex()).build();
     }

@@ -26,6 +26,7 @@ import static io.dtm.log.LogRecords.begin;
 import static io.dtm.log.LogRecords.decide;
 import static io.dtm.log.LogRecords.end;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TxnLogStateTest {
@@ -287,6 +288,25 @@ class TxnLogStateTest {
         assertThat(s.getReason()).isEqualTo("inventory: INSUFFICIENT_STOCK");
         assertThat(s.getProposer()).isEqualTo("coordinator:n1");
         assertThat(state.inFlightTransactions()).extracting(TxnState::getTid).containsExactly("t");
+    }
+
+    @Test
+    void pagesListInFlightAndEndedTransactionsInIdOrder() {
+        apply(begin("b", FOUR, 9_000));
+        apply(begin("c", FOUR, 9_000));
+        apply(commit("c"));
+        apply(end("c"));
+        apply(begin("a", FOUR, 9_000));
+        apply(abort("a", "payment: CARD_DECLINED"));
+
+        TxnLogState.Page first = state.page("", 2);
+        assertThat(first.states()).extracting(TxnState::getTid, TxnState::getOutcome)
+                .containsExactly(tuple("a", Outcome.ABORT), tuple("b", Outcome.UNDECIDED));
+        assertThat(first.next()).isEqualTo("b");
+        TxnLogState.Page second = state.page(first.next(), 2);
+        assertThat(second.states()).extracting(TxnState::getTid, TxnState::getStatus, TxnState::getOutcome)
+                .containsExactly(tuple("c", TxnStatus.ENDED, Outcome.COMMIT));
+        assertThat(second.next()).isEmpty();
     }
 
     // --- replays ---
