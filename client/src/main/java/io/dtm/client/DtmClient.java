@@ -155,8 +155,9 @@ public final class DtmClient implements AutoCloseable {
                     return;
                 }
             } else if (cause instanceof TimeoutException) {
-                // The transaction may still be running there: ask the same node again.
-                next = index;
+                // No answer in time: that node may be cut off from the majority (and not know it
+                // yet), so ask the next one. Safe: the same tid never runs twice, and if it runs
+                // on a healthy leader the next node points back to it.
                 backoffMs = 0;
             }
             int chosen = next;

@@ -128,6 +128,20 @@ class DtmClientTest {
     }
 
     @Test
+    void aNodeThatTakesTheRequestAndNeverAnswersIsLeftForAnotherWithinTheDeadline() throws Exception {
+        // n1 believes it leads but is cut off from the majority: it accepts and never answers.
+        nodes.get("n1").script = r -> null;
+        nodes.get("n2").script = DtmClientTest::committed;
+        try (DtmClient client = new DtmClient(config, Duration.ofMillis(300), Duration.ofSeconds(20))) {
+            SubmitResult result = client.submit(order("t-cut-off")).get(15, TimeUnit.SECONDS);
+
+            assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
+        }
+        assertThat(nodes.get("n1").seen).contains("t-cut-off");
+        assertThat(nodes.get("n2").seen).containsExactly("t-cut-off");
+    }
+
+    @Test
     void noOutcomeByTheDeadlineIsUnknownNeverAGuess() throws Exception {
         // Nobody leads (an election that does not end): every node says so, again and again.
         try (DtmClient client = new DtmClient(config, Duration.ofSeconds(5), Duration.ofMillis(500))) {

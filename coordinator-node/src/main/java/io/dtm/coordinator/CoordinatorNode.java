@@ -131,6 +131,11 @@ public final class CoordinatorNode implements AutoCloseable {
                     leadership.execute(() -> stepDown("leadership moved to " + (leaderId.isEmpty() ? "nobody yet" : leaderId)));
                 }
             }
+
+            @Override
+            public void leadershipLost() {
+                leadership.execute(() -> stepDown("Raft stepped down (no majority, or a higher term)"));
+            }
         });
         // Leadership may have come before the listener was set.
         NodeStatus status = logServer.status();

@@ -14,4 +14,10 @@ public interface LeadershipListener {
 
     /** Leadership moved to {@code leaderId} ("" when no leader is known); this node may have lost it. */
     void leaderChanged(String leaderId);
+
+    /**
+     * This node stopped leading (it stepped down, e.g. cut off from the majority) before any new
+     * leader is known: whatever it was coordinating must stop now, not when a successor shows up.
+     */
+    void leadershipLost();
 }

@@ -43,6 +43,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -195,6 +196,18 @@ public final class TxnStateMachine extends BaseStateMachine {
         LeadershipListener listener = leadership;
         if (listener != null) {
             listener.leaderChanged(newLeaderId == null ? "" : newLeaderId.toString());
+        }
+    }
+
+    /**
+     * Ratis calls this when the leader steps down (lost its majority's heartbeats, saw a higher
+     * term); a new leader may not be known for a long time, so it is said now.
+     */
+    @Override
+    public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
+        LeadershipListener listener = leadership;
+        if (listener != null) {
+            listener.leadershipLost();
         }
     }
 
