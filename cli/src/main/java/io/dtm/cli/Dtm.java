@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             FaultsCommand.class,
             BenchCommand.class,
+            JepsenCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"",
             "Start here:",

@@ -23,7 +23,7 @@ class CommandLineTest {
     @Test
     void everyCommandHasHelpWithExamples() {
         for (String[] command : new String[][] {{"demo"}, {"node"}, {"participant"}, {"status"}, {"inspect"}, {"faults"},
-                {"bench"}, {"submit"}, {"cluster", "start"},
+                {"bench"}, {"submit"}, {"jepsen"}, {"cluster", "start"},
                 {"cluster", "stop"}, {"cluster", "status"}}) {
             String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command), java.util.stream.Stream.of("--help"))
                     .toArray(String[]::new);

@@ -32,11 +32,12 @@ public enum AttemptPhase {
         PREPARING.predecessors = EnumSet.noneOf(AttemptPhase.class);
         FENCING.predecessors = EnumSet.of(PREPARING);
         DECIDING.predecessors = EnumSet.of(PREPARING, FENCING);
-        // From PREPARING directly when Begin finds an outcome already standing (a resubmitted tid).
+        // From PREPARING directly when Begin finds an outcome already standing (a resubmitted tid); from
+        // DECIDING too, when a vote that attempt gave long ago came back before Begin's result did.
         COMMITTING.predecessors = EnumSet.of(DECIDING, PREPARING);
         ROLLING_BACK.predecessors = EnumSet.of(DECIDING, PREPARING);
         ENDING.predecessors = EnumSet.of(COMMITTING, ROLLING_BACK);
-        ENDED.predecessors = EnumSet.of(ENDING, PREPARING);
+        ENDED.predecessors = EnumSet.of(ENDING, PREPARING, DECIDING);
     }
 
     /** The phases from which this one may be entered (empty for the initial phase). */

@@ -157,7 +157,14 @@ public final class CoordinatorCore {
             }
             case APPLIED, DUPLICATE -> {
                 attempt.beginCommitted = true;
-                if (attempt.phase == AttemptPhase.DECIDING) {
+                if (result.getOutcome() != Outcome.UNDECIDED) {
+                    // This attempt was decided before this leader began it (a resubmitted tid, or an
+                    // in-doubt participant's ABORT that reached the log first): the log's word stands,
+                    // whatever this leader was about to decide from votes that attempt gave long ago.
+                    attempt.decisionAwaitingBegin = null;
+                    adoptStandingOutcome(attempt, result.getOutcome(), result.getReason(),
+                            result.getStatus() == TxnStatus.ENDED, nowMs, actions);
+                } else if (attempt.phase == AttemptPhase.DECIDING) {
                     RecordResult decision = attempt.decisionAwaitingBegin;
                     if (decision != null) {
                         attempt.decisionAwaitingBegin = null;
@@ -171,11 +178,6 @@ public final class CoordinatorCore {
                     } else if (attempt.allVotedYes()) {
                         decide(attempt, Outcome.COMMIT, "", "", actions);
                     }
-                } else {
-                    // This attempt was decided before this leader began it (a resubmitted tid, or an
-                    // in-doubt participant's ABORT that reached the log first): the log's word stands.
-                    adoptStandingOutcome(attempt, result.getOutcome(), result.getReason(),
-                            result.getStatus() == TxnStatus.ENDED, nowMs, actions);
                 }
             }
             case UNRECOGNIZED -> throw new IllegalStateException("unknown disposition for " + attemptId);

@@ -398,6 +398,35 @@ class CoordinatorCoreTest {
         assertThat(result.getAttempts()).isEqualTo(2);
     }
 
+    /**
+     * Found by the Jepsen-style harness (kill-leader): a tid committed on its second attempt was
+     * resubmitted to the new leader, whose PREPARE of attempt 1 came back first with the NO vote
+     * that attempt had given (LOCKED); the leader decided ABORT on it and answered ABORTED, never
+     * looking for attempt 2.
+     */
+    @Test
+    void aResubmittedTidWhoseOldNoVoteArrivesBeforeBeginStillFindsItsLaterCommittedAttempt() {
+        start("r-3");
+        List<Action> decided = core.voted("r-3#1", ServiceName.INVENTORY,
+                no(VoteCode.LOCKED, "sku-0001 is held by prepared transaction x#1"), now);
+        assertThat(appended(decided).getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
+        RecordResult endedAbort = RecordResult.newBuilder().setDisposition(Disposition.DUPLICATE)
+                .setOutcome(Outcome.ABORT).setStatus(TxnStatus.ENDED).setReason("inventory: LOCKED: ...").build();
+
+        List<Action> begun = core.beginApplied("r-3#1", endedAbort, now);
+
+        assertThat(only(begun, Action.Reply.class)).isEmpty();
+        assertThat(only(begun, Action.ReadLog.class)).singleElement()
+                .satisfies(r -> assertThat(r.attemptId()).isEqualTo("r-3#2"));
+        assertThat(core.decideApplied("r-3#1", RecordResult.newBuilder().setDisposition(Disposition.DUPLICATE)
+                .setOutcome(Outcome.ABORT).setStatus(TxnStatus.ENDED).build(), now)).isEmpty();
+        TxnState second = TxnState.newBuilder().setTid("r-3#2").setStatus(TxnStatus.ENDED).setOutcome(Outcome.COMMIT)
+                .build();
+        SubmitResult result = reply(core.logRead("r-3#2", second, now));
+        assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
+        assertThat(result.getAttempts()).isEqualTo(2);
+    }
+
     @Test
     void aReusedTidThatTheLogRefusesIsRejectedAndNothingIsRolledBack() {
         start("r-3");

@@ -62,7 +62,7 @@ public final class AtomicityChecker {
     static Map<String, OrderFacts> facts(List<Op> history) {
         Map<String, OrderFacts> facts = new LinkedHashMap<>();
         for (Op op : history) {
-            if (op.isInvoke() && op.f().equals("submit") && op.tid() != null) {
+            if (op.isInvoke() && (op.f().equals("submit") || op.f().equals("probe")) && op.tid() != null) {
                 OrderFacts f = OrderFacts.of(op);
                 if (f != null) {
                     facts.putIfAbsent(op.tid(), f);

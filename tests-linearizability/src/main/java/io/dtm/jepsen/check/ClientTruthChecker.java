@@ -18,6 +18,11 @@ public final class ClientTruthChecker {
     private ClientTruthChecker() {
     }
 
+    /** New orders, duplicates and the probes after the heal. */
+    static boolean isSubmit(Calls.Call c) {
+        return c.f().equals("submit") || c.f().equals("probe");
+    }
+
     public static CheckResult check(List<Op> history, Observed observed) {
         CheckResult.Builder result = new CheckResult.Builder(NAME);
         Map<String, OrderFacts> facts = AtomicityChecker.facts(history);
@@ -25,7 +30,13 @@ public final class ClientTruthChecker {
         int committed = 0;
         int notCommitted = 0;
         for (Calls.Call c : Calls.of(history)) {
-            if (!c.f().equals("submit") || c.completion() == null || c.type() == OpType.INFO) {
+            if (!isSubmit(c) || c.completion() == null || c.type() == OpType.INFO) {
+                continue;
+            }
+            // A fail without an outcome (NOT_LEADER to a duplicate, say) did nothing itself and says
+            // nothing about the tid: only ABORTED and REJECTED answers claim "not committed".
+            Object status = c.resultOf("status");
+            if (c.type() == OpType.FAIL && !"ABORTED".equals(status) && !"REJECTED".equals(status)) {
                 continue;
             }
             String tid = c.tid();

@@ -76,7 +76,7 @@ public final class OutcomeRegisterChecker {
 
     /** COMMIT or ABORT when the call observed one, else null. */
     static String definite(Calls.Call c) {
-        if (c.f().equals("submit")) {
+        if (ClientTruthChecker.isSubmit(c)) {
             if (c.type() == OpType.OK) {
                 return Observed.COMMIT;
             }

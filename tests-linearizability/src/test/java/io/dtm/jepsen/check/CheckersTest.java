@@ -196,6 +196,16 @@ class CheckersTest {
         }
 
         @Test
+        void aDuplicateRefusedByAFollowerSaysNothingAboutTheTid() {
+            Hist h = new Hist();
+            h.committed(h.submit(1, "t-1", FOUR, 1, 10));
+            h.notLeader(h.submit(2, "t-1", FOUR, 1, 10));
+            Observed o = new Observed(logs(Map.of("t-1#1", "COMMIT")), participants(Map.of("t-1#1", "COMMITTED")),
+                    Map.of(), Map.of());
+            assertThat(ClientTruthChecker.check(h.ops(), o).verdict()).isEqualTo(Verdict.VALID);
+        }
+
+        @Test
         void answersThatMatchTheClusterAreValid() {
             Hist h = new Hist();
             h.committed(h.submit(1, "t-1", FOUR, 1, 10));
@@ -226,6 +236,16 @@ class CheckersTest {
         void theEffectsOfExactlyTheCommittedTidsAreValid() {
             Observed o = new Observed(committedLogs(), Map.of(), totals(10, 100, 3, 3), totals(12, 450, 5, 4));
             CheckResult r = ConservationChecker.check(twoOrders(), o);
+            assertThat(r.verdict()).as(r.problems().toString()).isEqualTo(Verdict.VALID);
+        }
+
+        @Test
+        void theProbesAfterTheHealCountToo() {
+            Hist h = new Hist();
+            h.committed(h.probe(1, "probe-1"));
+            Observed o = new Observed(logs(Map.of("probe-1#1", "COMMIT")), Map.of(), totals(0, 0, 0, 0),
+                    totals(0, 100, 0, 0));
+            CheckResult r = ConservationChecker.check(h.ops(), o);
             assertThat(r.verdict()).as(r.problems().toString()).isEqualTo(Verdict.VALID);
         }
 

@@ -41,6 +41,11 @@ final class Hist {
         history.complete(invoke, OpType.INFO, Map.of("status", "UNKNOWN"), "no outcome within 30000 ms");
     }
 
+    /** A duplicate sent straight to a node that does not lead: refused, nothing done, no outcome. */
+    void notLeader(Op invoke) {
+        history.complete(invoke, OpType.FAIL, null, "not the leader");
+    }
+
     void saw(Op read, String outcome) {
         history.complete(read, OpType.OK, Map.of("outcome", outcome), null);
     }

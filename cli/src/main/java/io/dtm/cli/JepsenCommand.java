@@ -1,0 +1,103 @@
+package io.dtm.cli;
+
+import io.dtm.jepsen.run.JepsenTest;
+import io.dtm.jepsen.run.Nemesis;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+import static picocli.CommandLine.Model.CommandSpec;
+import static picocli.CommandLine.Spec;
+
+@Command(name = "jepsen",
+        description = {"Run a Jepsen-style test: the real cluster (3 coordinator and 4 service processes, each in its own",
+            "network namespace when run as root with iptables), clients submitting and reading orders, and faults on a",
+            "schedule (kill, pause, partition). After a final heal and a recovery period it checks the history:",
+            "outcome register (linearizable per tid), atomicity, agreement of the replicas, client truth, conservation,",
+            "resolution. Writes results.json, history.jsonl, history.edn and the processes' logs to",
+            "STORE/<nemeses>/<timestamp>/ (and a 'latest' link).",
+            "Exit code 0 when the result is valid, 1 invalid, 2 unknown (e.g. every partition skipped: no root)."},
+        footer = {"", "Nemeses: all, " + "kill-leader, kill-coordinator, kill-participant-after-vote, kill-all-coordinators,",
+            "  pause-leader, pause-participant, partition-isolate-leader, partition-halves, partition-majorities-ring,",
+            "  partition-bridge, partition-coordinators-participants, partition-participant-leader, partition-one-way,",
+            "  packet-loss",
+            "", "Examples:",
+            "  sudo ./dtm jepsen --nemesis kill-leader --time-limit 60",
+            "  sudo ./dtm jepsen --nemesis partition-halves,pause-leader --time-limit 120 --rate 200 --concurrency 16",
+            "  sudo ./dtm jepsen --nemesis all --time-limit 600 --store /var/tmp/dtm-store"},
+        mixinStandardHelpOptions = true)
+final class JepsenCommand implements Callable<Integer> {
+    @Option(names = "--nemesis", paramLabel = "LIST", split = ",", required = true,
+            description = "Faults to inject, comma-separated, or all.")
+    List<String> nemeses;
+
+    @Option(names = "--time-limit", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long clients and faults run, before the final heal. Default: ${DEFAULT-VALUE}.")
+    int timeLimit;
+
+    @Option(names = "--rate", paramLabel = "R", defaultValue = "100",
+            description = "Client operations a second, all clients together. Default: ${DEFAULT-VALUE}.")
+    double rate;
+
+    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "10",
+            description = "Client processes, each one operation at a time. Default: ${DEFAULT-VALUE}.")
+    int concurrency;
+
+    @Option(names = "--store", paramLabel = "DIR", defaultValue = "store",
+            description = "Where runs are written. Default: ${DEFAULT-VALUE}.")
+    Path store;
+
+    @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
+            description = "Quiet time before each fault. Default: ${DEFAULT-VALUE}.")
+    Duration interval;
+
+    @Option(names = "--fault-for", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "How long each fault lasts (a pause or partition longer than the election timeout). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Duration faultFor;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed of the workload and the nemeses' choices. "
+            + "Default: the time.")
+    Long seed;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (timeLimit < 1 || concurrency < 1 || !(rate > 0)) {
+            throw new UserException("--time-limit, --concurrency and --rate must be positive", 2);
+        }
+        for (String n : nemeses) {
+            if (!n.equals("all") && !Nemesis.catalog().containsKey(n)) {
+                throw new UserException("unknown nemesis \"" + n + "\"; known: all, "
+                        + String.join(", ", Nemesis.catalog().keySet()), 2);
+            }
+        }
+        long chosenSeed = seed != null ? seed : System.currentTimeMillis();
+        JepsenTest.Result result = JepsenTest.run(new JepsenTest.Options(nemeses, Duration.ofSeconds(timeLimit), rate,
+                concurrency, store.toAbsolutePath(), dtmCommand(), interval, faultFor, Duration.ofSeconds(60), chosenSeed));
+        var out = spec.commandLine().getOut();
+        result.skipped().forEach((n, why) -> out.printf("skipped %s: %s%n", n, why));
+        out.printf("%s: %s (seed %d)%n", result.verdict().wire(), result.dir().resolve("results.json"), chosenSeed);
+        out.flush();
+        return result.exitCode();
+    }
+
+    /** This same program, as the test's processes run it. */
+    private static List<String> dtmCommand() {
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(p -> Path.of(p).toAbsolutePath().toString())
+                .collect(Collectors.joining(File.pathSeparator));
+        return new ArrayList<>(List.of(javaBin, "-Xmx256m", "-XX:+UseSerialGC", "-cp", classPath, Dtm.class.getName()));
+    }
+}
