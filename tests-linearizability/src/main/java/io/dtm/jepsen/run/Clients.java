@@ -1,0 +1,189 @@
+package io.dtm.jepsen.run;
+
+import io.dtm.client.DtmClient;
+import io.dtm.client.NodeClient;
+import io.dtm.client.RemoteException;
+import io.dtm.config.NodeConfig;
+import io.dtm.jepsen.history.History;
+import io.dtm.jepsen.history.Op;
+import io.dtm.jepsen.history.OpType;
+import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.log.TxnStatus;
+import io.dtm.protocol.rpc.SubmitResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The test's clients: {@code concurrency} processes, each one operation at a time, together at
+ * about {@code rate} operations a second. An operation is a new order (through {@link DtmClient},
+ * as an application would), a duplicate submission of an earlier tid straight to a random node,
+ * or a read of an earlier tid's status through a random node. Each is recorded when invoked and
+ * when it completes: {@code ok}, {@code fail} (certainly without effect) or {@code info}.
+ */
+final class Clients {
+    private static final Logger LOG = LoggerFactory.getLogger(Clients.class);
+    static final Duration SUBMIT_DEADLINE = Duration.ofSeconds(10);
+    private static final long CALL_TIMEOUT_S = 5;
+
+    private final TestCluster cluster;
+    private final History history;
+    private final Workload workload;
+    private final int concurrency;
+    private final double rate;
+    private final DtmClient client;
+    private final List<Workload.Order> submitted = new ArrayList<>();
+    private final AtomicLong nextTid = new AtomicLong();
+    private final List<Thread> workers = new ArrayList<>();
+    private volatile boolean stopping;
+
+    Clients(TestCluster cluster, History history, Workload workload, int concurrency, double rate) {
+        this.cluster = cluster;
+        this.history = history;
+        this.workload = workload;
+        this.concurrency = concurrency;
+        this.rate = rate;
+        this.client = new DtmClient(cluster.config(), Duration.ofSeconds(CALL_TIMEOUT_S), SUBMIT_DEADLINE);
+    }
+
+    void start() {
+        for (int p = 0; p < concurrency; p++) {
+            int process = p;
+            Thread t = new Thread(() -> loop(process), "client-" + p);
+            t.setDaemon(true);
+            workers.add(t);
+            t.start();
+        }
+    }
+
+    /** Stops the workers; an operation still open after {@code grace} stays without completion (info). */
+    void stop(Duration grace) throws InterruptedException {
+        stopping = true;
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (Thread t : workers) {
+            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        }
+    }
+
+    synchronized List<String> tids() {
+        return submitted.stream().map(o -> o.request().getTid()).toList();
+    }
+
+    private void loop(int process) {
+        long interval = (long) (1e9 * concurrency / rate);
+        long next = System.nanoTime() + (long) (Math.random() * interval);
+        while (!stopping) {
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            next = Math.max(next + interval, System.nanoTime() - interval);
+            try {
+                int dice = workload.nextInt(100);
+                Workload.Order earlier = dice >= 65 ? earlier() : null;
+                if (earlier == null) {
+                    submitNew(process);
+                } else if (dice < 75) {
+                    submitAgain(process, earlier);
+                } else {
+                    read(process, earlier.request().getTid(), randomNode(), "read");
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("client {}: {}", process, e.toString());
+            }
+        }
+    }
+
+    private synchronized Workload.Order earlier() {
+        return submitted.isEmpty() ? null : submitted.get(workload.nextInt(submitted.size()));
+    }
+
+    private void submitNew(int process) {
+        Workload.Order order = workload.next("t" + nextTid.incrementAndGet());
+        synchronized (this) {
+            submitted.add(order);
+        }
+        Op invoke = history.invoke(process, "submit", order.facts().toValue(), null, order.request().getTid());
+        SubmitResult result = client.submit(order.request()).join();
+        complete(invoke, result);
+    }
+
+    /** Submits {@code order} through {@link DtmClient} and records it as {@code f}: the probes after the heal. */
+    boolean submitRecorded(int process, String f, Workload.Order order) {
+        Op invoke = history.invoke(process, f, order.facts().toValue(), null, order.request().getTid());
+        SubmitResult result = client.submit(order.request()).join();
+        complete(invoke, result);
+        return result.getStatus() == SubmitResult.Status.COMMITTED;
+    }
+
+    /** The same tid and request again, straight to one node (which may not lead). */
+    private void submitAgain(int process, Workload.Order order) {
+        NodeConfig node = randomNode();
+        Op invoke = history.invoke(process, "submit", order.facts().toValue(), node.id(), order.request().getTid());
+        try (NodeClient c = cluster.connections().connect(node).get(CALL_TIMEOUT_S, TimeUnit.SECONDS)) {
+            complete(invoke, c.submit(order.request()).get(SUBMIT_DEADLINE.toSeconds(), TimeUnit.SECONDS));
+        } catch (Exception e) {
+            failed(invoke, e);
+        }
+    }
+
+    /** Reads {@code tid}'s status through {@code node}; outcome COMMIT, ABORT or NONE (no decision yet). */
+    void read(int process, String tid, NodeConfig node, String f) {
+        Op invoke = history.invoke(process, f, null, node.id(), tid);
+        try (NodeClient c = cluster.connections().connect(node).get(CALL_TIMEOUT_S, TimeUnit.SECONDS)) {
+            TxnState s = c.txnStatus(tid).get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
+            boolean decided = s.getStatus() == TxnStatus.DECIDED || s.getStatus() == TxnStatus.ENDED;
+            history.complete(invoke, OpType.OK, Map.of("outcome", decided ? s.getOutcome().name() : "NONE",
+                    "status", s.getStatus().name()), null);
+        } catch (Exception e) {
+            history.complete(invoke, OpType.FAIL, null, describe(e));
+        }
+    }
+
+    private void complete(Op invoke, SubmitResult r) {
+        Map<String, Object> value = Map.of("status", r.getStatus().name(), "attempts", r.getAttempts());
+        switch (r.getStatus()) {
+            case COMMITTED -> history.complete(invoke, OpType.OK, value, null);
+            case ABORTED, REJECTED -> history.complete(invoke, OpType.FAIL, value, r.getReason());
+            default -> history.complete(invoke, OpType.INFO, value, r.getReason());
+        }
+    }
+
+    /** A refusal before anything started is {@code fail}; anything else may have run: {@code info}. */
+    private void failed(Op invoke, Exception e) {
+        Throwable cause = e instanceof ExecutionException || e instanceof CompletionException ? e.getCause() : e;
+        boolean refused = cause instanceof RemoteException r
+                && (r.code() == ErrorCode.NOT_LEADER || r.code() == ErrorCode.OVERLOADED
+                || r.code() == ErrorCode.INVALID_REQUEST);
+        boolean notConnected = cause instanceof java.net.ConnectException; // nothing was sent
+        history.complete(invoke, refused || notConnected ? OpType.FAIL : OpType.INFO, null, describe(e));
+    }
+
+    NodeConfig randomNode() {
+        List<NodeConfig> nodes = cluster.config().nodes();
+        return nodes.get(workload.nextInt(nodes.size()));
+    }
+
+    private static String describe(Throwable e) {
+        Throwable cause = e instanceof ExecutionException || e instanceof CompletionException ? e.getCause() : e;
+        return cause == null ? e.toString() : cause.getMessage() == null ? cause.getClass().getSimpleName()
+                : cause.getMessage();
+    }
+
+    void close() {
+        client.close();
+    }
+}

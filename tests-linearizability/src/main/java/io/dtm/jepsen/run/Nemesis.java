@@ -1,0 +1,347 @@
+package io.dtm.jepsen.run;
+
+import io.dtm.config.ServiceName;
+import io.dtm.jepsen.env.Network;
+import io.dtm.protocol.participant.CrashPoint;
+import io.dtm.protocol.participant.Faults;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A fault, as a start/stop pair: {@code start} injects it and says what it did (recorded in the
+ * history), {@code stop} undoes it. Partitions need the network namespaces; on a machine without
+ * them those nemeses are skipped, with the reason, never passed.
+ */
+public abstract class Nemesis {
+    private final String name;
+    private final boolean needsNetwork;
+
+    Nemesis(String name, boolean needsNetwork) {
+        this.name = name;
+        this.needsNetwork = needsNetwork;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public boolean needsNetwork() {
+        return needsNetwork;
+    }
+
+    /** Injects the fault; the value recorded with {@code start-<name>}. */
+    abstract Map<String, Object> start(TestCluster cluster, Random random) throws Exception;
+
+    /** Undoes it. */
+    abstract void stop(TestCluster cluster) throws Exception;
+
+    /** Every nemesis by name, in the order {@code all} runs them. */
+    public static Map<String, Nemesis> catalog() {
+        Map<String, Nemesis> all = new LinkedHashMap<>();
+        for (Nemesis n : List.of(new KillLeader(), new KillCoordinator(), new KillParticipantAfterVote(),
+                new KillAllCoordinators(), new PauseLeader(), new PauseParticipant(),
+                new Partition("partition-isolate-leader", Partition::isolateLeader),
+                new Partition("partition-halves", Partition::halves),
+                new Partition("partition-majorities-ring", Partition::majoritiesRing),
+                new Partition("partition-bridge", Partition::bridge),
+                new Partition("partition-coordinators-participants", Partition::coordinatorsParticipants),
+                new Partition("partition-participant-leader", Partition::participantLeader),
+                new Partition("partition-one-way", Partition::oneWay),
+                new PacketLoss())) {
+            all.put(n.name(), n);
+        }
+        return all;
+    }
+
+    static String leaderOrAny(TestCluster cluster, Random random) {
+        return cluster.leader().orElse(TestCluster.NODES.get(random.nextInt(TestCluster.NODES.size())));
+    }
+
+    // ------------------------------------------------------------------ processes
+
+    /** Kills processes with SIGKILL; stop restarts them on their data. */
+    abstract static class Kill extends Nemesis {
+        private final List<String> killed = new ArrayList<>();
+
+        Kill(String name) {
+            super(name, false);
+        }
+
+        abstract List<String> targets(TestCluster cluster, Random random) throws Exception;
+
+        @Override
+        Map<String, Object> start(TestCluster cluster, Random random) throws Exception {
+            killed.clear();
+            for (String target : targets(cluster, random)) {
+                cluster.processes().kill(target);
+                killed.add(target);
+            }
+            return Map.of("killed", List.copyOf(killed));
+        }
+
+        @Override
+        void stop(TestCluster cluster) {
+            killed.forEach(cluster.processes()::start);
+            killed.clear();
+        }
+    }
+
+    static final class KillLeader extends Kill {
+        KillLeader() {
+            super("kill-leader");
+        }
+
+        @Override
+        List<String> targets(TestCluster cluster, Random random) {
+            return List.of(leaderOrAny(cluster, random));
+        }
+    }
+
+    static final class KillCoordinator extends Kill {
+        KillCoordinator() {
+            super("kill-coordinator");
+        }
+
+        @Override
+        List<String> targets(TestCluster cluster, Random random) {
+            return List.of(TestCluster.NODES.get(random.nextInt(TestCluster.NODES.size())));
+        }
+    }
+
+    static final class KillAllCoordinators extends Kill {
+        KillAllCoordinators() {
+            super("kill-all-coordinators");
+        }
+
+        @Override
+        List<String> targets(TestCluster cluster, Random random) {
+            return TestCluster.NODES;
+        }
+    }
+
+    /**
+     * A participant dies right after it persisted a YES vote (its own crash point, exit 137),
+     * before the coordinator hears the vote: the next transaction it prepares is left in doubt.
+     */
+    static final class KillParticipantAfterVote extends Nemesis {
+        private String target;
+
+        KillParticipantAfterVote() {
+            super("kill-participant-after-vote", false);
+        }
+
+        @Override
+        Map<String, Object> start(TestCluster cluster, Random random) throws Exception {
+            ServiceName service = ServiceName.values()[random.nextInt(ServiceName.values().length)];
+            target = service.id();
+            try (var client = cluster.connections().connectParticipant(service, cluster.config().service(service))
+                    .get(5, TimeUnit.SECONDS)) {
+                client.setFaults(Faults.newBuilder().setCrashAt(CrashPoint.AFTER_VOTE_PERSISTED).build())
+                        .get(5, TimeUnit.SECONDS);
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (cluster.processes().pid(target).map(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive)
+                    .orElse(false)).orElse(false) && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(20);
+            }
+            boolean died = !cluster.processes().pid(target).map(pid -> ProcessHandle.of(pid)
+                    .map(ProcessHandle::isAlive).orElse(false)).orElse(false);
+            return Map.of("service", target, "crashedAfterVote", died);
+        }
+
+        @Override
+        void stop(TestCluster cluster) {
+            // The crash point was set in memory: a restarted process runs without it.
+            cluster.processes().kill(target);
+            cluster.processes().start(target);
+        }
+    }
+
+    /** SIGSTOP, longer than the election timeout; stop is SIGCONT. */
+    abstract static class Pause extends Nemesis {
+        private String paused;
+
+        Pause(String name) {
+            super(name, false);
+        }
+
+        abstract String target(TestCluster cluster, Random random);
+
+        @Override
+        Map<String, Object> start(TestCluster cluster, Random random) {
+            paused = target(cluster, random);
+            cluster.processes().pause(paused);
+            return Map.of("paused", paused);
+        }
+
+        @Override
+        void stop(TestCluster cluster) {
+            if (paused != null) {
+                cluster.processes().resume(paused);
+                paused = null;
+            }
+        }
+    }
+
+    static final class PauseLeader extends Pause {
+        PauseLeader() {
+            super("pause-leader");
+        }
+
+        @Override
+        String target(TestCluster cluster, Random random) {
+            return leaderOrAny(cluster, random);
+        }
+    }
+
+    /** Pauses the service holding the most PREPARED attempts (under load, one that holds some). */
+    static final class PauseParticipant extends Pause {
+        PauseParticipant() {
+            super("pause-participant");
+        }
+
+        @Override
+        String target(TestCluster cluster, Random random) {
+            return cluster.view().services().stream().filter(s -> s.reachable())
+                    .max((a, b) -> Integer.compare(a.inspect().getPreparedCount(), b.inspect().getPreparedCount()))
+                    .map(s -> s.name())
+                    .orElse(ServiceName.values()[random.nextInt(ServiceName.values().length)].id());
+        }
+    }
+
+    // ------------------------------------------------------------------ network
+
+    /** How a partition cuts the processes: a list of one-way drops (from, to). */
+    interface Grudge {
+        List<List<String>> drops(TestCluster cluster, Random random);
+    }
+
+    static final class Partition extends Nemesis {
+        private final Grudge grudge;
+
+        Partition(String name, Grudge grudge) {
+            super(name, true);
+            this.grudge = grudge;
+        }
+
+        @Override
+        Map<String, Object> start(TestCluster cluster, Random random) {
+            Network net = cluster.network().orElseThrow();
+            List<List<String>> drops = grudge.drops(cluster, random);
+            for (List<String> d : drops) {
+                net.drop(d.get(0), d.get(1));
+            }
+            return Map.of("drops", drops);
+        }
+
+        @Override
+        void stop(TestCluster cluster) {
+            cluster.network().orElseThrow().heal();
+        }
+
+        /** Both ways between every pair in different components. */
+        static List<List<String>> apart(List<? extends java.util.Collection<String>> components) {
+            List<List<String>> drops = new ArrayList<>();
+            for (int i = 0; i < components.size(); i++) {
+                for (int j = 0; j < components.size(); j++) {
+                    if (i != j) {
+                        for (String from : components.get(i)) {
+                            for (String to : components.get(j)) {
+                                drops.add(List.of(from, to));
+                            }
+                        }
+                    }
+                }
+            }
+            return drops;
+        }
+
+        static List<List<String>> isolateLeader(TestCluster cluster, Random random) {
+            String leader = leaderOrAny(cluster, random);
+            List<String> rest = new ArrayList<>(cluster.names());
+            rest.remove(leader);
+            return apart(List.of(List.of(leader), rest));
+        }
+
+        static List<List<String>> halves(TestCluster cluster, Random random) {
+            List<String> all = new ArrayList<>(cluster.names());
+            Collections.shuffle(all, random);
+            int cut = all.size() / 2;
+            return apart(List.of(all.subList(0, cut), all.subList(cut, all.size())));
+        }
+
+        /** Each coordinator hears only from the next one around a ring: each sees a majority, no two the same. */
+        static List<List<String>> majoritiesRing(TestCluster cluster, Random random) {
+            List<String> ring = new ArrayList<>(TestCluster.NODES);
+            Collections.shuffle(ring, random);
+            List<List<String>> drops = new ArrayList<>();
+            for (int i = 0; i < ring.size(); i++) {
+                String to = ring.get(i);
+                for (String from : ring) {
+                    if (!from.equals(to) && !from.equals(ring.get((i + 1) % ring.size()))) {
+                        drops.add(List.of(from, to));
+                    }
+                }
+            }
+            return drops;
+        }
+
+        /** Two halves that cannot reach each other, and one process that reaches both. */
+        static List<List<String>> bridge(TestCluster cluster, Random random) {
+            List<String> all = new ArrayList<>(cluster.names());
+            Collections.shuffle(all, random);
+            all.remove(0); // the bridge keeps every link
+            int cut = all.size() / 2;
+            return apart(List.of(all.subList(0, cut), all.subList(cut, all.size())));
+        }
+
+        static List<List<String>> coordinatorsParticipants(TestCluster cluster, Random random) {
+            List<String> services = cluster.names().stream().filter(n -> !TestCluster.NODES.contains(n)).toList();
+            return apart(List.of(TestCluster.NODES, services));
+        }
+
+        static List<List<String>> participantLeader(TestCluster cluster, Random random) {
+            String service = ServiceName.values()[random.nextInt(ServiceName.values().length)].id();
+            return apart(List.of(List.of(leaderOrAny(cluster, random)), List.of(service)));
+        }
+
+        /** The leader stops hearing from one other process, which still hears the leader. */
+        static List<List<String>> oneWay(TestCluster cluster, Random random) {
+            String leader = leaderOrAny(cluster, random);
+            List<String> others = new ArrayList<>(cluster.names());
+            others.remove(leader);
+            return List.of(List.of(others.get(random.nextInt(others.size())), leader));
+        }
+    }
+
+    /** Every process loses a share of the packets from the others. */
+    static final class PacketLoss extends Nemesis {
+        static final double PROBABILITY = 0.2;
+
+        PacketLoss() {
+            super("packet-loss", true);
+        }
+
+        @Override
+        Map<String, Object> start(TestCluster cluster, Random random) {
+            Network net = cluster.network().orElseThrow();
+            for (String host : cluster.names()) {
+                net.loss(host, PROBABILITY);
+            }
+            return Map.of("lossProbability", PROBABILITY, "hosts", Set.copyOf(cluster.names()));
+        }
+
+        @Override
+        void stop(TestCluster cluster) {
+            cluster.network().orElseThrow().heal();
+        }
+    }
+}

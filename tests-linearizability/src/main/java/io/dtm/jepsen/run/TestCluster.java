@@ -1,0 +1,238 @@
+package io.dtm.jepsen.run;
+
+import io.dtm.client.ClusterStatusReader;
+import io.dtm.client.ClusterView;
+import io.dtm.client.DtmConnections;
+import io.dtm.client.NodeClient;
+import io.dtm.client.ParticipantClient;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.FreePorts;
+import io.dtm.config.NodeConfig;
+import io.dtm.config.ParticipantsConfig;
+import io.dtm.config.ServiceConfig;
+import io.dtm.config.ServiceName;
+import io.dtm.config.TimeoutsConfig;
+import io.dtm.jepsen.env.Network;
+import io.dtm.jepsen.env.Processes;
+import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.participant.ListedTxn;
+import io.dtm.protocol.participant.TxnList;
+import io.dtm.protocol.rpc.LogDump;
+import io.dtm.protocol.rpc.NodeStatus;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The cluster a test runs against: three coordinator processes and four participant processes,
+ * each in its own network namespace when the machine allows (else on 127.0.0.1 with free ports),
+ * started from the {@code dtm} command line with a configuration written into the run's folder.
+ */
+public final class TestCluster implements AutoCloseable {
+    /** The seven process names, which are also their hosts in the network. */
+    public static final List<String> NODES = List.of("n1", "n2", "n3");
+
+    private final ClusterConfig config;
+    private final Processes processes;
+    private final Network network;
+    private final DtmConnections connections;
+
+    private TestCluster(ClusterConfig config, Processes processes, Network network) {
+        this.config = config;
+        this.processes = processes;
+        this.network = network;
+        this.connections = new DtmConnections(Duration.ofSeconds(5));
+    }
+
+    /**
+     * Writes the configuration into {@code dir} and defines the processes (not started yet).
+     *
+     * @param dtm         the command that runs the dtm command line, e.g. {@code [java, -cp, ..., io.dtm.cli.Dtm]}
+     * @param network     the namespaces to run in, or null for 127.0.0.1
+     * @param inDoubtMs   how long a participant waits in doubt before asking the log
+     */
+    public static TestCluster create(Path dir, List<String> dtm, Network network, long inDoubtMs) throws IOException {
+        ClusterConfig base = ClusterConfig.loadDefault();
+        List<NodeConfig> nodes = new ArrayList<>();
+        Map<ServiceName, ServiceConfig> services = new EnumMap<>(ServiceName.class);
+        for (NodeConfig n : base.nodes()) {
+            nodes.add(network == null
+                    ? new NodeConfig(n.id(), "127.0.0.1", FreePorts.next(), FreePorts.next(), FreePorts.next())
+                    : new NodeConfig(n.id(), network.address(n.id()), n.clientPort(), n.raftPort(), n.adminPort()));
+        }
+        base.services().forEach((s, c) -> services.put(s, network == null
+                ? new ServiceConfig("127.0.0.1", FreePorts.next(), c.faults())
+                : new ServiceConfig(network.address(s.id()), c.port(), c.faults())));
+        ClusterConfig config = new ClusterConfig("jepsen", dir.resolve("data"), nodes, services,
+                new TimeoutsConfig(1_000, 2_000, 5_000, 60_000), base.log(),
+                new ParticipantsConfig(inDoubtMs, base.participants().maxBatch()), base.coordinator(), "jepsen");
+        Files.createDirectories(dir);
+        Path file = dir.resolve("cluster.yaml");
+        Files.writeString(file, config.toYaml());
+        Path pids = dir.getParent().resolve(".pids");
+        Processes processes = new Processes(dir.resolve("logs"), pids,
+                network == null ? (name, cmd) -> cmd : network::inside);
+        for (NodeConfig n : nodes) {
+            processes.define(n.id(), command(dtm, "node", "--id", n.id(), "--config", file.toString()));
+        }
+        for (ServiceName s : ServiceName.values()) {
+            processes.define(s.id(), command(dtm, "participant", "--service", s.id(), "--config", file.toString()));
+        }
+        return new TestCluster(config.withDataDir(dir.resolve("data")), processes, network);
+    }
+
+    private static List<String> command(List<String> dtm, String... args) {
+        List<String> c = new ArrayList<>(dtm);
+        c.addAll(List.of(args));
+        return c;
+    }
+
+    public ClusterConfig config() {
+        return config;
+    }
+
+    public Processes processes() {
+        return processes;
+    }
+
+    public Optional<Network> network() {
+        return Optional.ofNullable(network);
+    }
+
+    public DtmConnections connections() {
+        return connections;
+    }
+
+    public List<String> names() {
+        return processes.names();
+    }
+
+    public void startAll() {
+        processes.names().forEach(processes::start);
+    }
+
+    /** Waits until a leader is ready and every service answers. */
+    public void awaitReady(Duration timeout) throws InterruptedException {
+        await(timeout, "a ready leader and every service", () -> {
+            ClusterView view = view();
+            return view.leader().map(NodeStatus::getLeaderReady).orElse(false)
+                    && view.services().stream().allMatch(ClusterView.ServiceView::reachable);
+        });
+    }
+
+    public ClusterView view() {
+        return ClusterStatusReader.read(config, connections);
+    }
+
+    /** The node that leads now, if one does. */
+    public Optional<String> leader() {
+        return view().leader().map(NodeStatus::getNodeId);
+    }
+
+    /** Waits until {@link #converged()}. */
+    public void awaitConverged(Duration timeout) throws InterruptedException {
+        await(timeout, "every replica at the leader's commit index", this::converged);
+    }
+
+    /** Every node answers and has applied at least what the leader has committed. */
+    public boolean converged() {
+        ClusterView view = view();
+        Optional<NodeStatus> leader = view.leader();
+        return leader.isPresent() && view.nodes().stream().allMatch(n -> n.reachable()
+                && n.status().getAppliedIndex() >= leader.get().getCommitIndex());
+    }
+
+    /** Each node's own replica: attempt id → COMMIT, ABORT or UNDECIDED; a node that cannot be read is left out. */
+    public Map<String, Map<String, String>> readLogs() {
+        Map<String, Map<String, String>> logs = new TreeMap<>();
+        for (NodeConfig node : config.nodes()) {
+            try (NodeClient client = connections.connect(node).get(10, TimeUnit.SECONDS)) {
+                Map<String, String> outcomes = new TreeMap<>();
+                String after = "";
+                do {
+                    LogDump page = client.logDump(after, 0).get(30, TimeUnit.SECONDS);
+                    for (TxnState s : page.getStatesList()) {
+                        outcomes.put(s.getTid(), s.getOutcome().name());
+                    }
+                    after = page.getNext();
+                } while (!after.isEmpty());
+                logs.put(node.id(), outcomes);
+            } catch (Exception e) {
+                // left out: the agreement checker reports the node as not read
+            }
+        }
+        return logs;
+    }
+
+    /** Each service's local transactions: attempt id → state; a service that cannot be read is left out. */
+    public Map<String, Map<String, String>> readParticipants() {
+        Map<String, Map<String, String>> out = new TreeMap<>();
+        for (ServiceName s : ServiceName.values()) {
+            try (ParticipantClient client = connections.connectParticipant(s, config.service(s)).get(10, TimeUnit.SECONDS)) {
+                Map<String, String> states = new TreeMap<>();
+                String after = "";
+                do {
+                    TxnList page = client.list(after, 0).get(30, TimeUnit.SECONDS);
+                    for (ListedTxn t : page.getTxnsList()) {
+                        states.put(t.getTid(), t.getState().name());
+                    }
+                    after = page.getNext();
+                } while (!after.isEmpty());
+                out.put(s.id(), states);
+            } catch (Exception e) {
+                // left out: the checkers that need it say unknown
+            }
+        }
+        return out;
+    }
+
+    /** Every reachable service's totals, keyed {@code service.total}. */
+    public Map<String, Long> totals() {
+        Map<String, Long> totals = new LinkedHashMap<>();
+        for (ClusterView.ServiceView svc : view().services()) {
+            if (svc.reachable()) {
+                svc.inspect().getTotalsMap().forEach((k, v) -> totals.put(svc.name() + "." + k, v));
+            }
+        }
+        return totals;
+    }
+
+    /** How many attempts the services hold PREPARED (-1 when one cannot be read). */
+    public long preparedCount() {
+        long n = 0;
+        for (ClusterView.ServiceView svc : view().services()) {
+            if (!svc.reachable()) {
+                return -1;
+            }
+            n += svc.inspect().getPreparedCount();
+        }
+        return n;
+    }
+
+    static void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+    }
+
+    @Override
+    public void close() {
+        processes.close();
+        connections.close();
+    }
+}
