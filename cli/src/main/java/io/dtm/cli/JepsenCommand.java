@@ -32,7 +32,8 @@ import static picocli.CommandLine.Spec;
             "", "Examples:",
             "  sudo ./dtm jepsen --nemesis kill-leader --time-limit 60",
             "  sudo ./dtm jepsen --nemesis partition-halves,pause-leader --time-limit 120 --rate 200 --concurrency 16",
-            "  sudo ./dtm jepsen --nemesis all --time-limit 600 --store /var/tmp/dtm-store"},
+            "  sudo ./dtm jepsen --nemesis all --time-limit 600 --store /var/tmp/dtm-store",
+            "  sudo ./dtm jepsen --nemesis kill-leader --break commit-before-decision    must come out invalid"},
         mixinStandardHelpOptions = true)
 final class JepsenCommand implements Callable<Integer> {
     @Option(names = "--nemesis", paramLabel = "LIST", split = ",", required = true,
@@ -64,6 +65,11 @@ final class JepsenCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     Duration faultFor;
 
+    @Option(names = "--break", paramLabel = "BUG",
+            description = "Test the test: run coordinators with a deliberate bug (commit-before-decision: COMMIT "
+                    + "sent before the decision is logged); the result must come out invalid.")
+    String breakage;
+
     @Option(names = "--seed", paramLabel = "N", description = "Seed of the workload and the nemeses' choices. "
             + "Default: the time.")
     Long seed;
@@ -82,9 +88,13 @@ final class JepsenCommand implements Callable<Integer> {
                         + String.join(", ", Nemesis.catalog().keySet()), 2);
             }
         }
+        if (breakage != null && !breakage.equals("commit-before-decision")) {
+            throw new UserException("unknown --break \"" + breakage + "\"; known: commit-before-decision", 2);
+        }
         long chosenSeed = seed != null ? seed : System.currentTimeMillis();
         JepsenTest.Result result = JepsenTest.run(new JepsenTest.Options(nemeses, Duration.ofSeconds(timeLimit), rate,
-                concurrency, store.toAbsolutePath(), dtmCommand(), interval, faultFor, Duration.ofSeconds(60), chosenSeed));
+                concurrency, store.toAbsolutePath(), dtmCommand(), interval, faultFor, Duration.ofSeconds(60), chosenSeed,
+                breakage == null ? "" : breakage));
         var out = spec.commandLine().getOut();
         result.skipped().forEach((n, why) -> out.printf("skipped %s: %s%n", n, why));
         out.printf("%s: %s (seed %d)%n", result.verdict().wire(), result.dir().resolve("results.json"), chosenSeed);

@@ -155,7 +155,27 @@ final class CoordinatorEngine implements AutoCloseable {
         scheduleWakeup();
     }
 
+    /**
+     * A deliberately broken build, for testing the Jepsen-style harness and nothing else:
+     * {@code -Ddtm.test.break=commit-before-decision} sends COMMIT to the participants as soon as
+     * the COMMIT decision is proposed, and logs the decision a second later. A leader killed in that
+     * second leaves participants committed for a transaction the next leader aborts: the harness's
+     * checkers must catch it.
+     */
+    static final String BREAKAGE = System.getProperty("dtm.test.break", "");
+    static final String COMMIT_BEFORE_DECISION = "commit-before-decision";
+
     private void append(String attemptId, TxnRecord record) {
+        if (BREAKAGE.equals(COMMIT_BEFORE_DECISION) && record.hasDecide()
+                && record.getDecide().getOutcome() == io.dtm.protocol.log.Outcome.COMMIT) {
+            core.servicesOf(attemptId).forEach(service -> phase2(service, attemptId, true, false));
+            thread.schedule(() -> appendNow(attemptId, record), 1, TimeUnit.SECONDS);
+            return;
+        }
+        appendNow(attemptId, record);
+    }
+
+    private void appendNow(String attemptId, TxnRecord record) {
         appender.append(record).whenComplete((result, error) -> on(() -> {
             long now = clockMs.getAsLong();
             if (error != null) {

@@ -144,6 +144,10 @@ public final class CoordinatorNode implements AutoCloseable {
             leadership.execute(() -> lead(term));
         }
         LOG.info("[{}] serving clients on {}, admin on {}", nodeId, node.clientAddress(), node.adminAddress());
+        if (!CoordinatorEngine.BREAKAGE.isEmpty()) {
+            LOG.error("[{}] TEST-ONLY BREAKAGE ENABLED (dtm.test.break={}): this node violates two-phase commit on"
+                    + " purpose, to test the test harness", nodeId, CoordinatorEngine.BREAKAGE);
+        }
     }
 
     /** Runs on the leadership thread: a new engine for {@code term} takes over what the log holds in flight. */

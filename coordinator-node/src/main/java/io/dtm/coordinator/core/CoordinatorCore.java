@@ -660,6 +660,12 @@ public final class CoordinatorCore {
         return n;
     }
 
+    /** The services of an attempt this leader runs (empty when it runs no such attempt). */
+    public List<ServiceName> servicesOf(String attemptId) {
+        Attempt a = attempts.get(attemptId);
+        return a == null ? List.of() : List.copyOf(a.services);
+    }
+
     public Optional<AttemptPhase> phaseOf(String attemptId) {
         return Optional.ofNullable(attempts.get(attemptId)).map(a -> a.phase);
     }

@@ -13,6 +13,7 @@ import io.dtm.jepsen.history.HistoryEdn;
 import io.dtm.jepsen.history.HistoryJson;
 import io.dtm.jepsen.history.Op;
 import io.dtm.jepsen.history.OpType;
+import io.dtm.jepsen.report.Report;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,9 +54,11 @@ public final class JepsenTest {
      * @param interval    quiet time before each fault
      * @param faultFor    how long each fault lasts
      * @param recovery    how long the healed cluster may take to leave nothing in doubt
+     * @param breakage    "" for the real build; a deliberate bug in the coordinators (e.g.
+     *                    {@code commit-before-decision}) to show that the checkers catch it
      */
     public record Options(List<String> nemeses, Duration timeLimit, double rate, int concurrency, Path store,
-            List<String> dtm, Duration interval, Duration faultFor, Duration recovery, long seed) {
+            List<String> dtm, Duration interval, Duration faultFor, Duration recovery, long seed, String breakage) {
     }
 
     /** What a run concluded, and where its files are. */
@@ -116,7 +119,7 @@ public final class JepsenTest {
         Processes.reap(o.store().resolve(testName).resolve(".pids"));
         Network network = noNetwork.isEmpty() ? Network.create(List.of("n1", "n2", "n3", "inventory", "payment",
                 "order", "shipping")) : null;
-        TestCluster cluster = TestCluster.create(dir, o.dtm(), network, 3_000);
+        TestCluster cluster = TestCluster.create(dir, o.dtm(), network, 3_000, o.breakage());
         Thread cleanup = new Thread(() -> {
             cluster.close();
             if (network != null) {
@@ -208,6 +211,9 @@ public final class JepsenTest {
         results.put("nemeses", nemeses.stream().map(Nemesis::name).toList());
         results.put("network", cluster.network().isPresent() ? "namespaces" : "127.0.0.1 (no partitions)");
         results.put("recoveryMs", recoveredMs);
+        if (!o.breakage().isEmpty()) {
+            results.put("breakage", o.breakage());
+        }
         results.put("options", Map.of("timeLimitSeconds", o.timeLimit().toSeconds(), "rate", o.rate(),
                 "concurrency", o.concurrency(), "seed", o.seed()));
         writeJson(dir.resolve("results.json"), results);
@@ -217,6 +223,7 @@ public final class JepsenTest {
                 edn.write('\n');
             }
         }
+        Report.write(dir, ops, analysis, results);
         LOG.info("result: {} ({})", analysis.verdict().wire(), dir);
         return new Result(analysis.verdict(), dir, skipped);
     }

@@ -61,8 +61,10 @@ public final class TestCluster implements AutoCloseable {
      * @param dtm         the command that runs the dtm command line, e.g. {@code [java, -cp, ..., io.dtm.cli.Dtm]}
      * @param network     the namespaces to run in, or null for 127.0.0.1
      * @param inDoubtMs   how long a participant waits in doubt before asking the log
+     * @param breakage    "" or a deliberate bug for the coordinators ({@code -Ddtm.test.break})
      */
-    public static TestCluster create(Path dir, List<String> dtm, Network network, long inDoubtMs) throws IOException {
+    public static TestCluster create(Path dir, List<String> dtm, Network network, long inDoubtMs, String breakage)
+            throws IOException {
         ClusterConfig base = ClusterConfig.loadDefault();
         List<NodeConfig> nodes = new ArrayList<>();
         Map<ServiceName, ServiceConfig> services = new EnumMap<>(ServiceName.class);
@@ -83,8 +85,12 @@ public final class TestCluster implements AutoCloseable {
         Path pids = dir.getParent().resolve(".pids");
         Processes processes = new Processes(dir.resolve("logs"), pids,
                 network == null ? (name, cmd) -> cmd : network::inside);
+        List<String> nodeDtm = new ArrayList<>(dtm);
+        if (!breakage.isEmpty()) {
+            nodeDtm.add(1, "-Ddtm.test.break=" + breakage);
+        }
         for (NodeConfig n : nodes) {
-            processes.define(n.id(), command(dtm, "node", "--id", n.id(), "--config", file.toString()));
+            processes.define(n.id(), command(nodeDtm, "node", "--id", n.id(), "--config", file.toString()));
         }
         for (ServiceName s : ServiceName.values()) {
             processes.define(s.id(), command(dtm, "participant", "--service", s.id(), "--config", file.toString()));
