@@ -49,6 +49,20 @@ final class Attempt {
     /** Kind of the abort, for the retry decision and metrics (LOCKED, NO_VOTE, TIMEOUT, ...). */
     String abortKind = "";
 
+    /**
+     * A LOCKED vote made this attempt give way to the next: the next attempt's Begin goes first, and
+     * this attempt's ABORT (for {@code retryReason}) only once that Begin is in the log, so that a
+     * reader walking the tid's attempts never takes this ABORT for the tid's last word.
+     */
+    boolean givingWay;
+    String retryReason = "";
+    /** When the successor's PREPAREs go out (the end of the lock backoff). */
+    long retryAtMs;
+    /** For an attempt begun ahead of its PREPAREs: the attempt that gives way to it, still to be aborted. */
+    Attempt predecessor;
+    /** For an attempt begun ahead of its PREPAREs: when they go out (after the lock backoff). */
+    long prepareAtMs;
+
     /** The outcome came from the log, not from this leader's votes (a resubmitted tid). */
     boolean fromLog;
     /** The log has no later attempt of this tid: its outcome is the tid's (checked before answering with an ABORT). */

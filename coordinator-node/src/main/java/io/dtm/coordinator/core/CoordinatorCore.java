@@ -109,6 +109,34 @@ public final class CoordinatorCore {
         return new Started(actions);
     }
 
+    /**
+     * A LOCKED vote on an attempt whose Begin is in the log: the next attempt is begun now (its
+     * Begin first, its PREPAREs after the lock backoff), and this one is aborted once that Begin is
+     * in the log too.
+     */
+    private void beginSuccessor(Txn txn, Attempt attempt, List<Action> actions) {
+        int number = attempt.number + 1;
+        String attemptId = TxnIds.attemptId(txn.tid, number);
+        Attempt next = new Attempt(attemptId, txn.tid, number, txn.request.services(), txn.deadlineMs, txn.digest,
+                AttemptPhase.PREPARING);
+        next.predecessor = attempt;
+        next.prepareAtMs = attempt.retryAtMs;
+        txn.current = next;
+        attempts.put(attemptId, next);
+        actions.add(new Action.Append(attemptId, LogRecords.begin(attemptId, txn.request.serviceIds(), txn.deadlineMs,
+                txn.digest)));
+    }
+
+    /** The successor's Begin is in the log: abort the attempt that gave way, and schedule the PREPAREs. */
+    private void abortPredecessor(Attempt next, List<Action> actions) {
+        Attempt previous = next.predecessor;
+        next.predecessor = null;
+        if (previous.phase == AttemptPhase.PREPARING) {
+            decide(previous, Outcome.ABORT, previous.retryReason, LOCKED, actions);
+        }
+        timers.at(next.prepareAtMs, Timers.Kind.NEXT_ATTEMPT, next.tid);
+    }
+
     private void startAttempt(Txn txn, int number, long nowMs, List<Action> actions) {
         TxnRequest request = txn.request;
         String attemptId = TxnIds.attemptId(txn.tid, number);
@@ -147,6 +175,11 @@ public final class CoordinatorCore {
         switch (result.getDisposition()) {
             case FENCED -> actions.add(new Action.Deposed(result.getDetail()));
             case REFUSED -> {
+                if (attempt.predecessor != null) {
+                    Attempt previous = attempt.predecessor;
+                    attempt.predecessor = null;
+                    decide(previous, Outcome.ABORT, previous.retryReason, LOCKED, actions);
+                }
                 // The same tid with another request: the client's error. No phase 2 — whatever the log
                 // holds under this id is the other request's; what this request prepared under it
                 // resolves through the log's digest (participants check it).
@@ -157,14 +190,19 @@ public final class CoordinatorCore {
             }
             case APPLIED, DUPLICATE -> {
                 attempt.beginCommitted = true;
-                if (result.getOutcome() != Outcome.UNDECIDED) {
-                    // This attempt was decided before this leader began it (a resubmitted tid, or an
-                    // in-doubt participant's ABORT that reached the log first): the log's word stands,
-                    // whatever this leader was about to decide from votes that attempt gave long ago.
-                    attempt.decisionAwaitingBegin = null;
-                    adoptStandingOutcome(attempt, result.getOutcome(), result.getReason(),
-                            result.getStatus() == TxnStatus.ENDED, nowMs, actions);
-                } else if (attempt.phase == AttemptPhase.DECIDING) {
+                if (attempt.predecessor != null) {
+                    abortPredecessor(attempt, actions);
+                    if (result.getOutcome() == Outcome.UNDECIDED) {
+                        return actions; // its PREPAREs wait for the backoff
+                    }
+                }
+                Txn owner = txns.get(attempt.tid);
+                if (attempt.givingWay && attempt.phase == AttemptPhase.PREPARING
+                        && result.getOutcome() == Outcome.UNDECIDED && owner != null && owner.current == attempt) {
+                    beginSuccessor(owner, attempt, actions); // a LOCKED vote came before this Begin's result
+                    return actions;
+                }
+                if (attempt.phase == AttemptPhase.DECIDING) {
                     RecordResult decision = attempt.decisionAwaitingBegin;
                     if (decision != null) {
                         attempt.decisionAwaitingBegin = null;
@@ -178,6 +216,11 @@ public final class CoordinatorCore {
                     } else if (attempt.allVotedYes()) {
                         decide(attempt, Outcome.COMMIT, "", "", actions);
                     }
+                } else {
+                    // This attempt was decided before this leader began it (a resubmitted tid, or an
+                    // in-doubt participant's ABORT that reached the log first): the log's word stands.
+                    adoptStandingOutcome(attempt, result.getOutcome(), result.getReason(),
+                            result.getStatus() == TxnStatus.ENDED, nowMs, actions);
                 }
             }
             case UNRECOGNIZED -> throw new IllegalStateException("unknown disposition for " + attemptId);
@@ -191,12 +234,29 @@ public final class CoordinatorCore {
         if (attempt == null || attempt.phase != AttemptPhase.PREPARING || attempt.votes.containsKey(service)) {
             return actions;
         }
+        if (attempt.givingWay) {
+            return actions; // its successor is already on its way; this attempt will abort
+        }
         attempt.votes.put(service, vote);
         attempt.errors.remove(service);
         if (!vote.getYes()) {
             String kind = vote.getCode() == VoteCode.LOCKED ? LOCKED : vote.getCode().name();
-            decide(attempt, Outcome.ABORT, service.id() + ": " + vote.getCode() + ": " + vote.getMessage(), kind,
-                    actions);
+            String reason = service.id() + ": " + vote.getCode() + ": " + vote.getMessage();
+            Txn txn = txns.get(attempt.tid);
+            long nextAt = nowMs + lockBackoff(attempt.number);
+            if (LOCKED.equals(kind) && txn != null && txn.request != null && txn.current == attempt
+                    && attempt.number < txn.maxAttempts && nextAt < txn.deadlineMs) {
+                attempt.givingWay = true;
+                attempt.retryReason = reason;
+                attempt.retryAtMs = nextAt;
+                if (attempt.beginCommitted) {
+                    beginSuccessor(txn, attempt, actions);
+                }
+                // Otherwise Begin's result says whose the tid is: this request's (the successor
+                // follows) or another's (REJECTED, and no successor under a tid that is not ours).
+            } else {
+                decide(attempt, Outcome.ABORT, reason, kind, actions);
+            }
         } else if (attempt.onePhase) {
             attempt.committedByParticipant = true;
             if (attempt.beginCommitted) {
@@ -294,8 +354,13 @@ public final class CoordinatorCore {
                     + " says " + result.getOutcome()));
         }
         if (result.getDisposition() == Disposition.DUPLICATE) {
-            // Someone decided first (an in-doubt participant's ABORT): its outcome and reason stand.
+            // Someone decided first: an in-doubt participant's ABORT, an earlier leader (this is a
+            // resubmitted tid whose old votes came back), or this leader's own Decide whose reply was
+            // lost. Its outcome and reason stand, and an ABORT may have a later attempt after it.
             attempt.abortKind = result.getOutcome() == Outcome.ABORT ? "PARTICIPANT_ABORT" : "";
+            adoptStandingOutcome(attempt, result.getOutcome(), result.getReason(),
+                    result.getStatus() == TxnStatus.ENDED, nowMs, actions);
+            return;
         }
         startPhase2(attempt, result.getOutcome(), result.getReason(), nowMs, actions);
         finishOrRetry(attempt, nowMs, actions);
@@ -313,7 +378,7 @@ public final class CoordinatorCore {
             startPhase2(attempt, outcome, reason, nowMs, actions);
         }
         Txn txn = txns.get(attempt.tid);
-        if (outcome == Outcome.ABORT && txn != null && !txn.answered) {
+        if (outcome == Outcome.ABORT && txn != null && !txn.answered && txn.current == attempt) {
             // Was this the last attempt of a resubmitted tid? Ask the log about the next one.
             actions.add(new Action.ReadLog(TxnIds.attemptId(attempt.tid, attempt.number + 1)));
         } else {
@@ -362,13 +427,8 @@ public final class CoordinatorCore {
             actions.add(new Action.ReadLog(TxnIds.attemptId(attempt.tid, attempt.number + 1)));
             return;
         }
-        long nextAt = nowMs + lockBackoff(attempt.number);
-        boolean retry = attempt.outcome == Outcome.ABORT && LOCKED.equals(attempt.abortKind) && txn.request != null
-                && attempt.number < txn.maxAttempts && nextAt < txn.deadlineMs;
-        if (retry) {
-            timers.at(nextAt, Timers.Kind.NEXT_ATTEMPT, txn.tid);
-            return;
-        }
+        // A LOCKED attempt that could retry gave way to its successor when the vote came (see
+        // giveWay); one decided here is the tid's last word, whatever its kind.
         String reason = attempt.reason;
         if (attempt.outcome == Outcome.ABORT && LOCKED.equals(attempt.abortKind) && attempt.number > 1) {
             reason += " (gave up after " + attempt.number + " attempts)";
@@ -569,9 +629,15 @@ public final class CoordinatorCore {
                     }
                 }
                 case NEXT_ATTEMPT -> {
+                    // The lock backoff is over: the attempt begun ahead sends its PREPAREs.
                     Txn txn = txns.get(t.id());
-                    if (txn != null && !txn.answered) {
-                        startAttempt(txn, txn.current.number + 1, nowMs, actions);
+                    Attempt a = txn == null || txn.answered ? null : txn.current;
+                    if (a != null && a.phase == AttemptPhase.PREPARING && a.prepareSends.isEmpty()) {
+                        if (!a.onePhase) {
+                            a.services.forEach(service -> sendPrepare(a, service, actions));
+                        } else if (a.beginCommitted) {
+                            sendPrepare(a, a.services.get(0), actions);
+                        }
                     }
                 }
                 case APPEND_RETRY -> {

@@ -271,38 +271,43 @@ class CoordinatorCoreTest {
 
         List<Action> actions = core.decideApplied("t-6#1", lost, now);
 
-        assertThat(reply(actions).getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
-        assertThat(reply(actions).getReason()).contains("in doubt");
         assertThat(only(actions, Action.SendRollback.class)).hasSize(4);
         assertThat(only(actions, Action.SendCommit.class)).isEmpty();
+        assertThat(only(actions, Action.ReadLog.class)).as("is there a later attempt? (no: this one is the last)")
+                .singleElement().satisfies(r -> assertThat(r.attemptId()).isEqualTo("t-6#2"));
+        List<Action> answered = core.logRead("t-6#2", TxnState.newBuilder().setTid("t-6#2")
+                .setStatus(TxnStatus.UNKNOWN).build(), now);
+        assertThat(reply(answered).getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
+        assertThat(reply(answered).getReason()).contains("in doubt");
     }
 
     // ------------------------------------------------------------------ conflicts
 
     @Nested
     class Locked {
-        private void lockedAttempt(int n) {
-            String attempt = "t-7#" + n;
-            core.beginApplied(attempt, BEGUN, now);
-            appended(core.voted(attempt, ServiceName.INVENTORY,
-                    no(VoteCode.LOCKED, "sku-0001 is held by prepared transaction t-0#1"), now));
-        }
+        private static final String HELD = "sku-0001 is held by prepared transaction t-0#1";
 
         @Test
-        void aLockedVoteIsRetriedUnderANewAttemptAfterABackoff() {
+        void aLockedVoteBeginsTheNextAttemptBeforeAbortingThisOneAndPreparesAfterABackoff() {
             start("t-7");
-            lockedAttempt(1);
+            core.beginApplied("t-7#1", BEGUN, now);
+
+            List<Action> locked = core.voted("t-7#1", ServiceName.INVENTORY, no(VoteCode.LOCKED, HELD), now);
+            assertThat(appended(locked).getBegin().getTid()).as("the successor's Begin goes first").isEqualTo("t-7#2");
+            assertThat(only(locked, Action.SendPrepare.class)).isEmpty();
+
+            List<Action> begun = core.beginApplied("t-7#2", BEGUN, now);
+            assertThat(appended(begun).getDecide().getTid()).isEqualTo("t-7#1");
+            assertThat(appended(begun).getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
+            assertThat(only(begun, Action.SendPrepare.class)).as("the backoff is not over").isEmpty();
             List<Action> decided = core.decideApplied("t-7#1", applied(Outcome.ABORT, TxnStatus.DECIDED), now);
-            assertThat(only(decided, Action.Reply.class)).as("no answer yet: it will try again").isEmpty();
-            assertThat(only(decided, Action.SendRollback.class)).as("attempt 1 still rolls back").hasSize(4);
+            assertThat(only(decided, Action.Reply.class)).as("no answer yet: it tries again").isEmpty();
+            assertThat(only(decided, Action.SendRollback.class)).as("attempt 1 rolls back").hasSize(4);
 
             now += 1_000;
             List<Action> retry = core.tick(now);
-
-            assertThat(appended(retry).getBegin().getTid()).isEqualTo("t-7#2");
             assertThat(only(retry, Action.SendPrepare.class)).hasSize(4)
                     .allSatisfy(p -> assertThat(p.prepare().getTid()).isEqualTo("t-7#2"));
-            core.beginApplied("t-7#2", BEGUN, now);
             allYes("t-7#2");
             SubmitResult result = reply(core.decideApplied("t-7#2", applied(Outcome.COMMIT, TxnStatus.DECIDED), now));
             assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
@@ -310,15 +315,33 @@ class CoordinatorCoreTest {
         }
 
         @Test
+        void aLockedVoteBeforeBeginsResultWaitsForItToKnowTheTidIsThisRequests() {
+            start("t-8");
+            assertThat(only(core.voted("t-8#1", ServiceName.INVENTORY, no(VoteCode.LOCKED, HELD), now),
+                    Action.Append.class)).isEmpty();
+            RecordResult refused = RecordResult.newBuilder().setDisposition(Disposition.REFUSED).build();
+
+            List<Action> actions = core.beginApplied("t-8#1", refused, now);
+
+            assertThat(reply(actions).getStatus()).isEqualTo(SubmitResult.Status.REJECTED);
+            assertThat(only(actions, Action.Append.class)).as("no attempt under a tid that is not ours").isEmpty();
+        }
+
+        @Test
         void afterTheLastAttemptTheClientHearsItGaveUp() {
             start("t-7");
             List<Action> last = List.of();
             for (int n = 1; n <= SETTINGS.maxAttempts(); n++) {
-                lockedAttempt(n);
-                last = core.decideApplied("t-7#" + n, applied(Outcome.ABORT, TxnStatus.DECIDED).toBuilder()
-                        .setReason("inventory: LOCKED: sku-0001 is held by prepared transaction t-0#1").build(), now);
+                String attempt = "t-7#" + n;
+                core.beginApplied(attempt, BEGUN, now);
                 now += 1_000;
                 core.tick(now);
+                last = core.voted(attempt, ServiceName.INVENTORY, no(VoteCode.LOCKED, HELD), now);
+                if (n < SETTINGS.maxAttempts()) {
+                    core.beginApplied("t-7#" + (n + 1), BEGUN, now);
+                }
+                last = core.decideApplied(attempt, applied(Outcome.ABORT, TxnStatus.DECIDED).toBuilder()
+                        .setReason("inventory: LOCKED: " + HELD).build(), now);
             }
 
             SubmitResult result = reply(last);
@@ -327,8 +350,6 @@ class CoordinatorCoreTest {
             assertThat(result.getReason()).contains("LOCKED").contains("gave up after 5 attempts");
         }
     }
-
-    // ------------------------------------------------------------------ idempotent submit
 
     @Test
     void theSameTidJoinsWhileRunningAndGetsTheSameAnswerAfterwards() {
@@ -401,15 +422,13 @@ class CoordinatorCoreTest {
     /**
      * Found by the Jepsen-style harness (kill-leader): a tid committed on its second attempt was
      * resubmitted to the new leader, whose PREPARE of attempt 1 came back first with the NO vote
-     * that attempt had given (LOCKED); the leader decided ABORT on it and answered ABORTED, never
-     * looking for attempt 2.
+     * that attempt had given (LOCKED); the leader answered ABORTED, never looking for attempt 2.
      */
     @Test
     void aResubmittedTidWhoseOldNoVoteArrivesBeforeBeginStillFindsItsLaterCommittedAttempt() {
         start("r-3");
-        List<Action> decided = core.voted("r-3#1", ServiceName.INVENTORY,
-                no(VoteCode.LOCKED, "sku-0001 is held by prepared transaction x#1"), now);
-        assertThat(appended(decided).getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
+        core.voted("r-3#1", ServiceName.INVENTORY, no(VoteCode.LOCKED, "sku-0001 is held by prepared transaction x#1"),
+                now);
         RecordResult endedAbort = RecordResult.newBuilder().setDisposition(Disposition.DUPLICATE)
                 .setOutcome(Outcome.ABORT).setStatus(TxnStatus.ENDED).setReason("inventory: LOCKED: ...").build();
 
@@ -418,13 +437,31 @@ class CoordinatorCoreTest {
         assertThat(only(begun, Action.Reply.class)).isEmpty();
         assertThat(only(begun, Action.ReadLog.class)).singleElement()
                 .satisfies(r -> assertThat(r.attemptId()).isEqualTo("r-3#2"));
-        assertThat(core.decideApplied("r-3#1", RecordResult.newBuilder().setDisposition(Disposition.DUPLICATE)
-                .setOutcome(Outcome.ABORT).setStatus(TxnStatus.ENDED).build(), now)).isEmpty();
         TxnState second = TxnState.newBuilder().setTid("r-3#2").setStatus(TxnStatus.ENDED).setOutcome(Outcome.COMMIT)
                 .build();
         SubmitResult result = reply(core.logRead("r-3#2", second, now));
         assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
         assertThat(result.getAttempts()).isEqualTo(2);
+    }
+
+    /** The same, when this leader would not retry any more: its own ABORT meets the old one in the log. */
+    @Test
+    void aResubmittedTidThatWouldNotRetryStillFindsItsLaterCommittedAttempt() {
+        CoordinatorCore.Submitted s = core.submit(valid(order("r-4").toBuilder().setMaxAttempts(1).build()), now);
+        assertThat(s).isInstanceOf(CoordinatorCore.Started.class);
+        core.voted("r-4#1", ServiceName.INVENTORY, no(VoteCode.LOCKED, "sku-0001 is held by prepared transaction x#1"),
+                now);
+        RecordResult endedAbort = RecordResult.newBuilder().setDisposition(Disposition.DUPLICATE)
+                .setOutcome(Outcome.ABORT).setStatus(TxnStatus.ENDED).build();
+        assertThat(core.beginApplied("r-4#1", endedAbort, now)).isEmpty();
+
+        List<Action> decided = core.decideApplied("r-4#1", endedAbort, now);
+
+        assertThat(only(decided, Action.ReadLog.class)).singleElement()
+                .satisfies(r -> assertThat(r.attemptId()).isEqualTo("r-4#2"));
+        SubmitResult result = reply(core.logRead("r-4#2", TxnState.newBuilder().setTid("r-4#2")
+                .setStatus(TxnStatus.ENDED).setOutcome(Outcome.COMMIT).build(), now));
+        assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
     }
 
     @Test
