@@ -62,6 +62,14 @@ final class Attempt {
     Attempt predecessor;
     /** For an attempt begun ahead of its PREPAREs: when they go out (after the lock backoff). */
     long prepareAtMs;
+    /**
+     * For an attempt begun ahead of its PREPAREs: the attempt before it, whose ROLLBACKs must all be
+     * acknowledged first, so that the two never meet at a participant (the new one would find the
+     * old one's holds: LOCKED, or the old one's pending order: DUPLICATE_ORDER).
+     */
+    Attempt after;
+    /** The attempt that gave way to this one, if one did (see {@link #after}). */
+    Attempt successor;
 
     /** The outcome came from the log, not from this leader's votes (a resubmitted tid). */
     boolean fromLog;

@@ -120,11 +120,27 @@ public final class CoordinatorCore {
         Attempt next = new Attempt(attemptId, txn.tid, number, txn.request.services(), txn.deadlineMs, txn.digest,
                 AttemptPhase.PREPARING);
         next.predecessor = attempt;
+        next.after = attempt;
+        attempt.successor = next;
         next.prepareAtMs = attempt.retryAtMs;
         txn.current = next;
         attempts.put(attemptId, next);
         actions.add(new Action.Append(attemptId, LogRecords.begin(attemptId, txn.request.serviceIds(), txn.deadlineMs,
                 txn.digest)));
+    }
+
+    /**
+     * The PREPAREs of an attempt begun ahead go out once its Begin is in the log, the lock backoff
+     * is over, and the attempt before it has finished its ROLLBACKs.
+     */
+    private void prepareSuccessor(Attempt a, long nowMs, List<Action> actions) {
+        boolean previousDone = a.after == null || a.after.phase == AttemptPhase.ENDING
+                || a.after.phase == AttemptPhase.ENDED;
+        if (a.phase != AttemptPhase.PREPARING || !a.prepareSends.isEmpty() || !a.beginCommitted
+                || a.predecessor != null || nowMs < a.prepareAtMs || !previousDone) {
+            return;
+        }
+        a.services.forEach(service -> sendPrepare(a, service, actions));
     }
 
     /** The successor's Begin is in the log: abort the attempt that gave way, and schedule the PREPAREs. */
@@ -394,6 +410,9 @@ public final class CoordinatorCore {
             // The only participant committed by itself, voted NO, or was fenced: nothing to tell it.
             attempt.moveTo(AttemptPhase.ENDING);
             actions.add(new Action.Append(attempt.attemptId, LogRecords.end(attempt.attemptId)));
+            if (attempt.successor != null) {
+                prepareSuccessor(attempt.successor, nowMs, actions);
+            }
             return;
         }
         // Every participant hears the outcome, also those that voted NO or never answered: a ROLLBACK
@@ -485,7 +504,7 @@ public final class CoordinatorCore {
             actions.add(new Action.Alarm(attemptId, service.id() + " acknowledged " + state + " while the log says "
                     + attempt.outcome + ": the participant contradicts the log"));
         }
-        acknowledge(attempt, service, actions);
+        acknowledge(attempt, service, nowMs, actions);
         return actions;
     }
 
@@ -504,16 +523,19 @@ public final class CoordinatorCore {
             return phase2Failed(attemptId, service, nowMs);
         }
         actions.add(new Action.Alarm(attemptId, service.id() + " refused " + attempt.outcome + ": " + message));
-        acknowledge(attempt, service, actions);
+        acknowledge(attempt, service, nowMs, actions);
         return actions;
     }
 
-    private void acknowledge(Attempt attempt, ServiceName service, List<Action> actions) {
+    private void acknowledge(Attempt attempt, ServiceName service, long nowMs, List<Action> actions) {
         String attemptId = attempt.attemptId;
         attempt.awaitingAck.remove(service);
         if (attempt.awaitingAck.isEmpty()) {
             attempt.moveTo(AttemptPhase.ENDING);
             actions.add(new Action.Append(attemptId, LogRecords.end(attemptId)));
+            if (attempt.successor != null) {
+                prepareSuccessor(attempt.successor, nowMs, actions);
+            }
         }
     }
 
@@ -629,15 +651,9 @@ public final class CoordinatorCore {
                     }
                 }
                 case NEXT_ATTEMPT -> {
-                    // The lock backoff is over: the attempt begun ahead sends its PREPAREs.
                     Txn txn = txns.get(t.id());
-                    Attempt a = txn == null || txn.answered ? null : txn.current;
-                    if (a != null && a.phase == AttemptPhase.PREPARING && a.prepareSends.isEmpty()) {
-                        if (!a.onePhase) {
-                            a.services.forEach(service -> sendPrepare(a, service, actions));
-                        } else if (a.beginCommitted) {
-                            sendPrepare(a, a.services.get(0), actions);
-                        }
+                    if (txn != null && !txn.answered) {
+                        prepareSuccessor(txn.current, nowMs, actions);
                     }
                 }
                 case APPEND_RETRY -> {

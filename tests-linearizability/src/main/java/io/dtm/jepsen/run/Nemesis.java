@@ -146,6 +146,9 @@ public abstract class Nemesis {
                     .get(5, TimeUnit.SECONDS)) {
                 client.setFaults(Faults.newBuilder().setCrashAt(CrashPoint.AFTER_VOTE_PERSISTED).build())
                         .get(5, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                // Under load the crash point fires at once, often before the reply goes out: the
+                // process's exit, checked below, is what counts.
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (cluster.processes().pid(target).map(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive)
