@@ -286,13 +286,12 @@ public final class CoordinatorCore {
 
     /**
      * One-phase commit: the only participant committed and Begin is in the log, so the outcome is
-     * settled: the client hears it now. The Decide that follows records it; should this leader die
-     * first, the next one fences the participant and learns the same.
+     * settled. The Decide records it, and the client hears it once the Decide is in the log, so that
+     * no status read after the answer can say "no decision yet". Should this leader die first, the
+     * next one fences the participant and learns the same.
      */
     private void committedInOnePhase(Attempt attempt, long nowMs, List<Action> actions) {
         decide(attempt, Outcome.COMMIT, "", "", actions);
-        attempt.outcome = Outcome.COMMIT;
-        finishOrRetry(attempt, nowMs, actions);
     }
 
     /** One-phase: the participant's answer was lost; settle whether it committed before deciding. */
