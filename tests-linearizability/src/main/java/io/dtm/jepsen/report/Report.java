@@ -27,9 +27,10 @@ import java.util.TreeMap;
 
 /**
  * The human side of a run: {@code latency.png} (every submit's latency over time, by how it
- * ended), {@code rate.png} (completions a second, by how they ended), both with the nemesis
- * periods shaded, and a self-contained {@code report.html} with the verdict, each checker's
- * findings, the plots and the timeline of faults.
+ * ended), {@code rate.png} (completions a second, by how they ended), {@code timeline.png} (every
+ * operation per process, see {@link Timeline}), all with the nemesis periods shaded, and a
+ * self-contained {@code report.html} with the verdict, each checker's findings, the plots and the
+ * table of faults.
  */
 public final class Report {
     private static final Color OK = new Color(0x2e7d32);
@@ -51,8 +52,10 @@ public final class Report {
         byte[] latency = png(latencyChart(history, periods));
         byte[] rate = png(rateChart(history, periods));
         Files.write(dir.resolve("latency.png"), latency);
+        byte[] timeline = Timeline.png(history, periods, Map.of(OpType.OK, OK, OpType.FAIL, FAIL, OpType.INFO, INFO));
         Files.write(dir.resolve("rate.png"), rate);
-        Files.writeString(dir.resolve("report.html"), html(analysis, results, periods, latency, rate),
+        Files.write(dir.resolve("timeline.png"), timeline);
+        Files.writeString(dir.resolve("report.html"), html(analysis, results, periods, latency, rate, timeline),
                 StandardCharsets.UTF_8);
     }
 
@@ -200,7 +203,7 @@ public final class Report {
     // ------------------------------------------------------------------ html
 
     private static String html(Analysis analysis, Map<String, Object> results, List<Period> periods, byte[] latency,
-            byte[] rate) throws IOException {
+            byte[] rate, byte[] timeline) throws IOException {
         StringBuilder h = new StringBuilder();
         String verdict = analysis.verdict().wire();
         h.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>DTM Jepsen-style test: ")
@@ -237,7 +240,10 @@ public final class Report {
                 .append(Base64.getEncoder().encodeToString(latency)).append("\">");
         h.append("<h2>Rate</h2><img alt=\"rate\" src=\"data:image/png;base64,")
                 .append(Base64.getEncoder().encodeToString(rate)).append("\">");
-        h.append("<h2>Timeline of faults</h2><table><tr><th>from (s)</th><th>to (s)</th><th>nemesis</th><th>what</th></tr>");
+        h.append("<h2>Timeline</h2><p>One lane per client process; each operation a bar from invocation to "
+                + "completion (green ok, red fail, orange info); faults shaded.</p><img alt=\"timeline\" "
+                + "src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(timeline)).append("\">");
+        h.append("<h2>Faults</h2><table><tr><th>from (s)</th><th>to (s)</th><th>nemesis</th><th>what</th></tr>");
         for (Period p : periods) {
             h.append("<tr><td>").append(String.format("%.1f", p.from())).append("</td><td>")
                     .append(String.format("%.1f", p.to())).append("</td><td>").append(esc(p.name())).append("</td><td>")

@@ -63,8 +63,39 @@ class ReportTest {
 
         assertThat(dir.resolve("latency.png")).isNotEmptyFile();
         assertThat(dir.resolve("rate.png")).isNotEmptyFile();
+        assertThat(dir.resolve("timeline.png")).isNotEmptyFile();
         String html = Files.readString(dir.resolve("report.html"));
         assertThat(html).contains("Result: <span class=\"" + analysis.verdict().wire())
-                .contains("outcome-register").contains("conservation").contains("data:image/png;base64,");
+                .contains("outcome-register").contains("conservation").contains("data:image/png;base64,")
+                .contains("alt=\"timeline\"");
+    }
+
+    @Test
+    void theTimelineHasOneSpanPerOperationAndRunsOpenOnesToTheEnd() {
+        at(1);
+        Op a = history.invoke(0, "submit", null, null, "t1");
+        at(1.5);
+        Op b = history.invoke(1, "read", null, "n2", "t1");
+        at(2);
+        history.complete(a, OpType.OK, Map.of("status", "COMMITTED"), null);
+        Op kill = history.nemesis("start-kill-leader", null, null);
+        history.complete(kill, OpType.INFO, null, null);
+        at(3);
+        Op c = history.invoke(0, "submit", null, null, "t2");
+        at(4);
+        history.complete(c, OpType.FAIL, null, "ABORTED");
+
+        assertThat(Timeline.spans(history.ops())).containsExactlyInAnyOrder(
+                new Timeline.Span(0, "submit", 1.0, 2.0, OpType.OK),
+                new Timeline.Span(0, "submit", 3.0, 4.0, OpType.FAIL),
+                new Timeline.Span(1, "read", 1.5, 4.0, OpType.INFO));
+    }
+
+    @Test
+    void timelineTicksAreRoundAndAtMostTwelve() {
+        assertThat(Timeline.niceStep(10)).isEqualTo(1);
+        assertThat(Timeline.niceStep(60)).isEqualTo(5);
+        assertThat(Timeline.niceStep(105)).isEqualTo(10);
+        assertThat(Timeline.niceStep(3600)).isEqualTo(500);
     }
 }
