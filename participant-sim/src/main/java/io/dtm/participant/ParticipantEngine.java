@@ -28,11 +28,24 @@ import java.util.function.LongSupplier;
  * reveals a state that a crash could lose (a duplicate's reply waits for the write of the message
  * it repeats, since it is in the same or a later group).
  *
+ * <p>Only a group with a PREPARE is synced. A group of COMMITs and ROLLBACKs is written without an
+ * fsync: it survives a crash of this process at once (it is in the operating system's cache), and
+ * a crash of the machine once the next synced write or, at the latest {@link #SYNC_DEBT_MS} later,
+ * a WAL sync has run (RocksDB's WAL is one sequential file: syncing it syncs everything before).
+ * That is safe because the outcome of a COMMIT or ROLLBACK can be recovered: a machine crash inside
+ * that window leaves the transaction PREPARED here, and the in-doubt resolver learns its outcome from
+ * the replicated log, which keeps every outcome for {@code log.retention} (an hour by default), far
+ * longer than the window. A tombstone (a ROLLBACK before its PREPARE) lost the same way lets a late
+ * PREPARE vote YES, and that transaction too resolves to the logged ABORT. What must never be lost,
+ * a YES vote the coordinator may count, is always synced before the vote goes out.
+ *
  * <p>A failed write leaves memory ahead of disk; the process halts rather than answer from it.
  */
 final class ParticipantEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ParticipantEngine.class);
     static final int QUEUE_CAPACITY = 1 << 16;
+    /** Longest time an unsynced COMMIT or ROLLBACK waits for its WAL sync. */
+    static final long SYNC_DEBT_MS = 50;
     /** Exit status of a crash point: what a SIGKILL would give. */
     static final int CRASH_EXIT_STATUS = 137;
 
@@ -66,6 +79,9 @@ final class ParticipantEngine implements AutoCloseable {
     private final Thread thread;
     private final AtomicLong writes = new AtomicLong();
     private final AtomicLong writtenMessages = new AtomicLong();
+    private final AtomicLong syncs = new AtomicLong();
+    /** When (clock ms) the oldest write not yet synced was made, engine thread only; -1 when all are synced. */
+    private long unsyncedSinceMs = -1;
     private volatile boolean closed;
 
     ParticipantEngine(String name, ParticipantCore core, ParticipantStore store, FaultInjector faults,
@@ -99,9 +115,14 @@ final class ParticipantEngine implements AutoCloseable {
         return result;
     }
 
-    /** Synced writes so far and the messages they carried: their ratio is the group-commit factor. */
+    /** Writes so far and the messages they carried: their ratio is the group-commit factor. */
     long writes() {
         return writes.get();
+    }
+
+    /** Fsyncs so far: synced writes and WAL syncs of unsynced ones. */
+    long syncs() {
+        return syncs.get();
     }
 
     long writtenMessages() {
@@ -122,18 +143,23 @@ final class ParticipantEngine implements AutoCloseable {
         List<Work> group = new ArrayList<>();
         try {
             while (!closed) {
-                Work first = queue.poll(100, TimeUnit.MILLISECONDS);
+                Work first = queue.poll(pollNanos(), TimeUnit.NANOSECONDS);
                 if (first == null) {
+                    syncIfDue();
                     continue;
                 }
                 group.add(first);
                 queue.drainTo(group, maxBatch - 1);
                 process(group);
                 group.clear();
+                syncIfDue();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            if (unsyncedSinceMs >= 0) {
+                sync();
+            }
             List<Work> left = new ArrayList<>(group);
             queue.drainTo(left);
             for (Work w : left) {
@@ -149,10 +175,34 @@ final class ParticipantEngine implements AutoCloseable {
     private record Answer(Message message, ParticipantResponse response) {
     }
 
+    /** How long to wait for work: until an unsynced write is due for its sync, else a while. */
+    private long pollNanos() {
+        long waitMs = unsyncedSinceMs < 0 ? 100 : Math.max(0, unsyncedSinceMs + SYNC_DEBT_MS - clockMs.getAsLong());
+        return TimeUnit.MILLISECONDS.toNanos(Math.min(100, waitMs));
+    }
+
+    private void syncIfDue() {
+        if (unsyncedSinceMs >= 0 && clockMs.getAsLong() >= unsyncedSinceMs + SYNC_DEBT_MS) {
+            sync();
+        }
+    }
+
+    private void sync() {
+        try {
+            store.syncWal();
+            syncs.incrementAndGet();
+            unsyncedSinceMs = -1;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("[{}] cannot sync committed outcomes to disk; halting", name, e);
+            Runtime.getRuntime().halt(70);
+        }
+    }
+
     private void process(List<Work> group) {
         long now = clockMs.getAsLong();
         List<Answer> answers = new ArrayList<>(group.size());
         int changing = 0;
+        boolean mustSync = false;
         try (ParticipantStore.Batch batch = new ParticipantStore.Batch()) {
             for (Work work : group) {
                 if (work instanceof Read<?> read) {
@@ -177,17 +227,24 @@ final class ParticipantEngine implements AutoCloseable {
                 ParticipantResponse response = core.handle(m.request, now, forceNo, batch);
                 if (response.hasInspect()) {
                     response = response.toBuilder().setInspect(response.getInspect().toBuilder()
-                            .setSyncedWrites(writes.get()).setSyncedMessages(writtenMessages.get())).build();
+                            .setWrites(writes.get()).setWrittenMessages(writtenMessages.get()).setFsyncs(syncs.get())).build();
                 }
                 answers.add(new Answer(m, response));
                 if (m.request.hasPrepare() || m.request.hasCommit() || m.request.hasRollback()) {
                     changing++;
                 }
+                mustSync |= m.request.hasPrepare();
             }
             if (!batch.isEmpty()) {
-                store.write(batch);
+                store.write(batch, mustSync);
                 writes.incrementAndGet();
                 writtenMessages.addAndGet(changing);
+                if (mustSync) {
+                    syncs.incrementAndGet();
+                    unsyncedSinceMs = -1;
+                } else if (unsyncedSinceMs < 0) {
+                    unsyncedSinceMs = now;
+                }
             }
         } catch (IOException | RuntimeException e) {
             // Memory already holds what the disk may not: answering from it could lie. Stop.

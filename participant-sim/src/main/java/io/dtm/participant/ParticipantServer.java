@@ -120,11 +120,11 @@ public final class ParticipantServer implements AutoCloseable {
 
     /** Synced writes so far and the PREPARE/COMMIT/ROLLBACK messages they carried. */
     public GroupCommitStats groupCommitStats() {
-        return new GroupCommitStats(engine.writes(), engine.writtenMessages());
+        return new GroupCommitStats(engine.writes(), engine.writtenMessages(), engine.syncs());
     }
 
-    /** Their ratio is what group commit bought: messages per fsync. */
-    public record GroupCommitStats(long writes, long messages) {
+    /** Writes, the messages they carried (their ratio is what group commit bought) and the fsyncs they cost. */
+    public record GroupCommitStats(long writes, long messages, long fsyncs) {
         public double messagesPerWrite() {
             return writes == 0 ? 0 : (double) messages / writes;
         }

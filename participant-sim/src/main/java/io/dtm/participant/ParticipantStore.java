@@ -15,8 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A participant's durable store: RocksDB, every write synced (the WAL is fsynced before the write
- * returns), so what a reply reveals survives a crash of the process or the machine.
+ * A participant's durable store: RocksDB. A synced write has its WAL fsynced before it returns, so
+ * it survives a crash of the process or the machine; an unsynced write survives a crash of the
+ * process (it is in the operating system's cache) and becomes durable with the next synced write
+ * or {@link #syncWal} (the WAL is one sequential file: syncing it syncs everything before).
  */
 final class ParticipantStore implements AutoCloseable {
     static {
@@ -31,11 +33,13 @@ final class ParticipantStore implements AutoCloseable {
     private final RocksDB db;
     private final Options options;
     private final WriteOptions synced;
+    private final WriteOptions unsynced;
 
     private ParticipantStore(RocksDB db, Options options) {
         this.db = db;
         this.options = options;
         this.synced = new WriteOptions().setSync(true);
+        this.unsynced = new WriteOptions().setSync(false);
     }
 
     static ParticipantStore open(Path dir) throws IOException {
@@ -95,16 +99,34 @@ final class ParticipantStore implements AutoCloseable {
 
     /** Writes and fsyncs the batch; when this returns, every change in it survives a crash. */
     void write(Batch batch) throws IOException {
+        write(batch, true);
+    }
+
+    /**
+     * Writes the batch, fsynced when {@code sync}; unsynced, it survives a crash of the process but
+     * not of the machine until the next synced write or {@link #syncWal}.
+     */
+    void write(Batch batch, boolean sync) throws IOException {
         try {
-            db.write(synced, batch.batch);
+            db.write(sync ? synced : unsynced, batch.batch);
         } catch (RocksDBException e) {
-            throw new IOException("synced write failed: " + e.getMessage(), e);
+            throw new IOException((sync ? "synced" : "unsynced") + " write failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Fsyncs the WAL: every write so far, synced or not, survives a crash of the machine. */
+    void syncWal() throws IOException {
+        try {
+            db.syncWal();
+        } catch (RocksDBException e) {
+            throw new IOException("syncing the WAL failed: " + e.getMessage(), e);
         }
     }
 
     @Override
     public void close() {
         synced.close();
+        unsynced.close();
         db.close();
         options.close();
     }
