@@ -10,9 +10,9 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,6 +40,7 @@ final class PrepareLoad {
     private final LongAdder noVotes = new LongAdder();
     private final Recorder latency = new Recorder(3);
     private final Map<String, Long> failures = new ConcurrentHashMap<>();
+    private final ExecutorService starter = TwoPhaseLoad.starter("participant-load");
     private volatile boolean stopping;
     private volatile boolean measuring;
 
@@ -50,6 +51,14 @@ final class PrepareLoad {
     }
 
     Result run(int concurrency, Duration warmup, Duration duration) throws InterruptedException {
+        try {
+            return closedLoop(concurrency, warmup, duration);
+        } finally {
+            starter.shutdown();
+        }
+    }
+
+    private Result closedLoop(int concurrency, Duration warmup, Duration duration) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(concurrency);
         for (int i = 0; i < concurrency; i++) {
             next(stopped);
@@ -95,8 +104,7 @@ final class PrepareLoad {
                         Throwable cause = error.getCause() != null ? error.getCause() : error;
                         failures.merge(cause.getClass().getSimpleName(), 1L, Long::sum);
                     }
-                    // The reply completes on an event loop: start the next one elsewhere.
-                    CompletableFuture.runAsync(() -> next(stopped));
+                    starter.execute(() -> next(stopped));
                 });
     }
 
