@@ -6,6 +6,7 @@ import io.dtm.config.ClusterConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.protocol.participant.CrashPoint;
 import io.dtm.protocol.participant.Faults;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,9 +52,26 @@ final class FaultsCommand implements Callable<Integer> {
             description = "Answer nothing from now on for this long.")
     Duration unavailableFor;
 
-    @Option(names = "--crash-at", paramLabel = "POINT",
-            description = "Halt (exit 137) once, at: ${COMPLETION-CANDIDATES}.")
+    @Option(names = "--crash-at", paramLabel = "POINT", completionCandidates = CrashPoints.class,
+            converter = CrashPoints.class, description = "Halt (exit 137) once, at: ${COMPLETION-CANDIDATES}.")
     CrashPoint crashAt;
+
+    /** The crash points a user can name: protobuf's UNRECOGNIZED is not one of them. */
+    static final class CrashPoints extends java.util.ArrayList<String> implements CommandLine.ITypeConverter<CrashPoint> {
+        CrashPoints() {
+            super(java.util.Arrays.stream(CrashPoint.values()).filter(p -> p != CrashPoint.UNRECOGNIZED)
+                    .map(Enum::name).toList());
+        }
+
+        @Override
+        public CrashPoint convert(String value) {
+            if (!contains(value)) {
+                throw new CommandLine.TypeConversionException("expected one of " + String.join(", ", this)
+                        + ", got " + value);
+            }
+            return CrashPoint.valueOf(value);
+        }
+    }
 
     @Option(names = "--clear", description = "No faults.")
     boolean clear;

@@ -35,6 +35,14 @@ class CommandLineTest {
     }
 
     @Test
+    void faultsOffersOnlyCrashPointsAUserCanNameAndRefusesOthers() {
+        assertThat(run("faults", "--help").out()).contains("AFTER_VOTE_PERSISTED").doesNotContain("UNRECOGNIZED");
+        CliRun r = run("faults", "payment", "--crash-at", "UNRECOGNIZED");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("expected one of NEVER, AFTER_VOTE_PERSISTED");
+    }
+
+    @Test
     void anInvalidTidIsRefusedBeforeAnythingIsAsked() {
         CliRun r = run("status", "not a tid");
         assertThat(r.exitCode()).isEqualTo(2);
