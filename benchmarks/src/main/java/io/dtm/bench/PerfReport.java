@@ -143,14 +143,20 @@ public final class PerfReport {
                 .title("Latency by percentile (dtm: solid, Narayana: dashed)")
                 .xAxisTitle("percentile: 0.3 = p50, 1 = p90, 2 = p99, 3 = p99.9, 4 = max").yAxisTitle("ms").build();
         chart.getStyler().setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.InsideNW);
-        for (Row r : rows) {
-            add(chart, "dtm, " + r.concurrency() + " clients", r.dtm(), false);
-            add(chart, "Narayana, " + r.concurrency() + " threads", r.narayana(), true);
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            java.awt.Color color = COLORS[i % COLORS.length];
+            add(chart, "dtm, " + r.concurrency() + " clients", r.dtm(), false, color);
+            add(chart, "Narayana, " + r.concurrency() + " threads", r.narayana(), true, color);
         }
         return chart;
     }
 
-    private static void add(XYChart chart, String name, Run run, boolean dashed) {
+    /** One colour per concurrency, shared by its two lines. */
+    private static final java.awt.Color[] COLORS = {new java.awt.Color(0x1565c0), new java.awt.Color(0x2e7d32),
+        new java.awt.Color(0xc62828), new java.awt.Color(0x6a1b9a), new java.awt.Color(0xef6c00)};
+
+    private static void add(XYChart chart, String name, Run run, boolean dashed, java.awt.Color color) {
         if (run == null) {
             return;
         }
@@ -160,6 +166,8 @@ public final class PerfReport {
         }
         XYSeries series = chart.addSeries(name, NINES, y);
         series.setMarker(SeriesMarkers.CIRCLE);
+        series.setLineColor(color);
+        series.setMarkerColor(color);
         if (dashed) {
             series.setLineStyle(new java.awt.BasicStroke(1.5f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER,
                     10f, new float[] {6f, 4f}, 0f));
