@@ -88,12 +88,17 @@ final class InspectCommand implements Callable<Integer> {
             o.put("prepared", prepared);
             o.putAll(r.getTotalsMap());
             o.put("protocolErrors", r.getProtocolErrors());
+            o.put("writes", r.getWrites());
+            o.put("writtenMessages", r.getWrittenMessages());
+            o.put("fsyncs", r.getFsyncs());
             out.println(Json.write(o));
         } else {
             out.println(r.getService());
             out.println("  transactions  " + r.getStatesMap());
             r.getTotalsMap().forEach((k, v) -> out.printf("  %-20s %,d%n", k, v));
             out.printf("  %-20s %,d%n", "protocolErrors", r.getProtocolErrors());
+            out.printf("  %-20s %,d writes carrying %,d messages, %,d fsyncs (since start)%n", "storage",
+                    r.getWrites(), r.getWrittenMessages(), r.getFsyncs());
             out.println("  prepared      " + (r.getPreparedCount() == 0 ? "none" : ""));
             for (PreparedTxn p : r.getPreparedList()) {
                 out.printf("    %-40s %,d ms%n", p.getTid(), p.getAgeMs());
