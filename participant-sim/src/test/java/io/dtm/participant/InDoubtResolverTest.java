@@ -1,6 +1,5 @@
 package io.dtm.participant;
 
-import io.dtm.participant.domain.InventoryService;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.participant.LocalState;
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -68,12 +66,7 @@ class InDoubtResolverTest {
     @BeforeEach
     void start() throws IOException {
         store = ParticipantStore.open(dir);
-        ParticipantCore core = new ParticipantCore(new InventoryService());
-        try (ParticipantStore.Batch seed = new ParticipantStore.Batch()) {
-            core.finishLoading(now.get(), seed);
-            store.write(seed);
-        }
-        engine = new ParticipantEngine("inventory", core, store, new FaultInjector(new Random(1)), now::get, 1024);
+        engine = Engines.inventory(store, now::get);
         resolver = new InDoubtResolver("inventory", engine, log, TIMEOUT_MS, now::get);
     }
 

@@ -1,6 +1,5 @@
 package io.dtm.participant;
 
-import io.dtm.participant.domain.InventoryService;
 import io.dtm.protocol.participant.Commit;
 import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.participant.ParticipantRequest;
@@ -13,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -33,12 +31,7 @@ class ParticipantEngineTest {
     @BeforeEach
     void start() throws IOException {
         store = ParticipantStore.open(dir);
-        ParticipantCore core = new ParticipantCore(new InventoryService());
-        try (ParticipantStore.Batch seed = new ParticipantStore.Batch()) {
-            core.finishLoading(now.get(), seed);
-            store.write(seed);
-        }
-        engine = new ParticipantEngine("inventory", core, store, new FaultInjector(new Random(1)), now::get, 1024);
+        engine = Engines.inventory(store, now::get);
     }
 
     @AfterEach

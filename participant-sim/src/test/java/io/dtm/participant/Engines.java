@@ -1,0 +1,22 @@
+package io.dtm.participant;
+
+import io.dtm.participant.domain.InventoryService;
+
+import java.io.IOException;
+import java.util.Random;
+import java.util.function.LongSupplier;
+
+/** Test fixtures: a seeded inventory engine on a real store, with the test's clock. */
+final class Engines {
+    private Engines() {
+    }
+
+    static ParticipantEngine inventory(ParticipantStore store, LongSupplier clockMs) throws IOException {
+        ParticipantCore core = new ParticipantCore(new InventoryService());
+        try (ParticipantStore.Batch seed = new ParticipantStore.Batch()) {
+            core.finishLoading(clockMs.getAsLong(), seed);
+            store.write(seed);
+        }
+        return new ParticipantEngine("inventory", core, store, new FaultInjector(new Random(1)), clockMs, 1024);
+    }
+}
