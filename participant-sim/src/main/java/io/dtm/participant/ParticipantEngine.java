@@ -23,29 +23,28 @@ import java.util.function.LongSupplier;
 
 /**
  * Runs a participant: one thread takes every waiting message, applies them in order to the
- * {@link ParticipantCore}, writes everything they changed in one synced write, and only then lets
- * their replies go. That is group commit: concurrent PREPAREs share one fsync, and no reply ever
- * reveals a state that a crash could lose (a duplicate's reply waits for the write of the message
- * it repeats, since it is in the same or a later group).
+ * {@link ParticipantCore}, writes everything they changed in one write, and lets their replies go
+ * only once that write is synced. That is group commit: concurrent PREPAREs share one fsync, and no
+ * reply ever reveals a state that a crash could lose (a duplicate's reply waits for the write of the
+ * message it repeats, since it is in the same or a later group).
  *
- * <p>Only a group with a PREPARE is synced. A group of COMMITs and ROLLBACKs is written without an
- * fsync: it survives a crash of this process at once (it is in the operating system's cache), and
- * a crash of the machine once the next synced write or, at the latest {@link #SYNC_DEBT_MS} later,
- * a WAL sync has run (RocksDB's WAL is one sequential file: syncing it syncs everything before).
- * That is safe because the outcome of a COMMIT or ROLLBACK can be recovered: a machine crash inside
- * that window leaves the transaction PREPARED here, and the in-doubt resolver learns its outcome from
- * the replicated log, which keeps every outcome for {@code log.retention} (an hour by default), far
- * longer than the window. A tombstone (a ROLLBACK before its PREPARE) lost the same way lets a late
- * PREPARE vote YES, and that transaction too resolves to the logged ABORT. What must never be lost,
- * a YES vote the coordinator may count, is always synced before the vote goes out.
+ * <p>COMMITs and ROLLBACKs get no fsync of their own. A group without a PREPARE is written
+ * unsynced, and its replies (and those of every later group) wait until the next fsync: that of
+ * the next group with a PREPARE, or a WAL sync at most {@link #SYNC_DEBT_MS} later (RocksDB's WAL
+ * is one sequential file, so one sync covers everything written before it). Under load the
+ * acknowledgements ride on the PREPAREs' fsyncs; the client is not kept waiting, since it was
+ * answered when the decision was logged. Every reply still reveals only durable state. That
+ * matters: an acknowledged COMMIT lets the coordinator end the transaction, after which the log
+ * keeps its outcome only as long as its retention allows, so a participant must never find itself
+ * PREPARED again after acknowledging.
  *
  * <p>A failed write leaves memory ahead of disk; the process halts rather than answer from it.
  */
 final class ParticipantEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ParticipantEngine.class);
     static final int QUEUE_CAPACITY = 1 << 16;
-    /** Longest time an unsynced COMMIT or ROLLBACK waits for its WAL sync. */
-    static final long SYNC_DEBT_MS = 50;
+    /** Longest time an unsynced COMMIT or ROLLBACK (and its reply) waits for a WAL sync. */
+    static final long SYNC_DEBT_MS = 10;
     /** Exit status of a crash point: what a SIGKILL would give. */
     static final int CRASH_EXIT_STATUS = 137;
 
@@ -73,6 +72,8 @@ final class ParticipantEngine implements AutoCloseable {
     private final ParticipantStore store;
     private final FaultInjector faults;
     private final LongSupplier clockMs;
+    /** Times the sync debt: a monotonic clock in production, a test's own in tests. */
+    private final LongSupplier syncClockMs;
     private final int maxBatch;
     private final BlockingQueue<Work> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final ScheduledExecutorService delayedReplies;
@@ -82,15 +83,18 @@ final class ParticipantEngine implements AutoCloseable {
     private final AtomicLong syncs = new AtomicLong();
     /** When (clock ms) the oldest write not yet synced was made, engine thread only; -1 when all are synced. */
     private long unsyncedSinceMs = -1;
+    /** Replies held until everything written so far is synced; engine thread only. */
+    private final List<Answer> awaitingSync = new ArrayList<>();
     private volatile boolean closed;
 
     ParticipantEngine(String name, ParticipantCore core, ParticipantStore store, FaultInjector faults,
-            LongSupplier clockMs, int maxBatch) {
+            LongSupplier clockMs, LongSupplier syncClockMs, int maxBatch) {
         this.name = name;
         this.core = core;
         this.store = store;
         this.faults = faults;
         this.clockMs = clockMs;
+        this.syncClockMs = syncClockMs;
         this.maxBatch = maxBatch;
         this.delayedReplies = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-delayed-replies"));
         this.thread = daemon(this::run, name + "-engine");
@@ -177,12 +181,12 @@ final class ParticipantEngine implements AutoCloseable {
 
     /** How long to wait for work: until an unsynced write is due for its sync, else a while. */
     private long pollNanos() {
-        long waitMs = unsyncedSinceMs < 0 ? 100 : Math.max(0, unsyncedSinceMs + SYNC_DEBT_MS - clockMs.getAsLong());
+        long waitMs = unsyncedSinceMs < 0 ? 100 : Math.max(0, unsyncedSinceMs + SYNC_DEBT_MS - syncClockMs.getAsLong());
         return TimeUnit.MILLISECONDS.toNanos(Math.min(100, waitMs));
     }
 
     private void syncIfDue() {
-        if (unsyncedSinceMs >= 0 && clockMs.getAsLong() >= unsyncedSinceMs + SYNC_DEBT_MS) {
+        if (unsyncedSinceMs >= 0 && syncClockMs.getAsLong() >= unsyncedSinceMs + SYNC_DEBT_MS) {
             sync();
         }
     }
@@ -196,6 +200,20 @@ final class ParticipantEngine implements AutoCloseable {
             LOG.error("[{}] cannot sync committed outcomes to disk; halting", name, e);
             Runtime.getRuntime().halt(70);
         }
+        releaseAwaiting();
+    }
+
+    /** Sends the held replies: everything they reveal is now durable. */
+    private void releaseAwaiting() {
+        for (Answer a : awaitingSync) {
+            long delay = a.message.external ? faults.latencyMs() : 0;
+            if (delay > 0) {
+                delayedReplies.schedule(() -> a.message.reply.complete(a.response), delay, TimeUnit.MILLISECONDS);
+            } else {
+                a.message.reply.complete(a.response);
+            }
+        }
+        awaitingSync.clear();
     }
 
     private void process(List<Work> group) {
@@ -243,7 +261,7 @@ final class ParticipantEngine implements AutoCloseable {
                     syncs.incrementAndGet();
                     unsyncedSinceMs = -1;
                 } else if (unsyncedSinceMs < 0) {
-                    unsyncedSinceMs = now;
+                    unsyncedSinceMs = syncClockMs.getAsLong();
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -252,13 +270,9 @@ final class ParticipantEngine implements AutoCloseable {
             Runtime.getRuntime().halt(70);
         }
         crashAfterPersisting(answers);
-        for (Answer a : answers) {
-            long delay = a.message.external ? faults.latencyMs() : 0;
-            if (delay > 0) {
-                delayedReplies.schedule(() -> a.message.reply.complete(a.response), delay, TimeUnit.MILLISECONDS);
-            } else {
-                a.message.reply.complete(a.response);
-            }
+        awaitingSync.addAll(answers);
+        if (unsyncedSinceMs < 0) {
+            releaseAwaiting();
         }
     }
 

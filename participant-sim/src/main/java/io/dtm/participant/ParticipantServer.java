@@ -73,7 +73,8 @@ public final class ParticipantServer implements AutoCloseable {
             }
             LOG.info("[{}] store {} loaded: {}", name, dir, core.inspect(start).getStatesMap());
             FaultInjector faults = FaultInjector.fromConfig(config.service(service).faults(), start, new Random());
-            engine = new ParticipantEngine(name, core, store, faults, System::currentTimeMillis, maxBatch);
+            engine = new ParticipantEngine(name, core, store, faults, System::currentTimeMillis,
+                    () -> System.nanoTime() / 1_000_000, maxBatch);
             ParticipantEngine running = engine;
             RpcServer<ParticipantRequest, ParticipantResponse> rpc = RpcServer
                     .builder(ParticipantRequest.parser(), (request, context) -> running.submit(request),

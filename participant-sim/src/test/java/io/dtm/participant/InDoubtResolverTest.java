@@ -7,6 +7,7 @@ import io.dtm.protocol.participant.ParticipantRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The in-doubt resolver against a fake log, with a clock the test moves. */
+@Timeout(value = 1, unit = java.util.concurrent.TimeUnit.MINUTES)
 class InDoubtResolverTest {
     private static final long TIMEOUT_MS = 10_000;
 

@@ -3,6 +3,7 @@ package io.dtm.participant;
 import io.dtm.protocol.participant.Commit;
 import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.participant.ParticipantRequest;
+import io.dtm.protocol.participant.ParticipantResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -12,13 +13,14 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The engine's write policy: a YES vote is synced before it goes out; a COMMIT rides on a later sync. */
+/** The engine's write policy: a YES vote is synced before it goes out; a COMMIT rides on a later sync and is acknowledged after it. */
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
 class ParticipantEngineTest {
     @TempDir
@@ -31,7 +33,7 @@ class ParticipantEngineTest {
     @BeforeEach
     void start() throws IOException {
         store = ParticipantStore.open(dir);
-        engine = Engines.inventory(store, now::get);
+        engine = Engines.inventory(store, now::get, now::get);
     }
 
     @AfterEach
@@ -45,30 +47,30 @@ class ParticipantEngineTest {
     }
 
     @Test
-    void aYesVoteIsSyncedAndACommitIsSyncedOnlyWhenItsDebtFallsDue() {
+    void aCommitGetsNoFsyncOfItsOwnAndIsAcknowledgedOnlyOnceSynced() {
         assertThat(engine.submit(ParticipantCoreTest.prepare("t-1", "sku-0001", 1)).join().getVote().getYes()).isTrue();
         assertThat(engine.syncs()).as("the YES vote's write was synced").isEqualTo(1);
 
-        assertThat(engine.submit(commit("t-1")).join().getAck().getState()).isEqualTo(LocalState.COMMITTED);
-        assertThat(engine.writes()).isEqualTo(2);
-        assertThat(engine.syncs()).as("the COMMIT was acknowledged without an fsync of its own").isEqualTo(1);
+        CompletableFuture<ParticipantResponse> ack = engine.submit(commit("t-1"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.writes() == 2);
+        assertThat(engine.read(core -> core.localTxn("t-1").getState()).join()).isEqualTo(LocalState.COMMITTED);
+        assertThat(ack).as("written but not synced: not acknowledged yet").isNotDone();
+        assertThat(engine.syncs()).isEqualTo(1);
 
-        now.addAndGet(ParticipantEngine.SYNC_DEBT_MS - 1);
-        assertThat(engine.read(core -> engine.syncs()).join()).as("not due yet").isEqualTo(1);
-
-        now.addAndGet(1);
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.syncs() == 2);
+        now.addAndGet(ParticipantEngine.SYNC_DEBT_MS);
+        assertThat(ack.join().getAck().getState()).isEqualTo(LocalState.COMMITTED);
+        assertThat(engine.syncs()).as("one WAL sync, when the debt fell due").isEqualTo(2);
     }
 
     @Test
-    void aPrepareSyncsTheCommitsWrittenBeforeIt() {
+    void aPrepareSyncReleasesTheCommitsWrittenBeforeIt() {
         assertThat(engine.submit(ParticipantCoreTest.prepare("t-1", "sku-0001", 1)).join().getVote().getYes()).isTrue();
-        engine.submit(commit("t-1")).join();
+        CompletableFuture<ParticipantResponse> ack = engine.submit(commit("t-1"));
         assertThat(engine.submit(ParticipantCoreTest.prepare("t-2", "sku-0002", 1)).join().getVote().getYes()).isTrue();
 
+        assertThat(ack).as("the PREPARE's fsync covered the COMMIT before it").isDone();
         assertThat(engine.syncs()).isEqualTo(2);
         now.addAndGet(10 * ParticipantEngine.SYNC_DEBT_MS);
-        assertThat(engine.read(core -> engine.syncs()).join())
-                .as("the PREPARE's synced write covered the COMMIT before it: no debt left").isEqualTo(2);
+        assertThat(engine.read(core -> engine.syncs()).join()).as("no debt left").isEqualTo(2);
     }
 }
