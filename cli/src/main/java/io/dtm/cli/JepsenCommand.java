@@ -24,7 +24,8 @@ import static picocli.CommandLine.Spec;
             "outcome register (linearizable per tid), atomicity, agreement of the replicas, client truth, conservation,",
             "resolution. Writes results.json, history.jsonl, history.edn, the processes' logs, latency.png, rate.png,",
             "timeline.png and a self-contained report.html to STORE/<nemeses>/<timestamp>/ (and a 'latest' link).",
-            "Exit code 0 when the result is valid, 1 invalid, 2 unknown (e.g. every partition skipped: no root)."},
+            "Exit code 0 when the result is valid, 1 invalid, 2 unknown (e.g. every partition skipped: no root),",
+            "3 when the harness itself could not run (e.g. it could not set up the network)."},
         footer = {"", "Nemeses: all, " + "kill-leader, kill-coordinator, kill-participant-after-vote, kill-all-coordinators,",
             "  pause-leader, pause-participant, partition-isolate-leader, partition-halves, partition-majorities-ring,",
             "  partition-bridge, partition-coordinators-participants, partition-participant-leader, partition-one-way,",
@@ -36,6 +37,9 @@ import static picocli.CommandLine.Spec;
             "  sudo ./dtm jepsen --nemesis kill-leader --break commit-before-decision    must come out invalid"},
         mixinStandardHelpOptions = true)
 final class JepsenCommand implements Callable<Integer> {
+    /** Exit code when the harness failed before a verdict: distinct from 1, so it never passes for "invalid". */
+    static final int HARNESS_FAILED = 3;
+
     @Option(names = "--nemesis", paramLabel = "LIST", split = ",", required = true,
             description = "Faults to inject, comma-separated, or all.")
     List<String> nemeses;
@@ -92,9 +96,17 @@ final class JepsenCommand implements Callable<Integer> {
             throw new UserException("unknown --break \"" + breakage + "\"; known: commit-before-decision", 2);
         }
         long chosenSeed = seed != null ? seed : System.currentTimeMillis();
-        JepsenTest.Result result = JepsenTest.run(new JepsenTest.Options(nemeses, Duration.ofSeconds(timeLimit), rate,
-                concurrency, store.toAbsolutePath(), dtmCommand(), interval, faultFor, Duration.ofSeconds(60), chosenSeed,
-                breakage == null ? "" : breakage));
+        JepsenTest.Result result;
+        try {
+            result = JepsenTest.run(new JepsenTest.Options(nemeses, Duration.ofSeconds(timeLimit), rate, concurrency,
+                    store.toAbsolutePath(), dtmCommand(), interval, faultFor, Duration.ofSeconds(60), chosenSeed,
+                    breakage == null ? "" : breakage));
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            // Not a verdict: the test never ran to its end. Exit 1 would read as "invalid".
+            throw new UserException("the harness could not run the test: " + e, HARNESS_FAILED);
+        }
         var out = spec.commandLine().getOut();
         result.skipped().forEach((n, why) -> out.printf("skipped %s: %s%n", n, why));
         out.printf("%s: %s (seed %d)%n", result.verdict().wire(), result.dir().resolve("results.json"), chosenSeed);

@@ -43,6 +43,14 @@ class CommandLineTest {
     }
 
     @Test
+    void aJepsenRunThatCannotStartExitsThreeNotOneWhichWouldReadAsInvalid() throws Exception {
+        Path notADirectory = Files.writeString(tmp.resolve("store"), "a file");
+        CliRun r = run("jepsen", "--nemesis", "kill-leader", "--time-limit", "1", "--store", notADirectory.toString());
+        assertThat(r.exitCode()).isEqualTo(JepsenCommand.HARNESS_FAILED);
+        assertThat(r.err()).contains("the harness could not run the test");
+    }
+
+    @Test
     void anInvalidTidIsRefusedBeforeAnythingIsAsked() {
         CliRun r = run("status", "not a tid");
         assertThat(r.exitCode()).isEqualTo(2);

@@ -168,9 +168,34 @@ public final class Network implements AutoCloseable {
             Sh.tryRun(List.of("ip", "netns", "del", ns));
             LOG.info("network: removed namespace {}", ns);
         }
+        // The kernel tears a deleted namespace down asynchronously, and its veth pair with it: a host
+        // side can outlive `ip netns del` and would make the next run's `ip link add` fail. Delete
+        // every link of ours still there, the bridge last.
+        for (String link : links()) {
+            if (!link.equals(BRIDGE)) {
+                Sh.tryRun(List.of("ip", "link", "del", link));
+                LOG.info("network: removed leftover link {}", link);
+            }
+        }
         if (Sh.tryRun(List.of("ip", "link", "show", BRIDGE)).exitCode() == 0) {
             Sh.tryRun(List.of("ip", "link", "del", BRIDGE));
         }
+    }
+
+    /** Names of this machine's links that are ours ({@code dtmj...}), as {@code ip -o link show} lists them. */
+    static List<String> links() {
+        List<String> ours = new ArrayList<>();
+        for (String line : Sh.tryRun(List.of("ip", "-o", "link", "show")).output().split("\n")) {
+            // "446: dtmj4h@if445: <BROADCAST,..." -> "dtmj4h"
+            String[] fields = line.split(":\\s+", 3);
+            if (fields.length >= 2) {
+                String name = fields[1].split("@", 2)[0].strip();
+                if (name.startsWith(PREFIX)) {
+                    ours.add(name);
+                }
+            }
+        }
+        return ours;
     }
 
     private void iptables(String host, String... rule) {

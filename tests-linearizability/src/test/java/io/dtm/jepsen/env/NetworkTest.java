@@ -78,6 +78,17 @@ class NetworkTest {
     }
 
     @Test
+    void reapingRemovesAVethPairThatOutlivedItsNamespace() {
+        // What the kernel can leave for a while after `ip netns del`: a host-side veth of ours.
+        Sh.run("ip", "link", "add", Network.PREFIX + "99h", "type", "veth", "peer", "name", Network.PREFIX + "99n");
+        assertThat(Network.links()).contains(Network.PREFIX + "99h", Network.PREFIX + "99n");
+
+        Network.reap();
+
+        assertThat(Network.links()).isEmpty();
+    }
+
+    @Test
     void reapingLeavesNoNamespaceNoBridgeAndNoProcess() {
         long pid = server.pid();
         Network.reap();
