@@ -47,7 +47,7 @@ record() {   # record KIND CONCURRENCY JSON
   python3 -c 'import json,sys; r=json.loads(sys.argv[3]); r["kind"]=sys.argv[1]; r["concurrency"]=int(sys.argv[2]); print(json.dumps(r))' "$1" "$2" "$3" >> "$results"
 }
 
-echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1), $(date -u)" | tee "$out/machine.txt"
+echo "machine: $(nproc) cores, $(java -version 2>&1 | sed -n 1p), $(date -u)" | tee "$out/machine.txt"
 ./dtm cluster start --dir "$cluster" >/dev/null
 echo "cluster up in $cluster; warming up the JIT for ${first_warmup}s" >&2
 ./dtm bench --config "$cluster/cluster.yaml" --concurrency 256 --warmup 0s --duration "${first_warmup}s" --json >/dev/null
