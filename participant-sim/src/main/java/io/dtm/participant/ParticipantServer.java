@@ -63,7 +63,7 @@ public final class ParticipantServer implements AutoCloseable {
         DtmConnections connections = null;
         try {
             ParticipantCore core = new ParticipantCore(DomainServices.create(service));
-            store.forEach(core::load);
+            store.forEach("", core::load);
             try (ParticipantStore.Batch batch = new ParticipantStore.Batch()) {
                 core.finishLoading(start, batch);
                 if (!batch.isEmpty()) {

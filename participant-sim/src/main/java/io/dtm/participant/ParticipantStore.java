@@ -1,68 +1,125 @@
 package io.dtm.participant;
 
 import com.google.protobuf.MessageLite;
+import io.dtm.participant.domain.RecordReader;
 import io.dtm.participant.domain.RecordWriter;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
 import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * A participant's durable store: RocksDB. A synced write has its WAL fsynced before it returns, so
  * it survives a crash of the process or the machine; an unsynced write survives a crash of the
  * process (it is in the operating system's cache) and becomes durable with the next synced write
  * or {@link #syncWal} (the WAL is one sequential file: syncing it syncs everything before).
+ *
+ * <p>Reads see every write made so far, synced or not. Its tables carry bloom filters, so that
+ * looking up a key that was never written (a new tid, a new order id: every PREPARE does) rarely
+ * touches a data block.
  */
-final class ParticipantStore implements AutoCloseable {
+final class ParticipantStore implements RecordReader, AutoCloseable {
     static {
         RocksDB.loadLibrary();
     }
 
-    /** Receives every stored key and value at startup. */
-    interface Visitor {
-        void visit(String key, byte[] value) throws IOException;
-    }
+    /** Bits per key of the bloom filters: about 1% false positives. */
+    private static final double BLOOM_BITS_PER_KEY = 10;
 
     private final RocksDB db;
     private final Options options;
+    private final BloomFilter bloom;
     private final WriteOptions synced;
     private final WriteOptions unsynced;
 
-    private ParticipantStore(RocksDB db, Options options) {
+    private ParticipantStore(RocksDB db, Options options, BloomFilter bloom) {
         this.db = db;
         this.options = options;
+        this.bloom = bloom;
         this.synced = new WriteOptions().setSync(true);
         this.unsynced = new WriteOptions().setSync(false);
     }
 
     static ParticipantStore open(Path dir) throws IOException {
         Files.createDirectories(dir);
-        Options options = new Options().setCreateIfMissing(true);
+        BloomFilter bloom = new BloomFilter(BLOOM_BITS_PER_KEY);
+        Options options = new Options().setCreateIfMissing(true)
+                .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloom));
         try {
-            return new ParticipantStore(RocksDB.open(options, dir.toString()), options);
+            return new ParticipantStore(RocksDB.open(options, dir.toString()), options, bloom);
         } catch (RocksDBException e) {
             options.close();
+            bloom.close();
             throw new IOException("cannot open the store in " + dir + ": " + e.getMessage()
                     + " (is another process of this service running on the same data?)", e);
         }
     }
 
-    void forEach(Visitor visitor) throws IOException {
-        try (RocksIterator it = db.newIterator()) {
-            for (it.seekToFirst(); it.isValid(); it.next()) {
-                visitor.visit(new String(it.key(), StandardCharsets.UTF_8), it.value());
+    @Override
+    public byte[] get(String key) {
+        try {
+            return db.get(key.getBytes(StandardCharsets.UTF_8));
+        } catch (RocksDBException e) {
+            throw new UncheckedIOException(new IOException("cannot read " + key + ": " + e.getMessage(), e));
+        }
+    }
+
+    @Override
+    public List<Entry> scan(String prefix, String after, int limit) {
+        byte[] start = prefix.getBytes(StandardCharsets.UTF_8);
+        byte[] from = after.getBytes(StandardCharsets.UTF_8);
+        List<Entry> out = new ArrayList<>();
+        byte[] end = successor(start);
+        // The upper bound keeps the iterator from walking past the prefix (through the deletions beyond it).
+        try (Slice bound = end == null ? null : new Slice(end);
+                ReadOptions read = bound == null ? new ReadOptions() : new ReadOptions().setIterateUpperBound(bound);
+                RocksIterator it = db.newIterator(read)) {
+            it.seek(Arrays.compareUnsigned(from, start) > 0 ? from : start);
+            for (; it.isValid() && out.size() < limit; it.next()) {
+                byte[] key = it.key();
+                if (!startsWith(key, start)) {
+                    break;
+                }
+                if (Arrays.compareUnsigned(key, from) > 0) {
+                    out.add(new Entry(new String(key, StandardCharsets.UTF_8), it.value()));
+                }
             }
             it.status();
         } catch (RocksDBException e) {
-            throw new IOException("cannot read the store: " + e.getMessage(), e);
+            throw new UncheckedIOException(new IOException("cannot scan " + prefix + ": " + e.getMessage(), e));
         }
+        return out;
+    }
+
+    private static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    /** The smallest key after every key that starts with {@code prefix}; null when there is none. */
+    private static byte[] successor(byte[] prefix) {
+        for (int i = prefix.length - 1; i >= 0; i--) {
+            if (prefix[i] != (byte) 0xff) {
+                byte[] end = Arrays.copyOf(prefix, i + 1);
+                end[i]++;
+                return end;
+            }
+        }
+        return null;
     }
 
     /** A batch of changes, written at once by {@link #write}. */
@@ -129,5 +186,6 @@ final class ParticipantStore implements AutoCloseable {
         unsynced.close();
         db.close();
         options.close();
+        bloom.close();
     }
 }

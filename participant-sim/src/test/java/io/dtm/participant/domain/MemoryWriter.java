@@ -6,20 +6,23 @@ import com.google.protobuf.MessageLite;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * A {@link RecordWriter} for tests: keeps the changes since the last {@link #clearChanges()} and,
- * like the real store, the latest bytes of every key ever written.
+ * An in-memory store for tests, both writer and reader: keeps the changes since the last
+ * {@link #clearChanges()} and, like the real store, the latest bytes of every key ever written,
+ * which it reads back at once (as if every batch were written as soon as it is made).
  */
-final class MemoryWriter implements RecordWriter {
+public final class MemoryWriter implements RecordWriter, RecordReader {
 
     /** One reported change; {@code value} is null for a delete. */
-    record Change(String key, MessageLite value) {
+    public record Change(String key, MessageLite value) {
     }
 
     private final List<Change> changes = new ArrayList<>();
-    private final Map<String, byte[]> store = new TreeMap<>();
+    private final TreeMap<String, byte[]> store = new TreeMap<>();
+    private int gets;
 
     @Override
     public void put(String key, MessageLite value) {
@@ -33,24 +36,50 @@ final class MemoryWriter implements RecordWriter {
         store.remove(key);
     }
 
-    List<Change> changes() {
+    @Override
+    public byte[] get(String key) {
+        gets++;
+        return store.get(key);
+    }
+
+    /** Keys are compared as strings: the same order as the store's bytewise one for the ASCII keys of the tests. */
+    @Override
+    public List<Entry> scan(String prefix, String after, int limit) {
+        List<Entry> out = new ArrayList<>();
+        SortedMap<String, byte[]> tail = after.compareTo(prefix) >= 0 ? store.tailMap(after, false)
+                : store.tailMap(prefix, true);
+        for (Map.Entry<String, byte[]> e : tail.entrySet()) {
+            if (out.size() == limit || !e.getKey().startsWith(prefix)) {
+                break;
+            }
+            out.add(new Entry(e.getKey(), e.getValue()));
+        }
+        return out;
+    }
+
+    public List<Change> changes() {
         return List.copyOf(changes);
     }
 
-    List<String> changedKeys() {
+    public List<String> changedKeys() {
         return changes.stream().map(Change::key).toList();
     }
 
-    void clearChanges() {
+    public void clearChanges() {
         changes.clear();
     }
 
-    Map<String, byte[]> store() {
+    /** How many point lookups read this store: a cache hit reads nothing. */
+    public int gets() {
+        return gets;
+    }
+
+    public Map<String, byte[]> store() {
         return store;
     }
 
     /** Loads everything stored into {@code service}, as a restarted participant does. */
-    void loadInto(DomainService service) throws InvalidProtocolBufferException {
+    public void loadInto(DomainService service) throws InvalidProtocolBufferException {
         for (Map.Entry<String, byte[]> entry : store.entrySet()) {
             service.load(entry.getKey(), entry.getValue());
         }

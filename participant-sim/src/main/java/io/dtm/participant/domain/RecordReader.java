@@ -1,0 +1,61 @@
+package io.dtm.participant.domain;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Reads durable state back: a point lookup and a bounded scan of a key prefix, both synchronous
+ * (RocksDB in production, a map in tests). It sees what was written through a {@link RecordWriter}
+ * only once the engine has written that batch to the store; what the current batch changed is the
+ * caller's to remember.
+ */
+public interface RecordReader {
+
+    /** Reads nothing: for state that lives only in memory. */
+    RecordReader NONE = new RecordReader() {
+        @Override
+        public byte[] get(String key) {
+            return null;
+        }
+
+        @Override
+        public List<Entry> scan(String prefix, String after, int limit) {
+            return List.of();
+        }
+    };
+
+    /** One stored key and its value. */
+    record Entry(String key, byte[] value) {
+    }
+
+    /** Receives the entries of {@link #forEach}. */
+    interface Visitor {
+        void visit(String key, byte[] value) throws IOException;
+    }
+
+    /** The stored value of {@code key}, or null when there is none. */
+    byte[] get(String key);
+
+    /**
+     * Up to {@code limit} entries whose keys start with {@code prefix} and sort strictly after
+     * {@code after} (bytewise, as UTF-8), in key order. {@code after} is a whole key; pass the
+     * prefix itself to start at the beginning.
+     */
+    List<Entry> scan(String prefix, String after, int limit);
+
+    /** Every entry under {@code prefix}, in key order, a page at a time. */
+    default void forEach(String prefix, Visitor visitor) throws IOException {
+        int page = 1024;
+        String after = prefix;
+        while (true) {
+            List<Entry> entries = scan(prefix, after, page);
+            for (Entry e : entries) {
+                visitor.visit(e.key(), e.value());
+            }
+            if (entries.size() < page) {
+                return;
+            }
+            after = entries.get(entries.size() - 1).key();
+        }
+    }
+}
