@@ -12,7 +12,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.EncoderException;
 import io.netty.handler.flush.FlushConsolidationHandler;
-import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timeout;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -37,12 +38,24 @@ import java.util.function.ToLongFunction;
  * <p>The returned futures complete on the connection's event loop: dependent stages must not block
  * (use the {@code *Async} variants with an executor of your own for slow work).
  *
+ * <p>Timeouts live on one {@link HashedWheelTimer} per process (10 ms ticks), not on the event
+ * loop: scheduling and cancelling an event-loop task from the caller's thread would cost two
+ * cross-thread hand-offs per call, each a possible wake-up of the loop, for a timer that almost
+ * never fires. A call that does time out is failed on its event loop, like every other outcome.
+ *
  * <p>A client does not reconnect: once {@link #isActive()} is false, connect a new one.
  *
  * @param <Req> the request message type
  * @param <Resp> the response message type
  */
 public final class RpcClient<Req extends MessageLite, Resp extends MessageLite> implements AutoCloseable {
+
+    /** Every call's timeout; a daemon thread, shared by all clients of the process. */
+    private static final HashedWheelTimer TIMEOUTS = new HashedWheelTimer(r -> {
+        Thread t = new Thread(r, "dtm-rpc-timeouts");
+        t.setDaemon(true);
+        return t;
+    }, 10, TimeUnit.MILLISECONDS, 512);
 
     private final Channel channel;
     private final String address;
@@ -126,18 +139,11 @@ public final class RpcClient<Req extends MessageLite, Resp extends MessageLite> 
 
         CompletableFuture<Resp> reply = new CompletableFuture<>();
         dispatcher.register(requestId, reply);
-        ScheduledFuture<?> timer;
-        try {
-            timer = channel.eventLoop().schedule(
-                    () -> dispatcher.expire(requestId, timeout), timeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            dispatcher.forget(requestId, reply);
-            return CompletableFuture.failedFuture(new IOException("event loop of " + address + " is shut down", e));
-        }
+        Timeout timer = TIMEOUTS.newTimeout(expired -> expire(requestId, timeout), timeoutNanos, TimeUnit.NANOSECONDS);
         // One clean-up path for every outcome: response, timeout, close, send failure or cancel.
         reply.whenComplete((response, failure) -> {
             dispatcher.forget(requestId, reply);
-            timer.cancel(false);
+            timer.cancel();
         });
         channel.writeAndFlush(request).addListener(written -> {
             if (!written.isSuccess()) {
@@ -147,6 +153,14 @@ public final class RpcClient<Req extends MessageLite, Resp extends MessageLite> 
             }
         });
         return reply;
+    }
+
+    private void expire(long requestId, Duration timeout) {
+        try {
+            channel.eventLoop().execute(() -> dispatcher.expire(requestId, timeout));
+        } catch (RejectedExecutionException e) {
+            dispatcher.expire(requestId, timeout); // the event loop is gone: fail the call here
+        }
     }
 
     /** True while the connection is open and accepts calls. */
