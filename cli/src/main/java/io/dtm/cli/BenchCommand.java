@@ -40,6 +40,7 @@ import static picocli.CommandLine.Spec;
             "  ./dtm bench --log-only --duration 30s",
             "  ./dtm bench --log-only --no-group-commit --concurrency 64 --json",
             "  ./dtm bench --participant inventory --concurrency 64",
+            "  ./dtm bench --duration 60s --kill-leader-after 30s   recovery at full load (the leader stays down)",
             "", "Throughput on the JVM settles only after 30-40 s of load: keep --warmup long when comparing runs."},
         mixinStandardHelpOptions = true)
 final class BenchCommand implements Callable<Integer> {
@@ -74,6 +75,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-group-commit",
             description = "One record per Raft entry (entries still pipelined), to measure what group commit buys.")
     boolean noGroupCommit;
+
+    @Option(names = "--kill-leader-after", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Two-phase-commit load: SIGKILL the leader's process this long into the measured time, and "
+                    + "report how long until another node leads, when a new transaction first commits, and when every "
+                    + "transaction in flight at the kill had its outcome. The killed node stays down "
+                    + "(./dtm cluster start brings it back).")
+    Duration killLeaderAfter;
 
     @Option(names = "--json", description = "Print one JSON object with the results.")
     boolean json;
@@ -115,6 +123,14 @@ final class BenchCommand implements Callable<Integer> {
                 throw new UserException("--max-in-flight must be at least 1", 2);
             }
         }
+        if (killLeaderAfter != null && (logOnly || participant != null)) {
+            throw new UserException("--kill-leader-after measures recovery of the two-phase-commit load; "
+                    + "drop --log-only or --participant", 2);
+        }
+        if (killLeaderAfter != null && (killLeaderAfter.isNegative() || killLeaderAfter.compareTo(duration) >= 0)) {
+            throw new UserException("--kill-leader-after must fall inside the measured --duration ("
+                    + DurationConverter.format(duration) + "), got " + DurationConverter.format(killLeaderAfter), 2);
+        }
         if (participant != null) {
             return benchParticipant();
         }
@@ -142,11 +158,21 @@ final class BenchCommand implements Callable<Integer> {
         options.requireCoordinator(config);
         Duration perRequest = Duration.ofMillis(config.coordinator().transactionTimeoutMs() + 5_000);
         TwoPhaseLoad.Result result;
+        TwoPhaseLoad.FaultRecovery recovery = null;
+        KillAtTime kill = null;
         try (DtmClient client = new DtmClient(config, perRequest, perRequest.multipliedBy(3))) {
             String prefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + "-";
             TwoPhaseLoad load = new TwoPhaseLoad(client, chosen, hotSet, prefix);
+            if (killLeaderAfter != null) {
+                kill = new KillAtTime(new LeaderKill(config, options.clusterDir()), load, warmup, killLeaderAfter);
+                kill.start();
+            }
             result = rate == null ? load.run(concurrency, warmup, duration)
                     : load.runAtRate(rate, maxInFlight, warmup, duration);
+            if (kill != null) {
+                kill.join();
+                recovery = load.faultRecovery();
+            }
         }
         String loop = rate == null ? "concurrency " + concurrency : String.format("open loop at %,.0f orders/s", rate);
         PrintWriter out = spec.commandLine().getOut();
@@ -167,6 +193,10 @@ final class BenchCommand implements Callable<Integer> {
             o.put("committedPerSecond", result.committedPerSecond());
             o.put("outcomes", result.outcomes());
             o.put("latencyMs", latencies(h));
+            o.put("committedEachSecond", result.committedEachSecond());
+            if (kill != null) {
+                o.put("leaderKill", kill.toJson(recovery));
+            }
             out.println(Json.write(o));
         } else {
             out.printf("two-phase commit across %s, %s, %.1f s measured after %s warm-up%n",
@@ -179,8 +209,14 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf("  not sent: %,d orders fell due while %,d were unanswered: the cluster does not keep up"
                         + " with %,.0f/s%n", result.notSent(), maxInFlight, rate);
             }
+            if (kill != null) {
+                kill.print(out, recovery);
+            }
         }
         out.flush();
+        if (kill != null && kill.failure != null) {
+            throw kill.failure;
+        }
         return result.committed() > 0 ? 0 : 1;
     }
 
@@ -236,6 +272,79 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return result.prepares() > 0 ? 0 : 1;
+    }
+
+    /** Kills the leader at a set time into the load, on a thread of its own, and keeps what came of it. */
+    private static final class KillAtTime extends Thread {
+        private final LeaderKill killer;
+        private final TwoPhaseLoad load;
+        private final Duration warmup;
+        private final Duration after;
+        private volatile LeaderKill.Outcome outcome;
+        private volatile UserException failure;
+
+        /** Kills {@code after} into the measured time, which begins {@code warmup} after the load. */
+        KillAtTime(LeaderKill killer, TwoPhaseLoad load, Duration warmup, Duration after) {
+            super("bench-leader-kill");
+            setDaemon(true);
+            this.killer = killer;
+            this.load = load;
+            this.warmup = warmup;
+            this.after = after;
+        }
+
+        @Override
+        public void run() {
+            try {
+                Thread.sleep(warmup.plus(after).toMillis());
+                String leader = killer.leader().orElseThrow(() -> new UserException(
+                        "--kill-leader-after: no node reported itself a ready leader at the time of the kill", 1));
+                ProcessHandle process = killer.leaderProcess(leader);
+                outcome = killer.kill(leader, process, load::markFault, Duration.ofSeconds(30));
+            } catch (UserException e) {
+                failure = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        Map<String, Object> toJson(TwoPhaseLoad.FaultRecovery recovery) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            if (outcome == null) {
+                o.put("error", failure == null ? "the kill did not happen" : failure.getMessage());
+                return o;
+            }
+            o.put("afterSeconds", after.toMillis() / 1000.0);
+            o.put("killed", outcome.killed());
+            o.put("pid", outcome.pid());
+            o.put("newLeader", outcome.newLeader());
+            o.put("newLeaderMs", outcome.newLeaderMs());
+            o.put("firstCommitAfterKillMs", recovery.firstCommitAfterMs());
+            o.put("inFlightAtKill", recovery.inFlight());
+            o.put("inFlightOutcomes", recovery.inFlightOutcomes());
+            o.put("lastInFlightOutcomeMs", recovery.lastInFlightOutcomeMs());
+            o.put("unanswered", recovery.unanswered());
+            return o;
+        }
+
+        void print(PrintWriter out, TwoPhaseLoad.FaultRecovery recovery) {
+            if (outcome == null) {
+                out.println("  leader kill: " + (failure == null ? "did not happen" : failure.getMessage()));
+                return;
+            }
+            out.printf("  leader kill   SIGKILL %s (pid %d) %s into the measured time%n", outcome.killed(),
+                    outcome.pid(), DurationConverter.format(after));
+            out.printf("    new leader              %s%n", outcome.newLeader() == null ? "none within 30 s"
+                    : String.format("%s, ready %.0f ms after the kill", outcome.newLeader(), outcome.newLeaderMs()));
+            out.printf("    first new commit        %s%n", recovery.firstCommitAfterMs() < 0 ? "none"
+                    : String.format("%.0f ms after the kill", recovery.firstCommitAfterMs()));
+            out.printf("    in flight at the kill   %,d, the last answered %.0f ms after the kill: %s%n",
+                    recovery.inFlight(), recovery.lastInFlightOutcomeMs(), recovery.inFlightOutcomes());
+            if (recovery.unanswered() > 0) {
+                out.printf("    never answered          %,d%n", recovery.unanswered());
+            }
+            out.printf("    the killed node stays down: ./dtm cluster start brings it back%n");
+        }
     }
 
     /** Group commit off means one record per entry, with as many entries in flight as transactions. */

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -31,10 +32,21 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class TwoPhaseLoad {
     /** What a run measured; latencies are of whole transactions, in microseconds. */
-    record Result(long committed, Map<String, Long> outcomes, double seconds, Histogram latencyMicros, long notSent) {
+    record Result(long committed, Map<String, Long> outcomes, double seconds, Histogram latencyMicros, long notSent,
+            long[] committedEachSecond) {
         double committedPerSecond() {
             return committed / seconds;
         }
+    }
+
+    /**
+     * The transactions around a fault (see {@link #markFault}): those in flight when it struck
+     * (begun before, answered after) with their outcomes and when the last one had it, when a
+     * transaction begun after it first committed, and how many of all were never answered. Times
+     * in milliseconds from the fault; -1 when there was no such transaction.
+     */
+    record FaultRecovery(long inFlight, Map<String, Long> inFlightOutcomes, double lastInFlightOutcomeMs,
+            double firstCommitAfterMs, long unanswered) {
     }
 
     private final DtmClient client;
@@ -51,6 +63,12 @@ final class TwoPhaseLoad {
     private final ExecutorService starter = starter("bench-load");
     private volatile boolean stopping;
     private volatile boolean measuring;
+    private volatile long measureStartNanos;
+    private volatile AtomicLongArray committedEachSecond = new AtomicLongArray(0);
+    private volatile long faultNanos = Long.MAX_VALUE;
+    private final Map<String, LongAdder> faultOutcomes = new ConcurrentHashMap<>();
+    private final AtomicLong lastInFlightOutcomeNanos = new AtomicLong(-1);
+    private final AtomicLong firstCommitAfterNanos = new AtomicLong(Long.MAX_VALUE);
 
     /** @param hotSet when positive, every order uses one of this many SKUs and accounts */
     TwoPhaseLoad(DtmClient client, List<ServiceName> services, int hotSet, String tidPrefix) {
@@ -104,7 +122,7 @@ final class TwoPhaseLoad {
         while (result == null) {
             long now = System.nanoTime();
             if (!measuring && now >= measureFrom) {
-                startMeasuring();
+                startMeasuring(duration);
             }
             if (now >= end) {
                 result = snapshot(now - measureFrom);
@@ -130,20 +148,40 @@ final class TwoPhaseLoad {
     }
 
     private Result measure(Duration duration) throws InterruptedException {
-        startMeasuring();
-        long start = System.nanoTime();
+        startMeasuring(duration);
         Thread.sleep(duration.toMillis());
-        return snapshot(System.nanoTime() - start);
+        return snapshot(System.nanoTime() - measureStartNanos);
     }
 
     private long committedAtStart;
 
-    private void startMeasuring() {
+    private void startMeasuring(Duration duration) {
         latency.reset();
         committedAtStart = committed.sum();
         outcomes.clear();
         notSent.reset();
+        committedEachSecond = new AtomicLongArray((int) Math.min(Integer.MAX_VALUE - 8, duration.toSeconds() + 1));
+        measureStartNanos = System.nanoTime();
         measuring = true;
+    }
+
+    /**
+     * Marks the moment of a fault (call it just before injecting one): from then on the load follows
+     * the transactions that were in flight, and the first commit of one begun afterwards.
+     */
+    void markFault() {
+        faultNanos = System.nanoTime();
+    }
+
+    /** What {@link #markFault} followed; meaningful once the run has returned (every transaction answered). */
+    FaultRecovery faultRecovery() {
+        Map<String, Long> counted = new TreeMap<>();
+        faultOutcomes.forEach((k, v) -> counted.put(k, v.sum()));
+        long inFlightThen = counted.values().stream().mapToLong(Long::longValue).sum();
+        long last = lastInFlightOutcomeNanos.get();
+        long first = firstCommitAfterNanos.get();
+        return new FaultRecovery(inFlightThen, counted, last < 0 ? -1 : last / 1e6,
+                first == Long.MAX_VALUE ? -1 : first / 1e6, inFlight.get());
     }
 
     private Result snapshot(long elapsedNanos) {
@@ -152,7 +190,12 @@ final class TwoPhaseLoad {
         measuring = false;
         Map<String, Long> counted = new TreeMap<>();
         outcomes.forEach((k, v) -> counted.put(k, v.sum()));
-        return new Result(done, counted, elapsedNanos / 1e9, h, notSent.sum());
+        AtomicLongArray each = committedEachSecond;
+        long[] perSecond = new long[(int) Math.min(each.length(), elapsedNanos / 1_000_000_000L)];
+        for (int i = 0; i < perSecond.length; i++) {
+            perSecond[i] = each.get(i);
+        }
+        return new Result(done, counted, elapsedNanos / 1e9, h, notSent.sum(), perSecond);
     }
 
     private void next(CountDownLatch stopped) {
@@ -167,19 +210,42 @@ final class TwoPhaseLoad {
     private void submit(long dueNanos, CountDownLatch stopped) {
         inFlight.incrementAndGet();
         client.submit(order(tidPrefix + next.incrementAndGet())).whenComplete((result, error) -> {
+            long now = System.nanoTime();
             inFlight.decrementAndGet();
+            boolean isCommitted = error == null && result.getStatus() == SubmitResult.Status.COMMITTED;
+            String kind = error != null ? "ERROR " + error.getClass().getSimpleName() : SubmitPipeline.kind(result);
             if (measuring) {
-                latency.recordValue(Math.max(1, (System.nanoTime() - dueNanos) / 1_000));
-                String key = error != null ? "ERROR " + error.getClass().getSimpleName() : SubmitPipeline.kind(result);
-                outcomes.computeIfAbsent(key, k -> new LongAdder()).increment();
+                latency.recordValue(Math.max(1, (now - dueNanos) / 1_000));
+                outcomes.computeIfAbsent(kind, k -> new LongAdder()).increment();
+                if (isCommitted) {
+                    long second = (now - measureStartNanos) / 1_000_000_000L;
+                    AtomicLongArray each = committedEachSecond;
+                    if (second >= 0 && second < each.length()) {
+                        each.incrementAndGet((int) second);
+                    }
+                }
             }
-            if (error == null && result.getStatus() == SubmitResult.Status.COMMITTED) {
+            if (isCommitted) {
                 committed.increment();
             }
+            followFault(dueNanos, now, isCommitted, kind);
             if (stopped != null) {
                 starter.execute(() -> next(stopped));
             }
         });
+    }
+
+    private void followFault(long startNanos, long now, boolean isCommitted, String kind) {
+        long fault = faultNanos;
+        if (now < fault) {
+            return;
+        }
+        if (startNanos < fault) {
+            faultOutcomes.computeIfAbsent(kind, k -> new LongAdder()).increment();
+            lastInFlightOutcomeNanos.accumulateAndGet(now - fault, Math::max);
+        } else if (isCommitted) {
+            firstCommitAfterNanos.accumulateAndGet(now - fault, Math::min);
+        }
     }
 
     private SubmitRequest order(String tid) {

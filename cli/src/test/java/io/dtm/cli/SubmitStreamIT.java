@@ -7,8 +7,12 @@ import io.dtm.config.FreePorts;
 import io.dtm.config.TimeoutsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
@@ -31,9 +35,11 @@ import static org.awaitility.Awaitility.await;
 /**
  * {@code dtm submit} on real processes (as {@code dtm cluster start} runs them) while the leader is
  * killed with SIGKILL in the middle of the stream: every line still gets its final outcome, the
- * services agree with what was printed, and the same stream submitted again changes nothing.
+ * services agree with what was printed, and the same stream submitted again changes nothing. Then
+ * {@code dtm bench --kill-leader-after} on the same cluster reports its recovery.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class SubmitStreamIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -65,7 +71,13 @@ class SubmitStreamIT {
         }
     }
 
+    @BeforeEach
+    void everyProcessRuns() throws Exception {
+        launcher.awaitLeader(config, launcher.startMissing(config)); // whatever an earlier test killed
+    }
+
     @Test
+    @Order(1) // its sample orders expect the seeded versions of their SKUs: before the bench changes them
     void aLeaderKilledMidStreamLeavesEveryLineAFinalOutcomeThatTheServicesAgreeWith() throws Exception {
         List<SampleOrders.Sample> samples = SampleOrders.stream(850, 5, LocalDate.now(ZoneOffset.UTC), "kill-");
         Path orders = root.resolve("orders.jsonl");
@@ -114,6 +126,35 @@ class SubmitStreamIT {
             assertThat(is.get("error")).as("line " + s.line() + " resubmitted").isEqualTo(was.get("error"));
         }
         assertThat(settledTotals()).isEqualTo(after);
+    }
+
+    @Test
+    @Order(2)
+    @SuppressWarnings("unchecked")
+    void benchKillingTheLeaderReportsTheOutcomeOfEveryTransactionInFlightAtTheKill() throws Exception {
+        String leaderBefore = launcher.awaitLeader(config, List.of()).getNodeId();
+
+        CliRun bench = CliRun.of("bench", "--dir", root.toString(), "--warmup", "1s", "--duration", "12s",
+                "--kill-leader-after", "2s", "--concurrency", "32", "--json");
+
+        assertThat(bench.exitCode()).as(bench.err()).isZero();
+        Map<String, Object> result = Json.MAPPER.readValue(bench.out(), Map.class);
+        System.out.println("bench with a leader kill: " + bench.out());
+        assertThat((List<?>) result.get("committedEachSecond")).hasSize(12);
+        Map<String, Object> kill = (Map<String, Object>) result.get("leaderKill");
+        assertThat(kill.get("killed")).isEqualTo(leaderBefore);
+        assertThat(ProcessHandle.of(((Number) kill.get("pid")).longValue()).map(ProcessHandle::isAlive))
+                .as("the killed process is gone").isNotEqualTo(java.util.Optional.of(true));
+        assertThat(kill.get("newLeader")).isNotNull().isNotEqualTo(leaderBefore);
+        assertThat(((Number) kill.get("newLeaderMs")).doubleValue()).isPositive();
+        assertThat(((Number) kill.get("firstCommitAfterKillMs")).doubleValue()).as("a new order committed").isPositive();
+        Map<String, Number> inFlight = (Map<String, Number>) kill.get("inFlightOutcomes");
+        assertThat(inFlight.keySet()).as("every order in flight at the kill got a final outcome")
+                .allMatch(k -> k.startsWith("COMMITTED") || k.startsWith("ABORTED"));
+        assertThat(inFlight.values().stream().mapToLong(Number::longValue).sum())
+                .isEqualTo(((Number) kill.get("inFlightAtKill")).longValue()).isBetween(1L, 32L);
+        assertThat(kill.get("unanswered")).isEqualTo(0);
+        assertThat(((Number) kill.get("lastInFlightOutcomeMs")).doubleValue()).isPositive();
     }
 
     private static int lines(StringWriter out) {
