@@ -3,6 +3,8 @@ package io.dtm.participant;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.dtm.participant.domain.Decision;
 import io.dtm.participant.domain.DomainService;
+import io.dtm.participant.domain.RecordCache;
+import io.dtm.participant.domain.RecordReader;
 import io.dtm.participant.domain.RecordWriter;
 import io.dtm.participant.store.Counters;
 import io.dtm.participant.store.Seeded;
@@ -24,13 +26,13 @@ import io.dtm.protocol.participant.Vote;
 import io.dtm.protocol.participant.VoteCode;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableSet;
 import java.util.Optional;
-import java.util.TreeSet;
+import java.util.TreeMap;
 
 /**
  * A participant's local transaction table around its {@link DomainService}: which attempt is in
@@ -46,22 +48,47 @@ import java.util.TreeSet;
  * Every duplicate gets the first answer. A COMMIT of a tid never prepared here, or one that
  * contradicts a ROLLBACK (or a NO vote), is a coordinator bug: answered with an error, counted,
  * and changes nothing.
+ *
+ * <p>Only a bounded cache of the transactions is in memory; the others are read back from the store
+ * through a {@link RecordReader} when a message names them, and the counts {@code inspect} reports
+ * are kept as they change. The caches are trimmed only at a batch boundary ({@link #endBatch}),
+ * which the caller must reach before it writes the batch: until then the store lacks the batch's
+ * changes, so the cache must still hold them.
  */
 public final class ParticipantCore {
     static final String TXN_PREFIX = "txn/";
     static final String RECORD_PREFIX = "rec/";
     static final String COUNTERS_KEY = "meta/counters";
     static final String SEEDED_KEY = "meta/seeded";
+    /** Transactions kept in memory by default: see {@link #ParticipantCore(DomainService, RecordReader, int)}. */
+    public static final int DEFAULT_TXN_CACHE = 50_000;
+    private static final List<LocalState> COUNTED_STATES =
+            List.of(LocalState.PREPARED, LocalState.VOTED_NO, LocalState.COMMITTED, LocalState.ROLLED_BACK);
 
     private final DomainService service;
-    private final Map<String, StoredTxn> txns = new HashMap<>();
+    private final RecordReader store;
+    private final RecordCache<String, StoredTxn> txns;
     /** Prepared attempts and when they prepared, oldest first: what the in-doubt resolver looks at. */
     private final LinkedHashMap<String, Long> prepared = new LinkedHashMap<>();
+    /** How many transactions are in each local state. */
+    private final Map<LocalState, Long> states = new EnumMap<>(LocalState.class);
     private long protocolErrors;
     private boolean seeded;
 
+    /**
+     * A table that keeps every transaction in memory and reads nothing back: for a caller that
+     * gives {@link #load} everything stored (simulations, tests).
+     */
     public ParticipantCore(DomainService service) {
+        this(service, RecordReader.NONE, RecordCache.UNBOUNDED);
+    }
+
+    /** A table over {@code store} that keeps at most about {@code txnCapacity} transactions in memory. */
+    public ParticipantCore(DomainService service, RecordReader store, int txnCapacity) {
         this.service = service;
+        this.store = store;
+        this.txns = new RecordCache<>(txnCapacity, tid -> store.get(TXN_PREFIX + tid, StoredTxn.parser()));
+        COUNTED_STATES.forEach(s -> states.put(s, 0L));
     }
 
     public DomainService service() {
@@ -75,6 +102,7 @@ public final class ParticipantCore {
         if (key.startsWith(TXN_PREFIX)) {
             StoredTxn txn = StoredTxn.parseFrom(value);
             txns.put(txn.getTid(), txn);
+            count(null, txn);
         } else if (key.startsWith(RECORD_PREFIX)) {
             service.load(key, value);
         } else if (key.equals(COUNTERS_KEY)) {
@@ -93,13 +121,26 @@ public final class ParticipantCore {
             out.put(SEEDED_KEY, Seeded.newBuilder().setAtMs(nowMs).build());
             seeded = true;
         }
-        txns.values().stream()
-                .filter(t -> t.getState() == LocalState.PREPARED)
-                .sorted((a, b) -> Long.compare(a.getPreparedAtMs(), b.getPreparedAtMs()))
-                .forEach(t -> {
-                    service.restore(t.getTid(), t.getHold());
-                    prepared.put(t.getTid(), t.getPreparedAtMs());
-                });
+        List<StoredTxn> stillPrepared = new ArrayList<>();
+        txns.forEach((tid, t) -> {
+            if (t.getState() == LocalState.PREPARED) {
+                stillPrepared.add(t);
+            }
+        });
+        stillPrepared.sort(Comparator.comparingLong(StoredTxn::getPreparedAtMs));
+        for (StoredTxn t : stillPrepared) {
+            service.restore(t.getTid(), t.getHold());
+            prepared.put(t.getTid(), t.getPreparedAtMs());
+        }
+    }
+
+    /**
+     * A batch boundary: the caller has handled a group of messages into {@code out} and will write
+     * it to the store before it calls anything else. Trims the caches to their capacities.
+     */
+    public void endBatch(RecordWriter out) {
+        service.endBatch(out);
+        txns.endBatch();
     }
 
     // --- messages ---
@@ -157,7 +198,7 @@ public final class ParticipantCore {
         } else {
             txn.setState(LocalState.VOTED_NO);
         }
-        save(txn.build(), out);
+        save(txn.build(), null, out);
         reply.setVote(decision.vote());
     }
 
@@ -174,7 +215,7 @@ public final class ParticipantCore {
             case PREPARED -> {
                 service.commit(tid, txn.getHold(), out);
                 prepared.remove(tid);
-                save(txn.toBuilder().setState(LocalState.COMMITTED).build(), out);
+                save(txn.toBuilder().setState(LocalState.COMMITTED).build(), txn, out);
                 ack(reply, LocalState.COMMITTED);
             }
             case COMMITTED -> ack(reply, LocalState.COMMITTED);
@@ -194,7 +235,7 @@ public final class ParticipantCore {
         if (txn == null) {
             // The ROLLBACK overtook its PREPARE (or the PREPARE never came): leave a tombstone so
             // a late PREPARE votes NO instead of holding records nobody will release.
-            save(StoredTxn.newBuilder().setTid(tid).setState(LocalState.ROLLED_BACK).build(), out);
+            save(StoredTxn.newBuilder().setTid(tid).setState(LocalState.ROLLED_BACK).build(), null, out);
             ack(reply, LocalState.ROLLED_BACK);
             return;
         }
@@ -202,7 +243,7 @@ public final class ParticipantCore {
             case PREPARED -> {
                 service.rollback(tid, txn.getHold(), out);
                 prepared.remove(tid);
-                save(txn.toBuilder().setState(LocalState.ROLLED_BACK).build(), out);
+                save(txn.toBuilder().setState(LocalState.ROLLED_BACK).build(), txn, out);
                 ack(reply, LocalState.ROLLED_BACK);
             }
             case ROLLED_BACK, VOTED_NO -> ack(reply, txn.getState());
@@ -242,14 +283,7 @@ public final class ParticipantCore {
 
     public InspectReply inspect(long nowMs) {
         InspectReply.Builder out = InspectReply.newBuilder().setService(service.name().id());
-        Map<String, Long> states = new LinkedHashMap<>();
-        for (LocalState s : List.of(LocalState.PREPARED, LocalState.VOTED_NO, LocalState.COMMITTED, LocalState.ROLLED_BACK)) {
-            states.put(s.name(), 0L);
-        }
-        for (StoredTxn txn : txns.values()) {
-            states.merge(txn.getState().name(), 1L, Long::sum);
-        }
-        out.putAllStates(states);
+        states.forEach((state, count) -> out.putStates(state.name(), count));
         prepared.forEach((tid, at) -> out.addPrepared(PreparedTxn.newBuilder().setTid(tid).setAgeMs(nowMs - at)));
         out.putAllTotals(service.totals());
         return out.setProtocolErrors(protocolErrors).build();
@@ -260,19 +294,32 @@ public final class ParticipantCore {
 
     /**
      * The local transactions whose ids sort after {@code after}, at most {@code limit} (capped at
-     * {@link #MAX_LIST_PAGE}; 0 for the cap), in id order. Sorts every id: a harness's final read,
-     * not a hot path.
+     * {@link #MAX_LIST_PAGE}; 0 for the cap), in id order. Reads a page of the store and goes
+     * through the cache for what the current batch changed: a harness's final read, not a hot path.
      */
     public TxnList list(String after, int limit) {
         int page = limit <= 0 ? MAX_LIST_PAGE : Math.min(limit, MAX_LIST_PAGE);
+        // One more than the page, to know whether there is a next one. The cache's version of a
+        // transaction is never older than the store's.
+        TreeMap<String, LocalState> ids = new TreeMap<>();
+        for (RecordReader.Entry e : store.scan(TXN_PREFIX, TXN_PREFIX + after, page + 1)) {
+            ids.put(e.key().substring(TXN_PREFIX.length()), e.parse(StoredTxn.parser()).getState());
+        }
+        txns.forEach((tid, txn) -> {
+            if (tid.compareTo(after) > 0) {
+                ids.put(tid, txn.getState());
+                if (ids.size() > page + 1) {
+                    ids.pollLastEntry();
+                }
+            }
+        });
         TxnList.Builder out = TxnList.newBuilder();
-        NavigableSet<String> ids = new TreeSet<>(txns.keySet()).tailSet(after, false);
-        for (String tid : ids) {
+        for (Map.Entry<String, LocalState> e : ids.entrySet()) {
             if (out.getTxnsCount() == page) {
                 out.setNext(out.getTxns(page - 1).getTid());
                 break;
             }
-            out.addTxns(ListedTxn.newBuilder().setTid(tid).setState(txns.get(tid).getState()));
+            out.addTxns(ListedTxn.newBuilder().setTid(e.getKey()).setState(e.getValue()));
         }
         return out.build();
     }
@@ -303,9 +350,18 @@ public final class ParticipantCore {
 
     // --- helpers ---
 
-    private void save(StoredTxn txn, RecordWriter out) {
+    /** Stores the new version of a transaction ({@code before}: its previous one, null for a new one). */
+    private void save(StoredTxn txn, StoredTxn before, RecordWriter out) {
         txns.put(txn.getTid(), txn);
         out.put(TXN_PREFIX + txn.getTid(), txn);
+        count(before, txn);
+    }
+
+    private void count(StoredTxn before, StoredTxn after) {
+        if (before != null) {
+            states.merge(before.getState(), -1L, Long::sum);
+        }
+        states.merge(after.getState(), 1L, Long::sum);
     }
 
     private static Vote tombstoneVote(String tid) {

@@ -38,6 +38,11 @@ import java.util.function.LongSupplier;
  * keeps its outcome only as long as its retention allows, so a participant must never find itself
  * PREPARED again after acknowledging.
  *
+ * <p>The core keeps only bounded caches of its transactions and records and reads the rest back
+ * from the store. After each group the engine calls {@link ParticipantCore#endBatch} (which trims
+ * the caches) and only then writes the group's batch: nothing reads the core in between, so a
+ * record evicted there is back in the store before anyone looks for it.
+ *
  * <p>A failed write leaves memory ahead of disk; the process halts rather than answer from it.
  */
 final class ParticipantEngine implements AutoCloseable {
@@ -253,6 +258,9 @@ final class ParticipantEngine implements AutoCloseable {
                 }
                 mustSync |= m.request.hasPrepare();
             }
+            // The boundary may evict what this batch changed: safe, since nothing reads the core
+            // before the batch is in the store (the write comes next; reads are work of this thread).
+            core.endBatch(batch);
             if (!batch.isEmpty()) {
                 store.write(batch, mustSync);
                 writes.incrementAndGet();

@@ -62,7 +62,8 @@ public final class ParticipantServer implements AutoCloseable {
         ParticipantEngine engine = null;
         DtmConnections connections = null;
         try {
-            ParticipantCore core = new ParticipantCore(DomainServices.create(service));
+            ParticipantCore core = new ParticipantCore(DomainServices.create(service, store), store,
+                    ParticipantCore.DEFAULT_TXN_CACHE);
             store.forEach("", core::load);
             try (ParticipantStore.Batch batch = new ParticipantStore.Batch()) {
                 core.finishLoading(start, batch);

@@ -18,7 +18,7 @@ final class Engines {
 
     static ParticipantEngine inventory(ParticipantStore store, LongSupplier clockMs, LongSupplier syncClockMs)
             throws IOException {
-        ParticipantCore core = new ParticipantCore(new InventoryService());
+        ParticipantCore core = new ParticipantCore(new InventoryService(), store, ParticipantCore.DEFAULT_TXN_CACHE);
         try (ParticipantStore.Batch seed = new ParticipantStore.Batch()) {
             core.finishLoading(clockMs.getAsLong(), seed);
             store.write(seed);

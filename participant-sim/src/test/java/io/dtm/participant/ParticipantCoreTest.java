@@ -1,8 +1,7 @@
 package io.dtm.participant;
 
-import com.google.protobuf.MessageLite;
 import io.dtm.participant.domain.InventoryService;
-import io.dtm.participant.domain.RecordWriter;
+import io.dtm.participant.domain.MemoryWriter;
 import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.participant.Commit;
 import io.dtm.protocol.participant.InventoryRequest;
@@ -22,7 +21,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -35,24 +33,6 @@ import static org.assertj.core.api.Assertions.tuple;
  */
 class ParticipantCoreTest {
     private static final long NOW = 1_800_000_000_000L;
-
-    /** Keeps what was written, as a store would. */
-    static final class MemoryWriter implements RecordWriter {
-        final Map<String, byte[]> data = new HashMap<>();
-        int writes;
-
-        @Override
-        public void put(String key, MessageLite value) {
-            data.put(key, value.toByteArray());
-            writes++;
-        }
-
-        @Override
-        public void delete(String key) {
-            data.remove(key);
-            writes++;
-        }
-    }
 
     private ParticipantCore core;
     private MemoryWriter disk;
@@ -253,13 +233,13 @@ class ParticipantCoreTest {
         send(rollback("tomb"));
 
         ParticipantCore reloaded = new ParticipantCore(new InventoryService());
-        for (Map.Entry<String, byte[]> e : disk.data.entrySet()) {
+        for (Map.Entry<String, byte[]> e : disk.store().entrySet()) {
             reloaded.load(e.getKey(), e.getValue());
         }
         MemoryWriter seedWrites = new MemoryWriter();
         reloaded.finishLoading(NOW, seedWrites);
 
-        assertThat(seedWrites.writes).as("a seeded store is not seeded again").isZero();
+        assertThat(seedWrites.changes()).as("a seeded store is not seeded again").isEmpty();
         assertThat(reloaded.service().totals()).isEqualTo(core.service().totals());
         assertThat(reloaded.inspect(NOW).getStatesMap()).isEqualTo(core.inspect(NOW).getStatesMap());
         ParticipantResponse conflicting = reloaded.handle(prepare("x", "sku-0042", 1), NOW, false, new MemoryWriter());

@@ -12,9 +12,14 @@ import java.util.Map;
  * The business of one participant service: its records, its rules, and what PREPARE, COMMIT and
  * ROLLBACK do to them.
  *
- * <p>Pure and single-threaded: no I/O, no threads, no clock (the caller passes the time). State
+ * <p>Pure and single-threaded: no threads, no network, no clock (the caller passes the time). State
  * changes happen in memory at once and are reported to a {@link RecordWriter}; the caller makes
  * them durable before it answers. Records live under keys {@code rec/<kind>/<id>}.
+ *
+ * <p>A service whose records grow with the transactions (orders, shipments) keeps only a bounded
+ * cache of them and reads the others back through a {@link RecordReader}. It trims that cache only
+ * at {@link #endBatch}, which the caller reaches before it writes the batch: until then the store
+ * lacks the batch's changes, so the cache must still hold them.
  *
  * <p>The local transaction table (duplicates, tombstones, states) is not the service's concern:
  * the caller calls {@link #prepare} once per tid, and {@link #commit} or {@link #rollback} once
@@ -45,6 +50,13 @@ public interface DomainService {
 
     /** Undoes a prepared transaction's reservations and releases its holds. Versions do not change. */
     void rollback(String tid, Hold hold, RecordWriter out);
+
+    /**
+     * A batch boundary: everything the batch changed has been reported to {@code out}, and the
+     * caller writes it to the store before it calls anything else. Trims the service's caches.
+     */
+    default void endBatch(RecordWriter out) {
+    }
 
     /** Domain totals for inspection and conservation checks, in a stable order (e.g. initialStock, available, reserved, sold). */
     Map<String, Long> totals();

@@ -15,20 +15,36 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * Orders by id. PREPARE creates a PENDING order and holds it; COMMIT confirms it, ROLLBACK deletes
  * it. An order id names one order forever: a second transaction using it is refused.
+ *
+ * <p>Orders grow with the transactions: a bounded cache of them is in memory, the others are read
+ * from the store when named. The confirmed and pending counts are kept as orders change.
  */
 public final class OrderService implements DomainService {
 
     public static final int MAX_ORDER_ID_LENGTH = 128;
+    /** Orders kept in memory by default: see {@link #OrderService(RecordReader, int)}. */
+    public static final int DEFAULT_CACHE = 50_000;
 
     private static final String PREFIX = "rec/order/";
 
-    private final Map<String, OrderRecord> orders = new TreeMap<>();
+    private final RecordCache<String, OrderRecord> orders;
     private final HoldTable holds = new HoldTable();
+    private long confirmed;
+    private long pending;
+
+    /** Keeps every order in memory and reads nothing back: for a caller that loads everything stored. */
+    public OrderService() {
+        this(RecordReader.NONE, RecordCache.UNBOUNDED);
+    }
+
+    /** Keeps at most about {@code cacheCapacity} orders in memory and reads the others from {@code store}. */
+    public OrderService(RecordReader store, int cacheCapacity) {
+        this.orders = new RecordCache<>(cacheCapacity, id -> store.get(key(id), OrderRecord.parser()));
+    }
 
     /** The record key of an order, e.g. {@code rec/order/o-1}. */
     public static String key(String orderId) {
@@ -47,7 +63,9 @@ public final class OrderService implements DomainService {
 
     @Override
     public void load(String key, byte[] value) throws InvalidProtocolBufferException {
-        orders.put(Requests.idOf(name(), key, PREFIX), OrderRecord.parseFrom(value));
+        OrderRecord record = OrderRecord.parseFrom(value);
+        orders.put(Requests.idOf(name(), key, PREFIX), record);
+        count(record, 1);
     }
 
     @Override
@@ -76,7 +94,7 @@ public final class OrderService implements DomainService {
         }
         write(OrderRecord.newBuilder().setOrderId(orderId).setTid(tid).setCustomer(order.getCustomer())
                 .addAllLines(order.getLinesList()).setStatus(OrderRecord.Status.PENDING)
-                .setVersion(1).build(), out);
+                .setVersion(1).build(), null, out);
         holds.take(key(orderId), tid);
         return Decision.yes(hold);
     }
@@ -122,30 +140,27 @@ public final class OrderService implements DomainService {
         String orderId = orderHold(hold).getOrderId();
         OrderRecord record = require(orderId, tid);
         write(record.toBuilder().setStatus(OrderRecord.Status.CONFIRMED)
-                .setVersion(record.getVersion() + 1).build(), out);
+                .setVersion(record.getVersion() + 1).build(), record, out);
         holds.release(key(orderId), tid);
     }
 
     @Override
     public void rollback(String tid, Hold hold, RecordWriter out) {
         String orderId = orderHold(hold).getOrderId();
-        require(orderId, tid);
-        orders.remove(orderId);
+        OrderRecord record = require(orderId, tid);
+        orders.delete(orderId);
         out.delete(key(orderId));
+        count(record, -1);
         holds.release(key(orderId), tid);
     }
 
     @Override
+    public void endBatch(RecordWriter out) {
+        orders.endBatch();
+    }
+
+    @Override
     public Map<String, Long> totals() {
-        long confirmed = 0;
-        long pending = 0;
-        for (OrderRecord record : orders.values()) {
-            if (record.getStatus() == OrderRecord.Status.CONFIRMED) {
-                confirmed++;
-            } else {
-                pending++;
-            }
-        }
         Map<String, Long> totals = new LinkedHashMap<>();
         totals.put("confirmed", confirmed);
         totals.put("pending", pending);
@@ -194,8 +209,21 @@ public final class OrderService implements DomainService {
         return record;
     }
 
-    private void write(OrderRecord record, RecordWriter out) {
+    /** Stores the new version of an order ({@code before}: its previous one, null for a new one). */
+    private void write(OrderRecord record, OrderRecord before, RecordWriter out) {
         orders.put(record.getOrderId(), record);
         out.put(key(record.getOrderId()), record);
+        if (before != null) {
+            count(before, -1);
+        }
+        count(record, 1);
+    }
+
+    private void count(OrderRecord record, int change) {
+        if (record.getStatus() == OrderRecord.Status.CONFIRMED) {
+            confirmed += change;
+        } else {
+            pending += change;
+        }
     }
 }

@@ -1,5 +1,8 @@
 package io.dtm.participant.domain;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Parser;
+
 import java.io.IOException;
 import java.util.List;
 
@@ -26,6 +29,9 @@ public interface RecordReader {
 
     /** One stored key and its value. */
     record Entry(String key, byte[] value) {
+        public <T> T parse(Parser<T> parser) {
+            return RecordReader.parse(key, value, parser);
+        }
     }
 
     /** Receives the entries of {@link #forEach}. */
@@ -35,6 +41,12 @@ public interface RecordReader {
 
     /** The stored value of {@code key}, or null when there is none. */
     byte[] get(String key);
+
+    /** The stored value of {@code key} as a {@code T}, or null when there is none. */
+    default <T> T get(String key, Parser<T> parser) {
+        byte[] value = get(key);
+        return value == null ? null : parse(key, value, parser);
+    }
 
     /**
      * Up to {@code limit} entries whose keys start with {@code prefix} and sort strictly after
@@ -56,6 +68,15 @@ public interface RecordReader {
                 return;
             }
             after = entries.get(entries.size() - 1).key();
+        }
+    }
+
+    /** A stored value as a {@code T}; one that does not parse means a broken store, not bad input. */
+    static <T> T parse(String key, byte[] value, Parser<T> parser) {
+        try {
+            return parser.parseFrom(value);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("the store holds an unreadable " + key, e);
         }
     }
 }

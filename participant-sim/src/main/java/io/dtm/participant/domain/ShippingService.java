@@ -32,10 +32,15 @@ import java.util.regex.Pattern;
  *
  * <p>Only the shipment is held. The day is an escrow counter: its pending slots count against
  * capacity, so concurrent transactions can share a day without serialising on it.
+ *
+ * <p>The days are all in memory (one record a date). Shipments grow with the transactions: a
+ * bounded cache of them is in memory, the others are read from the store when named.
  */
 public final class ShippingService implements DomainService {
 
     public static final long CAPACITY_PER_DATE = 100_000L;
+    /** Shipments kept in memory by default: see {@link #ShippingService(RecordReader, int)}. */
+    public static final int DEFAULT_CACHE = 50_000;
 
     private static final String DAY_PREFIX = "rec/day/";
     private static final String SHIPMENT_PREFIX = "rec/shipment/";
@@ -43,8 +48,19 @@ public final class ShippingService implements DomainService {
     private static final Pattern DATE = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
 
     private final Map<String, DayRecord> days = new TreeMap<>();
-    private final Map<String, ShipmentRecord> shipments = new TreeMap<>();
+    private final RecordCache<String, ShipmentRecord> shipments;
     private final HoldTable holds = new HoldTable();
+
+    /** Keeps every shipment in memory and reads nothing back: for a caller that loads everything stored. */
+    public ShippingService() {
+        this(RecordReader.NONE, RecordCache.UNBOUNDED);
+    }
+
+    /** Keeps at most about {@code cacheCapacity} shipments in memory and reads the others from {@code store}. */
+    public ShippingService(RecordReader store, int cacheCapacity) {
+        this.shipments = new RecordCache<>(cacheCapacity,
+                orderId -> store.get(shipmentKey(orderId), ShipmentRecord.parser()));
+    }
 
     /** The record key of a date's counter, e.g. {@code rec/day/2026-12-24}. */
     public static String dayKey(String date) {
@@ -208,9 +224,14 @@ public final class ShippingService implements DomainService {
         ShipmentRecord shipment = require(shipping.getOrderId(), tid);
         DayRecord day = day(shipment.getDate());
         writeDay(day.toBuilder().setPending(day.getPending() - 1).build(), out);
-        shipments.remove(shipping.getOrderId());
+        shipments.delete(shipping.getOrderId());
         out.delete(shipmentKey(shipping.getOrderId()));
         holds.release(shipmentKey(shipping.getOrderId()), tid);
+    }
+
+    @Override
+    public void endBatch(RecordWriter out) {
+        shipments.endBatch();
     }
 
     @Override

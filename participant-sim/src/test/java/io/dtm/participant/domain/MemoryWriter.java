@@ -69,6 +69,22 @@ public final class MemoryWriter implements RecordWriter, RecordReader {
         changes.clear();
     }
 
+    /**
+     * Writes the changes collected here into {@code store} and forgets them, as the engine writes a
+     * batch: with this one as the batch and {@code store} as what the services read, a read sees a
+     * change only once its batch is written.
+     */
+    public void writeTo(MemoryWriter store) {
+        for (Change change : changes) {
+            if (change.value() == null) {
+                store.delete(change.key());
+            } else {
+                store.put(change.key(), change.value());
+            }
+        }
+        changes.clear();
+    }
+
     /** How many point lookups read this store: a cache hit reads nothing. */
     public int gets() {
         return gets;

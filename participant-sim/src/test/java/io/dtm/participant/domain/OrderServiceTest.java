@@ -201,6 +201,70 @@ class OrderServiceTest {
         assertThat(after.find("o-3").getVersion()).isEqualTo(2);
     }
 
+    @Test
+    void anEvictedOrderIsReadBackSoItsIdStaysTakenAndItsTransactionCanFinish() {
+        MemoryWriter store = new MemoryWriter(); // written at once: every change is read back at once
+        OrderService bounded = new OrderService(store, 1);
+        Hold confirmed = bounded.prepare("t-1", prepare(order("o-1")), NOW, store).hold();
+        bounded.commit("t-1", confirmed, store);
+        Hold pending = bounded.prepare("t-2", prepare(order("o-2")), NOW, store).hold();
+        bounded.endBatch(store);
+        bounded.prepare("t-3", prepare(order("o-3")), NOW, store);
+        bounded.endBatch(store); // only o-3 is left in memory
+        int reads = store.gets();
+
+        Decision reused = bounded.prepare("t-4", prepare(order("o-1")), NOW, store);
+        assertThat(reused.vote().getCode()).isEqualTo(VoteCode.DUPLICATE_ORDER);
+        assertThat(reused.vote().getMessage()).isEqualTo("order o-1 already exists (transaction t-1)");
+        bounded.endBatch(store);
+        bounded.commit("t-2", pending, store);
+        bounded.endBatch(store); // o-1 goes again
+        assertThat(bounded.describe(confirmed)).containsExactly("order o-1 (3 lines, 7500 cents)");
+
+        assertThat(store.gets() - reads).as("o-1 twice, o-2 once, from the store").isEqualTo(3);
+        assertThat(bounded.find("o-2").getStatus()).isEqualTo(OrderRecord.Status.CONFIRMED);
+        assertThat(bounded.find("o-2").getVersion()).isEqualTo(2);
+        assertThat(bounded.totals()).containsExactly(Map.entry("confirmed", 2L), Map.entry("pending", 1L));
+        assertThat(bounded.heldRecords()).isEqualTo(1);
+    }
+
+    @Test
+    void aTinyCacheDecidesAndCountsAsIfEveryOrderWereInMemory() {
+        MemoryWriter store = new MemoryWriter();
+        MemoryWriter batch = new MemoryWriter(); // what the store reads back only once it is written
+        OrderService bounded = new OrderService(store, 2);
+        Random random = new Random(23);
+        Map<String, Hold> prepared = new LinkedHashMap<>();
+        for (int op = 0; op < 5_000; op++) {
+            if (prepared.isEmpty() || random.nextInt(3) == 0) {
+                String tid = "t-" + op;
+                Prepare request = prepare(order("o-" + random.nextInt(1_000)));
+                Decision decision = service.prepare(tid, request, NOW, out);
+                assertThat(bounded.prepare(tid, request, NOW, batch)).as("op %d", op).isEqualTo(decision);
+                if (decision.isYes()) {
+                    prepared.put(tid, decision.hold());
+                }
+            } else {
+                String tid = new ArrayList<>(prepared.keySet()).get(random.nextInt(prepared.size()));
+                Hold hold = prepared.remove(tid);
+                if (random.nextBoolean()) {
+                    service.commit(tid, hold, out);
+                    bounded.commit(tid, hold, batch);
+                } else {
+                    service.rollback(tid, hold, out);
+                    bounded.rollback(tid, hold, batch);
+                }
+            }
+            assertThat(bounded.totals()).isEqualTo(service.totals());
+            if (random.nextInt(4) == 0) {
+                bounded.endBatch(batch);
+                batch.writeTo(store);
+            }
+        }
+        assertThat(bounded.heldRecords()).isEqualTo(service.heldRecords());
+        assertThat(store.gets()).as("orders were read back from the store").isGreaterThan(1_000);
+    }
+
     private void refused(Prepare request, VoteCode code, String message) {
         Map<String, Long> totals = service.totals();
         int held = service.heldRecords();

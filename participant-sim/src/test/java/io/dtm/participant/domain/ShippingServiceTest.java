@@ -212,6 +212,67 @@ class ShippingServiceTest {
         assertThat(after.totals()).containsExactly(Map.entry("scheduled", 2L), Map.entry("pending", 0L));
     }
 
+    @Test
+    void anEvictedShipmentIsReadBackSoTheOrderStaysTakenAndItsTransactionCanFinish() {
+        MemoryWriter store = new MemoryWriter(); // written at once: every change is read back at once
+        ShippingService bounded = new ShippingService(store, 1);
+        Hold scheduled = bounded.prepare("t-1", prepare(shipping("o-1", DATE)), NOW, store).hold();
+        bounded.commit("t-1", scheduled, store);
+        Hold pending = bounded.prepare("t-2", prepare(shipping("o-2", DATE)), NOW, store).hold();
+        bounded.endBatch(store);
+        bounded.prepare("t-3", prepare(shipping("o-3", DATE)), NOW, store);
+        bounded.endBatch(store); // only o-3 is left in memory
+        int reads = store.gets();
+
+        Decision duplicate = bounded.prepare("t-4", prepare(shipping("o-1", "2026-12-25")), NOW, store);
+        assertThat(duplicate.vote().getCode()).isEqualTo(VoteCode.DUPLICATE_ORDER);
+        assertThat(duplicate.vote().getMessage()).isEqualTo("shipment of order o-1 already exists (transaction t-1)");
+        bounded.endBatch(store);
+        bounded.commit("t-2", pending, store);
+
+        assertThat(store.gets() - reads).as("o-1 and o-2 from the store").isEqualTo(2);
+        assertThat(bounded.findShipment("o-2").getTrackingId()).isEqualTo(ShippingService.trackingId("t-2", "o-2"));
+        assertThat(bounded.totals()).containsExactly(Map.entry("scheduled", 2L), Map.entry("pending", 1L));
+        assertThat(bounded.findDay(DATE)).isEqualTo(day(1, 2));
+    }
+
+    @Test
+    void aTinyCacheDecidesAsIfEveryShipmentWereInMemory() {
+        MemoryWriter store = new MemoryWriter();
+        MemoryWriter batch = new MemoryWriter(); // what the store reads back only once it is written
+        ShippingService bounded = new ShippingService(store, 2);
+        Random random = new Random(29);
+        Map<String, Hold> prepared = new LinkedHashMap<>();
+        for (int op = 0; op < 5_000; op++) {
+            if (prepared.isEmpty() || random.nextInt(3) == 0) {
+                String tid = "t-" + op;
+                Prepare request = prepare(shipping("o-" + random.nextInt(1_000), "2026-12-" + (10 + random.nextInt(5))));
+                Decision decision = service.prepare(tid, request, NOW, out);
+                assertThat(bounded.prepare(tid, request, NOW, batch)).as("op %d", op).isEqualTo(decision);
+                if (decision.isYes()) {
+                    prepared.put(tid, decision.hold());
+                }
+            } else {
+                String tid = new ArrayList<>(prepared.keySet()).get(random.nextInt(prepared.size()));
+                Hold hold = prepared.remove(tid);
+                if (random.nextBoolean()) {
+                    service.commit(tid, hold, out);
+                    bounded.commit(tid, hold, batch);
+                } else {
+                    service.rollback(tid, hold, out);
+                    bounded.rollback(tid, hold, batch);
+                }
+            }
+            if (random.nextInt(4) == 0) {
+                bounded.endBatch(batch);
+                batch.writeTo(store);
+            }
+        }
+        assertThat(bounded.totals()).isEqualTo(service.totals());
+        assertThat(bounded.heldRecords()).isEqualTo(service.heldRecords());
+        assertThat(store.gets()).as("shipments were read back from the store").isGreaterThan(1_000);
+    }
+
     private void refused(Prepare request, VoteCode code, String message) {
         Map<String, Long> totals = service.totals();
         int held = service.heldRecords();
