@@ -7,6 +7,7 @@ import io.dtm.participant.domain.RecordCache;
 import io.dtm.participant.domain.RecordReader;
 import io.dtm.participant.domain.RecordWriter;
 import io.dtm.participant.store.Counters;
+import io.dtm.participant.store.PreparedEntry;
 import io.dtm.participant.store.Seeded;
 import io.dtm.participant.store.StoredTxn;
 import io.dtm.protocol.ErrorCode;
@@ -26,7 +27,6 @@ import io.dtm.protocol.participant.Vote;
 import io.dtm.protocol.participant.VoteCode;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,16 +50,22 @@ import java.util.TreeMap;
  * and changes nothing.
  *
  * <p>Only a bounded cache of the transactions is in memory; the others are read back from the store
- * through a {@link RecordReader} when a message names them, and the counts {@code inspect} reports
- * are kept as they change. The caches are trimmed only at a batch boundary ({@link #endBatch}),
- * which the caller must reach before it writes the batch: until then the store lacks the batch's
- * changes, so the cache must still hold them.
+ * through a {@link RecordReader} when a message names them. The caches are trimmed only at a batch
+ * boundary ({@link #endBatch}), which the caller reaches after a group of messages and before it
+ * writes their batch: until the batch is written the store lacks its changes, so the caches must
+ * still hold them. The prepared transactions are indexed under {@code prep/} and the counts
+ * {@code inspect} reports are kept as they change, so a start reads neither all transactions nor
+ * all records.
  */
 public final class ParticipantCore {
     static final String TXN_PREFIX = "txn/";
+    static final String PREPARED_PREFIX = "prep/";
     static final String RECORD_PREFIX = "rec/";
+    static final String META_PREFIX = "meta/";
     static final String COUNTERS_KEY = "meta/counters";
     static final String SEEDED_KEY = "meta/seeded";
+    /** The store's layout with {@code prep/} and the persisted counts ({@link Counters#getLayoutVersion}). */
+    static final int LAYOUT_VERSION = 1;
     /** Transactions kept in memory by default: see {@link #ParticipantCore(DomainService, RecordReader, int)}. */
     public static final int DEFAULT_TXN_CACHE = 50_000;
     private static final List<LocalState> COUNTED_STATES =
@@ -68,26 +74,52 @@ public final class ParticipantCore {
     private final DomainService service;
     private final RecordReader store;
     private final RecordCache<String, StoredTxn> txns;
+    /** Every message is a batch of its own: for a caller without batches. */
+    private final boolean batchPerMessage;
     /** Prepared attempts and when they prepared, oldest first: what the in-doubt resolver looks at. */
     private final LinkedHashMap<String, Long> prepared = new LinkedHashMap<>();
+    /** The prepared index as loaded ({@code prep/}), until {@link #finishLoading} orders it into {@link #prepared}. */
+    private final Map<String, Long> loadedPrepared = new TreeMap<>();
     /** How many transactions are in each local state. */
     private final Map<LocalState, Long> states = new EnumMap<>(LocalState.class);
     private long protocolErrors;
+    /** The counters changed since they were last written. */
+    private boolean countersChanged;
+    private int layoutVersion;
     private boolean seeded;
+    private Start start;
 
-    /**
-     * A table that keeps every transaction in memory and reads nothing back: for a caller that
-     * gives {@link #load} everything stored (simulations, tests).
-     */
-    public ParticipantCore(DomainService service) {
-        this(service, RecordReader.NONE, RecordCache.UNBOUNDED);
+    /** What {@link #finishLoading} found in the store. */
+    public enum Start {
+        /** An empty store, now seeded. */
+        SEEDED,
+        /** A store written before the prepared index and the persisted counts, now upgraded. */
+        UPGRADED,
+        LOADED
     }
 
-    /** A table over {@code store} that keeps at most about {@code txnCapacity} transactions in memory. */
+    /**
+     * A table that keeps every transaction in memory and reads nothing back, for a caller that
+     * gives {@link #load} everything stored and has no batches (simulations, tests): every message
+     * is a batch of its own, so its {@link #handle} writes the counts it changed.
+     */
+    public ParticipantCore(DomainService service) {
+        this(service, RecordReader.NONE, RecordCache.UNBOUNDED, true);
+    }
+
+    /**
+     * A table over {@code store} that keeps at most about {@code txnCapacity} transactions in memory
+     * (more within a batch); the caller calls {@link #endBatch} after each group of messages.
+     */
     public ParticipantCore(DomainService service, RecordReader store, int txnCapacity) {
+        this(service, store, txnCapacity, false);
+    }
+
+    private ParticipantCore(DomainService service, RecordReader store, int txnCapacity, boolean batchPerMessage) {
         this.service = service;
         this.store = store;
         this.txns = new RecordCache<>(txnCapacity, tid -> store.get(TXN_PREFIX + tid, StoredTxn.parser()));
+        this.batchPerMessage = batchPerMessage;
         COUNTED_STATES.forEach(s -> states.put(s, 0L));
     }
 
@@ -97,16 +129,35 @@ public final class ParticipantCore {
 
     // --- startup ---
 
-    /** Loads one persisted key/value (any order); call {@link #finishLoading} after the last one. */
+    /**
+     * Loads what stays in memory from the store: the bookkeeping ({@code meta/}), the prepared
+     * index ({@code prep/}) and the records the service keeps resident. Then call {@link #finishLoading}.
+     */
+    public void loadResident() throws InvalidProtocolBufferException {
+        store.forEach(META_PREFIX, this::load);
+        store.forEach(PREPARED_PREFIX, this::load);
+        for (String prefix : service.residentPrefixes()) {
+            store.forEach(prefix, this::load);
+        }
+    }
+
+    /**
+     * Loads one persisted key/value (any order); call {@link #finishLoading} after the last one.
+     * {@link #loadResident} gives it what it needs; a transaction or record given besides is cached.
+     */
     public void load(String key, byte[] value) throws InvalidProtocolBufferException {
         if (key.startsWith(TXN_PREFIX)) {
             StoredTxn txn = StoredTxn.parseFrom(value);
             txns.put(txn.getTid(), txn);
-            count(null, txn);
+        } else if (key.startsWith(PREPARED_PREFIX)) {
+            loadedPrepared.put(key.substring(PREPARED_PREFIX.length()), PreparedEntry.parseFrom(value).getPreparedAtMs());
         } else if (key.startsWith(RECORD_PREFIX)) {
             service.load(key, value);
         } else if (key.equals(COUNTERS_KEY)) {
-            protocolErrors = Counters.parseFrom(value).getProtocolErrors();
+            Counters counters = Counters.parseFrom(value);
+            protocolErrors = counters.getProtocolErrors();
+            counters.getStatesMap().forEach((state, count) -> states.put(LocalState.valueOf(state), count));
+            layoutVersion = counters.getLayoutVersion();
         } else if (key.equals(SEEDED_KEY)) {
             seeded = true;
         } else {
@@ -114,31 +165,82 @@ public final class ParticipantCore {
         }
     }
 
-    /** Re-takes the holds of every transaction still prepared, oldest first; seeds a new store. */
+    /**
+     * Seeds a new store, or upgrades one written before the prepared index, then re-takes the holds
+     * of every transaction still prepared, oldest first. Ends a batch: write {@code out} next.
+     */
     public void finishLoading(long nowMs, RecordWriter out) {
+        start = Start.LOADED;
         if (!seeded) {
             service.seed(out);
             out.put(SEEDED_KEY, Seeded.newBuilder().setAtMs(nowMs).build());
             seeded = true;
+            layoutVersion = LAYOUT_VERSION;
+            countersChanged = true;
+            start = Start.SEEDED;
+        } else if (layoutVersion < LAYOUT_VERSION) {
+            upgrade(out);
+            start = Start.UPGRADED;
         }
-        List<StoredTxn> stillPrepared = new ArrayList<>();
-        txns.forEach((tid, t) -> {
-            if (t.getState() == LocalState.PREPARED) {
-                stillPrepared.add(t);
+        List<Map.Entry<String, Long>> oldestFirst = new ArrayList<>(loadedPrepared.entrySet());
+        oldestFirst.sort(Map.Entry.comparingByValue()); // stable: ties stay in id order
+        for (Map.Entry<String, Long> e : oldestFirst) {
+            StoredTxn txn = txns.get(e.getKey());
+            if (txn == null || txn.getState() != LocalState.PREPARED) {
+                throw new IllegalStateException("the store indexes " + e.getKey() + " as prepared, but it is "
+                        + (txn == null ? "missing" : txn.getState()));
+            }
+            service.restore(txn.getTid(), txn.getHold());
+            prepared.put(txn.getTid(), e.getValue());
+        }
+        loadedPrepared.clear();
+        endBatch(out);
+    }
+
+    /** What {@link #finishLoading} found; null before. */
+    public Start start() {
+        return start;
+    }
+
+    /**
+     * A store written before the prepared index and the persisted counts: reads every transaction
+     * once to rebuild both (and lets the service rebuild its own counts).
+     */
+    private void upgrade(RecordWriter out) {
+        COUNTED_STATES.forEach(s -> states.put(s, 0L));
+        loadedPrepared.clear();
+        store.forEach(TXN_PREFIX, (key, value) -> {
+            if (!txns.contains(key.substring(TXN_PREFIX.length()))) {
+                upgrade(RecordReader.parse(key, value, StoredTxn.parser()), out);
             }
         });
-        stillPrepared.sort(Comparator.comparingLong(StoredTxn::getPreparedAtMs));
-        for (StoredTxn t : stillPrepared) {
-            service.restore(t.getTid(), t.getHold());
-            prepared.put(t.getTid(), t.getPreparedAtMs());
+        txns.forEach((tid, txn) -> upgrade(txn, out));
+        service.upgradeStore();
+        layoutVersion = LAYOUT_VERSION;
+        countersChanged = true;
+    }
+
+    private void upgrade(StoredTxn txn, RecordWriter out) {
+        count(null, txn);
+        if (txn.getState() == LocalState.PREPARED) {
+            loadedPrepared.put(txn.getTid(), txn.getPreparedAtMs());
+            out.put(PREPARED_PREFIX + txn.getTid(), PreparedEntry.newBuilder().setPreparedAtMs(txn.getPreparedAtMs()).build());
         }
     }
 
     /**
-     * A batch boundary: the caller has handled a group of messages into {@code out} and will write
-     * it to the store before it calls anything else. Trims the caches to their capacities.
+     * A batch boundary: the caller has handled a group of messages into {@code out} and writes it
+     * to the store before it calls anything else. Writes the counts if they changed and trims the
+     * caches to their capacities.
      */
     public void endBatch(RecordWriter out) {
+        if (countersChanged) {
+            Counters.Builder counters = Counters.newBuilder().setProtocolErrors(protocolErrors)
+                    .setLayoutVersion(layoutVersion);
+            states.forEach((state, count) -> counters.putStates(state.name(), count));
+            out.put(COUNTERS_KEY, counters.build());
+            countersChanged = false;
+        }
         service.endBatch(out);
         txns.endBatch();
     }
@@ -160,6 +262,9 @@ public final class ParticipantCore {
             case LIST_TXNS -> reply.setTxnList(list(request.getListTxns().getAfter(), request.getListTxns().getLimit()));
             case SET_FAULTS -> throw new IllegalArgumentException("fault settings are the engine's, not the core's");
             case BODY_NOT_SET -> error(reply, ErrorCode.INVALID_REQUEST, "request has no body (a newer coordinator?)");
+        }
+        if (batchPerMessage) {
+            endBatch(out);
         }
         return reply.build();
     }
@@ -195,6 +300,7 @@ public final class ParticipantCore {
         } else if (decision.isYes()) {
             txn.setState(LocalState.PREPARED).setHold(decision.hold());
             prepared.put(tid, nowMs);
+            out.put(PREPARED_PREFIX + tid, PreparedEntry.newBuilder().setPreparedAtMs(nowMs).build());
         } else {
             txn.setState(LocalState.VOTED_NO);
         }
@@ -208,19 +314,20 @@ public final class ParticipantCore {
         }
         StoredTxn txn = txns.get(tid);
         if (txn == null) {
-            protocolError(out, reply, ErrorCode.NOT_FOUND, "COMMIT for " + tid + ", which never prepared here");
+            protocolError(reply, ErrorCode.NOT_FOUND, "COMMIT for " + tid + ", which never prepared here");
             return;
         }
         switch (txn.getState()) {
             case PREPARED -> {
                 service.commit(tid, txn.getHold(), out);
                 prepared.remove(tid);
+                out.delete(PREPARED_PREFIX + tid);
                 save(txn.toBuilder().setState(LocalState.COMMITTED).build(), txn, out);
                 ack(reply, LocalState.COMMITTED);
             }
             case COMMITTED -> ack(reply, LocalState.COMMITTED);
-            case VOTED_NO -> protocolError(out, reply, ErrorCode.CONFLICT, "COMMIT for " + tid + ", which voted NO here");
-            case ROLLED_BACK -> protocolError(out, reply, ErrorCode.CONFLICT,
+            case VOTED_NO -> protocolError(reply, ErrorCode.CONFLICT, "COMMIT for " + tid + ", which voted NO here");
+            case ROLLED_BACK -> protocolError(reply, ErrorCode.CONFLICT,
                     "COMMIT for " + tid + ", which was rolled back here");
             default -> throw new IllegalStateException(tid + " stored in state " + txn.getState());
         }
@@ -243,6 +350,7 @@ public final class ParticipantCore {
             case PREPARED -> {
                 service.rollback(tid, txn.getHold(), out);
                 prepared.remove(tid);
+                out.delete(PREPARED_PREFIX + tid);
                 save(txn.toBuilder().setState(LocalState.ROLLED_BACK).build(), txn, out);
                 ack(reply, LocalState.ROLLED_BACK);
             }
@@ -251,7 +359,7 @@ public final class ParticipantCore {
                 if (rollback.getUnlessCommitted()) {
                     ack(reply, LocalState.COMMITTED); // a fence learning that the one-phase commit happened
                 } else {
-                    protocolError(out, reply, ErrorCode.CONFLICT, "ROLLBACK for " + tid + ", which was committed here");
+                    protocolError(reply, ErrorCode.CONFLICT, "ROLLBACK for " + tid + ", which was committed here");
                 }
             }
             default -> throw new IllegalStateException(tid + " stored in state " + txn.getState());
@@ -362,6 +470,7 @@ public final class ParticipantCore {
             states.merge(before.getState(), -1L, Long::sum);
         }
         states.merge(after.getState(), 1L, Long::sum);
+        countersChanged = true;
     }
 
     private static Vote tombstoneVote(String tid) {
@@ -373,9 +482,9 @@ public final class ParticipantCore {
         reply.setAck(Ack.newBuilder().setState(state));
     }
 
-    private void protocolError(RecordWriter out, ParticipantResponse.Builder reply, ErrorCode code, String message) {
+    private void protocolError(ParticipantResponse.Builder reply, ErrorCode code, String message) {
         protocolErrors++;
-        out.put(COUNTERS_KEY, Counters.newBuilder().setProtocolErrors(protocolErrors).build());
+        countersChanged = true;
         error(reply, code, service.name().id() + ": protocol error: " + message);
     }
 

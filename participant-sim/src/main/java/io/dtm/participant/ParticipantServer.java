@@ -64,12 +64,16 @@ public final class ParticipantServer implements AutoCloseable {
         try {
             ParticipantCore core = new ParticipantCore(DomainServices.create(service, store), store,
                     ParticipantCore.DEFAULT_TXN_CACHE);
-            store.forEach("", core::load);
+            core.loadResident();
             try (ParticipantStore.Batch batch = new ParticipantStore.Batch()) {
                 core.finishLoading(start, batch);
                 if (!batch.isEmpty()) {
                     store.write(batch);
+                }
+                if (core.start() == ParticipantCore.Start.SEEDED) {
                     LOG.info("[{}] new store in {}: seeded", name, dir);
+                } else if (core.start() == ParticipantCore.Start.UPGRADED) {
+                    LOG.info("[{}] store in {} upgraded: prepared transactions indexed, counts stored", name, dir);
                 }
             }
             LOG.info("[{}] store {} loaded: {}", name, dir, core.inspect(start).getStatesMap());

@@ -1,12 +1,14 @@
 package io.dtm.participant;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.dtm.config.ServiceName;
 import io.dtm.participant.domain.DomainService;
 import io.dtm.participant.domain.DomainServices;
 import io.dtm.participant.domain.InventoryService;
 import io.dtm.participant.domain.MemoryWriter;
 import io.dtm.participant.domain.OrderService;
-import io.dtm.participant.domain.ShippingService;
+import io.dtm.participant.domain.RecordReader;
+import io.dtm.participant.store.Counters;
 import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.participant.Address;
 import io.dtm.protocol.participant.InventoryRequest;
@@ -30,6 +32,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 
 import static io.dtm.participant.ParticipantCoreTest.commit;
 import static io.dtm.participant.ParticipantCoreTest.prepare;
@@ -53,9 +57,46 @@ class BoundedParticipantCoreTest {
     private ParticipantCore core;
 
     private void start(DomainService service) {
-        core = new ParticipantCore(service, disk, CAPACITY);
+        start(service, disk);
+    }
+
+    /** Starts as the server does: what stays in memory from the store, then the startup batch. */
+    private void start(DomainService service, RecordReader store) {
+        core = new ParticipantCore(service, store, CAPACITY);
+        try {
+            core.loadResident();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
         core.finishLoading(NOW, batch);
-        endBatch();
+        batch.writeTo(disk);
+    }
+
+    /** A restart on {@link #disk}: returns the key prefixes it read and checks that it had nothing to write. */
+    private Set<String> restart(ServiceName name) {
+        Set<String> scanned = new TreeSet<>();
+        RecordReader watched = new RecordReader() {
+            @Override
+            public byte[] get(String key) {
+                return disk.get(key);
+            }
+
+            @Override
+            public List<Entry> scan(String prefix, String after, int limit) {
+                scanned.add(prefix);
+                return disk.scan(prefix, after, limit);
+            }
+        };
+        core = new ParticipantCore(DomainServices.create(name, watched, CAPACITY), watched, CAPACITY);
+        try {
+            core.loadResident();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
+        core.finishLoading(NOW, batch);
+        assertThat(core.start()).isEqualTo(ParticipantCore.Start.LOADED);
+        assertThat(batch.changes()).as("a plain restart writes nothing").isEmpty();
+        return scanned;
     }
 
     private ParticipantResponse send(ParticipantRequest request) {
@@ -249,6 +290,100 @@ class BoundedParticipantCoreTest {
                 after = page.getNext();
             } while (!after.isEmpty());
         }
+    }
+
+    /**
+     * A random run restarted from the store halfway (and again at the end), against an unbounded
+     * table that never restarts: the restart reads only what stays in memory, and brings back the
+     * prepared transactions (with their holds and ages) and every count.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ServiceName.class, names = {"INVENTORY", "ORDER", "SHIPPING"})
+    void aRestartReadsOnlyWhatStaysInMemoryAndChangesNoAnswer(ServiceName name) {
+        start(DomainServices.create(name, disk, CAPACITY));
+        ParticipantCore unbounded = new ParticipantCore(DomainServices.create(name));
+        MemoryWriter unboundedDisk = new MemoryWriter();
+        unbounded.finishLoading(NOW, unboundedDisk);
+        Random random = new Random(name.ordinal() + 7);
+        long now = NOW;
+
+        for (int i = 0; i < 4_000; i++) {
+            now += 1 + random.nextInt(3); // prepared ages differ
+            if (i % 2_000 == 1_999) {
+                endBatch();
+                long prepared = core.inspect(now).getStatesMap().get("PREPARED");
+                Set<String> scanned = restart(name);
+
+                List<String> resident = new ArrayList<>(List.of("meta/", "prep/"));
+                resident.addAll(core.service().residentPrefixes());
+                assertThat(scanned).as("only what stays in memory").containsExactlyInAnyOrderElementsOf(resident);
+                assertThat(prepared).as("transactions were left prepared").isPositive();
+                assertThat(core.inspect(now)).isEqualTo(unbounded.inspect(now));
+            }
+            ParticipantRequest request = randomMessage(name, random);
+            ParticipantResponse expected = unbounded.handle(request, now, false, unboundedDisk);
+            assertThat(core.handle(request, now, false, batch)).as("message %d: %s", i, request).isEqualTo(expected);
+            if (random.nextInt(4) == 0) {
+                endBatch();
+            }
+        }
+        assertThat(core.inspect(now)).isEqualTo(unbounded.inspect(now));
+    }
+
+    /**
+     * A store written before the prepared index and the persisted counts (as the previous version
+     * wrote it): the first start reads every transaction once and writes the index and the counts;
+     * the next one reads only what stays in memory again. Nothing answers differently.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ServiceName.class, names = {"INVENTORY", "ORDER"})
+    void aStoreWrittenBeforeThePreparedIndexIsUpgradedOnce(ServiceName name) throws Exception {
+        ParticipantCore unbounded = new ParticipantCore(DomainServices.create(name));
+        MemoryWriter unboundedDisk = new MemoryWriter();
+        unbounded.finishLoading(NOW, unboundedDisk);
+        Random random = new Random(name.ordinal() + 99);
+        long now = NOW;
+        List<ParticipantRequest> rest = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            ParticipantRequest request = randomMessage(name, random);
+            if (i < 2_000) {
+                unbounded.handle(request, now += 1 + random.nextInt(3), false, unboundedDisk);
+            } else {
+                rest.add(request);
+            }
+        }
+        // The old layout: no prep/, no stored counts but the protocol errors, no order totals.
+        unboundedDisk.store().forEach((key, value) -> {
+            if (key.startsWith("prep/") || key.startsWith("rec/totals/")) {
+                return;
+            }
+            if (key.equals("meta/counters")) {
+                disk.put(key, Counters.newBuilder().setProtocolErrors(unbounded.protocolErrors()).build());
+            } else {
+                disk.store().put(key, value);
+            }
+        });
+        assertThat(disk.scan("txn/", "txn/", 10_000)).hasSizeGreaterThan(300);
+        assertThat(unbounded.inspect(now).getPreparedCount()).isPositive();
+        assertThat(unbounded.protocolErrors()).isPositive();
+
+        start(DomainServices.create(name, disk, CAPACITY));
+
+        assertThat(core.start()).isEqualTo(ParticipantCore.Start.UPGRADED);
+        assertThat(core.inspect(now)).isEqualTo(unbounded.inspect(now));
+        assertThat(disk.scan("prep/", "prep/", 10_000)).extracting(RecordReader.Entry::key)
+                .containsExactlyElementsOf(unboundedDisk.scan("prep/", "prep/", 10_000).stream()
+                        .map(RecordReader.Entry::key).toList());
+        assertThat(Counters.parseFrom(disk.get("meta/counters")).getLayoutVersion()).isEqualTo(1);
+
+        restart(name);
+        assertThat(core.inspect(now)).isEqualTo(unbounded.inspect(now));
+        for (ParticipantRequest request : rest) {
+            now += 1;
+            assertThat(core.handle(request, now, false, batch)).isEqualTo(unbounded.handle(request, now, false, unboundedDisk));
+            endBatch();
+        }
+        assertThat(core.inspect(now)).isEqualTo(unbounded.inspect(now));
     }
 
     private static ParticipantRequest randomMessage(ServiceName name, Random random) {

@@ -1,12 +1,13 @@
 package io.dtm.participant;
 
+import io.dtm.participant.domain.DomainService;
 import io.dtm.participant.domain.InventoryService;
 
 import java.io.IOException;
 import java.util.Random;
 import java.util.function.LongSupplier;
 
-/** Test fixtures: a seeded inventory engine on a real store, with the test's clocks. */
+/** Test fixtures: engines on a real store (seeded when new), with the test's clocks. */
 final class Engines {
     private Engines() {
     }
@@ -18,12 +19,26 @@ final class Engines {
 
     static ParticipantEngine inventory(ParticipantStore store, LongSupplier clockMs, LongSupplier syncClockMs)
             throws IOException {
-        ParticipantCore core = new ParticipantCore(new InventoryService(), store, ParticipantCore.DEFAULT_TXN_CACHE);
-        try (ParticipantStore.Batch seed = new ParticipantStore.Batch()) {
-            core.finishLoading(clockMs.getAsLong(), seed);
-            store.write(seed);
+        return start(store, new InventoryService(), ParticipantCore.DEFAULT_TXN_CACHE, clockMs, syncClockMs);
+    }
+
+    /** Starts {@code service} on {@code store} as the server does, keeping at most about {@code txnCapacity} transactions in memory. */
+    static ParticipantEngine start(ParticipantStore store, DomainService service, int txnCapacity, LongSupplier clockMs)
+            throws IOException {
+        return start(store, service, txnCapacity, clockMs, () -> System.nanoTime() / 1_000_000);
+    }
+
+    private static ParticipantEngine start(ParticipantStore store, DomainService service, int txnCapacity,
+            LongSupplier clockMs, LongSupplier syncClockMs) throws IOException {
+        ParticipantCore core = new ParticipantCore(service, store, txnCapacity);
+        core.loadResident();
+        try (ParticipantStore.Batch startup = new ParticipantStore.Batch()) {
+            core.finishLoading(clockMs.getAsLong(), startup);
+            if (!startup.isEmpty()) {
+                store.write(startup);
+            }
         }
-        return new ParticipantEngine("inventory", core, store, new FaultInjector(new Random(1)), clockMs, syncClockMs,
-                1024);
+        return new ParticipantEngine(service.name().id(), core, store, new FaultInjector(new Random(1)), clockMs,
+                syncClockMs, 1024);
     }
 }

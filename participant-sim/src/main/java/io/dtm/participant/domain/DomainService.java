@@ -17,9 +17,10 @@ import java.util.Map;
  * them durable before it answers. Records live under keys {@code rec/<kind>/<id>}.
  *
  * <p>A service whose records grow with the transactions (orders, shipments) keeps only a bounded
- * cache of them and reads the others back through a {@link RecordReader}. It trims that cache only
- * at {@link #endBatch}, which the caller reaches before it writes the batch: until then the store
- * lacks the batch's changes, so the cache must still hold them.
+ * cache of them, reads the others back through a {@link RecordReader} when named, and keeps what it
+ * counts over them as they change; a start loads only the records under {@link #residentPrefixes}.
+ * It trims its caches only at {@link #endBatch}, which the caller reaches before it writes the
+ * batch: until then the store lacks the batch's changes, so the caches must still hold them.
  *
  * <p>The local transaction table (duplicates, tombstones, states) is not the service's concern:
  * the caller calls {@link #prepare} once per tid, and {@link #commit} or {@link #rollback} once
@@ -32,8 +33,25 @@ public interface DomainService {
     /** Writes the initial records, deterministically (same data on every first start). */
     void seed(RecordWriter out);
 
-    /** Loads one persisted record at startup; keys are those this service wrote. */
+    /**
+     * The key prefixes of the records that are all in memory, loaded at startup (e.g. the SKUs);
+     * the others are read through the service's {@link RecordReader} when named.
+     */
+    List<String> residentPrefixes();
+
+    /**
+     * Loads one persisted record at startup; keys are those this service wrote. Gets every record
+     * under {@link #residentPrefixes}; another record given besides is cached.
+     */
     void load(String key, byte[] value) throws InvalidProtocolBufferException;
+
+    /**
+     * Once, after its resident records were loaded, on a store written before the service kept its
+     * counts in records of their own: rebuilds them (reading every record of the kind if need be),
+     * to be written at the next {@link #endBatch}.
+     */
+    default void upgradeStore() {
+    }
 
     /**
      * Validates the request and, when every rule holds, reserves what it needs and holds its records
@@ -53,7 +71,8 @@ public interface DomainService {
 
     /**
      * A batch boundary: everything the batch changed has been reported to {@code out}, and the
-     * caller writes it to the store before it calls anything else. Trims the service's caches.
+     * caller writes it to the store before it calls anything else. Writes the service's counts if
+     * they changed and trims its caches.
      */
     default void endBatch(RecordWriter out) {
     }

@@ -60,6 +60,11 @@ public final class InventoryService implements DomainService {
     }
 
     @Override
+    public List<String> residentPrefixes() {
+        return List.of(PREFIX);
+    }
+
+    @Override
     public void load(String key, byte[] value) throws InvalidProtocolBufferException {
         skus.put(Requests.idOf(name(), key, PREFIX), SkuRecord.parseFrom(value));
     }

@@ -5,6 +5,7 @@ import io.dtm.config.ServiceName;
 import io.dtm.participant.store.Hold;
 import io.dtm.participant.store.OrderHold;
 import io.dtm.participant.store.OrderRecord;
+import io.dtm.participant.store.OrderTotals;
 import io.dtm.protocol.participant.OrderLine;
 import io.dtm.protocol.participant.OrderRequest;
 import io.dtm.protocol.participant.Prepare;
@@ -21,7 +22,8 @@ import java.util.Optional;
  * it. An order id names one order forever: a second transaction using it is refused.
  *
  * <p>Orders grow with the transactions: a bounded cache of them is in memory, the others are read
- * from the store when named. The confirmed and pending counts are kept as orders change.
+ * from the store when named. The confirmed and pending counts are kept as orders change, in a
+ * record of their own ({@code rec/totals/order}), the only one loaded at startup.
  */
 public final class OrderService implements DomainService {
 
@@ -30,11 +32,16 @@ public final class OrderService implements DomainService {
     public static final int DEFAULT_CACHE = 50_000;
 
     private static final String PREFIX = "rec/order/";
+    private static final String TOTALS_PREFIX = "rec/totals/";
+    private static final String TOTALS_KEY = TOTALS_PREFIX + "order";
 
+    private final RecordReader store;
     private final RecordCache<String, OrderRecord> orders;
     private final HoldTable holds = new HoldTable();
     private long confirmed;
     private long pending;
+    /** The counts changed since they were last written. */
+    private boolean totalsChanged;
 
     /** Keeps every order in memory and reads nothing back: for a caller that loads everything stored. */
     public OrderService() {
@@ -43,6 +50,7 @@ public final class OrderService implements DomainService {
 
     /** Keeps at most about {@code cacheCapacity} orders in memory and reads the others from {@code store}. */
     public OrderService(RecordReader store, int cacheCapacity) {
+        this.store = store;
         this.orders = new RecordCache<>(cacheCapacity, id -> store.get(key(id), OrderRecord.parser()));
     }
 
@@ -62,10 +70,37 @@ public final class OrderService implements DomainService {
     }
 
     @Override
+    public List<String> residentPrefixes() {
+        return List.of(TOTALS_PREFIX);
+    }
+
+    @Override
     public void load(String key, byte[] value) throws InvalidProtocolBufferException {
-        OrderRecord record = OrderRecord.parseFrom(value);
-        orders.put(Requests.idOf(name(), key, PREFIX), record);
-        count(record, 1);
+        if (key.equals(TOTALS_KEY)) {
+            OrderTotals totals = OrderTotals.parseFrom(value);
+            confirmed = totals.getConfirmed();
+            pending = totals.getPending();
+        } else {
+            orders.put(Requests.idOf(name(), key, PREFIX), OrderRecord.parseFrom(value));
+        }
+    }
+
+    /** Counts every order, those in memory as they are there, the others as stored. */
+    @Override
+    public void upgradeStore() {
+        confirmed = 0;
+        pending = 0;
+        store.forEach(PREFIX, (key, value) -> {
+            if (!orders.contains(Requests.idOf(name(), key, PREFIX))) {
+                count(RecordReader.parse(key, value, OrderRecord.parser()), 1);
+            }
+        });
+        orders.forEach((id, record) -> {
+            if (record != null) {
+                count(record, 1);
+            }
+        });
+        totalsChanged = true;
     }
 
     @Override
@@ -156,6 +191,10 @@ public final class OrderService implements DomainService {
 
     @Override
     public void endBatch(RecordWriter out) {
+        if (totalsChanged) {
+            out.put(TOTALS_KEY, OrderTotals.newBuilder().setConfirmed(confirmed).setPending(pending).build());
+            totalsChanged = false;
+        }
         orders.endBatch();
     }
 
@@ -225,5 +264,6 @@ public final class OrderService implements DomainService {
         } else {
             pending += change;
         }
+        totalsChanged = true;
     }
 }

@@ -57,6 +57,11 @@ public final class PaymentService implements DomainService {
     }
 
     @Override
+    public List<String> residentPrefixes() {
+        return List.of(PREFIX);
+    }
+
+    @Override
     public void load(String key, byte[] value) throws InvalidProtocolBufferException {
         accounts.put(Requests.idOf(name(), key, PREFIX), AccountRecord.parseFrom(value));
     }

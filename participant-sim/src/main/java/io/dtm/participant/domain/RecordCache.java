@@ -88,6 +88,11 @@ public final class RecordCache<K, V> {
         }
     }
 
+    /** Whether {@code id} is in memory (as deleted, too): a miss would not read the store. */
+    public boolean contains(K id) {
+        return entries.containsKey(id);
+    }
+
     /** Records in memory, deletions not yet forgotten included. */
     public int size() {
         return entries.size();

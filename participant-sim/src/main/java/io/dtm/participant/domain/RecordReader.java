@@ -3,7 +3,6 @@ package io.dtm.participant.domain;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Parser;
 
-import java.io.IOException;
 import java.util.List;
 
 /**
@@ -34,9 +33,9 @@ public interface RecordReader {
         }
     }
 
-    /** Receives the entries of {@link #forEach}. */
-    interface Visitor {
-        void visit(String key, byte[] value) throws IOException;
+    /** Receives the entries of {@link #forEach}; may throw {@code E}. */
+    interface Visitor<E extends Exception> {
+        void visit(String key, byte[] value) throws E;
     }
 
     /** The stored value of {@code key}, or null when there is none. */
@@ -56,7 +55,7 @@ public interface RecordReader {
     List<Entry> scan(String prefix, String after, int limit);
 
     /** Every entry under {@code prefix}, in key order, a page at a time. */
-    default void forEach(String prefix, Visitor visitor) throws IOException {
+    default <E extends Exception> void forEach(String prefix, Visitor<E> visitor) throws E {
         int page = 1024;
         String after = prefix;
         while (true) {

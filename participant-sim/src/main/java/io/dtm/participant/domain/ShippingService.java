@@ -98,6 +98,11 @@ public final class ShippingService implements DomainService {
     }
 
     @Override
+    public List<String> residentPrefixes() {
+        return List.of(DAY_PREFIX);
+    }
+
+    @Override
     public void load(String key, byte[] value) throws InvalidProtocolBufferException {
         if (key.startsWith(DAY_PREFIX)) {
             days.put(Requests.idOf(name(), key, DAY_PREFIX), DayRecord.parseFrom(value));

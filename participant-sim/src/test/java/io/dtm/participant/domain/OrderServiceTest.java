@@ -184,6 +184,7 @@ class OrderServiceTest {
         Hold rolledBack = before.prepare("t-2", prepare(order("o-2")), NOW, store).hold();
         before.rollback("t-2", rolledBack, store);
         Hold stillPrepared = before.prepare("t-3", prepare(order("o-3")), NOW, store).hold();
+        before.endBatch(store); // the batch boundary writes the counts
 
         OrderService after = new OrderService();
         store.loadInto(after);
