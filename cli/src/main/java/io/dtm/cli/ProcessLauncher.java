@@ -15,7 +15,7 @@ final class ProcessLauncher {
     static final String PROCESS_PROPERTY = "-Ddtm.process";
     static final String DIR_PROPERTY = "-Ddtm.dir";
     /**
-     * Heap and GC flags of a node or service; override with DTM_NODE_JAVA_OPTS. The serial
+     * Heap and GC flags of a node or service; override with a non-empty DTM_NODE_JAVA_OPTS. The serial
      * collector: seven JVMs share the machine and their live heaps are tens of megabytes, so G1's
      * concurrent threads and heavier write barriers cost more than its short pauses save (measured
      * on 2 cores: +35% committed/s at 256 clients, docs/PERFORMANCE.md); a young collection here
@@ -32,7 +32,10 @@ final class ProcessLauncher {
         // setsid: the child gets its own session, so a Ctrl-C in this terminal later does not reach it.
         command.add("setsid");
         command.add(javaBinary());
-        String opts = System.getenv().getOrDefault("DTM_NODE_JAVA_OPTS", DEFAULT_NODE_JAVA_OPTS);
+        String opts = System.getenv("DTM_NODE_JAVA_OPTS");
+        if (opts == null || opts.isBlank()) {
+            opts = DEFAULT_NODE_JAVA_OPTS; // empty means unset, as ${DTM_JAVA_OPTS:-...} does in ./dtm
+        }
         for (String opt : opts.trim().split("\\s+")) {
             if (!opt.isEmpty()) {
                 command.add(opt);
