@@ -25,6 +25,9 @@ public final class RaftSettings {
     /** Client-side retries of one Raft request: enough to ride out an election or two, then fail. */
     private static final int CLIENT_MAX_ATTEMPTS = 20;
 
+    /** Closed log segments a node keeps in its heap. */
+    static final int SEGMENT_CACHE_NUM_MAX = 2;
+
     private RaftSettings() {
     }
 
@@ -57,6 +60,10 @@ public final class RaftSettings {
         // Preallocating more than a segment would waste disk on every small test segment.
         RaftServerConfigKeys.Log.setPreallocatedSize(props,
                 SizeInBytes.valueOf(Math.min(log.segmentSizeBytes(), 4L << 20)));
+        // Closed segments stay cached in the heap for the appenders (Ratis's default: 6 segments, up
+        // to 200 MB). Followers that keep up read the open segment; one that lags reads from disk, or
+        // gets the snapshot. Two segments keep a node's heap from swinging with the purge cycle.
+        RaftServerConfigKeys.Log.setSegmentCacheNumMax(props, SEGMENT_CACHE_NUM_MAX);
         // Synced writes stay on: no unsafe-flush, no async-flush. Fsyncs are group-committed by the
         // log worker anyway.
         return props;
