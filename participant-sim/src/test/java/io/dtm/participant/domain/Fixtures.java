@@ -9,9 +9,18 @@ import io.dtm.protocol.participant.PaymentRequest;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.ShippingRequest;
 
-import java.time.Instant;
+import io.dtm.participant.store.Hold;
 
-/** Request builders and a fixed "now" shared by the domain tests. */
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Request builders, a fixed "now" and a side-by-side driver shared by the domain tests. */
 final class Fixtures {
 
     /** 2026-06-15T12:00:00Z. */
@@ -73,5 +82,45 @@ final class Fixtures {
 
     static Prepare prepare(ShippingRequest.Builder shipping) {
         return Prepare.newBuilder().setShipping(shipping).build();
+    }
+
+    /**
+     * Drives an unbounded service and a bounded one (reading through {@code store}) with the same
+     * seeded mix of 5,000 PREPAREs, COMMITs and ROLLBACKs, writing the bounded one's batches to the
+     * store at random boundaries; asserts that every decision and, after every step, the totals are
+     * the same.
+     */
+    static void sideBySide(DomainService unbounded, DomainService bounded, MemoryWriter store, long seed,
+            Function<Random, Prepare> requests) {
+        MemoryWriter out = new MemoryWriter();
+        MemoryWriter batch = new MemoryWriter(); // what the store reads back only once it is written
+        Random random = new Random(seed);
+        Map<String, Hold> prepared = new LinkedHashMap<>();
+        for (int op = 0; op < 5_000; op++) {
+            if (prepared.isEmpty() || random.nextInt(3) == 0) {
+                String tid = "t-" + op;
+                Prepare request = requests.apply(random);
+                Decision decision = unbounded.prepare(tid, request, NOW, out);
+                assertThat(bounded.prepare(tid, request, NOW, batch)).as("op %d", op).isEqualTo(decision);
+                if (decision.isYes()) {
+                    prepared.put(tid, decision.hold());
+                }
+            } else {
+                String tid = new ArrayList<>(prepared.keySet()).get(random.nextInt(prepared.size()));
+                Hold hold = prepared.remove(tid);
+                if (random.nextBoolean()) {
+                    unbounded.commit(tid, hold, out);
+                    bounded.commit(tid, hold, batch);
+                } else {
+                    unbounded.rollback(tid, hold, out);
+                    bounded.rollback(tid, hold, batch);
+                }
+            }
+            assertThat(bounded.totals()).as("op %d", op).isEqualTo(unbounded.totals());
+            if (random.nextInt(4) == 0) {
+                bounded.endBatch(batch);
+                batch.writeTo(store);
+            }
+        }
     }
 }

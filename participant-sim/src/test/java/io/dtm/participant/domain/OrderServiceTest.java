@@ -232,36 +232,8 @@ class OrderServiceTest {
     @Test
     void aTinyCacheDecidesAndCountsAsIfEveryOrderWereInMemory() {
         MemoryWriter store = new MemoryWriter();
-        MemoryWriter batch = new MemoryWriter(); // what the store reads back only once it is written
         OrderService bounded = new OrderService(store, 2);
-        Random random = new Random(23);
-        Map<String, Hold> prepared = new LinkedHashMap<>();
-        for (int op = 0; op < 5_000; op++) {
-            if (prepared.isEmpty() || random.nextInt(3) == 0) {
-                String tid = "t-" + op;
-                Prepare request = prepare(order("o-" + random.nextInt(1_000)));
-                Decision decision = service.prepare(tid, request, NOW, out);
-                assertThat(bounded.prepare(tid, request, NOW, batch)).as("op %d", op).isEqualTo(decision);
-                if (decision.isYes()) {
-                    prepared.put(tid, decision.hold());
-                }
-            } else {
-                String tid = new ArrayList<>(prepared.keySet()).get(random.nextInt(prepared.size()));
-                Hold hold = prepared.remove(tid);
-                if (random.nextBoolean()) {
-                    service.commit(tid, hold, out);
-                    bounded.commit(tid, hold, batch);
-                } else {
-                    service.rollback(tid, hold, out);
-                    bounded.rollback(tid, hold, batch);
-                }
-            }
-            assertThat(bounded.totals()).isEqualTo(service.totals());
-            if (random.nextInt(4) == 0) {
-                bounded.endBatch(batch);
-                batch.writeTo(store);
-            }
-        }
+        Fixtures.sideBySide(service, bounded, store, 23, random -> prepare(order("o-" + random.nextInt(1_000))));
         assertThat(bounded.heldRecords()).isEqualTo(service.heldRecords());
         assertThat(store.gets()).as("orders were read back from the store").isGreaterThan(1_000);
     }
