@@ -56,6 +56,17 @@ final class ClusterDir {
     }
 
     /**
+     * Whether the pid recorded for {@code process} is alive, without looking at its command line:
+     * only for a process this JVM has just started. Right after a start the command line may still
+     * be empty (the child has not finished its exec; seen under load), so {@link #running} could call
+     * a healthy process gone.
+     */
+    boolean alive(String process) {
+        OptionalLong pid = pid(process);
+        return pid.isPresent() && ProcessHandle.of(pid.getAsLong()).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /**
      * The live process recorded for {@code process}: its pid file names a running process that is
      * ours (its command line names this process), not an unrelated one that reused the pid.
      */

@@ -131,7 +131,7 @@ final class ClusterLauncher {
         try (DtmConnections connections = new DtmConnections(Duration.ofSeconds(2))) {
             while (true) {
                 for (String id : justStarted) {
-                    if (dir.running(id).isEmpty()) {
+                    if (!dir.alive(id)) {
                         throw new UserException(id + " exited during startup. Last lines of " + dir.logFile(id) + ":"
                                 + System.lineSeparator() + dir.logTail(id, 15));
                     }
