@@ -9,6 +9,7 @@ import io.dtm.protocol.participant.ParticipantRequest;
 import io.dtm.protocol.participant.ParticipantResponse;
 import io.dtm.protocol.rpc.Request;
 import io.dtm.protocol.rpc.Response;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -28,9 +29,25 @@ public final class DtmConnections implements AutoCloseable {
 
     /** @param requestTimeout how long each request waits for its answer */
     public DtmConnections(Duration requestTimeout) {
+        this(requestTimeout, "dtm-client");
+    }
+
+    /**
+     * @param requestTimeout how long each request waits for its answer
+     * @param threadName names the event loop's thread (in thread dumps, profiles and logs)
+     */
+    public DtmConnections(Duration requestTimeout, String threadName) {
         this.requestTimeout = requestTimeout;
-        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("dtm-client", true),
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true),
                 NioIoHandler.newFactory());
+    }
+
+    /**
+     * The one thread every connection of this object runs on: its futures complete there. Work
+     * that reacts to their answers and never blocks may run there too, saving a hand-off per answer.
+     */
+    public EventLoop eventLoop() {
+        return (EventLoop) group.next();
     }
 
     /** Connects to a node's client port; fails with an {@link java.io.IOException} naming the address. */

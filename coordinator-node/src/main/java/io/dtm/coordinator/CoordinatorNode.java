@@ -64,7 +64,8 @@ public final class CoordinatorNode implements AutoCloseable {
         this.logClient = logClient;
         this.metrics = new NodeMetrics(new MetricRegistry());
         CoordinatorConfig coordinator = config.coordinator();
-        this.connections = new DtmConnections(Duration.ofMillis(coordinator.prepareTimeoutMs()));
+        // Its event loop carries the participant connections and runs the coordinator (CoordinatorEngine).
+        this.connections = new DtmConnections(Duration.ofMillis(coordinator.prepareTimeoutMs()), nodeId + "-2pc");
         this.participants = new ParticipantPool(config, connections);
         this.leadership = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, nodeId + "-leadership");
@@ -164,7 +165,7 @@ public final class CoordinatorNode implements AutoCloseable {
         }
         CoordinatorCore core = new CoordinatorCore(settings, new Random());
         CoordinatorEngine next = new CoordinatorEngine(nodeId, term, core, logClient.appender(nodeId, term), logClient,
-                participants, metrics, System::currentTimeMillis,
+                participants, connections.eventLoop(), metrics, System::currentTimeMillis,
                 detail -> leadership.execute(() -> stepDown("fenced by the log: " + detail)));
         next.recover(logServer.stateMachine().inFlightTransactions());
         engine = next;
