@@ -82,7 +82,7 @@ public final class ParticipantServer implements AutoCloseable {
                     () -> System.nanoTime() / 1_000_000, maxBatch);
             ParticipantEngine running = engine;
             RpcServer<ParticipantRequest, ParticipantResponse> rpc = RpcServer
-                    .builder(ParticipantRequest.parser(), (request, context) -> running.submit(request),
+                    .builder(ParticipantRequest.parser(), (request, context) -> running.submit(request, context.executor()),
                             ParticipantServer::errorResponse)
                     .name(name)
                     .start(address.host(), address.port());

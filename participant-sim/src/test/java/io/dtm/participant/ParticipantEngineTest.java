@@ -13,7 +13,13 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -72,5 +78,44 @@ class ParticipantEngineTest {
         assertThat(engine.syncs()).isEqualTo(2);
         now.addAndGet(10 * ParticipantEngine.SYNC_DEBT_MS);
         assertThat(engine.read(core -> engine.syncs()).join()).as("no debt left").isEqualTo(2);
+    }
+
+    @Test
+    void repliesGoOutOnTheirConnectionsLoopOneTaskPerGroup() {
+        BlockingQueue<Runnable> loop = new LinkedBlockingQueue<>();
+        CompletableFuture<ParticipantResponse> vote = engine.submit(ParticipantCoreTest.prepare("t-1", "sku-0001", 1), loop::add);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !loop.isEmpty());
+        assertThat(engine.syncs()).as("the vote is durable").isEqualTo(1);
+        assertThat(vote).as("completed by the loop's task, not by the engine's thread").isNotDone();
+
+        Runnable task = loop.remove();
+        task.run();
+        assertThat(vote.join().getVote().getYes()).isTrue();
+        assertThat(loop).isEmpty();
+    }
+
+    @Test
+    void everyReplyOfAGroupLeavesInOneTask() {
+        BlockingQueue<Runnable> loop = new LinkedBlockingQueue<>();
+        // Hold the engine's thread in a read, so that the PREPAREs behind it form one group.
+        CountDownLatch release = new CountDownLatch(1);
+        engine.read(core -> {
+            try {
+                return release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Executor connectionLoop = loop::add; // one connection: one executor
+        List<CompletableFuture<ParticipantResponse>> votes = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            votes.add(engine.submit(ParticipantCoreTest.prepare("t-" + i, "sku-000" + i, 1), connectionLoop));
+        }
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !loop.isEmpty());
+        assertThat(engine.syncs()).as("one synced write for the five").isEqualTo(1);
+        assertThat(loop).hasSize(1);
+        loop.remove().run();
+        assertThat(votes).allSatisfy(v -> assertThat(v.join().getVote().getYes()).isTrue());
     }
 }
