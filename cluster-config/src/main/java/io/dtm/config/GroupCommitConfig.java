@@ -11,6 +11,6 @@ public record GroupCommitConfig(int maxRecords, long maxDelayMicros, int maxOuts
 
     /** The values a configuration file gets for keys it leaves out. */
     public static GroupCommitConfig defaults() {
-        return new GroupCommitConfig(256, 1_000, 32);
+        return new GroupCommitConfig(256, 5_000, 32);
     }
 }
