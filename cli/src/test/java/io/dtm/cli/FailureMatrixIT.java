@@ -250,6 +250,9 @@ class FailureMatrixIT {
         payment.setFaults(Faults.newBuilder().setForceNoProbability(1).build()).get();
         SubmitResult aborted = client.submit(order("restart-1")).get(60, TimeUnit.SECONDS);
         assertThat(aborted.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
+        // Decided by this leader on payment's NO, not by a prepared participant tired of waiting
+        // (the leader's first appends once waited seconds for a dead predecessor).
+        assertThat(aborted.getReason()).startsWith("payment:");
         assertThat(logState("restart-1").getStatus()).isEqualTo(TxnStatus.DECIDED);
 
         for (NodeConfig node : config.nodes()) {

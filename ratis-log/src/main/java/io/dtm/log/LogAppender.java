@@ -2,7 +2,10 @@ package io.dtm.log;
 
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnRecord;
+import org.apache.ratis.client.RaftClient;
+import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -13,10 +16,13 @@ import java.util.concurrent.CompletableFuture;
 public final class LogAppender implements AutoCloseable {
     private final LogGroups groups;
     private final List<RecordBatcher> batchers;
+    /** Raft clients this appender made for itself (closed with it); empty when it shares its log client's. */
+    private final List<RaftClient> ownClients;
 
-    LogAppender(LogGroups groups, List<RecordBatcher> batchers) {
+    LogAppender(LogGroups groups, List<RecordBatcher> batchers, List<RaftClient> ownClients) {
         this.groups = groups;
         this.batchers = batchers;
+        this.ownClients = ownClients;
     }
 
     /** Appends one record; the future completes with what became of it once its entry is applied. */
@@ -27,5 +33,12 @@ public final class LogAppender implements AutoCloseable {
     @Override
     public void close() {
         batchers.forEach(RecordBatcher::close);
+        for (RaftClient client : ownClients) {
+            try {
+                client.close();
+            } catch (IOException e) {
+                LoggerFactory.getLogger(LogAppender.class).warn("closing a Raft client of a log appender failed", e);
+            }
+        }
     }
 }

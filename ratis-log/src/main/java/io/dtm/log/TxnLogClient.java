@@ -38,21 +38,16 @@ public final class TxnLogClient implements AutoCloseable {
     private final LongSupplier clockMs;
     private final List<RaftClient> clients = new ArrayList<>();
     private final List<RecordBatcher> batchers = new ArrayList<>();
+    private final RaftProperties props;
 
     private TxnLogClient(ClusterConfig config, String name, LongSupplier clockMs) {
         RatisMetricsReporting.install();
         this.groups = LogGroups.of(config);
         this.groupCommit = config.log().groupCommit();
         this.clockMs = clockMs;
-        RaftProperties props = RaftSettings.client(config);
+        this.props = RaftSettings.client(config);
         for (int i = 0; i < groups.size(); i++) {
-            RaftGroup group = groups.group(i);
-            RaftClient client = RaftClient.newBuilder()
-                    .setClientId(ClientId.randomId())
-                    .setRaftGroup(group)
-                    .setProperties(props)
-                    .setRetryPolicy(RaftSettings.clientRetryPolicy())
-                    .build();
+            RaftClient client = newClient(groups.group(i), null);
             clients.add(client);
             batchers.add(new RecordBatcher(name + "-log-appender-" + i, client, groupCommit, clockMs, 0));
         }
@@ -74,12 +69,41 @@ public final class TxnLogClient implements AutoCloseable {
      * Close it when the coordinator steps down.
      */
     public LogAppender appender(String name, long term) {
+        return appender(name, term, null);
+    }
+
+    /**
+     * As {@link #appender(String, long)}, with Raft clients of its own that start out sending to
+     * {@code leaderHint}: the coordinator that asks is the leader. The shared clients may still
+     * point at the previous leader, which is often dead: each request to it waits out its timeout
+     * before the client moves on, and the new leader's first Begins and Decides waited seconds
+     * (FailureMatrixIT saw 6 to 14 s after a leader was killed). A wrong hint costs one redirect.
+     */
+    public LogAppender appender(String name, long term, String leaderHint) {
         List<RecordBatcher> own = new ArrayList<>();
+        List<RaftClient> ownClients = new ArrayList<>();
         for (int i = 0; i < groups.size(); i++) {
-            own.add(new RecordBatcher(name + "-term-" + term + "-appender-" + i, clients.get(i), groupCommit, clockMs,
+            RaftClient client = clients.get(i);
+            if (leaderHint != null) {
+                client = newClient(groups.group(i), RaftPeerId.valueOf(leaderHint));
+                ownClients.add(client);
+            }
+            own.add(new RecordBatcher(name + "-term-" + term + "-appender-" + i, client, groupCommit, clockMs,
                     term));
         }
-        return new LogAppender(groups, own);
+        return new LogAppender(groups, own, ownClients);
+    }
+
+    private RaftClient newClient(RaftGroup group, RaftPeerId leader) {
+        RaftClient.Builder builder = RaftClient.newBuilder()
+                .setClientId(ClientId.randomId())
+                .setRaftGroup(group)
+                .setProperties(props)
+                .setRetryPolicy(RaftSettings.clientRetryPolicy());
+        if (leader != null) {
+            builder.setLeaderId(leader);
+        }
+        return builder.build();
     }
 
     /** The transaction's state, read linearizably through the group's leader. */
