@@ -44,17 +44,26 @@ public final class Dtm {
 
     static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
 
+    /** The common pool's size on a machine with one or two cores, unless the user chose one. */
+    static final int SMALL_MACHINE_COMMON_POOL = 16;
+
     /**
-     * Gives the common fork-join pool at least two threads, unless the user chose a size. On a
-     * machine with one or two cores the JDK sizes it to one thread, and CompletableFuture then runs
-     * every {@code *Async} stage without an executor on a brand-new thread. Ratis does that for
-     * each AppendEntries a follower receives ({@code thenComposeAsync}): async-profiler showed 10%
-     * of each follower's CPU in creating those threads, plus the context switches they cause. Must
-     * run before anything touches the pool.
+     * Gives the common fork-join pool real threads on a one- or two-core machine, unless the user
+     * chose a size. There the JDK sizes it to one thread, and CompletableFuture then runs every
+     * {@code *Async} stage without an executor on a brand-new thread. Ratis does that for each
+     * AppendEntries a follower receives ({@code thenComposeAsync}): async-profiler showed 10% of each
+     * follower's CPU in creating those threads, plus the context switches they cause.
+     *
+     * <p>Why 16 and not 2: Ratis also runs blocking waits on the common pool (the graceful shutdown
+     * of a gRPC channel to a peer that went away waits seconds). With two threads such waits can
+     * starve the pool and stall replication: FailureMatrixIT once saw a decision take 14 s after
+     * nodes were killed, with a pool thread stuck in such a wait. A thread is only created when
+     * work is waiting and none is free, and an idle one ends after a minute, so the steady state
+     * still runs on two or three.
      */
     static void ensureCommonPool() {
         if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
-            System.setProperty(COMMON_POOL_PARALLELISM, "2");
+            System.setProperty(COMMON_POOL_PARALLELISM, Integer.toString(SMALL_MACHINE_COMMON_POOL));
         }
     }
 
