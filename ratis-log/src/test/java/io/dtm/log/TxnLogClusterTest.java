@@ -154,6 +154,9 @@ class TxnLogClusterTest {
         String lagging = cluster.aFollower();
         TxnLogClient client = cluster.newClient();
         beginAndDecide(client, "before", 10);
+        assertThat(Thread.getAllStackTraces().keySet()).map(Thread::getName)
+                .as("the leader replicates with the appender that survives a follower behind the purge")
+                .anyMatch(name -> name.startsWith(leader + "@") && name.contains("CatchUpSafeLogAppender"));
         await().atMost(WAIT).until(() -> cluster.server(lagging).status().getAppliedIndex()
                 >= cluster.server(leader).status().getCommitIndex());
         long laggingApplied = cluster.server(lagging).status().getAppliedIndex();
