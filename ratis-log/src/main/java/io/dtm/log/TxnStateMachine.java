@@ -69,6 +69,16 @@ public final class TxnStateMachine extends BaseStateMachine {
     private static final String WRITING_SUFFIX = ".writing";
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    /**
+     * The snapshot this replica loaded or took last; null before its first. Kept here rather than
+     * asked of {@link #storage}: Ratis 3.2.2's storage, asked before it has a snapshot, lists the
+     * directory and records what it found (nothing) with a comparison that throws if a snapshot
+     * was recorded meanwhile. The leader's log appenders ask on every round, so the first
+     * snapshot of a node (taken on the updater thread) could kill an appender with that
+     * NullPointerException, and Ratis does not restart a dead appender: a follower cut off until
+     * the next leader change (seen in a TxnLogClusterTest run).
+     */
+    private volatile SingleFileSnapshotInfo latestSnapshot;
     private final TxnLogState.Retention retention;
     /** Guarded by {@code this}: applies, queries and snapshots see one consistent table. */
     private TxnLogState state;
@@ -112,6 +122,11 @@ public final class TxnStateMachine extends BaseStateMachine {
     @Override
     public StateMachineStorage getStateMachineStorage() {
         return storage;
+    }
+
+    @Override
+    public SingleFileSnapshotInfo getLatestSnapshot() {
+        return latestSnapshot;
     }
 
     /** Runs on the leader before the append: a batch that does not parse is never logged. */
@@ -225,7 +240,6 @@ public final class TxnStateMachine extends BaseStateMachine {
         return state.inFlightTransactions();
     }
 
-    /** A consistent copy of the in-memory table sizes, for status reports without a Raft round. */
     /** A page of this replica's transactions, with the index applied when it was read. */
     public synchronized LogDump localPage(String after, int limit) {
         TxnLogState.Page page = state.page(after, limit);
@@ -233,6 +247,7 @@ public final class TxnStateMachine extends BaseStateMachine {
                 .setAppliedIndex(getLastAppliedTermIndex().getIndex()).build();
     }
 
+    /** This replica's table sizes and applied index, without a Raft round (status reports). */
     public synchronized LogStats localStats() {
         return state.stats().setAppliedIndex(getLastAppliedTermIndex().getIndex()).build();
     }
@@ -261,7 +276,9 @@ public final class TxnStateMachine extends BaseStateMachine {
         MD5FileUtil.saveMD5File(target, md5);
         Files.move(tmp.toPath(), target.toPath(), StandardCopyOption.ATOMIC_MOVE);
         forceToDisk(target.getParentFile().toPath());
-        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
+        SingleFileSnapshotInfo taken = new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last);
+        storage.updateLatestSnapshot(taken);
+        latestSnapshot = taken;
         storage.cleanupOldSnapshots(KEEP_TWO_SNAPSHOTS);
         LOG.info("{}: snapshot at {} written to {}", getId(), last, target.getName());
         return last.getIndex();
@@ -271,6 +288,7 @@ public final class TxnStateMachine extends BaseStateMachine {
         if (snapshot == null) {
             LOG.info("{}: no snapshot, starting from an empty table", getId());
             state = new TxnLogState(retention);
+            latestSnapshot = null;
             return;
         }
         Path path = snapshot.getFile().getPath();
@@ -285,6 +303,7 @@ public final class TxnStateMachine extends BaseStateMachine {
         }
         state = loaded;
         setLastAppliedTermIndex(snapshot.getTermIndex());
+        latestSnapshot = snapshot;
         LOG.info("{}: loaded snapshot {} ({} in flight, {} retained outcomes)", getId(), snapshot.getTermIndex(),
                 loaded.inFlightCount(), loaded.retainedCount());
     }
