@@ -164,7 +164,7 @@ public final class CoordinatorNode implements AutoCloseable {
             return; // leadership already moved on
         }
         CoordinatorCore core = new CoordinatorCore(settings, new Random());
-        CoordinatorEngine next = new CoordinatorEngine(nodeId, term, core, logClient.appender(nodeId, term, nodeId), logClient,
+        CoordinatorEngine next = new CoordinatorEngine(nodeId, term, core, logServer.appender(nodeId, term), logClient,
                 participants, connections.eventLoop(), metrics, System::currentTimeMillis,
                 detail -> leadership.execute(() -> stepDown("fenced by the log: " + detail)));
         next.recover(logServer.stateMachine().inFlightTransactions());

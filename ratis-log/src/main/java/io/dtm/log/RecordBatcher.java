@@ -6,7 +6,6 @@ import io.dtm.protocol.log.RecordBatch;
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnRecord;
 import com.google.protobuf.InvalidProtocolBufferException;
-import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
@@ -45,8 +44,14 @@ final class RecordBatcher implements AutoCloseable {
     private record Pending(TxnRecord record, CompletableFuture<RecordResult> future) {
     }
 
+    /** Sends one Raft entry to the group's leader; the reply carries the entry's {@link BatchResult}. */
+    @FunctionalInterface
+    interface EntrySender {
+        CompletableFuture<RaftClientReply> send(Message entry);
+    }
+
     private final String name;
-    private final RaftClient client;
+    private final EntrySender sender;
     private final int maxRecords;
     private final long maxDelayNanos;
     private final int maxOutstanding;
@@ -60,10 +65,10 @@ final class RecordBatcher implements AutoCloseable {
     private volatile boolean closed;
 
     /** @param proposerTerm the coordinator's Raft term, stamped on every batch (0: not a coordinator) */
-    RecordBatcher(String name, RaftClient client, GroupCommitConfig config, LongSupplier clockMs, long proposerTerm) {
+    RecordBatcher(String name, EntrySender sender, GroupCommitConfig config, LongSupplier clockMs, long proposerTerm) {
         this.name = name;
         this.proposerTerm = proposerTerm;
-        this.client = client;
+        this.sender = sender;
         this.maxRecords = config.maxRecords();
         this.maxDelayNanos = TimeUnit.MICROSECONDS.toNanos(config.maxDelayMicros());
         this.maxOutstanding = config.maxOutstandingBatches();
@@ -151,7 +156,7 @@ final class RecordBatcher implements AutoCloseable {
         Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.build().toByteArray()));
         CompletableFuture<RaftClientReply> reply;
         try {
-            reply = client.async().send(message);
+            reply = sender.send(message);
         } catch (RuntimeException e) {
             outstanding.release();
             fail(batch, e);

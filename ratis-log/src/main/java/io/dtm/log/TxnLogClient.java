@@ -47,9 +47,9 @@ public final class TxnLogClient implements AutoCloseable {
         this.clockMs = clockMs;
         this.props = RaftSettings.client(config);
         for (int i = 0; i < groups.size(); i++) {
-            RaftClient client = newClient(groups.group(i), null);
+            RaftClient client = newClient(groups.group(i));
             clients.add(client);
-            batchers.add(new RecordBatcher(name + "-log-appender-" + i, client, groupCommit, clockMs, 0));
+            batchers.add(new RecordBatcher(name + "-log-appender-" + i, client.async()::send, groupCommit, clockMs, 0));
         }
     }
 
@@ -63,47 +63,13 @@ public final class TxnLogClient implements AutoCloseable {
         return batchers.get(groups.indexOf(LogRecords.tidOf(record))).submit(record);
     }
 
-    /**
-     * An appender whose batches carry a coordinator's Raft term: once another leader has taken over,
-     * whatever it still appends is refused by the log (see {@code RecordBatch.proposer_term}).
-     * Close it when the coordinator steps down.
-     */
-    public LogAppender appender(String name, long term) {
-        return appender(name, term, null);
-    }
-
-    /**
-     * As {@link #appender(String, long)}, with Raft clients of its own that start out sending to
-     * {@code leaderHint}: the coordinator that asks is the leader. The shared clients may still
-     * point at the previous leader, which is often dead: each request to it waits out its timeout
-     * before the client moves on, and the new leader's first Begins and Decides waited seconds
-     * (FailureMatrixIT saw 6 to 14 s after a leader was killed). A wrong hint costs one redirect.
-     */
-    public LogAppender appender(String name, long term, String leaderHint) {
-        List<RecordBatcher> own = new ArrayList<>();
-        List<RaftClient> ownClients = new ArrayList<>();
-        for (int i = 0; i < groups.size(); i++) {
-            RaftClient client = clients.get(i);
-            if (leaderHint != null) {
-                client = newClient(groups.group(i), RaftPeerId.valueOf(leaderHint));
-                ownClients.add(client);
-            }
-            own.add(new RecordBatcher(name + "-term-" + term + "-appender-" + i, client, groupCommit, clockMs,
-                    term));
-        }
-        return new LogAppender(groups, own, ownClients);
-    }
-
-    private RaftClient newClient(RaftGroup group, RaftPeerId leader) {
-        RaftClient.Builder builder = RaftClient.newBuilder()
+    private RaftClient newClient(RaftGroup group) {
+        return RaftClient.newBuilder()
                 .setClientId(ClientId.randomId())
                 .setRaftGroup(group)
                 .setProperties(props)
-                .setRetryPolicy(RaftSettings.clientRetryPolicy());
-        if (leader != null) {
-            builder.setLeaderId(leader);
-        }
-        return builder.build();
+                .setRetryPolicy(RaftSettings.clientRetryPolicy())
+                .build();
     }
 
     /** The transaction's state, read linearizably through the group's leader. */

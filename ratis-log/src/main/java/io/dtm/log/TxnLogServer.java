@@ -1,6 +1,7 @@
 package io.dtm.log;
 
 import io.dtm.config.ClusterConfig;
+import io.dtm.config.GroupCommitConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.protocol.log.LogStats;
 import io.dtm.protocol.rpc.NodeStatus;
@@ -30,12 +31,14 @@ public final class TxnLogServer implements Closeable {
     private final String nodeId;
     private final RaftServer server;
     private final RaftGroup group;
+    private final GroupCommitConfig groupCommit;
     private final long startedAtMs = System.currentTimeMillis();
 
-    private TxnLogServer(String nodeId, RaftServer server, RaftGroup group) {
+    private TxnLogServer(String nodeId, RaftServer server, RaftGroup group, GroupCommitConfig groupCommit) {
         this.nodeId = nodeId;
         this.server = server;
         this.group = group;
+        this.groupCommit = groupCommit;
     }
 
     /** Builds and starts the server of {@code nodeId}, keeping its Raft storage under {@code storageDir}. */
@@ -44,6 +47,9 @@ public final class TxnLogServer implements Closeable {
         Files.createDirectories(storageDir);
         RatisMetricsReporting.install();
         LogGroups groups = LogGroups.of(config);
+        if (groups.size() != 1) {
+            throw new IllegalStateException("a node serves one log group; the cluster has " + groups.size());
+        }
         RaftGroup group = groups.group(0);
         TxnLogState.Retention retention = new TxnLogState.Retention(
                 config.log().retention().maxOutcomes(), config.log().retention().maxAgeMs());
@@ -58,11 +64,21 @@ public final class TxnLogServer implements Closeable {
         server.start();
         LOG.info("[{}] Raft server started: group {} peers {}, storage {}", nodeId, group.getGroupId(),
                 group.getPeers(), storageDir);
-        return new TxnLogServer(nodeId, server, group);
+        return new TxnLogServer(nodeId, server, group, config.log().groupCommit());
     }
 
     public String nodeId() {
         return nodeId;
+    }
+
+    /**
+     * An appender for the coordinator of {@code term} on this node, the leader: its records are
+     * group-committed into entries handed to this node's Raft server directly (no Raft client, no
+     * loopback gRPC), each entry stamped with the term. Close it when the coordinator steps down.
+     */
+    public LogAppender appender(String name, long term) {
+        return new LogAppender(new RecordBatcher(name + "-term-" + term + "-appender",
+                new LocalEntrySender(server, group.getGroupId()), groupCommit, System::currentTimeMillis, term));
     }
 
     public RaftServer raftServer() {

@@ -199,16 +199,36 @@ class TxnLogClusterTest {
         cluster.startAll();
         String leader = cluster.awaitLeader();
         long term = cluster.server(leader).status().getTerm();
-        TxnLogClient client = cluster.newClient();
 
-        try (LogAppender current = client.appender("current", term);
+        try (LogAppender current = cluster.server(leader).appender("current", term);
                 // Term 0 means "not fenced", so with a first leader in term 1 the other term is term + 1.
-                LogAppender deposed = client.appender("other-term", term + 1)) {
+                LogAppender deposed = cluster.server(leader).appender("other-term", term + 1)) {
             RecordResult stale = deposed.append(begin("fenced", FOUR, 1)).join();
             assertThat(stale.getDisposition()).isEqualTo(Disposition.FENCED);
             assertThat(stale.getDetail()).contains("stale coordinator");
             assertThat(current.append(begin("fenced", FOUR, 1)).join().getDisposition()).isEqualTo(Disposition.APPLIED);
         }
+    }
+
+    @Test
+    void theLeadersOwnAppenderLetsTheRetryCacheForgetAnsweredEntries() {
+        cluster = new LocalLogCluster(dir, 10_000, 8 << 20);
+        cluster.startAll();
+        String leader = cluster.awaitLeader();
+        TxnLogServer server = cluster.server(leader);
+        long term = server.status().getTerm();
+
+        try (LogAppender appender = server.appender("local", term)) {
+            for (int i = 0; i < 100; i++) {
+                // One at a time: each entry tells the server that the one before was answered.
+                assertThat(appender.append(begin("cached" + i, FOUR, 1)).join().getDisposition())
+                        .isEqualTo(Disposition.APPLIED);
+            }
+        }
+        // Ratis keeps each reply for its retry cache's expiry time (a minute) unless told it was
+        // received: at thousands of entries a second, that would be hundreds of megabytes.
+        await().atMost(WAIT).untilAsserted(() -> assertThat(server.division().getRetryCache().getStatistics().size())
+                .as("retry cache entries after 100 answered appends").isLessThanOrEqualTo(2));
     }
 
     @Test
