@@ -34,9 +34,11 @@ final class ConfigParser {
     static final List<String> TIMEOUT_KEYS = List.of("electionMinMs", "electionMaxMs", "rpcTimeoutMs", "startupTimeoutMs");
     static final List<String> LOG_KEYS = List.of("snapshotEveryEntries", "segmentSizeBytes", "retention", "groupCommit");
     static final List<String> RETENTION_KEYS = List.of("maxOutcomes", "maxAgeMs");
-    static final List<String> GROUP_COMMIT_KEYS = List.of("maxRecords", "maxDelayMicros", "maxOutstandingBatches");
+    static final List<String> GROUP_COMMIT_KEYS = List.of("maxRecords", "maxDelayMicros", "maxOutstandingBatches",
+            "replicationIntervalMs");
     static final List<String> PARTICIPANTS_KEYS = List.of("inDoubtTimeoutMs", "maxBatch");
     static final Range MAX_BATCH = new Range(1, 65_536, "must be between 1 and 65536");
+    static final Range REPLICATION_INTERVAL = new Range(0, 1_000, "must be between 0 and 1000");
     static final List<String> COORDINATOR_KEYS = List.of("prepareTimeoutMs", "prepareAttempts", "retryBackoffMs",
             "retryBackoffMaxMs", "transactionTimeoutMs", "maxAttempts", "lockBackoffMs", "maxInFlight", "resultCacheSize");
     static final Range PREPARE_ATTEMPTS = new Range(1, 100, "must be between 1 and 100");
@@ -304,7 +306,8 @@ final class ConfigParser {
         return new GroupCommitConfig(
                 section.optionalInt("maxRecords", Range.POSITIVE_INT, defaults.maxRecords()),
                 section.optionalLong("maxDelayMicros", Range.POSITIVE, defaults.maxDelayMicros()),
-                section.optionalInt("maxOutstandingBatches", Range.POSITIVE_INT, defaults.maxOutstandingBatches()));
+                section.optionalInt("maxOutstandingBatches", Range.POSITIVE_INT, defaults.maxOutstandingBatches()),
+                section.optionalLong("replicationIntervalMs", REPLICATION_INTERVAL, defaults.replicationIntervalMs()));
     }
 
     private static ParticipantsConfig participants(YamlMapping section) {

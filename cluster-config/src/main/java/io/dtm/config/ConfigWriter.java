@@ -58,6 +58,7 @@ final class ConfigWriter {
         yaml.append("    maxRecords: ").append(log.groupCommit().maxRecords()).append('\n');
         yaml.append("    maxDelayMicros: ").append(log.groupCommit().maxDelayMicros()).append('\n');
         yaml.append("    maxOutstandingBatches: ").append(log.groupCommit().maxOutstandingBatches()).append('\n');
+        yaml.append("    replicationIntervalMs: ").append(log.groupCommit().replicationIntervalMs()).append('\n');
         ParticipantsConfig participants = config.participants();
         yaml.append("participants:\n");
         yaml.append("  inDoubtTimeoutMs: ").append(participants.inDoubtTimeoutMs()).append('\n');

@@ -235,7 +235,7 @@ class ValidationTest {
                         "log.retention.maxOutcome: unknown key (expected one of: maxOutcomes, maxAgeMs)"),
                 broken("unknown group commit key", "maxDelayMicros:", "maxDelayMs:",
                         "log.groupCommit.maxDelayMs: unknown key (expected one of: "
-                                + "maxRecords, maxDelayMicros, maxOutstandingBatches)"),
+                                + "maxRecords, maxDelayMicros, maxOutstandingBatches, replicationIntervalMs)"),
                 broken("unknown participants key", "maxBatch:", "maxBatchSize:",
                         "participants.maxBatchSize: unknown key (expected one of: inDoubtTimeoutMs, maxBatch)"),
                 broken("unknown coordinator key", "lockBackoffMs:", "lockBackoff:",
@@ -341,6 +341,9 @@ class ValidationTest {
                         "timeouts.startupTimeoutMs: must be positive, got -1"),
                 broken("zero count", "maxOutstandingBatches: 32", "maxOutstandingBatches: 0",
                         "log.groupCommit.maxOutstandingBatches: must be between 1 and 2147483647, got 0"),
+                broken("replication interval too long", "maxOutstandingBatches: 32",
+                        "maxOutstandingBatches: 32\n    replicationIntervalMs: 5000",
+                        "log.groupCommit.replicationIntervalMs: must be between 0 and 1000, got 5000"),
                 broken("int overflow", "maxOutcomes: 250000", "maxOutcomes: 3000000000",
                         "log.retention.maxOutcomes: must be between 1 and 2147483647, got 3000000000"),
                 broken("long overflow", "segmentSizeBytes: 8388608", "segmentSizeBytes: 99999999999999999999",

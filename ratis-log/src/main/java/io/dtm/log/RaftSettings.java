@@ -67,12 +67,14 @@ public final class RaftSettings {
         // to 200 MB). Followers that keep up read the open segment; one that lags reads from disk, or
         // gets the snapshot. Two segments keep a node's heap from swinging with the purge cycle.
         RaftServerConfigKeys.Log.setSegmentCacheNumMax(props, SEGMENT_CACHE_NUM_MAX);
+        // At most one AppendEntries call per follower per interval: longer, fuller calls under load.
+        RaftServerConfigKeys.Log.Appender.setWaitTimeMin(props, ms(log.groupCommit().replicationIntervalMs()));
         // Synced writes stay on: no unsafe-flush, no async-flush. Fsyncs are group-committed by the
         // log worker anyway.
         return props;
     }
 
-    /** Properties of a Raft client (the coordinator's log appender, the CLI, tests). */
+    /** Properties of a Raft client (the CLI, participants' proposals, tests; not the coordinator's appender). */
     public static RaftProperties client(ClusterConfig config) {
         RaftProperties props = new RaftProperties();
         RaftClientConfigKeys.Rpc.setRequestTimeout(props, ms(config.timeouts().rpcTimeoutMs()));
