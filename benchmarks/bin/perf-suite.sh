@@ -6,7 +6,9 @@
 # store/perf/<timestamp>): results.jsonl (one JSON object per measurement), latency.png, table.md.
 #
 # Usage: benchmarks/bin/perf-suite.sh [--concurrency "1 64 256 1024"] [--duration 60] [--warmup 20]
-#                                     [--first-warmup 60] [--out DIR]
+#                                     [--first-warmup 60] [--out DIR] [--config cluster.yaml]
+# (--config: the cluster's configuration, e.g. with log.groupCommit.replicationIntervalMs changed;
+# its dataDir is replaced by the suite's temporary directory. Default: cluster-config/conf/local.yaml.)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -15,6 +17,7 @@ duration=60
 warmup=20
 first_warmup=60
 out="store/perf/$(date -u +%Y%m%dT%H%M%S)"
+config=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --concurrency) concurrency=$2; shift 2 ;;
@@ -22,7 +25,8 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift 2 ;;
     --first-warmup) first_warmup=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --config) config=$2; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 64 ;;
   esac
 done
@@ -48,7 +52,12 @@ record() {   # record KIND CONCURRENCY JSON
 }
 
 echo "machine: $(nproc) cores, $(java -version 2>&1 | sed -n 1p), $(date -u)" | tee "$out/machine.txt"
-./dtm cluster start --dir "$cluster" >/dev/null
+if [ -n "$config" ]; then
+  sed "s|^dataDir:.*|dataDir: $cluster/data|" "$config" > "$cluster/suite-config.yaml"
+  ./dtm cluster start --dir "$cluster" --config "$cluster/suite-config.yaml" >/dev/null
+else
+  ./dtm cluster start --dir "$cluster" >/dev/null
+fi
 echo "cluster up in $cluster; warming up the JIT for ${first_warmup}s" >&2
 ./dtm bench --config "$cluster/cluster.yaml" --concurrency 256 --warmup 0s --duration "${first_warmup}s" --json >/dev/null
 
