@@ -21,13 +21,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * process: serialized, framed, through loopback sockets and back, with thread hand-offs on both
  * sides, for every entry.
  *
- * <p>What a Raft client adds is not needed here: redirects (an appender belongs to one term of
+ * <p>What a Raft client adds is not needed here. Redirects: an appender belongs to one term of
  * this node's leadership; if the node is no longer leader, the reply says so and the coordinator
- * steps down) and ordering between entries in flight (the coordinator waits for a record's result
- * before it appends the next record of the same transaction). What it does that the server relies
- * on is kept: each request has a call id of one client id, and the ids already answered ride on
- * the next request, so the server's retry cache forgets them instead of holding every reply for
- * its expiry time.
+ * steps down. Order between entries in flight (Ratis's server may append two entries submitted
+ * together in either order): a record that must follow another is appended only once the other's
+ * result is in (a Decide COMMIT after its Begin, an End after its Decide, a successor's Begin
+ * before its predecessor's ABORT); a Decide ABORT that overtakes its own Begin is what the log
+ * already handles for a participant's early ABORT (the attempt ends at once, and the Begin finds
+ * it ended). What a client does that the server relies on is kept: each request has a call id of
+ * one client id, and the ids already answered ride on the next request, so the server's retry
+ * cache forgets them instead of holding every reply for its expiry time.
  */
 final class LocalEntrySender implements RecordBatcher.EntrySender {
     private final RaftServer server;

@@ -215,6 +215,29 @@ class CoordinatorCoreTest {
     }
 
     @Test
+    void itsOwnAbortLoggedBeforeItsBeginStillAnswersAbortedAndRollsBack() {
+        // The leader hands entries to its Raft server, which may append two entries in flight in
+        // either order: this attempt's Decide ABORT can reach the log before its Begin.
+        start("o-1");
+        TxnRecord decide = appended(core.voted("o-1#1", ServiceName.PAYMENT,
+                no(VoteCode.CARD_DECLINED, "card ending 0002 declined by issuer"), now));
+        assertThat(decide.getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
+        // The log had no Begin yet, so it ended the attempt at once (as for a participant's early ABORT).
+        RecordResult ended = RecordResult.newBuilder().setDisposition(Disposition.APPLIED).setOutcome(Outcome.ABORT)
+                .setStatus(TxnStatus.ENDED).setReason(decide.getDecide().getReason()).build();
+        assertThat(core.decideApplied("o-1#1", ended, now)).as("nothing until Begin's result").isEmpty();
+
+        List<Action> actions = core.beginApplied("o-1#1", ended.toBuilder().setDisposition(Disposition.DUPLICATE)
+                .setDetail("already ended").build(), now);
+
+        assertThat(reply(actions).getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
+        assertThat(reply(actions).getReason()).contains("CARD_DECLINED");
+        assertThat(only(actions, Action.SendRollback.class)).extracting(Action.SendRollback::service)
+                .containsExactlyElementsOf(ALL);
+        assertThat(only(actions, Action.SendCommit.class)).isEmpty();
+    }
+
+    @Test
     void aParticipantThatNeverAnswersIsRetriedWithBackoffThenGivenUp() {
         start("t-3");
         assertThat(core.prepareFailed("t-3#1", ServiceName.INVENTORY, "timed out", now)).isEmpty();
