@@ -10,7 +10,9 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.leader.FollowerInfo;
 import org.apache.ratis.server.leader.LeaderState;
 import org.apache.ratis.server.leader.LogAppender;
+import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.raftlog.RaftLogIOException;
+import org.apache.ratis.statemachine.SnapshotInfo;
 
 /**
  * Ratis's gRPC transport for the log's servers, with one fix to the leader's log appender
@@ -27,8 +29,9 @@ import org.apache.ratis.server.raftlog.RaftLogIOException;
  * {@code TxnLogClusterTest}: one run in about fifteen on a loaded machine).
  *
  * <p>The fix: the build happens under the appender's lock, which also guards the next index, so
- * there it is checked again; a follower behind the log's start gets a heartbeat, and the next
- * round sees it behind and installs the snapshot.
+ * there it is checked again; a follower that cannot be sent entries gets a heartbeat, and the next
+ * round installs the snapshot. Such a follower is one behind the log's start, or one right at it
+ * whose previous entry was purged (Ratis would neither send it entries nor a snapshot).
  *
  * <p>Selected by {@link RaftSettings#server} as the RPC type, by class name (Ratis instantiates it
  * by reflection, hence the public no-argument constructor).
@@ -60,11 +63,44 @@ public final class CatchUpSafeGrpc implements RpcType {
             super(server, state, follower);
         }
 
+        /**
+         * Ratis sends a snapshot only to a follower strictly behind the log's start. One exactly at
+         * the start also cannot be sent entries when the entry before it was purged and is not the
+         * snapshot's last: the append needs that entry's term, and building it threw (seen in a
+         * recovery benchmark, the follower cut off as above).
+         */
+        @Override
+        public SnapshotInfo shouldInstallSnapshot() {
+            SnapshotInfo snapshot = super.shouldInstallSnapshot();
+            if (snapshot != null) {
+                return snapshot;
+            }
+            return cannotBeSentEntries() ? getServer().getStateMachine().getLatestSnapshot() : null;
+        }
+
         @Override
         public AppendEntriesRequestProto newAppendEntriesRequest(long callId, boolean heartbeat)
                 throws RaftLogIOException {
-            boolean behindPurge = getFollower().getNextIndex() < getRaftLog().getStartIndex();
-            return super.newAppendEntriesRequest(callId, heartbeat || behindPurge);
+            // Under the appender's lock, which also guards the follower's next index.
+            return super.newAppendEntriesRequest(callId, heartbeat || cannotBeSentEntries());
+        }
+
+        private boolean cannotBeSentEntries() {
+            long next = getFollower().getNextIndex();
+            if (next >= getRaftLog().getNextIndex()) {
+                return false; // nothing to send
+            }
+            return next < getRaftLog().getStartIndex() || !previousTermKnown(next);
+        }
+
+        /** Whether an append starting at {@code next} can name the term of the entry before it. */
+        private boolean previousTermKnown(long next) {
+            if (next == RaftLog.LEAST_VALID_LOG_INDEX || next == getFollower().getSnapshotIndex() + 1
+                    || getRaftLog().getTermIndex(next - 1) != null) {
+                return true;
+            }
+            SnapshotInfo snapshot = getServer().getStateMachine().getLatestSnapshot();
+            return snapshot != null && snapshot.getIndex() == next - 1;
         }
     }
 }
