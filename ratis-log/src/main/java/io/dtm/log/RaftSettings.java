@@ -38,7 +38,7 @@ public final class RaftSettings {
         RaftServerConfigKeys.setStorageDir(props, List.of(storageDir.toFile()));
         // gRPC is the transport: it pipelines appends (Netty's Raft transport stays near 1,000 entries/s).
         // Ratis's own, with a fix to the leader's appender for followers behind the purge.
-        RaftConfigKeys.Rpc.setType(props, new CatchUpSafeGrpc());
+        RaftConfigKeys.Rpc.setType(props, new DtmGrpc());
         GrpcConfigKeys.Server.setHost(props, node.host());
         GrpcConfigKeys.Server.setPort(props, node.raftPort());
 
@@ -67,8 +67,14 @@ public final class RaftSettings {
         // to 200 MB). Followers that keep up read the open segment; one that lags reads from disk, or
         // gets the snapshot. Two segments keep a node's heap from swinging with the purge cycle.
         RaftServerConfigKeys.Log.setSegmentCacheNumMax(props, SEGMENT_CACHE_NUM_MAX);
-        // At most one AppendEntries call per follower per interval: longer, fuller calls under load.
+        // The busy interval of the appender's pacer (DtmGrpc, ReplicationPacer): fewer, fuller calls under load.
         RaftServerConfigKeys.Log.Appender.setWaitTimeMin(props, ms(log.groupCommit().replicationIntervalMs()));
+        // No metadata entries: Ratis would append one after every advance of the commit index, each
+        // written, fsynced and replicated everywhere; and one always follows an append still
+        // unanswered, so the pacer held the next real entry back for its busy interval. It
+        // only lets a restarted node apply up to its old commit index before hearing from a leader;
+        // Raft's safety never depends on it.
+        RaftServerConfigKeys.Log.setLogMetadataEnabled(props, false);
         // Synced writes stay on: no unsafe-flush, no async-flush. Fsyncs are group-committed by the
         // log worker anyway.
         return props;

@@ -37,11 +37,15 @@ final class LocalLogCluster implements AutoCloseable {
      * @param segmentSizeBytes     Raft segment size; small values give many purgeable segments
      */
     LocalLogCluster(Path dir, long snapshotEveryEntries, long segmentSizeBytes) {
+        this(dir, snapshotEveryEntries, segmentSizeBytes, GroupCommitConfig.defaults());
+    }
+
+    LocalLogCluster(Path dir, long snapshotEveryEntries, long segmentSizeBytes, GroupCommitConfig groupCommit) {
         ClusterConfig base = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir);
         // Generous election timeouts: a 2-core CI box running three servers and the test is starved.
         TimeoutsConfig timeouts = new TimeoutsConfig(1_000, 2_000, 10_000, 60_000);
         LogConfig log = new LogConfig(snapshotEveryEntries, segmentSizeBytes,
-                new RetentionConfig(1_000_000, 3_600_000), GroupCommitConfig.defaults());
+                new RetentionConfig(1_000_000, 3_600_000), groupCommit);
         this.config = base.withTimeouts(timeouts).withLog(log);
     }
 

@@ -20,22 +20,22 @@ class RaftSettingsTest {
     }
 
     @Test
-    void theReplicationIntervalIsTheLeadersMinimumWaitBetweenTwoAppendsToAFollower() {
+    void theReplicationIntervalIsTheAppendersWaitTimeWhichItsPacerUsesForABusyFollower() {
         ClusterConfig defaults = ClusterConfig.loadDefault();
         assertThat(RaftServerConfigKeys.Log.Appender.waitTimeMin(serverProperties(defaults)).toLong(TimeUnit.MILLISECONDS))
-                .isEqualTo(1);
+                .isEqualTo(5);
 
         LogConfig log = defaults.log();
         GroupCommitConfig gc = log.groupCommit();
         ClusterConfig slower = defaults.withLog(new LogConfig(log.snapshotEveryEntries(), log.segmentSizeBytes(),
-                log.retention(), new GroupCommitConfig(gc.maxRecords(), gc.maxDelayMicros(), gc.maxOutstandingBatches(), 5)));
+                log.retention(), new GroupCommitConfig(gc.maxRecords(), gc.maxDelayMicros(), gc.maxOutstandingBatches(), 20)));
         assertThat(RaftServerConfigKeys.Log.Appender.waitTimeMin(serverProperties(slower)).toLong(TimeUnit.MILLISECONDS))
-                .isEqualTo(5);
+                .isEqualTo(20);
     }
 
     @Test
-    void serversUseTheGrpcTransportWithTheCatchUpSafeAppender() {
+    void serversUseTheGrpcTransportWithTheDtmAppender() {
         assertThat(RaftConfigKeys.Rpc.type(serverProperties(ClusterConfig.loadDefault()), s -> { }))
-                .isInstanceOf(CatchUpSafeGrpc.class);
+                .isInstanceOf(DtmGrpc.class);
     }
 }

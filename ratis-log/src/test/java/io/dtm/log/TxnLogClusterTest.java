@@ -1,5 +1,6 @@
 package io.dtm.log;
 
+import io.dtm.config.GroupCommitConfig;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.RecordResult.Disposition;
@@ -156,7 +157,7 @@ class TxnLogClusterTest {
         beginAndDecide(client, "before", 10);
         assertThat(Thread.getAllStackTraces().keySet()).map(Thread::getName)
                 .as("the leader replicates with the appender that survives a follower behind the purge")
-                .anyMatch(name -> name.startsWith(leader + "@") && name.contains("CatchUpSafeLogAppender"));
+                .anyMatch(name -> name.startsWith(leader + "@") && name.contains("DtmLogAppender"));
         await().atMost(WAIT).until(() -> cluster.server(lagging).status().getAppliedIndex()
                 >= cluster.server(leader).status().getCommitIndex());
         long laggingApplied = cluster.server(lagging).status().getAppliedIndex();
@@ -229,6 +230,29 @@ class TxnLogClusterTest {
         // received: at thousands of entries a second, that would be hundreds of megabytes.
         await().atMost(WAIT).untilAsserted(() -> assertThat(server.division().getRetryCache().getStatistics().size())
                 .as("retry cache entries after 100 answered appends").isLessThanOrEqualTo(2));
+    }
+
+    @Test
+    void entriesToIdleFollowersDoNotWaitOutTheBusyReplicationInterval() {
+        // A busy interval of a second, the longest allowed. Ratis's fixed wait would hold every
+        // append a second after the last send (heartbeats included): 20 sequential appends, 20 s.
+        GroupCommitConfig defaults = GroupCommitConfig.defaults();
+        cluster = new LocalLogCluster(dir, 10_000, 8 << 20, new GroupCommitConfig(defaults.maxRecords(),
+                defaults.maxDelayMicros(), defaults.maxOutstandingBatches(), 1_000));
+        cluster.startAll();
+        String leader = cluster.awaitLeader();
+        TxnLogServer server = cluster.server(leader);
+
+        long started = System.nanoTime();
+        try (LogAppender appender = server.appender("sequential", server.status().getTerm())) {
+            for (int i = 0; i < 20; i++) {
+                // Each waits for the one before: when it is appended, its majority follower is idle.
+                assertThat(appender.append(begin("idle" + i, FOUR, 1)).join().getDisposition())
+                        .isEqualTo(Disposition.APPLIED);
+            }
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .as("20 sequential appends with a 1 s busy interval").isLessThan(Duration.ofSeconds(10));
     }
 
     @Test

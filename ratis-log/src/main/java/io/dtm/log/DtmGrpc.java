@@ -13,11 +13,15 @@ import org.apache.ratis.server.leader.LogAppender;
 import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.raftlog.RaftLogIOException;
 import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.util.TimeDuration;
+
+import java.util.concurrent.TimeUnit;
 
 /**
- * Ratis's gRPC transport for the log's servers, with one fix to the leader's log appender
- * (Ratis 3.2.2): a follower that restarts behind the leader's purged log must get the snapshot,
- * not be cut off until the next leader change.
+ * Ratis's gRPC transport for the log's servers, with two changes to the leader's log appender
+ * (Ratis 3.2.2): a fix, so that a follower that restarts behind the leader's purged log gets the
+ * snapshot instead of being cut off until the next leader change; and an adaptive replication
+ * wait ({@link ReplicationPacer}, {@code log.groupCommit.replicationIntervalMs}).
  *
  * <p>The race: each round of {@code GrpcLogAppender.run()} first checks whether the follower needs
  * a snapshot, then builds an append from the follower's next index. While the follower was down,
@@ -33,13 +37,19 @@ import org.apache.ratis.statemachine.SnapshotInfo;
  * round installs the snapshot. Such a follower is one behind the log's start, or one right at it
  * whose previous entry was purged (Ratis would neither send it entries nor a snapshot).
  *
+ * <p>The pacing: Ratis waits out {@code wait-time.min} after every send, busy or not, and builds an
+ * append before that wait, so the append misses what arrives meanwhile. Here the pacer decides when
+ * the waiting entries go, and the append is built then (Ratis's own wait is zero). Ratis also sends
+ * whenever the follower's commit index lags the leader's, which under load is always: such a send
+ * waits for the pacer too, and the new commit index goes with the entries.
+ *
  * <p>Selected by {@link RaftSettings#server} as the RPC type, by class name (Ratis instantiates it
  * by reflection, hence the public no-argument constructor).
  */
-public final class CatchUpSafeGrpc implements RpcType {
+public final class DtmGrpc implements RpcType {
     @Override
     public String name() {
-        return CatchUpSafeGrpc.class.getName();
+        return DtmGrpc.class.getName();
     }
 
     @Override
@@ -54,13 +64,20 @@ public final class CatchUpSafeGrpc implements RpcType {
 
         @Override
         public LogAppender newLogAppender(RaftServer.Division server, LeaderState state, FollowerInfo follower) {
-            return new CatchUpSafeLogAppender(server, state, follower);
+            return new DtmLogAppender(server, state, follower);
         }
     }
 
-    private static final class CatchUpSafeLogAppender extends GrpcLogAppender {
-        CatchUpSafeLogAppender(RaftServer.Division server, LeaderState state, FollowerInfo follower) {
+    private static final class DtmLogAppender extends GrpcLogAppender {
+        /** Ratis's default wait between two sends; the configured interval may only lower it. */
+        private static final long IDLE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+        private final ReplicationPacer pacer;
+
+        DtmLogAppender(RaftServer.Division server, LeaderState state, FollowerInfo follower) {
             super(server, state, follower);
+            long interval = getWaitTimeMin().toLong(TimeUnit.NANOSECONDS);
+            pacer = new ReplicationPacer(Math.min(IDLE_INTERVAL_NANOS, interval), interval);
         }
 
         /**
@@ -82,7 +99,44 @@ public final class CatchUpSafeGrpc implements RpcType {
         public AppendEntriesRequestProto newAppendEntriesRequest(long callId, boolean heartbeat)
                 throws RaftLogIOException {
             // Under the appender's lock, which also guards the follower's next index.
-            return super.newAppendEntriesRequest(callId, heartbeat || cannotBeSentEntries());
+            boolean noEntries = heartbeat || cannotBeSentEntries();
+            if (!noEntries && !heartbeatDue() && pacedNanos() > 0) {
+                // Ratis also sends when the follower's commit index lags; that news waits for the entries.
+                return null;
+            }
+            AppendEntriesRequestProto request = super.newAppendEntriesRequest(callId, noEntries);
+            if (request != null && request.getEntriesCount() > 0) {
+                pacer.sent();
+            }
+            return request;
+        }
+
+        /** Nanoseconds the entries waiting for this follower must still wait: see {@link ReplicationPacer}. */
+        private long pacedNanos() {
+            long now = System.nanoTime();
+            long lastSend = now - getFollower().getLastRpcSendTime().elapsedTime().toLong(TimeUnit.NANOSECONDS);
+            return pacer.remainingNanos(now, hasAppendEntries(), hasPendingDataRequests(), lastSend);
+        }
+
+        private boolean heartbeatDue() {
+            return getHeartbeatWaitTimeMs() <= 0;
+        }
+
+        @Override
+        public boolean shouldSendAppendEntries() {
+            return super.shouldSendAppendEntries() && (pacedNanos() <= 0 || heartbeatDue());
+        }
+
+        @Override
+        public long getWaitTimeMs() {
+            long paced = pacedNanos();
+            return paced > 0 ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(paced)) : super.getWaitTimeMs();
+        }
+
+        /** The pacer's wait comes before an append is built (Ratis's comes after, and then the append misses what arrives meanwhile). */
+        @Override
+        protected TimeDuration getRemainingWaitTime() {
+            return TimeDuration.ZERO;
         }
 
         private boolean cannotBeSentEntries() {
