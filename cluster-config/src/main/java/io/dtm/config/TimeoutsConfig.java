@@ -12,6 +12,6 @@ public record TimeoutsConfig(long electionMinMs, long electionMaxMs, long rpcTim
 
     /** The values a configuration file gets for keys it leaves out. */
     public static TimeoutsConfig defaults() {
-        return new TimeoutsConfig(1_000, 2_000, 5_000, 60_000);
+        return new TimeoutsConfig(600, 1_200, 5_000, 60_000);
     }
 }

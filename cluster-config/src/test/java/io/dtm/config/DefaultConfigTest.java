@@ -37,7 +37,7 @@ class DefaultConfigTest {
         assertThat(config.services()).containsExactly(
                 entry(ServiceName.INVENTORY, 7401), entry(ServiceName.PAYMENT, 7402),
                 entry(ServiceName.ORDER, 7403), entry(ServiceName.SHIPPING, 7404));
-        assertThat(config.timeouts()).isEqualTo(new TimeoutsConfig(1000, 2000, 5000, 60000));
+        assertThat(config.timeouts()).isEqualTo(new TimeoutsConfig(600, 1200, 5000, 60000));
         assertThat(config.log()).isEqualTo(new LogConfig(10000, 8388608,
                 new RetentionConfig(250000, 3600000), new GroupCommitConfig(256, 5000, 32, 5)));
         assertThat(config.participants()).isEqualTo(new ParticipantsConfig(15000, 1024));
@@ -85,7 +85,7 @@ class DefaultConfigTest {
                 """;
         ClusterConfig config = ClusterConfig.parse(yaml, "partial");
 
-        assertThat(config.timeouts()).isEqualTo(new TimeoutsConfig(1000, 2000, 750, 60000));
+        assertThat(config.timeouts()).isEqualTo(new TimeoutsConfig(600, 1200, 750, 60000));
         assertThat(config.log().retention()).isEqualTo(new RetentionConfig(250000, 60000));
         assertThat(config.log().groupCommit()).isEqualTo(GroupCommitConfig.defaults());
         assertThat(config.log().snapshotEveryEntries()).isEqualTo(LogConfig.defaults().snapshotEveryEntries());
