@@ -256,7 +256,8 @@ final class ParticipantEngine implements AutoCloseable {
         List<Answer> answers = new ArrayList<>(group.size());
         int changing = 0;
         boolean mustSync = false;
-        try (ParticipantStore.Batch batch = new ParticipantStore.Batch()) {
+        try {
+            ParticipantStore.Batch batch = new ParticipantStore.Batch();
             for (Work work : group) {
                 if (work instanceof Read<?> read) {
                     read.run(core);

@@ -65,16 +65,15 @@ public final class ParticipantServer implements AutoCloseable {
             ParticipantCore core = new ParticipantCore(DomainServices.create(service, store), store,
                     ParticipantCore.DEFAULT_TXN_CACHE);
             core.loadResident();
-            try (ParticipantStore.Batch batch = new ParticipantStore.Batch()) {
-                core.finishLoading(start, batch);
-                if (!batch.isEmpty()) {
-                    store.write(batch);
-                }
-                if (core.start() == ParticipantCore.Start.SEEDED) {
-                    LOG.info("[{}] new store in {}: seeded", name, dir);
-                } else if (core.start() == ParticipantCore.Start.UPGRADED) {
-                    LOG.info("[{}] store in {} upgraded: prepared transactions indexed, counts stored", name, dir);
-                }
+            ParticipantStore.Batch batch = new ParticipantStore.Batch();
+            core.finishLoading(start, batch);
+            if (!batch.isEmpty()) {
+                store.write(batch);
+            }
+            if (core.start() == ParticipantCore.Start.SEEDED) {
+                LOG.info("[{}] new store in {}: seeded", name, dir);
+            } else if (core.start() == ParticipantCore.Start.UPGRADED) {
+                LOG.info("[{}] store in {} upgraded: prepared transactions indexed, counts stored", name, dir);
             }
             LOG.info("[{}] store {} loaded: {}", name, dir, core.inspect(start).getStatesMap());
             FaultInjector faults = FaultInjector.fromConfig(config.service(service).faults(), start, new Random());

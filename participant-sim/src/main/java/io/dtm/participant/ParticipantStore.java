@@ -22,7 +22,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A participant's durable store: RocksDB. A synced write has its WAL fsynced before it returns, so
@@ -126,35 +128,53 @@ final class ParticipantStore implements RecordReader, AutoCloseable {
         return null;
     }
 
-    /** A batch of changes, written at once by {@link #write}. */
-    static final class Batch implements RecordWriter, AutoCloseable {
-        private final WriteBatch batch = new WriteBatch();
+    /**
+     * A batch of changes, written at once by {@link #write}. Only the last change of each key is
+     * written: a group of messages rewrites its hot records (a shipping day, an order total, a
+     * popular SKU) once per message, and every write is a search and an insert in RocksDB's
+     * memtable, the largest single cost of a service (async-profiler). Values are serialised at the
+     * write, so the ones overwritten are never serialised at all.
+     */
+    static final class Batch implements RecordWriter {
+        /** The last value of each key changed, or {@link #DELETE}; in first-change order. */
+        private final Map<String, Object> changes = new LinkedHashMap<>();
+        private static final Object DELETE = new Object();
 
         @Override
         public void put(String key, MessageLite value) {
-            try {
-                batch.put(key.getBytes(StandardCharsets.UTF_8), value.toByteArray());
-            } catch (RocksDBException e) {
-                throw new IllegalStateException("cannot add to a write batch", e);
-            }
+            changes.put(key, value);
         }
 
         @Override
         public void delete(String key) {
-            try {
-                batch.delete(key.getBytes(StandardCharsets.UTF_8));
-            } catch (RocksDBException e) {
-                throw new IllegalStateException("cannot add to a write batch", e);
-            }
+            changes.put(key, DELETE);
         }
 
         boolean isEmpty() {
-            return batch.count() == 0;
+            return changes.isEmpty();
         }
 
-        @Override
-        public void close() {
-            batch.close();
+        /** Keys changed: what the write will carry. */
+        int size() {
+            return changes.size();
+        }
+
+        private WriteBatch toWriteBatch() throws RocksDBException {
+            WriteBatch batch = new WriteBatch();
+            try {
+                for (Map.Entry<String, Object> change : changes.entrySet()) {
+                    byte[] key = change.getKey().getBytes(StandardCharsets.UTF_8);
+                    if (change.getValue() == DELETE) {
+                        batch.delete(key);
+                    } else {
+                        batch.put(key, ((MessageLite) change.getValue()).toByteArray());
+                    }
+                }
+                return batch;
+            } catch (RocksDBException | RuntimeException e) {
+                batch.close();
+                throw e;
+            }
         }
     }
 
@@ -168,8 +188,8 @@ final class ParticipantStore implements RecordReader, AutoCloseable {
      * not of the machine until the next synced write or {@link #syncWal}.
      */
     void write(Batch batch, boolean sync) throws IOException {
-        try {
-            db.write(sync ? synced : unsynced, batch.batch);
+        try (WriteBatch changes = batch.toWriteBatch()) {
+            db.write(sync ? synced : unsynced, changes);
         } catch (RocksDBException e) {
             throw new IOException((sync ? "synced" : "unsynced") + " write failed: " + e.getMessage(), e);
         }

@@ -32,11 +32,10 @@ final class Engines {
             LongSupplier clockMs, LongSupplier syncClockMs) throws IOException {
         ParticipantCore core = new ParticipantCore(service, store, txnCapacity);
         core.loadResident();
-        try (ParticipantStore.Batch startup = new ParticipantStore.Batch()) {
-            core.finishLoading(clockMs.getAsLong(), startup);
-            if (!startup.isEmpty()) {
-                store.write(startup);
-            }
+        ParticipantStore.Batch startup = new ParticipantStore.Batch();
+        core.finishLoading(clockMs.getAsLong(), startup);
+        if (!startup.isEmpty()) {
+            store.write(startup);
         }
         return new ParticipantEngine(service.name().id(), core, store, new FaultInjector(new Random(1)), clockMs,
                 syncClockMs, 1024);

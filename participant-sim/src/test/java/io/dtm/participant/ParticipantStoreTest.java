@@ -45,10 +45,9 @@ class ParticipantStoreTest {
 
     /** Writes the same keys to the store and to a memory double, and returns both as readers. */
     private List<RecordReader> readersHolding(Consumer<RecordWriter> writes) throws IOException {
-        try (ParticipantStore.Batch batch = new ParticipantStore.Batch()) {
-            writes.accept(batch);
-            store.write(batch);
-        }
+        ParticipantStore.Batch batch = new ParticipantStore.Batch();
+        writes.accept(batch);
+        store.write(batch);
         MemoryWriter memory = new MemoryWriter();
         writes.accept(memory);
         return List.of(store, memory);
@@ -63,6 +62,28 @@ class ParticipantStoreTest {
 
     private static List<String> keys(List<RecordReader.Entry> entries) {
         return entries.stream().map(RecordReader.Entry::key).toList();
+    }
+
+    @Test
+    void aBatchWritesOnlyTheLastChangeOfEachKey() throws Exception {
+        ParticipantStore.Batch batch = new ParticipantStore.Batch();
+        batch.put("rec/day/1", value(1));
+        batch.put("rec/day/1", value(2));
+        batch.put("txn/gone", value(3));
+        batch.delete("txn/gone");
+        batch.delete("txn/back");
+        batch.put("txn/back", value(4));
+        assertThat(batch.size()).as("one change per key").isEqualTo(3);
+
+        ParticipantStore.Batch before = new ParticipantStore.Batch();
+        before.put("txn/gone", value(9));
+        before.put("txn/back", value(9));
+        store.write(before);
+        store.write(batch);
+
+        assertThat(Seeded.parseFrom(store.get("rec/day/1"))).isEqualTo(value(2));
+        assertThat(store.get("txn/gone")).as("put then delete: deleted").isNull();
+        assertThat(Seeded.parseFrom(store.get("txn/back"))).as("delete then put: put").isEqualTo(value(4));
     }
 
     @Test

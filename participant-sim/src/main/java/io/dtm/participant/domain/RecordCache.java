@@ -14,8 +14,12 @@ import java.util.function.Function;
  *
  * <p>Nothing leaves the cache between batch boundaries ({@link #endBatch}): a record changed by the
  * current batch is not in the store yet, so reading it back from there would find the older value.
- * A deleted record stays known as deleted for the same reason. So between boundaries the cache
- * may hold up to one batch's worth of records more than its capacity.
+ * A deleted record stays known as deleted for the same reason. A miss is remembered until the
+ * boundary too: a PREPARE typically looks a new id up twice (to check it, then to take it), and a
+ * lookup of an id the store lacks costs RocksDB a memtable search and a bloom check per table. Until
+ * the boundary that answer cannot change, since every change goes through here and the batch reaches
+ * the store only after it. So between boundaries the cache may hold up to one batch's worth of
+ * records more than its capacity.
  *
  * @param <K> the record's id
  * @param <V> the record
@@ -26,13 +30,15 @@ public final class RecordCache<K, V> {
     public static final int UNBOUNDED = Integer.MAX_VALUE;
 
     private static final Object DELETED = new Object();
+    /** Looked up and not in the store (remembered until the boundary). */
+    private static final Object ABSENT = new Object();
 
     private final int capacity;
     private final Function<K, V> loader;
-    /** Access order: least recently used first. Values are records or {@link #DELETED}. */
+    /** Access order: least recently used first. Values are records, {@link #DELETED} or {@link #ABSENT}. */
     private final LinkedHashMap<K, Object> entries = new LinkedHashMap<>(16, 0.75f, true);
-    /** Deleted since the last boundary. */
-    private final List<K> deleted = new ArrayList<>();
+    /** Deleted or found absent since the last boundary. */
+    private final List<K> forgetAtBoundary = new ArrayList<>();
 
     /** {@code loader} reads a record that is not cached from the store: null when there is none. */
     public RecordCache(int capacity, Function<K, V> loader) {
@@ -47,7 +53,7 @@ public final class RecordCache<K, V> {
     @SuppressWarnings("unchecked")
     public V get(K id) {
         Object cached = entries.get(id);
-        if (cached == DELETED) {
+        if (cached == DELETED || cached == ABSENT) {
             return null;
         }
         if (cached != null) {
@@ -56,6 +62,9 @@ public final class RecordCache<K, V> {
         V loaded = loader.apply(id);
         if (loaded != null) {
             entries.put(id, loaded);
+        } else {
+            entries.put(id, ABSENT);
+            forgetAtBoundary.add(id);
         }
         return loaded;
     }
@@ -68,19 +77,21 @@ public final class RecordCache<K, V> {
     /** A record just deleted: it is known as deleted until the store has the deletion too. */
     public void delete(K id) {
         entries.put(id, DELETED);
-        deleted.add(id);
+        forgetAtBoundary.add(id);
     }
 
     /**
      * A batch boundary: call it once everything the batch changed has been reported to the writer,
      * and make sure the batch is in the store before anything reads this cache again. Forgets the
-     * deletions and evicts the least recently used records beyond the capacity.
+     * deletions and the misses, and evicts the least recently used records beyond the capacity.
      */
     public void endBatch() {
-        for (K id : deleted) {
-            entries.remove(id, DELETED);
+        for (K id : forgetAtBoundary) {
+            if (!entries.remove(id, DELETED)) {
+                entries.remove(id, ABSENT);
+            }
         }
-        deleted.clear();
+        forgetAtBoundary.clear();
         Iterator<Object> oldest = entries.values().iterator();
         for (int excess = entries.size() - capacity; excess > 0; excess--) {
             oldest.next();
@@ -93,7 +104,7 @@ public final class RecordCache<K, V> {
         return entries.containsKey(id);
     }
 
-    /** Records in memory, deletions not yet forgotten included. */
+    /** Records in memory, deletions and misses not yet forgotten included. */
     public int size() {
         return entries.size();
     }
@@ -105,7 +116,9 @@ public final class RecordCache<K, V> {
     @SuppressWarnings("unchecked")
     public void forEach(BiConsumer<K, V> visitor) {
         for (Map.Entry<K, Object> e : entries.entrySet()) {
-            visitor.accept(e.getKey(), e.getValue() == DELETED ? null : (V) e.getValue());
+            if (e.getValue() != ABSENT) {
+                visitor.accept(e.getKey(), e.getValue() == DELETED ? null : (V) e.getValue());
+            }
         }
     }
 }

@@ -45,10 +45,36 @@ class RecordCacheTest {
 
         assertThat(cache.get("x")).isEqualTo("stored");
         assertThat(cache.get("x")).isEqualTo("stored");
-        assertThat(cache.get("never")).isNull();
-        assertThat(cache.get("never")).isNull();
 
-        assertThat(reads).containsExactly("x", "never", "never");
+        assertThat(reads).containsExactly("x");
+    }
+
+    @Test
+    void aRecordNotInTheStoreIsReadOncePerBatch() {
+        assertThat(cache.get("never")).isNull();
+        assertThat(cache.get("never")).isNull();
+        assertThat(reads).as("the miss is remembered within the batch").containsExactly("never");
+        List<String> visited = new ArrayList<>();
+        cache.forEach((id, value) -> visited.add(id));
+        assertThat(visited).as("a miss is not a record, nor a deletion to write").isEmpty();
+
+        cache.endBatch();
+        store.put("never", "written by someone else after the boundary");
+
+        assertThat(cache.size()).as("the miss is forgotten at the boundary").isZero();
+        assertThat(cache.get("never")).isEqualTo("written by someone else after the boundary");
+        assertThat(reads).containsExactly("never", "never");
+    }
+
+    @Test
+    void aRecordWrittenAfterAMissIsSeen() {
+        assertThat(cache.get("new")).isNull();
+        cache.put("new", "1");
+
+        assertThat(cache.get("new")).isEqualTo("1");
+        cache.endBatch();
+        assertThat(cache.get("new")).as("kept past the boundary like any record written").isEqualTo("1");
+        assertThat(reads).containsExactly("new");
     }
 
     @Test
