@@ -96,7 +96,15 @@ final class Attempt {
     }
 
     boolean allVotedYes() {
-        return votes.size() == services.size() && votes.values().stream().allMatch(Vote::getYes);
+        if (votes.size() != services.size()) {
+            return false;
+        }
+        for (Vote vote : votes.values()) { // a loop, not a stream: called on every vote (1% of the leader's CPU)
+            if (!vote.getYes()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Services that neither voted nor failed yet. */
