@@ -3,6 +3,7 @@ package io.dtm.protocol;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.flush.FlushConsolidationHandler;
 
 /**
  * The framing shared by every DTM connection: a 4-byte big-endian length, then that many bytes of
@@ -22,18 +23,30 @@ public final class Frames {
     /** Pipeline name of the {@link FrameEncoder}. */
     public static final String ENCODER_NAME = "frameEncoder";
 
+    /** Pipeline name of the {@link FlushConsolidationHandler}. */
+    public static final String FLUSH_NAME = "flushConsolidation";
+
     private Frames() {
     }
 
     /**
-     * Appends the frame decoder (inbound: bytes to {@code T}) and encoder (outbound: any message to
-     * bytes) to {@code pipeline}. Call it before adding the handler that consumes the messages, so
-     * the handler sits after both and its writes pass through the encoder.
+     * Appends the framing to an empty {@code pipeline}, in this order from the head: the
+     * {@link FrameEncoder} (outbound: messages to frames, one buffer per flush), a
+     * {@link FlushConsolidationHandler} and the {@link FrameDecoder} (inbound: bytes to {@code T}).
+     * Add the handler that consumes the messages after it, so its writes pass through both.
+     *
+     * <p>The consolidation handler holds flushes back while a read is in progress (replies to a
+     * batch of requests go out together at the end of the read) and otherwise lets one flush
+     * through per event-loop turn, so concurrent calls share a system call. It sits between the
+     * handler and the encoder, so the encoder's buffer gathers every frame written up to the flush
+     * that reaches the socket.
      */
     public static <T extends MessageLite> void addCodec(
             ChannelPipeline pipeline, Parser<T> parser, int maxFrameBytes) {
-        pipeline.addLast(DECODER_NAME, new FrameDecoder<>(parser, maxFrameBytes));
         pipeline.addLast(ENCODER_NAME, new FrameEncoder(maxFrameBytes));
+        pipeline.addLast(FLUSH_NAME, new FlushConsolidationHandler(
+                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        pipeline.addLast(DECODER_NAME, new FrameDecoder<>(parser, maxFrameBytes));
     }
 
     static int checkMaxFrameBytes(int maxFrameBytes) {

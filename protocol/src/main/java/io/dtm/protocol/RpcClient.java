@@ -11,7 +11,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.EncoderException;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timeout;
 import java.io.IOException;
@@ -31,9 +30,9 @@ import java.util.function.ToLongFunction;
  * request id; the response repeating that id completes the call, whatever order responses come
  * in.
  *
- * <p>Calls may be made from any thread and never block. Writes are not flushed one by one: a
- * {@link FlushConsolidationHandler} flushes once per event-loop turn, so concurrent calls share a
- * system call.
+ * <p>Calls may be made from any thread and never block. Writes are not flushed one by one: the
+ * framing ({@link Frames#addCodec}) flushes once per event-loop turn, so concurrent calls share a
+ * buffer and a system call.
  *
  * <p>The returned futures complete on the connection's event loop: dependent stages must not block
  * (use the {@code *Async} variants with an executor of your own for slow work).
@@ -204,9 +203,6 @@ public final class RpcClient<Req extends MessageLite, Resp extends MessageLite> 
                     @Override
                     protected void initChannel(Channel ch) {
                         ChannelPipeline pipeline = ch.pipeline();
-                        // First, so that it sees every flush and every read of the connection.
-                        pipeline.addLast(new FlushConsolidationHandler(
-                                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
                         Frames.addCodec(pipeline, responseParser, maxFrameBytes);
                         pipeline.addLast(dispatcher);
                     }

@@ -12,7 +12,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
@@ -213,9 +212,6 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
                         @Override
                         protected void initChannel(Channel ch) {
                             ChannelPipeline pipeline = ch.pipeline();
-                            // First, so that it sees every flush and knows when a read is in progress.
-                            pipeline.addLast(new FlushConsolidationHandler(
-                                    FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
                             Frames.addCodec(pipeline, requestParser, maxFrameBytes);
                             pipeline.addLast(new RpcServerHandler<>(name, handler, errorResponse, new RpcContext(ch)));
                         }

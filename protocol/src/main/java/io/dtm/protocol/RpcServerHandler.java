@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
  * The per-connection handler of an {@link RpcServer}: passes each request to the
  * {@link RpcHandler} and writes the reply whenever its future completes, on whatever thread.
  *
- * <p>Writes go through a {@code FlushConsolidationHandler} in front of the codec: replies produced
- * while a read is in progress are flushed together in {@code channelReadComplete}, and replies
- * completed later from other threads are flushed once per event-loop turn.
+ * <p>Writes go through the framing's flush consolidation ({@link Frames#addCodec}): replies
+ * produced while a read is in progress are flushed together in {@code channelReadComplete}, and
+ * replies completed later from other threads are flushed once per event-loop turn.
  */
 final class RpcServerHandler<Req extends MessageLite, Resp extends MessageLite> extends ChannelInboundHandlerAdapter {
 

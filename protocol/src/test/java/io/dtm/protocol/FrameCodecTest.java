@@ -8,12 +8,14 @@ import io.dtm.protocol.rpc.Request;
 import io.dtm.protocol.rpc.TxnStatusRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -136,17 +138,97 @@ class FrameCodecTest {
     }
 
     @Test
-    void addCodecInstallsDecoderBeforeEncoder() {
+    void addCodecPutsTheEncoderNextToTheHeadAndTheFlushConsolidationBetween() {
         EmbeddedChannel channel = new EmbeddedChannel();
 
         Frames.addCodec(channel.pipeline(), Request.parser(), MAX_FRAME_BYTES);
 
-        assertThat(channel.pipeline().names()).containsSubsequence(Frames.DECODER_NAME, Frames.ENCODER_NAME);
+        // The encoder must see only the flushes the consolidation lets through.
+        assertThat(channel.pipeline().names())
+                .containsSubsequence(Frames.ENCODER_NAME, Frames.FLUSH_NAME, Frames.DECODER_NAME);
         Request request = request(5, "t5");
         channel.writeOutbound(request);
         ByteBuf frame = channel.readOutbound();
         channel.writeInbound(frame);
         assertThat(channel.<Object>readInbound()).isEqualTo(request);
+    }
+
+    @Test
+    void framesWrittenBeforeAFlushLeaveInOneBufferInOrder() {
+        EmbeddedChannel encoder = new EmbeddedChannel(new FrameEncoder(MAX_FRAME_BYTES));
+        List<Request> sent = List.of(request(1, "t1"), request(2, "t2"), request(3, "t3"));
+        List<ChannelFuture> writes = new ArrayList<>();
+        for (Request request : sent) {
+            writes.add(encoder.write(request));
+        }
+        assertThat(encoder.outboundMessages()).as("nothing leaves before the flush").isEmpty();
+        assertThat(writes).noneMatch(ChannelFuture::isDone);
+
+        encoder.flush();
+
+        assertThat(encoder.outboundMessages()).hasSize(1);
+        assertThat(writes).allMatch(ChannelFuture::isSuccess);
+        assertThat(decodeAll(encoder.readOutbound())).containsExactlyElementsOf(sent);
+        assertThat(encoder.finish()).isFalse();
+    }
+
+    @Test
+    void anOversizeMessageFailsOnlyItsOwnWrite() {
+        EmbeddedChannel encoder = new EmbeddedChannel(new FrameEncoder(MAX_FRAME_BYTES));
+
+        ChannelFuture before = encoder.write(request(1, "t1"));
+        ChannelFuture oversize = encoder.write(requestOfSize(MAX_FRAME_BYTES + 1));
+        ChannelFuture after = encoder.write(request(2, "t2"));
+        encoder.flush();
+
+        assertThat(oversize.cause()).isInstanceOf(EncoderException.class)
+                .hasMessageContaining("maximum frame size of " + MAX_FRAME_BYTES + " bytes");
+        assertThat(before.isSuccess()).isTrue();
+        assertThat(after.isSuccess()).isTrue();
+        assertThat(decodeAll(encoder.readOutbound())).containsExactly(request(1, "t1"), request(2, "t2"));
+        assertThat(encoder.finish()).isFalse();
+    }
+
+    @Test
+    void aLongRunOfWritesIsPassedOnInBuffersOfBoundedSize() {
+        int maxFrameBytes = 1024;
+        EmbeddedChannel encoder = new EmbeddedChannel(new FrameEncoder(maxFrameBytes));
+        List<Request> sent = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {   // 300 frames of about 1 KB: several buffers' worth
+            sent.add(request(i, "t" + i + "-" + "x".repeat(1000)));
+        }
+        sent.forEach(encoder::write);
+        encoder.flush();
+
+        List<Object> received = new ArrayList<>();
+        int buffers = 0;
+        for (ByteBuf buffer = encoder.readOutbound(); buffer != null; buffer = encoder.readOutbound()) {
+            buffers++;
+            assertThat(buffer.readableBytes()).isLessThanOrEqualTo(FrameEncoder.MAX_BUFFER_BYTES);
+            received.addAll(decodeAll(buffer));
+        }
+        assertThat(buffers).isGreaterThan(1);
+        assertThat(received).containsExactlyElementsOf(sent);
+    }
+
+    @Test
+    void closingBeforeTheFlushFailsTheUnflushedWrites() {
+        EmbeddedChannel encoder = new EmbeddedChannel(new FrameEncoder(MAX_FRAME_BYTES));
+        ChannelFuture unflushed = encoder.write(request(1, "t1"));
+
+        encoder.close();
+
+        assertThat(unflushed.cause()).isInstanceOf(ClosedChannelException.class);
+        assertThat(encoder.outboundMessages()).isEmpty();
+    }
+
+    /** Decodes (and releases) a buffer holding whole frames. */
+    private static List<Object> decodeAll(ByteBuf frames) {
+        EmbeddedChannel decoder = new EmbeddedChannel(new FrameDecoder<>(Request.parser(), Frames.DEFAULT_MAX_FRAME_BYTES));
+        decoder.writeInbound(frames);
+        List<Object> messages = readAllInbound(decoder);
+        assertThat(decoder.finish()).as("no partial frame left").isFalse();
+        return messages;
     }
 
     static ByteBuf garbageFrame() {
