@@ -87,6 +87,18 @@ class ParticipantStoreTest {
     }
 
     @Test
+    void aBatchReachesRocksDbInKeyOrder() throws Exception {
+        ParticipantStore.Batch batch = new ParticipantStore.Batch();
+        batch.put("txn/t2", value(1));
+        batch.put("rec/day/7", value(2));
+        batch.delete("prep/t1");
+        batch.put("txn/t1", value(3));
+        batch.put("prep/t2", value(4));
+
+        assertThat(batch.keysInWriteOrder()).containsExactly("prep/t1", "prep/t2", "rec/day/7", "txn/t1", "txn/t2");
+    }
+
+    @Test
     void getReadsTheLatestValueAndNullForAKeyNeverWrittenOrDeleted() throws Exception {
         for (RecordReader reader : readersHolding(ParticipantStoreTest::someKeys)) {
             assertThat(Seeded.parseFrom(reader.get("txn/a"))).isEqualTo(value(5));
