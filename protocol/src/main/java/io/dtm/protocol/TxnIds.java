@@ -1,7 +1,6 @@
 package io.dtm.protocol;
 
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The one rule for transaction ids, shared by every entry point (client, command line, coordinator):
@@ -13,8 +12,8 @@ import java.util.regex.Pattern;
  */
 public final class TxnIds {
     public static final int MAX_LENGTH = 128;
-    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_LENGTH + "}");
-    private static final Pattern ATTEMPT = Pattern.compile("[1-9][0-9]{0,8}");
+    /** Longest attempt number: nine digits, so that it fits an int. */
+    private static final int MAX_ATTEMPT_DIGITS = 9;
 
     private TxnIds() {
     }
@@ -27,7 +26,7 @@ public final class TxnIds {
         if (tid.length() > MAX_LENGTH) {
             return Optional.of("tid is " + tid.length() + " characters long; at most " + MAX_LENGTH + " are allowed");
         }
-        if (!VALID.matcher(tid).matches()) {
+        if (!allAllowed(tid, 0, tid.length())) {
             return Optional.of("tid \"" + printable(tid) + "\" has characters outside [A-Za-z0-9._:-]");
         }
         return Optional.empty();
@@ -42,11 +41,40 @@ public final class TxnIds {
         if (hash < 0) {
             return problem(attemptId);
         }
-        String attempt = attemptId.substring(hash + 1);
-        if (!ATTEMPT.matcher(attempt).matches()) {
+        if (!isAttemptNumber(attemptId, hash + 1)) {
             return Optional.of("attempt id \"" + printable(attemptId) + "\": expected tid#n with n a number from 1");
         }
         return problem(attemptId.substring(0, hash));
+    }
+
+    // Every participant and the coordinator check the id of each message they get: a scan of the
+    // characters, not a regular expression, which was 1.7% of a service's CPU (async-profiler).
+
+    /** Whether every character of {@code s} in [from, to) is one of {@code [A-Za-z0-9._:-]}. */
+    private static boolean allAllowed(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '_' || c == ':' || c == '-';
+            if (!allowed) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code s} from {@code from} to its end is a number from 1 of at most nine digits, no leading zero. */
+    private static boolean isAttemptNumber(String s, int from) {
+        int digits = s.length() - from;
+        if (digits < 1 || digits > MAX_ATTEMPT_DIGITS || s.charAt(from) == '0') {
+            return false;
+        }
+        for (int i = from; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The attempt id of attempt {@code n} (from 1) of {@code tid}. */

@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.regex.Pattern;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class TxnIdsTest {
@@ -43,9 +45,20 @@ class TxnIdsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"t-1#", "t-1#0", "t-1#x", "#1", "t 1#1", "t#1#2"})
+    @ValueSource(strings = {"t-1#", "t-1#0", "t-1#x", "#1", "t 1#1", "t#1#2", "t-1#01", "t-1#1234567890",
+        "t-1#+1", "t-1#-1", "t-1#1 ", "t-1#\u0661"})
     void refusesMalformedAttemptIds(String id) {
         assertThat(TxnIds.attemptProblem(id)).isPresent();
+    }
+
+    @Test
+    void acceptsExactlyTheCharactersOfTheDocumentedClass() {
+        Pattern documented = Pattern.compile("[A-Za-z0-9._:-]");
+        for (char c = 0; c < 0x3000; c++) {
+            String one = String.valueOf(c);
+            assertThat(TxnIds.problem("t" + one).isEmpty()).as("U+%04x", (int) c)
+                    .isEqualTo(documented.matcher(one).matches());
+        }
     }
 
     @Test
