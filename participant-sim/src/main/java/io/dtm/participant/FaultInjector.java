@@ -72,6 +72,11 @@ final class FaultInjector {
         return max <= min ? min : min + (long) (random.nextDouble() * (max - min + 1));
     }
 
+    /** Whether a crash point is armed: most groups need not look for one. */
+    boolean crashArmed() {
+        return faults.getCrashAt() != CrashPoint.NEVER;
+    }
+
     /** True once when the armed crash point is {@code point}; the crash point then disarms. */
     boolean crashNow(CrashPoint point) {
         if (point == CrashPoint.NEVER || faults.getCrashAt() != point) {

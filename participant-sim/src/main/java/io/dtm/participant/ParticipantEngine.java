@@ -316,6 +316,9 @@ final class ParticipantEngine implements AutoCloseable {
     }
 
     private void crashAfterPersisting(List<Answer> answers) {
+        if (!faults.crashArmed()) {
+            return;
+        }
         boolean voteYes = answers.stream().anyMatch(a -> a.response.hasVote() && a.response.getVote().getYes());
         boolean committed = answers.stream().anyMatch(a -> a.message.request.hasCommit() && a.response.hasAck()
                 && a.response.getAck().getState() == LocalState.COMMITTED);

@@ -15,9 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.DateTimeException;
-import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,6 +48,10 @@ public final class ShippingService implements DomainService {
     private final Map<String, DayRecord> days = new TreeMap<>();
     private final RecordCache<String, ShipmentRecord> shipments;
     private final HoldTable holds = new HoldTable();
+    private static final long MILLIS_PER_DAY = 86_400_000L;
+    /** The UTC day {@link #today} was computed for, and its text. */
+    private long todayEpochDay = Long.MIN_VALUE;
+    private String today;
 
     /** Keeps every shipment in memory and reads nothing back: for a caller that loads everything stored. */
     public ShippingService() {
@@ -143,7 +145,7 @@ public final class ShippingService implements DomainService {
     }
 
     /** Order id, address, date format, then date not in the past. */
-    private static Optional<Decision> validate(ShippingRequest shipping, long nowMs) {
+    private Optional<Decision> validate(ShippingRequest shipping, long nowMs) {
         if (shipping.getOrderId().isBlank()) {
             return Optional.of(Requests.invalid("order_id: missing"));
         }
@@ -151,26 +153,35 @@ public final class ShippingService implements DomainService {
             return Optional.of(Decision.no(VoteCode.INVALID_ADDRESS, "address: missing"));
         }
         Address address = shipping.getAddress();
-        Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("street", address.getStreet());
-        fields.put("city", address.getCity());
-        fields.put("zip", address.getZip());
-        fields.put("country", address.getCountry());
-        for (Map.Entry<String, String> field : fields.entrySet()) {
-            if (field.getValue().isBlank()) {
-                return Optional.of(Decision.no(VoteCode.INVALID_ADDRESS, "address." + field.getKey() + ": missing"));
-            }
+        String missing = address.getStreet().isBlank() ? "street"
+                : address.getCity().isBlank() ? "city"
+                : address.getZip().isBlank() ? "zip"
+                : address.getCountry().isBlank() ? "country"
+                : null;
+        if (missing != null) {
+            return Optional.of(Decision.no(VoteCode.INVALID_ADDRESS, "address." + missing + ": missing"));
         }
-        Optional<LocalDate> date = parseDate(shipping.getDate());
-        if (date.isEmpty()) {
+        String date = shipping.getDate();
+        // A date with a counter was valid when it was first booked; only a new one is parsed.
+        if (!days.containsKey(date) && !isValidDate(date)) {
             return Optional.of(Decision.no(VoteCode.INVALID_DATE,
-                    "date \"" + shipping.getDate() + "\": expected a valid YYYY-MM-DD date"));
+                    "date \"" + date + "\": expected a valid YYYY-MM-DD date"));
         }
-        LocalDate today = Instant.ofEpochMilli(nowMs).atZone(ZoneOffset.UTC).toLocalDate();
-        if (date.get().isBefore(today)) {
-            return Optional.of(Decision.no(VoteCode.PAST_DATE, shipping.getDate() + " is in the past"));
+        // Dates of this shape, four-digit years and all, sort as text in the order of time.
+        if (date.compareTo(today(nowMs)) < 0) {
+            return Optional.of(Decision.no(VoteCode.PAST_DATE, date + " is in the past"));
         }
         return Optional.empty();
+    }
+
+    /** Today's date (UTC) as YYYY-MM-DD, computed once a day. */
+    private String today(long nowMs) {
+        long epochDay = Math.floorDiv(nowMs, MILLIS_PER_DAY);
+        if (epochDay != todayEpochDay) {
+            today = LocalDate.ofEpochDay(epochDay).toString();
+            todayEpochDay = epochDay;
+        }
+        return today;
     }
 
     /** Duplicate shipment, then capacity. */
@@ -194,15 +205,16 @@ public final class ShippingService implements DomainService {
         return Optional.empty();
     }
 
-    private static Optional<LocalDate> parseDate(String text) {
+    private static boolean isValidDate(String text) {
         if (!DATE.matcher(text).matches()) {
-            return Optional.empty();
+            return false;
         }
         try {
-            return Optional.of(LocalDate.parse(text));
+            LocalDate.parse(text);
+            return true;
         } catch (DateTimeException e) {
             // Well shaped but no such day, e.g. 2026-02-30.
-            return Optional.empty();
+            return false;
         }
     }
 

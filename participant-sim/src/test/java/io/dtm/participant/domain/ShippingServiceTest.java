@@ -81,6 +81,19 @@ class ShippingServiceTest {
     }
 
     @Test
+    void aBookedDateBecomesPastAtMidnightUtc() {
+        long dayMs = 86_400_000L;
+        long midnight = Math.floorDiv(NOW, dayMs) * dayMs + dayMs; // 2026-06-16T00:00Z
+        assertThat(service.prepare("t-1", prepare(shipping("o-1", "2026-06-15")), midnight - 1, out).isYes()).isTrue();
+
+        Decision late = service.prepare("t-2", prepare(shipping("o-2", "2026-06-15")), midnight, out);
+
+        assertThat(late.vote().getCode()).isEqualTo(VoteCode.PAST_DATE);
+        assertThat(late.vote().getMessage()).isEqualTo("2026-06-15 is in the past");
+        assertThat(service.prepare("t-3", prepare(shipping("o-3", "2026-06-16")), midnight, out).isYes()).isTrue();
+    }
+
+    @Test
     void aSecondShipmentOfAnOrderIsADuplicateNotALock() {
         service.prepare("t-9", prepare(shipping("o-1", DATE)), NOW, out);
         Hold scheduled = service.prepare("t-8", prepare(shipping("o-2", DATE)), NOW, out).hold();
