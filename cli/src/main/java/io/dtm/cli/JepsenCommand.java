@@ -18,11 +18,12 @@ import static picocli.CommandLine.Model.CommandSpec;
 import static picocli.CommandLine.Spec;
 
 @Command(name = "jepsen",
-        description = {"Run a Jepsen-style test: the real cluster (3 coordinator and 4 service processes, each in its own",
-            "network namespace when run as root with iptables), clients submitting and reading orders, and faults on a",
-            "schedule (kill, pause, partition). After a final heal and a recovery period it checks the history:",
-            "outcome register (linearizable per tid), atomicity, agreement of the replicas, client truth, conservation,",
-            "resolution. Writes results.json, history.jsonl, history.edn, the processes' logs, latency.png, rate.png,",
+        description = {"Run a Jepsen-style test: faults against the real cluster, then a check of the history.",
+            "The real cluster: 3 coordinator and 4 service processes, each in its own network namespace when run",
+            "as root with iptables. Clients submit and read orders while faults come on a schedule (kill, pause,",
+            "partition). After a final heal and a recovery period it checks the history: outcome register",
+            "(linearizable per tid), atomicity, agreement of the replicas, client truth, conservation, resolution.",
+            "Writes results.json, history.jsonl, history.edn, the processes' logs, latency.png, rate.png,",
             "timeline.png and a self-contained report.html to STORE/<nemeses>/<timestamp>/ (and a 'latest' link).",
             "Exit code 0 when the result is valid, 1 invalid, 2 unknown (e.g. every partition skipped: no root),",
             "3 when the harness itself could not run (e.g. it could not set up the network)."},
