@@ -35,7 +35,7 @@ import static picocli.CommandLine.Spec;
         footer = {"", "Examples:",
             "  ./dtm cluster start && ./dtm bench --duration 30s --concurrency 64",
             "  ./dtm bench --rate 500 --duration 60s                open loop: 500 orders a second",
-            "  ./dtm bench --hot-set 10 --json                     contention on 10 SKUs and accounts",
+            "  ./dtm bench --hot-set 10 --json                     every order on one of 10 SKUs and accounts",
             "  ./dtm bench --services payment                      one service: one-phase commit",
             "  ./dtm bench --log-only --duration 30s",
             "  ./dtm bench --log-only --no-group-commit --concurrency 64 --json",
@@ -91,7 +91,8 @@ final class BenchCommand implements Callable<Integer> {
     List<String> services;
 
     @Option(names = "--hot-set", paramLabel = "N", defaultValue = "0",
-            description = "Orders use one of N SKUs and accounts, for contention (0: spread over 1,000). Default: ${DEFAULT-VALUE}.")
+            description = "Orders use one of N SKUs and accounts (0: spread over 1,000). They name no version, so they "
+                    + "share those records (escrow) rather than lock them. Default: ${DEFAULT-VALUE}.")
     int hotSet;
 
     @Mixin

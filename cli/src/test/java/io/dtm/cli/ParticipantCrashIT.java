@@ -82,12 +82,19 @@ class ParticipantCrashIT {
                 .setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(qty))).build();
     }
 
+    /** A reservation that names the version it read: it holds the SKU alone. */
+    private static Prepare reserveVersioned(String tid, String sku, long qty, long expectedVersion) {
+        return Prepare.newBuilder().setTid(tid).setInventory(InventoryRequest.newBuilder()
+                .addItems(Item.newBuilder().setSku(sku).setQty(qty).setExpectedVersion(expectedVersion))).build();
+    }
+
     @Test
     void preparedTransactionsSurviveSigkillAndACrashRightAfterTheVoteIsDurable() throws Exception {
         try (DtmConnections connections = new DtmConnections(Duration.ofSeconds(10))) {
             startInventory();
             ParticipantClient client = connect(connections);
-            assertThat(client.prepare(reserve("t-1#1", "sku-0001", 5)).get().getYes()).isTrue();
+            // With the version it read, t-1 holds sku-0001 alone: the hold must come back after the kill.
+            assertThat(client.prepare(reserveVersioned("t-1#1", "sku-0001", 5, 1)).get().getYes()).isTrue();
             assertThat(client.prepare(reserve("t-2#1", "sku-0002", 1)).get().getYes()).isTrue();
             assertThat(client.commit("t-2#1").get()).isEqualTo(LocalState.COMMITTED);
 

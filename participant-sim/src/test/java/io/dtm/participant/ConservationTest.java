@@ -9,6 +9,7 @@ import io.dtm.protocol.participant.InspectReply;
 import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.Vote;
+import io.dtm.protocol.participant.VoteCode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Thousands of random prepares, commits and rollbacks, 64 in flight, with duplicates and
- * rollbacks that overtake their prepares, on hot records so that LOCKED votes happen. After
+ * rollbacks that overtake their prepares, on ten hot records: most requests share them (escrow),
+ * one in five names a version and needs its record alone, so LOCKED votes happen. After
  * everything is finished, stock and money are conserved and the sold and captured amounts are
  * exactly those of the committed transactions, each counted once.
  */
@@ -43,8 +46,11 @@ class ConservationTest {
 
     @Test
     void inventoryConservesStockAndCountsEachCommitOnce() throws Exception {
-        Totals t = run(ServiceName.INVENTORY, i -> ParticipantServerTest.reserve("inv-" + i,
-                String.format("sku-%04d", i % 10), 1 + i % 3), i -> 1 + i % 3L);
+        Totals t = run(ServiceName.INVENTORY, i -> i % 5 == 0
+                ? ParticipantServerTest.reserveVersioned("inv-" + i, String.format("sku-%04d", i % 10), 1 + i % 3,
+                        1 + i / 100)
+                : ParticipantServerTest.reserve("inv-" + i, String.format("sku-%04d", i % 10), 1 + i % 3),
+                i -> 1 + i % 3L);
 
         assertThat(t.end.get("initialStock")).isEqualTo(t.end.get("available") + t.end.get("reserved") + t.end.get("sold"));
         assertThat(t.end.get("reserved")).isZero();
@@ -53,8 +59,11 @@ class ConservationTest {
 
     @Test
     void paymentConservesMoneyAndCapturesEachCommitOnce() throws Exception {
-        Totals t = run(ServiceName.PAYMENT, i -> ParticipantServerTest.pay("pay-" + i,
-                String.format("acct-%04d", i % 10), 100 + i % 7), i -> 100 + i % 7L);
+        Totals t = run(ServiceName.PAYMENT, i -> {
+            Prepare pay = ParticipantServerTest.pay("pay-" + i, String.format("acct-%04d", i % 10), 100 + i % 7);
+            return i % 5 == 0 ? pay.toBuilder().setPayment(pay.getPayment().toBuilder().setExpectedVersion(1 + i / 100))
+                    .build() : pay;
+        }, i -> 100 + i % 7L);
 
         assertThat(t.end.get("initialBalanceCents"))
                 .isEqualTo(t.end.get("balanceCents") + t.end.get("heldCents") + t.end.get("capturedCents"));
@@ -73,6 +82,7 @@ class ConservationTest {
         ClusterConfig config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir);
         Random random = new Random(20261129);
         AtomicLong committed = new AtomicLong();
+        Map<VoteCode, Integer> votes = new ConcurrentHashMap<>();
         try (ParticipantServer server = ParticipantServer.start(config, service);
                 DtmConnections connections = new DtmConnections(Duration.ofSeconds(30));
                 ParticipantClient client = connections.connectParticipant(service, config.service(service)).get()) {
@@ -93,6 +103,7 @@ class ConservationTest {
                                 ? client.prepare(prepare.apply(n)).thenApply(again -> sameVote(vote, again))
                                 : CompletableFuture.completedFuture(vote))
                         .thenCompose(vote -> {
+                            votes.merge(vote.getCode(), 1, Integer::sum);
                             if (!vote.getYes()) {
                                 return client.rollback(tid);
                             }
@@ -114,6 +125,8 @@ class ConservationTest {
             assertThat(inspect.getPreparedList()).as("everything finished").isEmpty();
             assertThat(inspect.getProtocolErrors()).isZero();
             assertThat(inspect.getStatesMap().get("COMMITTED")).isPositive();
+            assertThat(votes).as("records were shared and versioned requests were kept out")
+                    .containsKeys(VoteCode.YES, VoteCode.LOCKED);
             return new Totals(inspect.getTotalsMap(), committed.get());
         }
     }

@@ -49,6 +49,13 @@ class ParticipantCoreTest {
                 .setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(qty)))).build();
     }
 
+    /** A reservation that names the version it read: it holds the SKU alone. */
+    static ParticipantRequest prepareVersioned(String tid, String sku, long qty, long expectedVersion) {
+        return ParticipantRequest.newBuilder().setPrepare(Prepare.newBuilder().setTid(tid)
+                .setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(qty)
+                        .setExpectedVersion(expectedVersion)))).build();
+    }
+
     static ParticipantRequest commit(String tid) {
         return ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setTid(tid)).build();
     }
@@ -227,7 +234,7 @@ class ParticipantCoreTest {
 
     @Test
     void everythingReloadedFromWhatWasWrittenBehavesTheSame() throws Exception {
-        send(prepare("held", "sku-0042", 2));
+        send(prepareVersioned("held", "sku-0042", 2, 1));
         send(prepare("done", "sku-0043", 1));
         send(commit("done"));
         send(rollback("tomb"));

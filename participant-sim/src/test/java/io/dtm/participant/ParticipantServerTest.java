@@ -76,6 +76,12 @@ class ParticipantServerTest {
                 .setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(qty))).build();
     }
 
+    /** A reservation that names the version it read: it holds the SKU alone. */
+    static Prepare reserveVersioned(String tid, String sku, long qty, long expectedVersion) {
+        return Prepare.newBuilder().setTid(tid).setInventory(InventoryRequest.newBuilder()
+                .addItems(Item.newBuilder().setSku(sku).setQty(qty).setExpectedVersion(expectedVersion))).build();
+    }
+
     static Prepare pay(String tid, String account, long cents) {
         return Prepare.newBuilder().setTid(tid).setPayment(PaymentRequest.newBuilder().setAccount(account)
                 .setCard("4111111111111111").setExpiry("12/99").setAmountCents(cents)).build();
@@ -85,7 +91,7 @@ class ParticipantServerTest {
     void aYesVoteSurvivesARestartAndStillHoldsItsRecords() throws Exception {
         ParticipantServer server = start(ServiceName.INVENTORY);
         ParticipantClient client = client(ServiceName.INVENTORY);
-        assertThat(client.prepare(reserve("t-1", "sku-0001", 5)).get().getYes()).isTrue();
+        assertThat(client.prepare(reserveVersioned("t-1", "sku-0001", 5, 1)).get().getYes()).isTrue();
         stop(server);
 
         start(ServiceName.INVENTORY);

@@ -22,19 +22,29 @@ final class Workload {
 
     static SubmitRequest request(String tid, Random random) {
         SubmitRequest.Builder r = SubmitRequest.newBuilder().setTid(tid);
-        // Ten hot SKUs and accounts: concurrent transactions meet, and LOCKED votes happen.
+        // Ten hot SKUs and accounts: concurrent transactions meet. Requests without a version share
+        // a record; one in four names a version and needs the record alone, so LOCKED votes (and
+        // retries under new attempt ids) happen, and STALE_VERSION too.
         String sku = String.format("sku-%04d", random.nextInt(10));
         String account = String.format("acct-%04d", random.nextInt(10));
         String orderId = "o-" + tid;
         int services = 1 + random.nextInt(15); // a non-empty subset of the four, as a bit mask
         if ((services & 1) != 0) {
             long qty = random.nextInt(30) == 0 ? 5_000_000 : 1 + random.nextInt(3); // sometimes more than the stock
-            r.setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(qty)));
+            Item.Builder item = Item.newBuilder().setSku(sku).setQty(qty);
+            if (random.nextInt(4) == 0) {
+                item.setExpectedVersion(1 + random.nextInt(3));
+            }
+            r.setInventory(InventoryRequest.newBuilder().addItems(item));
         }
         if ((services & 2) != 0) {
             String card = random.nextInt(20) == 0 ? "4000000000000002" : "4111111111111111"; // sometimes declined
-            r.setPayment(PaymentRequest.newBuilder().setAccount(account).setCard(card).setExpiry("12/99")
-                    .setAmountCents(100 + random.nextInt(900)));
+            PaymentRequest.Builder payment = PaymentRequest.newBuilder().setAccount(account).setCard(card)
+                    .setExpiry("12/99").setAmountCents(100 + random.nextInt(900));
+            if (random.nextInt(4) == 0) {
+                payment.setExpectedVersion(1 + random.nextInt(3));
+            }
+            r.setPayment(payment);
         }
         if ((services & 4) != 0) {
             r.setOrder(OrderRequest.newBuilder().setOrderId(orderId).setCustomer(account)

@@ -12,15 +12,22 @@ import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.VoteCode;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * Stock per SKU. PREPARE moves stock from available to reserved and holds the SKUs; COMMIT moves
  * it to sold, ROLLBACK back to available, so available + reserved + sold never changes.
+ *
+ * <p>An item with an expected version holds its SKU alone (optimistic concurrency: the SKU must not
+ * change until this transaction commits). An item without one shares the SKU with other such
+ * reservations: its quantity has left "available" already, so concurrent orders of a SKU need not
+ * turn each other away (escrow). See {@link HoldTable}.
  */
 public final class InventoryService implements DomainService {
 
@@ -80,13 +87,15 @@ public final class InventoryService implements DomainService {
         if (refusal.isPresent()) {
             return refusal.get();
         }
+        Set<String> versioned = versionedSkus(inventory);
         InventoryHold.Builder hold = InventoryHold.newBuilder();
         wanted.forEach((sku, qty) -> {
             SkuRecord record = skus.get(sku);
             write(record.toBuilder().setAvailable(record.getAvailable() - qty)
                     .setReserved(record.getReserved() + qty).build(), out);
-            holds.take(key(sku), tid);
-            hold.addReservations(Reservation.newBuilder().setSku(sku).setQty(qty));
+            boolean exclusive = versioned.contains(sku);
+            holds.take(key(sku), tid, exclusive);
+            hold.addReservations(Reservation.newBuilder().setSku(sku).setQty(qty).setShared(!exclusive));
         });
         return Decision.yes(Hold.newBuilder().setInventory(hold).build());
     }
@@ -121,8 +130,9 @@ public final class InventoryService implements DomainService {
                 return Optional.of(Decision.no(VoteCode.UNKNOWN_SKU, sku + ": unknown SKU"));
             }
         }
+        Set<String> versioned = versionedSkus(inventory);
         for (String sku : wanted.keySet()) {
-            Optional<String> holder = holds.otherHolder(key(sku), tid);
+            Optional<String> holder = holds.conflict(key(sku), tid, versioned.contains(sku));
             if (holder.isPresent()) {
                 return Optional.of(Decision.locked(sku, holder.get()));
             }
@@ -143,10 +153,21 @@ public final class InventoryService implements DomainService {
         return Optional.empty();
     }
 
+    /** The SKUs some item names an expected version for: those are held alone. */
+    private static Set<String> versionedSkus(InventoryRequest inventory) {
+        Set<String> versioned = new HashSet<>();
+        for (Item item : inventory.getItemsList()) {
+            if (item.hasExpectedVersion()) {
+                versioned.add(item.getSku());
+            }
+        }
+        return versioned;
+    }
+
     @Override
     public void restore(String tid, Hold hold) {
         for (Reservation reservation : reservations(hold)) {
-            holds.take(key(reservation.getSku()), tid);
+            holds.take(key(reservation.getSku()), tid, !reservation.getShared());
         }
     }
 

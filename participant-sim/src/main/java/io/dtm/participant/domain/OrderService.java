@@ -124,13 +124,13 @@ public final class OrderService implements DomainService {
                         "order " + orderId + " already exists (transaction " + existing.getTid() + ")");
             }
             // This transaction's own pending order: it already holds it, so there is nothing to redo.
-            holds.take(key(orderId), tid);
+            holds.take(key(orderId), tid, true);
             return Decision.yes(hold);
         }
         write(OrderRecord.newBuilder().setOrderId(orderId).setTid(tid).setCustomer(order.getCustomer())
                 .addAllLines(order.getLinesList()).setStatus(OrderRecord.Status.PENDING)
                 .setVersion(1).build(), null, out);
-        holds.take(key(orderId), tid);
+        holds.take(key(orderId), tid, true);
         return Decision.yes(hold);
     }
 
@@ -167,7 +167,7 @@ public final class OrderService implements DomainService {
 
     @Override
     public void restore(String tid, Hold hold) {
-        holds.take(key(orderHold(hold).getOrderId()), tid);
+        holds.take(key(orderHold(hold).getOrderId()), tid, true);
     }
 
     @Override

@@ -18,6 +18,10 @@ import java.util.TreeMap;
 /**
  * Money per account. PREPARE moves the amount from balance to held and holds the account; COMMIT
  * captures it, ROLLBACK returns it, so balance + held + captured never changes.
+ *
+ * <p>A payment with an expected version holds its account alone (optimistic concurrency). One
+ * without shares the account with other such holds: its amount has left the balance already, so
+ * concurrent payments from one account need not turn each other away (escrow). See {@link HoldTable}.
  */
 public final class PaymentService implements DomainService {
 
@@ -80,11 +84,13 @@ public final class PaymentService implements DomainService {
         long amount = payment.getAmountCents();
         write(record.toBuilder().setBalanceCents(record.getBalanceCents() - amount)
                 .setHeldCents(record.getHeldCents() + amount).build(), out);
-        holds.take(key(payment.getAccount()), tid);
+        boolean exclusive = payment.hasExpectedVersion();
+        holds.take(key(payment.getAccount()), tid, exclusive);
         // check() accepted the card, so its digits are there; only the last four are kept.
         String last4 = Cards.last4(Cards.digits(payment.getCard()).orElseThrow());
         return Decision.yes(Hold.newBuilder().setPayment(PaymentHold.newBuilder()
-                .setAccount(payment.getAccount()).setAmountCents(amount).setCardLast4(last4)).build());
+                .setAccount(payment.getAccount()).setAmountCents(amount).setCardLast4(last4).setShared(!exclusive))
+                .build());
     }
 
     private static Optional<Decision> validate(PaymentRequest payment) {
@@ -115,7 +121,7 @@ public final class PaymentService implements DomainService {
         if (record == null) {
             return Optional.of(Decision.no(VoteCode.UNKNOWN_ACCOUNT, account + ": unknown account"));
         }
-        Optional<String> holder = holds.otherHolder(key(account), tid);
+        Optional<String> holder = holds.conflict(key(account), tid, payment.hasExpectedVersion());
         if (holder.isPresent()) {
             return Optional.of(Decision.locked(account, holder.get()));
         }
@@ -135,7 +141,8 @@ public final class PaymentService implements DomainService {
 
     @Override
     public void restore(String tid, Hold hold) {
-        holds.take(key(paymentHold(hold).getAccount()), tid);
+        PaymentHold payment = paymentHold(hold);
+        holds.take(key(payment.getAccount()), tid, !payment.getShared());
     }
 
     @Override

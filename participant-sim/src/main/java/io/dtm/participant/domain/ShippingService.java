@@ -127,7 +127,7 @@ public final class ShippingService implements DomainService {
         ShipmentRecord own = shipments.get(orderId);
         if (own != null) {
             // This transaction's own pending shipment (check() refused any other): its slot is taken already.
-            holds.take(shipmentKey(orderId), tid);
+            holds.take(shipmentKey(orderId), tid, true);
             return Decision.yes(hold(orderId, own.getDate()));
         }
         String date = shipping.getDate();
@@ -136,7 +136,7 @@ public final class ShippingService implements DomainService {
         writeShipment(ShipmentRecord.newBuilder().setOrderId(orderId).setTid(tid).setDate(date)
                 .setAddress(shipping.getAddress()).setStatus(ShipmentRecord.Status.PENDING)
                 .setVersion(1).build(), out);
-        holds.take(shipmentKey(orderId), tid);
+        holds.take(shipmentKey(orderId), tid, true);
         return Decision.yes(hold(orderId, date));
     }
 
@@ -220,7 +220,7 @@ public final class ShippingService implements DomainService {
 
     @Override
     public void restore(String tid, Hold hold) {
-        holds.take(shipmentKey(shippingHold(hold).getOrderId()), tid);
+        holds.take(shipmentKey(shippingHold(hold).getOrderId()), tid, true);
     }
 
     @Override

@@ -115,20 +115,68 @@ class InventoryServiceTest {
     }
 
     @Test
-    void aHeldSkuIsLockedForOthersButNotForItsHolder() {
-        service.prepare("t-1", inventory(item("sku-0001", 1), item("sku-0002", 1)), NOW, out);
+    void aSkuReservedWithAVersionIsLockedForOthersButNotForItsHolder() {
+        Decision first = service.prepare("t-1", inventory(item("sku-0001", 1, 1), item("sku-0002", 1, 1)), NOW, out);
+        assertThat(first.hold().getInventory().getReservationsList()).containsExactly(
+                Reservation.newBuilder().setSku("sku-0001").setQty(1).build(),
+                Reservation.newBuilder().setSku("sku-0002").setQty(1).build());
         out.clearChanges();
 
         Vote vote = refused(inventory(item("sku-0003", 1), item("sku-0002", 1)), VoteCode.LOCKED,
                 "sku-0002 is held by prepared transaction t-1");
         assertThat(vote.getRecord()).isEqualTo("sku-0002");
+        refused(inventory(item("sku-0002", 1, 1)), VoteCode.LOCKED, "sku-0002 is held by prepared transaction t-1");
         assertThat(service.prepare("t-2", inventory(item("sku-0003", 1)), NOW, out).isYes()).isTrue();
         assertThat(service.prepare("t-1", inventory(item("sku-0001", 1)), NOW, out).isYes()).isTrue();
     }
 
     @Test
+    void reservationsWithoutAVersionShareTheSkuAndEachTakesItsOwnStock() {
+        Decision first = service.prepare("t-1", inventory(item("sku-0005", 600_000)), NOW, out);
+        Decision second = service.prepare("t-3", inventory(item("sku-0005", 300_000)), NOW, out);
+        out.clearChanges();
+
+        assertThat(first.isYes()).isTrue();
+        assertThat(second.isYes()).isTrue();
+        assertThat(service.find("sku-0005").getAvailable()).isEqualTo(100_000);
+        assertThat(service.find("sku-0005").getReserved()).isEqualTo(900_000);
+        assertThat(service.heldRecords()).isEqualTo(2);
+        // What the others set aside is not available: escrow never oversells.
+        refused(inventory(item("sku-0005", 100_001)), VoteCode.INSUFFICIENT_STOCK,
+                "sku-0005: requested 100001, available 100000");
+        // A version-checked reservation needs the SKU alone: the shared holds keep it out.
+        refused(inventory(item("sku-0005", 1, 1)), VoteCode.LOCKED, "sku-0005 is held by prepared transaction t-1");
+
+        service.commit("t-1", first.hold(), out);
+        out.clearChanges();
+        refused(inventory(item("sku-0005", 1, 2)), VoteCode.LOCKED, "sku-0005 is held by prepared transaction t-3");
+        service.rollback("t-3", second.hold(), out);
+
+        // Each finished only its own: t-1 sold its stock, t-3 gave its back.
+        assertThat(service.find("sku-0005")).isEqualTo(SkuRecord.newBuilder().setSku("sku-0005")
+                .setAvailable(400_000).setSold(600_000).setVersion(2).build());
+        assertThat(service.heldRecords()).isZero();
+        assertThat(service.prepare("t-4", inventory(item("sku-0005", 1, 2)), NOW, out).isYes()).isTrue();
+    }
+
+    @Test
+    void aVersionCheckedReservationKeepsOutReservationsWithoutAVersion() {
+        Decision versioned = service.prepare("t-1", inventory(item("sku-0006", 1, 1)), NOW, out);
+        out.clearChanges();
+
+        refused(inventory(item("sku-0006", 1)), VoteCode.LOCKED, "sku-0006 is held by prepared transaction t-1");
+        service.commit("t-1", versioned.hold(), out);
+        // One item of a request with a version makes the whole reservation of its SKU exclusive.
+        Decision mixed = service.prepare("t-3", inventory(item("sku-0006", 1), item("sku-0006", 2, 2)), NOW, out);
+        assertThat(mixed.hold().getInventory().getReservationsList()).containsExactly(
+                Reservation.newBuilder().setSku("sku-0006").setQty(3).build());
+        out.clearChanges();
+        refused(inventory(item("sku-0006", 1)), VoteCode.LOCKED, "sku-0006 is held by prepared transaction t-3");
+    }
+
+    @Test
     void checksRunInOrderUnknownThenLockThenVersionThenStock() {
-        service.prepare("t-1", inventory(item("sku-0001", 1)), NOW, out);
+        service.prepare("t-1", inventory(item("sku-0001", 1, 1)), NOW, out);
         out.clearChanges();
 
         refused(inventory(item("sku-0001", 1), item("sku-9999", 1)), VoteCode.UNKNOWN_SKU, "sku-9999: unknown SKU");
@@ -223,21 +271,29 @@ class InventoryServiceTest {
         before.commit("t-1", committed, store);
         Hold rolledBack = before.prepare("t-2", inventory(item("sku-0002", 7)), NOW, store).hold();
         before.rollback("t-2", rolledBack, store);
-        Hold stillPrepared = before.prepare("t-3", inventory(item("sku-0003", 9), item("sku-0001", 1)), NOW, store)
+        Hold stillPrepared = before.prepare("t-3", inventory(item("sku-0003", 9, 1), item("sku-0001", 1)), NOW, store)
                 .hold();
+        Hold sharing = before.prepare("t-5", inventory(item("sku-0001", 2)), NOW, store).hold();
 
         InventoryService after = new InventoryService();
         store.loadInto(after);
         after.restore("t-3", stillPrepared);
+        after.restore("t-5", sharing);
 
         assertThat(after.totals()).isEqualTo(before.totals());
+        assertThat(after.heldRecords()).isEqualTo(before.heldRecords()).isEqualTo(3);
         for (InventoryService service : List.of(before, after)) {
+            // sku-0003 came back held alone, sku-0001 shared by t-3 and t-5.
             Decision locked = service.prepare("t-4", inventory(item("sku-0003", 1)), NOW, new MemoryWriter());
             assertThat(locked.vote().getMessage()).isEqualTo("sku-0003 is held by prepared transaction t-3");
+            Decision lockedByShared = service.prepare("t-4", inventory(item("sku-0001", 1, 2)), NOW, new MemoryWriter());
+            assertThat(lockedByShared.vote().getMessage()).isEqualTo("sku-0001 is held by prepared transaction t-3");
         }
+        assertThat(after.prepare("t-6", inventory(item("sku-0001", 1)), NOW, new MemoryWriter()).isYes()).isTrue();
         after.commit("t-3", stillPrepared, new MemoryWriter());
+        after.rollback("t-5", sharing, new MemoryWriter());
         assertThat(after.find("sku-0001")).isEqualTo(SkuRecord.newBuilder().setSku("sku-0001")
-                .setAvailable(999_994).setSold(6).setVersion(3).build());
+                .setAvailable(999_993).setReserved(1).setSold(6).setVersion(3).build());
         assertThat(after.prepare("t-4", inventory(item("sku-0003", 1, 2)), NOW, new MemoryWriter()).isYes()).isTrue();
     }
 
@@ -278,7 +334,8 @@ class InventoryServiceTest {
         return hold.getInventory().getReservationsList().stream().mapToLong(Reservation::getQty).sum();
     }
 
+    /** A reservation made without an expected version: it shares its SKU. */
     private static Reservation reservation(String sku, long qty) {
-        return Reservation.newBuilder().setSku(sku).setQty(qty).build();
+        return Reservation.newBuilder().setSku(sku).setQty(qty).setShared(true).build();
     }
 }

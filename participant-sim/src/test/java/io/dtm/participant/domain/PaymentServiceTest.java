@@ -61,7 +61,7 @@ class PaymentServiceTest {
 
         assertThat(decision.isYes()).isTrue();
         assertThat(decision.hold()).isEqualTo(Hold.newBuilder().setPayment(PaymentHold.newBuilder()
-                .setAccount("acct-0001").setAmountCents(2500).setCardLast4("1111")).build());
+                .setAccount("acct-0001").setAmountCents(2500).setCardLast4("1111").setShared(true)).build());
         AccountRecord held = AccountRecord.newBuilder().setAccount("acct-0001").setBalanceCents(99_997_500)
                 .setHeldCents(2500).setVersion(1).build();
         assertThat(out.changes()).containsExactly(new MemoryWriter.Change("rec/account/acct-0001", held));
@@ -117,7 +117,7 @@ class PaymentServiceTest {
 
     @Test
     void checksRunInOrderAccountLockVersionCardFunds() {
-        service.prepare("t-1", prepare(payment("acct-0001", 1)), NOW, out);
+        service.prepare("t-1", prepare(payment("acct-0001", 1).setExpectedVersion(1)), NOW, out);
         out.clearChanges();
 
         refused(prepare(payment("acct-9999", 1).setCard(BAD_LUHN)), VoteCode.UNKNOWN_ACCOUNT,
@@ -134,13 +134,41 @@ class PaymentServiceTest {
     }
 
     @Test
-    void aHeldAccountIsLockedForOthersButNotForItsHolder() {
-        service.prepare("t-1", prepare(payment("acct-0001", 1)), NOW, out);
+    void anAccountHeldWithAVersionIsLockedForOthersButNotForItsHolder() {
+        Decision versioned = service.prepare("t-1", prepare(payment("acct-0001", 1).setExpectedVersion(1)), NOW, out);
+        assertThat(versioned.hold().getPayment().getShared()).isFalse();
         out.clearChanges();
 
         refused(prepare(payment("acct-0001", 1)), VoteCode.LOCKED, "acct-0001 is held by prepared transaction t-1");
+        refused(prepare(payment("acct-0001", 1).setExpectedVersion(1)), VoteCode.LOCKED,
+                "acct-0001 is held by prepared transaction t-1");
         assertThat(service.prepare("t-2", prepare(payment("acct-0002", 1)), NOW, out).isYes()).isTrue();
         assertThat(service.prepare("t-1", prepare(payment("acct-0001", 1)), NOW, out).isYes()).isTrue();
+    }
+
+    @Test
+    void paymentsWithoutAVersionShareTheAccountAndEachHoldsItsOwnAmount() {
+        Decision first = service.prepare("t-1", prepare(payment("acct-0003", 60_000_000)), NOW, out);
+        Decision second = service.prepare("t-3", prepare(payment("acct-0003", 30_000_000)), NOW, out);
+        out.clearChanges();
+
+        assertThat(first.isYes()).isTrue();
+        assertThat(second.isYes()).isTrue();
+        assertThat(service.heldRecords()).isEqualTo(2);
+        // What the others hold is not in the balance: escrow never overdraws.
+        refused(prepare(payment("acct-0003", 10_000_001)), VoteCode.INSUFFICIENT_FUNDS,
+                "acct-0003: balance 10000000 cents, requested 10000001");
+        refused(prepare(payment("acct-0003", 1).setExpectedVersion(1)), VoteCode.LOCKED,
+                "acct-0003 is held by prepared transaction t-1");
+
+        service.rollback("t-1", first.hold(), out);
+        service.commit("t-3", second.hold(), out);
+
+        assertThat(service.find("acct-0003")).isEqualTo(AccountRecord.newBuilder().setAccount("acct-0003")
+                .setBalanceCents(70_000_000).setCapturedCents(30_000_000).setVersion(2).build());
+        assertThat(service.heldRecords()).isZero();
+        assertThat(service.prepare("t-4", prepare(payment("acct-0003", 1).setExpectedVersion(2)), NOW, out).isYes())
+                .isTrue();
     }
 
     @Test
@@ -220,17 +248,28 @@ class PaymentServiceTest {
         before.commit("t-1", committed, store);
         Hold rolledBack = before.prepare("t-2", prepare(payment("acct-0002", 200)), NOW, store).hold();
         before.rollback("t-2", rolledBack, store);
-        Hold stillPrepared = before.prepare("t-3", prepare(payment("acct-0001", 300)), NOW, store).hold();
+        Hold stillPrepared = before.prepare("t-3", prepare(payment("acct-0001", 300).setExpectedVersion(2)), NOW, store)
+                .hold();
+        Hold sharing = before.prepare("t-5", prepare(payment("acct-0002", 400)), NOW, store).hold();
 
         PaymentService after = new PaymentService();
         store.loadInto(after);
         after.restore("t-3", stillPrepared);
+        after.restore("t-5", sharing);
 
         assertThat(after.totals()).isEqualTo(before.totals());
         for (PaymentService service : List.of(before, after)) {
+            // acct-0001 came back held alone, acct-0002 shared.
             Decision locked = service.prepare("t-4", prepare(payment("acct-0001", 1)), NOW, new MemoryWriter());
             assertThat(locked.vote().getMessage()).isEqualTo("acct-0001 is held by prepared transaction t-3");
+            Decision lockedByShared = service.prepare("t-4", prepare(payment("acct-0002", 1).setExpectedVersion(1)),
+                    NOW, new MemoryWriter());
+            assertThat(lockedByShared.vote().getMessage()).isEqualTo("acct-0002 is held by prepared transaction t-5");
         }
+        Decision alongside = after.prepare("t-6", prepare(payment("acct-0002", 1)), NOW, new MemoryWriter());
+        assertThat(alongside.isYes()).isTrue();
+        after.rollback("t-6", alongside.hold(), new MemoryWriter());
+        after.rollback("t-5", sharing, new MemoryWriter());
         after.rollback("t-3", stillPrepared, new MemoryWriter());
         assertThat(after.find("acct-0001")).isEqualTo(AccountRecord.newBuilder().setAccount("acct-0001")
                 .setBalanceCents(99_999_900).setCapturedCents(100).setVersion(2).build());

@@ -45,7 +45,8 @@ public final class Workload {
     }
 
     private Order order(String tid, boolean plain) {
-        int key = !plain && hotSet > 0 && random.nextInt(10) < 3 ? random.nextInt(hotSet) : hotSet + random.nextInt(1_000 - hotSet);
+        boolean hot = !plain && hotSet > 0 && random.nextInt(10) < 3;
+        int key = hot ? random.nextInt(hotSet) : hotSet + random.nextInt(1_000 - hotSet);
         String sku = String.format("sku-%04d", key);
         String account = String.format("acct-%04d", (key * 7 + random.nextInt(3)) % 1_000);
         long qty = !plain && random.nextInt(50) == 0 ? 2_000_000 : 1 + random.nextInt(3); // 2%: more than a SKU holds
@@ -63,7 +64,14 @@ public final class Workload {
             present.add(s);
             switch (s) {
                 case "inventory" -> {
-                    r.setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(qty)));
+                    Item.Builder item = Item.newBuilder().setSku(sku).setQty(qty);
+                    if (hot && random.nextInt(3) == 0) {
+                        // Orders without a version share a SKU; one that names the version it read
+                        // needs the SKU alone, so hot SKUs see LOCKED votes and retries (and stale
+                        // versions) under the faults.
+                        item.setExpectedVersion(1);
+                    }
+                    r.setInventory(InventoryRequest.newBuilder().addItems(item));
                     units = qty;
                 }
                 case "payment" -> {
