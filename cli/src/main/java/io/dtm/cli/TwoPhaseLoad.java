@@ -25,10 +25,11 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A load of realistic orders through the coordinator (random SKU and account, or one of a small
- * hot set; the orders name no version, so they share those records rather than lock them). Closed loop: each of N workers submits an order, waits for its outcome,
- * and submits the next. Open loop: orders are sent at a fixed rate whatever the answers, and a
- * latency counts from when the order was due, not when it went out, so a stall is not hidden by
- * the orders it kept from being sent (coordinated omission).
+ * hot set; the orders name no version, so they share those records rather than lock them). Closed
+ * loop: each of N workers submits an order, waits for its outcome, and submits the next. Open
+ * loop: orders are sent at a fixed rate whatever the answers, and a latency counts from when the
+ * order was due, not when it went out, so a stall is not hidden by the orders it kept from being
+ * sent (coordinated omission).
  */
 final class TwoPhaseLoad {
     /** What a run measured; latencies are of whole transactions, in microseconds. */

@@ -83,11 +83,11 @@ public final class InventoryService implements DomainService {
         }
         InventoryRequest inventory = request.getInventory();
         Map<String, Long> wanted = new LinkedHashMap<>();
-        Optional<Decision> refusal = validate(inventory, wanted).or(() -> check(tid, inventory, wanted));
+        Set<String> versioned = versionedSkus(inventory);
+        Optional<Decision> refusal = validate(inventory, wanted).or(() -> check(tid, inventory, wanted, versioned));
         if (refusal.isPresent()) {
             return refusal.get();
         }
-        Set<String> versioned = versionedSkus(inventory);
         InventoryHold.Builder hold = InventoryHold.newBuilder();
         wanted.forEach((sku, qty) -> {
             SkuRecord record = skus.get(sku);
@@ -124,13 +124,13 @@ public final class InventoryService implements DomainService {
     }
 
     /** Unknown SKUs, then locks, then versions, then stock: the first failure wins. */
-    private Optional<Decision> check(String tid, InventoryRequest inventory, Map<String, Long> wanted) {
+    private Optional<Decision> check(String tid, InventoryRequest inventory, Map<String, Long> wanted,
+            Set<String> versioned) {
         for (String sku : wanted.keySet()) {
             if (!skus.containsKey(sku)) {
                 return Optional.of(Decision.no(VoteCode.UNKNOWN_SKU, sku + ": unknown SKU"));
             }
         }
-        Set<String> versioned = versionedSkus(inventory);
         for (String sku : wanted.keySet()) {
             Optional<String> holder = holds.conflict(key(sku), tid, versioned.contains(sku));
             if (holder.isPresent()) {
@@ -155,13 +155,16 @@ public final class InventoryService implements DomainService {
 
     /** The SKUs some item names an expected version for: those are held alone. */
     private static Set<String> versionedSkus(InventoryRequest inventory) {
-        Set<String> versioned = new HashSet<>();
+        Set<String> versioned = null;
         for (Item item : inventory.getItemsList()) {
             if (item.hasExpectedVersion()) {
+                if (versioned == null) {
+                    versioned = new HashSet<>();
+                }
                 versioned.add(item.getSku());
             }
         }
-        return versioned;
+        return versioned == null ? Set.of() : versioned;
     }
 
     @Override
