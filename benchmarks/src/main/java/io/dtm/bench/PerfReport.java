@@ -3,11 +3,14 @@ package io.dtm.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,8 +32,8 @@ import java.util.TreeMap;
  */
 public final class PerfReport {
     private static final String[] PERCENTILES = {"p50", "p90", "p99", "p999", "max"};
-    /** x positions of the percentiles, in "nines": 50% = 0.3, 90% = 1, 99% = 2, 99.9% = 3, max drawn at 4. */
-    private static final double[] NINES = {Math.log10(2), 1, 2, 3, 4};
+    /** The plot's x axis: one evenly spaced tick per percentile, so p90 to p99.9 are one "nine" apart each. */
+    static final List<String> PERCENTILE_LABELS = List.of("p50", "p90", "p99", "p99.9", "max");
 
     /** One concurrency's three measurements (any of them may be missing). */
     record Row(int concurrency, Run dtm, Run logOnly, Run narayana) {
@@ -138,14 +141,19 @@ public final class PerfReport {
         return ratio == null ? "–" : String.format(Locale.ROOT, "%.2f", ratio);
     }
 
-    private static XYChart latencyChart(List<Row> rows) {
-        XYChart chart = new XYChartBuilder().width(900).height(500)
+    /**
+     * Each run's latency at p50, p90, p99, p99.9 and max, on a log scale; the legend sits outside
+     * the plot, where it hides no point.
+     */
+    static CategoryChart latencyChart(List<Row> rows) {
+        CategoryChart chart = new CategoryChartBuilder().width(1000).height(520)
                 .title("Latency by percentile (dtm: solid, Narayana: dashed)")
-                .xAxisTitle("percentile: 0.3 = p50, 1 = p90, 2 = p99, 3 = p99.9, 4 = max").yAxisTitle("ms").build();
-        chart.getStyler().setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.InsideNW);
+                .xAxisTitle("percentile").yAxisTitle("ms (log scale)").build();
+        chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line)
+                .setOverlapped(true).setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.OutsideE);
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
-            java.awt.Color color = COLORS[i % COLORS.length];
+            Color color = COLORS[i % COLORS.length];
             add(chart, "dtm, " + r.concurrency() + " clients", r.dtm(), false, color);
             add(chart, "Narayana, " + r.concurrency() + " threads", r.narayana(), true, color);
         }
@@ -153,24 +161,24 @@ public final class PerfReport {
     }
 
     /** One colour per concurrency, shared by its two lines. */
-    private static final java.awt.Color[] COLORS = {new java.awt.Color(0x1565c0), new java.awt.Color(0x2e7d32),
-        new java.awt.Color(0xc62828), new java.awt.Color(0x6a1b9a), new java.awt.Color(0xef6c00)};
+    private static final Color[] COLORS = {new Color(0x1565c0), new Color(0x2e7d32), new Color(0xc62828),
+        new Color(0x6a1b9a), new Color(0xef6c00)};
 
-    private static void add(XYChart chart, String name, Run run, boolean dashed, java.awt.Color color) {
+    private static void add(CategoryChart chart, String name, Run run, boolean dashed, Color color) {
         if (run == null) {
             return;
         }
-        double[] y = new double[NINES.length];
-        for (int i = 0; i < y.length; i++) {
-            y[i] = Math.max(0.01, run.latencyMs()[i]);
+        List<Double> y = new ArrayList<>();
+        for (double ms : run.latencyMs()) {
+            y.add(Math.max(0.01, ms)); // a log axis has no 0
         }
-        XYSeries series = chart.addSeries(name, NINES, y);
+        CategorySeries series = chart.addSeries(name, PERCENTILE_LABELS, y);
         series.setMarker(SeriesMarkers.CIRCLE);
         series.setLineColor(color);
         series.setMarkerColor(color);
         if (dashed) {
-            series.setLineStyle(new java.awt.BasicStroke(1.5f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER,
-                    10f, new float[] {6f, 4f}, 0f));
+            series.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                    new float[] {6f, 4f}, 0f));
         }
     }
 }

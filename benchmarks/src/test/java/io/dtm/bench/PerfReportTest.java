@@ -41,6 +41,23 @@ class PerfReportTest {
     }
 
     @Test
+    void thePlotHasOneSeriesPerMeasuredRunOverTheFivePercentilesInOrder() throws Exception {
+        var chart = PerfReport.latencyChart(PerfReport.rows(RESULTS));
+
+        assertThat(chart.getSeriesMap()).containsOnlyKeys("dtm, 1 clients", "dtm, 64 clients", "Narayana, 64 threads");
+        var dtm64 = chart.getSeriesMap().get("dtm, 64 clients");
+        assertThat(dtm64.getXData().stream().map(Object::toString).toList())
+                .containsExactly("p50", "p90", "p99", "p99.9", "max");
+        assertThat(ms(dtm64.getYData())).containsExactly(30.0, 50.0, 90.0, 200.0, 300.0);
+        assertThat(ms(chart.getSeriesMap().get("Narayana, 64 threads").getYData()))
+                .containsExactly(7.0, 13.0, 18.0, 77.0, 95.0);
+    }
+
+    private static List<Double> ms(java.util.Collection<? extends Number> values) {
+        return values.stream().map(Number::doubleValue).toList();
+    }
+
+    @Test
     void anUnknownKindIsAnErrorNamingTheLine() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PerfReport.rows(List.of("{\"kind\":\"xa\"}")))
                 .hasMessageContaining("unknown kind \"xa\"");
