@@ -59,6 +59,11 @@ import java.util.TreeMap;
  */
 public final class ParticipantCore {
     static final String TXN_PREFIX = "txn/";
+    /**
+     * The prepared index: put once when an attempt prepares (a duplicate PREPARE finds the attempt
+     * and writes nothing; a store from before the index gets it once, in {@link #upgrade}) and
+     * removed once when it commits or rolls back, so its deletes are {@link RecordWriter#deleteSinglePut}.
+     */
     static final String PREPARED_PREFIX = "prep/";
     static final String RECORD_PREFIX = "rec/";
     static final String META_PREFIX = "meta/";
@@ -321,7 +326,7 @@ public final class ParticipantCore {
             case PREPARED -> {
                 service.commit(tid, txn.getHold(), out);
                 prepared.remove(tid);
-                out.delete(PREPARED_PREFIX + tid);
+                out.deleteSinglePut(PREPARED_PREFIX + tid);
                 save(txn.toBuilder().setState(LocalState.COMMITTED).build(), txn, out);
                 ack(reply, LocalState.COMMITTED);
             }
@@ -350,7 +355,7 @@ public final class ParticipantCore {
             case PREPARED -> {
                 service.rollback(tid, txn.getHold(), out);
                 prepared.remove(tid);
-                out.delete(PREPARED_PREFIX + tid);
+                out.deleteSinglePut(PREPARED_PREFIX + tid);
                 save(txn.toBuilder().setState(LocalState.ROLLED_BACK).build(), txn, out);
                 ack(reply, LocalState.ROLLED_BACK);
             }

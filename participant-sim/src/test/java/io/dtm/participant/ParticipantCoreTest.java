@@ -205,6 +205,26 @@ class ParticipantCoreTest {
     }
 
     @Test
+    void thePreparedIndexIsPutOnceAndRemovedOnceWithASinglePutDeleteHoweverTheMessagesRepeat() {
+        disk.clearChanges();
+        send(prepare("t1", "sku-0001", 1));
+        send(prepare("t1", "sku-0001", 1));
+        send(commit("t1"));
+        send(commit("t1"));
+        send(rollback("t1"));
+        send(prepare("t2", "sku-0001", 1));
+        send(rollback("t2"));
+        send(rollback("t2"));
+        send(prepare("t2", "sku-0001", 1));
+
+        // The writer throws on a single-put delete of a key put twice; here the whole history is checked.
+        assertThat(disk.changes()).filteredOn(c -> c.key().startsWith(ParticipantCore.PREPARED_PREFIX))
+                .extracting(MemoryWriter.Change::key, c -> c.value() != null, MemoryWriter.Change::singlePut)
+                .containsExactly(tuple("prep/t1", true, false), tuple("prep/t1", false, true),
+                        tuple("prep/t2", true, false), tuple("prep/t2", false, true));
+    }
+
+    @Test
     void theSameAttemptIdForAnotherRequestIsRefusedAndTheFirstStaysAsItWas() {
         ParticipantRequest first = prepare("t", "sku-0001", 2);
         first = first.toBuilder().setPrepare(first.getPrepare().toBuilder().setRequestDigest(11)).build();

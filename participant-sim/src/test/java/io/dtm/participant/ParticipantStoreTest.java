@@ -99,6 +99,52 @@ class ParticipantStoreTest {
     }
 
     @Test
+    void theSerialisedBatchIsByteForByteWhatRocksJavaBuildsKeyByKey() throws Exception {
+        ParticipantStore.Batch batch = new ParticipantStore.Batch();
+        batch.put("txn/t-1#1", value(1));
+        batch.put("rec/day/2027-01-05", Seeded.getDefaultInstance()); // an empty value
+        batch.put("rec/big", Seeded.newBuilder().setAtMs(Long.MIN_VALUE).build());
+        batch.put("txn/" + "x".repeat(300), value(Long.MAX_VALUE)); // a key whose length takes two varint bytes
+        batch.put("txn/größe-1#1", value(7)); // UTF-8 beyond ASCII
+        batch.delete("rec/order/o-1");
+        batch.deleteSinglePut("prep/t-0#1");
+
+        try (org.rocksdb.WriteBatch expected = new org.rocksdb.WriteBatch()) {
+            for (String key : batch.keysInWriteOrder()) {
+                byte[] k = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                switch (key) {
+                    case "rec/order/o-1" -> expected.delete(k);
+                    case "prep/t-0#1" -> expected.singleDelete(k);
+                    case "rec/day/2027-01-05" -> expected.put(k, new byte[0]);
+                    case "rec/big" -> expected.put(k, Seeded.newBuilder().setAtMs(Long.MIN_VALUE).build().toByteArray());
+                    case "txn/t-1#1" -> expected.put(k, value(1).toByteArray());
+                    case "txn/größe-1#1" -> expected.put(k, value(7).toByteArray());
+                    default -> expected.put(k, value(Long.MAX_VALUE).toByteArray());
+                }
+            }
+            assertThat(batch.serialized()).isEqualTo(expected.data());
+        }
+    }
+
+    @Test
+    void aSinglePutDeleteRemovesTheKeyItsBatchOrAnEarlierOnePut() throws Exception {
+        ParticipantStore.Batch first = new ParticipantStore.Batch();
+        first.put("prep/a", value(1));
+        first.put("prep/b", value(2));
+        store.write(first);
+        ParticipantStore.Batch second = new ParticipantStore.Batch();
+        second.deleteSinglePut("prep/a");
+        second.put("prep/c", value(3));
+        second.deleteSinglePut("prep/c"); // put and removed in one batch: only the delete is written
+        store.write(second, false);
+
+        assertThat(store.get("prep/a")).isNull();
+        assertThat(store.get("prep/c")).isNull();
+        assertThat(Seeded.parseFrom(store.get("prep/b"))).isEqualTo(value(2));
+        assertThat(keys(store.scan("prep/", "", 10))).containsExactly("prep/b");
+    }
+
+    @Test
     void getReadsTheLatestValueAndNullForAKeyNeverWrittenOrDeleted() throws Exception {
         for (RecordReader reader : readersHolding(ParticipantStoreTest::someKeys)) {
             assertThat(Seeded.parseFrom(reader.get("txn/a"))).isEqualTo(value(5));

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -13,26 +14,47 @@ import java.util.TreeMap;
  * An in-memory store for tests, both writer and reader: keeps the changes since the last
  * {@link #clearChanges()} and, like the real store, the latest bytes of every key ever written,
  * which it reads back at once (as if every batch were written as soon as it is made).
+ *
+ * <p>It enforces what RocksDB cannot check: a {@link #deleteSinglePut} of a key put more than once
+ * since its last delete throws, where RocksDB's {@code SingleDelete} would leave it undefined.
  */
 public final class MemoryWriter implements RecordWriter, RecordReader {
 
-    /** One reported change; {@code value} is null for a delete. */
-    public record Change(String key, MessageLite value) {
+    /** One reported change; {@code value} is null for a delete, {@code singlePut} for a {@link #deleteSinglePut}. */
+    public record Change(String key, MessageLite value, boolean singlePut) {
+        public Change(String key, MessageLite value) {
+            this(key, value, false);
+        }
     }
 
     private final List<Change> changes = new ArrayList<>();
     private final TreeMap<String, byte[]> store = new TreeMap<>();
+    /** Puts of each key since its last delete. */
+    private final Map<String, Integer> putsSinceDelete = new HashMap<>();
     private int gets;
 
     @Override
     public void put(String key, MessageLite value) {
         changes.add(new Change(key, value));
         store.put(key, value.toByteArray());
+        putsSinceDelete.merge(key, 1, Integer::sum);
     }
 
     @Override
     public void delete(String key) {
         changes.add(new Change(key, null));
+        store.remove(key);
+        putsSinceDelete.remove(key);
+    }
+
+    @Override
+    public void deleteSinglePut(String key) {
+        Integer puts = putsSinceDelete.remove(key);
+        if (puts != null && puts > 1) {
+            throw new IllegalStateException(key + " was put " + puts + " times since it was last deleted:"
+                    + " a single-put delete of it would be undefined in RocksDB");
+        }
+        changes.add(new Change(key, null, true));
         store.remove(key);
     }
 
@@ -76,7 +98,9 @@ public final class MemoryWriter implements RecordWriter, RecordReader {
      */
     public void writeTo(MemoryWriter store) {
         for (Change change : changes) {
-            if (change.value() == null) {
+            if (change.singlePut()) {
+                store.deleteSinglePut(change.key());
+            } else if (change.value() == null) {
                 store.delete(change.key());
             } else {
                 store.put(change.key(), change.value());
