@@ -2,16 +2,14 @@ package io.dtm.coordinator.core;
 
 import com.google.protobuf.CodedOutputStream;
 import io.dtm.config.ServiceName;
+import io.dtm.protocol.Sha256;
 import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.rpc.SubmitRequest;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -109,19 +107,17 @@ public record TxnRequest(String tid, Map<ServiceName, Prepare> prepares, long ti
      */
     static long digest(SubmitRequest r) {
         SubmitRequest content = r.toBuilder().clearTid().clearTimeoutMs().clearMaxAttempts().build();
+        // Serialised straight into an array of the exact size (a stream would add a 4 KB buffer and copies).
+        byte[] bytes = new byte[content.getSerializedSize()];
+        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+        out.useDeterministicSerialization();
         try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(content.getSerializedSize());
-            CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-            out.useDeterministicSerialization();
             content.writeTo(out);
-            out.flush();
-            byte[] sha = MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray());
-            long digest = ByteBuffer.wrap(sha).getLong();
-            return digest == 0 ? 1 : digest;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform must provide SHA-256", e);
         }
+        out.checkNoSpaceLeft();
+        long digest = ByteBuffer.wrap(Sha256.of(bytes)).getLong();
+        return digest == 0 ? 1 : digest;
     }
 }

@@ -6,14 +6,13 @@ import io.dtm.participant.store.DayRecord;
 import io.dtm.participant.store.Hold;
 import io.dtm.participant.store.ShipmentRecord;
 import io.dtm.participant.store.ShippingHold;
+import io.dtm.protocol.Sha256;
 import io.dtm.protocol.participant.Address;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.ShippingRequest;
 import io.dtm.protocol.participant.VoteCode;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.util.HexFormat;
@@ -42,6 +41,7 @@ public final class ShippingService implements DomainService {
 
     private static final String DAY_PREFIX = "rec/day/";
     private static final String SHIPMENT_PREFIX = "rec/shipment/";
+    private static final HexFormat HEX = HexFormat.of().withUpperCase();
     // LocalDate.parse alone would also take signed years beyond 9999.
     private static final Pattern DATE = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
 
@@ -79,14 +79,9 @@ public final class ShippingService implements DomainService {
      * or a restarted service computes the same one.
      */
     public static String trackingId(String tid, String orderId) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            // The separator keeps ("t-1", "2o") and ("t-12", "o") apart.
-            byte[] digest = sha.digest((tid + "\n" + orderId).getBytes(StandardCharsets.UTF_8));
-            return "TRK-" + HexFormat.of().withUpperCase().formatHex(digest).substring(0, 10);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform must provide SHA-256", e);
-        }
+        // The separator keeps ("t-1", "2o") and ("t-12", "o") apart.
+        byte[] digest = Sha256.of((tid + "\n" + orderId).getBytes(StandardCharsets.UTF_8));
+        return "TRK-" + HEX.formatHex(digest, 0, 5); // the first 10 hex digits
     }
 
     @Override

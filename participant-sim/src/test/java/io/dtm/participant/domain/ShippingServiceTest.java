@@ -29,6 +29,13 @@ class ShippingServiceTest {
     private final MemoryWriter out = new MemoryWriter();
 
     @Test
+    void aTrackingIdNeverChangesBetweenReleases() {
+        // Stored with every shipment and handed to customers: a restarted service must derive the same one.
+        assertThat(ShippingService.trackingId("t-1", "o-1")).isEqualTo("TRK-2B0C9ABD42");
+        assertThat(ShippingService.trackingId("t-1#2", "order-000042")).isEqualTo("TRK-EBA7929FA9");
+    }
+
+    @Test
     void seedWritesNothing() {
         service.seed(out);
 
