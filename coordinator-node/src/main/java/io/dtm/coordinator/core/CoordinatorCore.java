@@ -1,5 +1,6 @@
 package io.dtm.coordinator.core;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.dtm.config.ServiceName;
 import io.dtm.log.LogRecords;
 import io.dtm.protocol.TxnIds;
@@ -48,8 +49,23 @@ public final class CoordinatorCore {
     private final LinkedHashMap<String, Finished> finished;
     private final Timers timers = new Timers();
 
-    /** A finished transaction's answer, kept for resubmissions. */
-    private record Finished(long digest, SubmitResult result) {
+    /**
+     * A finished transaction's answer, kept for resubmissions, which are rare. Serialised: 267 B
+     * instead of an object graph of 683 (CoordinatorCoreFootprintTest), and one object for the
+     * collector to trace instead of dozens, in the cache that was most of the leader's old generation.
+     */
+    private record Finished(long digest, byte[] result) {
+        static Finished of(long digest, SubmitResult result) {
+            return new Finished(digest, result.toByteArray());
+        }
+
+        SubmitResult answer() {
+            try {
+                return SubmitResult.parseFrom(result);
+            } catch (InvalidProtocolBufferException e) {
+                throw new IllegalStateException("a kept answer does not parse", e);
+            }
+        }
     }
 
     /** What became of a submission. */
@@ -93,7 +109,7 @@ public final class CoordinatorCore {
         }
         Finished done = finished.get(tid);
         if (done != null) {
-            return sameDigest(done.digest, request.digest()) ? new Answered(done.result, false)
+            return sameDigest(done.digest, request.digest()) ? new Answered(done.answer(), false)
                     : new Answered(rejected(tid, "tid " + tid + " was used for a different request"), false);
         }
         if (txns.size() >= settings.maxInFlight()) {
@@ -468,7 +484,7 @@ public final class CoordinatorCore {
         txn.answered = true;
         txn.result = result;
         if (result.getStatus() != SubmitResult.Status.REJECTED) {
-            finished.put(txn.tid, new Finished(txn.digest, result));
+            finished.put(txn.tid, Finished.of(txn.digest, result));
         }
         actions.add(new Action.Reply(txn.tid, result, abortKind));
         forgetIfDone(txn);

@@ -391,6 +391,18 @@ class CoordinatorCoreTest {
 
         assertThat(again).isInstanceOf(CoordinatorCore.Answered.class);
         assertThat(((CoordinatorCore.Answered) again).result()).isEqualTo(result);
+
+        // Finished and forgotten but for its kept answer: the same answer, and another request refused.
+        for (ServiceName s : ALL) {
+            core.acknowledged("t-8#1", s, LocalState.COMMITTED, now);
+        }
+        core.endApplied("t-8#1", ENDED, now);
+        assertThat(core.inFlight()).isZero();
+        assertThat(((CoordinatorCore.Answered) core.submit(valid(order("t-8")), now)).result()).isEqualTo(result);
+        SubmitRequest other = order("t-8").toBuilder().setPayment(order("t-8").getPayment().toBuilder()
+                .setAmountCents(1)).build();
+        assertThat(((CoordinatorCore.Answered) core.submit(valid(other), now)).result().getReason())
+                .contains("was used for a different request");
     }
 
     @Test
