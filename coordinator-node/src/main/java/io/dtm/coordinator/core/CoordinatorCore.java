@@ -48,6 +48,10 @@ public final class CoordinatorCore {
     private final Map<String, Attempt> attempts = new HashMap<>();
     private final LinkedHashMap<String, Finished> finished;
     private final Timers timers = new Timers();
+    /** Transactions whose answer is still to come (the admission count). */
+    private int unanswered;
+    /** Per service, the attempts waiting for its COMMIT, ROLLBACK or fence acknowledgement. */
+    private final Map<ServiceName, Integer> phase2Backlog = new java.util.EnumMap<>(ServiceName.class);
 
     /**
      * A finished transaction's answer, kept for resubmissions, which are rare. Serialised: 267 B
@@ -112,17 +116,40 @@ public final class CoordinatorCore {
             return sameDigest(done.digest, request.digest()) ? new Answered(done.answer(), false)
                     : new Answered(rejected(tid, "tid " + tid + " was used for a different request"), false);
         }
-        if (txns.size() >= settings.maxInFlight()) {
-            return new Answered(SubmitResult.newBuilder().setTid(tid).setStatus(SubmitResult.Status.REJECTED)
-                    .setReason("overloaded: " + settings.maxInFlight() + " transactions in flight; retry later")
-                    .build(), true);
+        Optional<String> overload = overload(request);
+        if (overload.isPresent()) {
+            return new Answered(SubmitResult.newBuilder().setTid(tid).setStatus(SubmitResult.Status.OVERLOADED)
+                    .setReason(overload.get()).build(), true);
         }
         Txn txn = new Txn(tid, request, request.digest(), nowMs + request.timeoutMs(), request.maxAttempts());
         txns.put(tid, txn);
+        unanswered++;
         timers.at(txn.deadlineMs, Timers.Kind.DEADLINE, tid);
         List<Action> actions = new ArrayList<>();
         startAttempt(txn, 1, nowMs, actions);
         return new Started(actions);
+    }
+
+    /**
+     * Admission. Only transactions still waiting for their answer count against {@code maxInFlight}:
+     * answered ones finishing phase 2 hold no client and must not starve new work when one
+     * participant stops acknowledging. Their memory is bounded per service instead: past
+     * {@code maxInFlight} decided attempts waiting for one service, new transactions that need it
+     * are turned away (the others still run).
+     */
+    private Optional<String> overload(TxnRequest request) {
+        if (unanswered >= settings.maxInFlight()) {
+            return Optional.of("overloaded: " + unanswered + " transactions waiting for their outcome (at most "
+                    + settings.maxInFlight() + "); retry later");
+        }
+        for (ServiceName service : request.prepares().keySet()) {
+            int backlog = phase2Backlog.getOrDefault(service, 0);
+            if (backlog >= settings.maxInFlight()) {
+                return Optional.of("overloaded: " + service.id() + " has not acknowledged the outcome of " + backlog
+                        + " decided transactions; retry later");
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -315,7 +342,7 @@ public final class CoordinatorCore {
         attempt.moveTo(AttemptPhase.FENCING);
         attempt.fenceReason = reason;
         attempt.fenceKind = kind;
-        attempt.awaitingAck.addAll(attempt.services);
+        awaitAcks(attempt);
         for (ServiceName service : attempt.services) {
             sendPhase2(attempt, service, actions);
         }
@@ -432,7 +459,7 @@ public final class CoordinatorCore {
         }
         // Every participant hears the outcome, also those that voted NO or never answered: a ROLLBACK
         // leaves a tombstone, so a PREPARE still on its way cannot hold records afterwards.
-        attempt.awaitingAck.addAll(attempt.services);
+        awaitAcks(attempt);
         for (ServiceName service : attempt.services) {
             sendPhase2(attempt, service, actions);
         }
@@ -481,6 +508,9 @@ public final class CoordinatorCore {
         if (txn == null) {
             return;
         }
+        if (!txn.answered) {
+            unanswered--;
+        }
         txn.answered = true;
         txn.result = result;
         if (result.getStatus() != SubmitResult.Status.REJECTED) {
@@ -504,7 +534,7 @@ public final class CoordinatorCore {
             return actions;
         }
         if (attempt.phase == AttemptPhase.FENCING) {
-            attempt.awaitingAck.remove(service);
+            acked(attempt, service);
             if (state == LocalState.COMMITTED) {
                 attempt.committedByParticipant = true;
                 decide(attempt, Outcome.COMMIT, "", "", actions);
@@ -544,13 +574,27 @@ public final class CoordinatorCore {
 
     private void acknowledge(Attempt attempt, ServiceName service, long nowMs, List<Action> actions) {
         String attemptId = attempt.attemptId;
-        attempt.awaitingAck.remove(service);
+        acked(attempt, service);
         if (attempt.awaitingAck.isEmpty()) {
             attempt.moveTo(AttemptPhase.ENDING);
             actions.add(new Action.Append(attemptId, LogRecords.end(attemptId)));
             if (attempt.successor != null) {
                 prepareSuccessor(attempt.successor, nowMs, actions);
             }
+        }
+    }
+
+    private void awaitAcks(Attempt attempt) {
+        for (ServiceName service : attempt.services) {
+            if (attempt.awaitingAck.add(service)) {
+                phase2Backlog.merge(service, 1, Integer::sum);
+            }
+        }
+    }
+
+    private void acked(Attempt attempt, ServiceName service) {
+        if (attempt.awaitingAck.remove(service)) {
+            phase2Backlog.merge(service, -1, Integer::sum);
         }
     }
 
@@ -719,7 +763,7 @@ public final class CoordinatorCore {
                     state.getRequestDigest(), AttemptPhase.PREPARING);
             attempt.beginCommitted = true;
             attempts.put(attemptId, attempt);
-            Txn txn = txns.computeIfAbsent(tid, t -> new Txn(t, null, state.getRequestDigest(), state.getDeadlineMs(),
+            Txn txn = txns.computeIfAbsent(tid, t -> recoveredTxn(t, state.getRequestDigest(), state.getDeadlineMs(),
                     number));
             if (txn.current == null || txn.current.number < number) {
                 txn.current = attempt;
@@ -737,6 +781,11 @@ public final class CoordinatorCore {
             }
         }
         return actions;
+    }
+
+    private Txn recoveredTxn(String tid, long digest, long deadlineMs, int attempts) {
+        unanswered++;
+        return new Txn(tid, null, digest, deadlineMs, attempts);
     }
 
     // ------------------------------------------------------------------ views

@@ -427,7 +427,50 @@ class CoordinatorCoreTest {
         CoordinatorCore.Submitted s = core.submit(valid(order("b")), now);
 
         assertThat(((CoordinatorCore.Answered) s).overloaded()).isTrue();
+        assertThat(((CoordinatorCore.Answered) s).result().getStatus()).isEqualTo(SubmitResult.Status.OVERLOADED);
         assertThat(((CoordinatorCore.Answered) s).result().getReason()).contains("overloaded");
+    }
+
+    @Test
+    void answeredTransactionsStillInPhaseTwoDoNotCountAgainstTheInFlightBound() {
+        core = new CoordinatorCore(new CoordinatorSettings("coordinator:n1", 3, 50, 2_000, 10_000, 5, 20, 2, 100),
+                new Random(1));
+        start("a");
+        core.beginApplied("a#1", BEGUN, now);
+        allYes("a#1");
+        assertThat(reply(core.decideApplied("a#1", applied(Outcome.COMMIT, TxnStatus.DECIDED), now)).getStatus())
+                .isEqualTo(SubmitResult.Status.COMMITTED);
+        // "a" is answered; its COMMITs are not acknowledged (a participant is down): not in the way.
+        start("b");
+
+        CoordinatorCore.Submitted third = core.submit(valid(order("c")), now);
+
+        assertThat(third).isInstanceOf(CoordinatorCore.Started.class);
+        assertThat(core.phase2Backlog()).isEqualTo(1);
+    }
+
+    @Test
+    void aServiceThatStopsAcknowledgingTurnsAwayOnlyTheTransactionsThatNeedIt() {
+        core = new CoordinatorCore(new CoordinatorSettings("coordinator:n1", 3, 50, 2_000, 10_000, 5, 20, 1, 100),
+                new Random(1));
+        start("a");
+        core.beginApplied("a#1", BEGUN, now);
+        allYes("a#1");
+        core.decideApplied("a#1", applied(Outcome.COMMIT, TxnStatus.DECIDED), now);
+        for (ServiceName s : List.of(ServiceName.INVENTORY, ServiceName.PAYMENT, ServiceName.ORDER)) {
+            core.acknowledged("a#1", s, LocalState.COMMITTED, now);
+        }
+        // shipping never acknowledges: one decided attempt waits for it, the bound of this core.
+
+        CoordinatorCore.Submitted needsShipping = core.submit(valid(order("b")), now);
+        CoordinatorCore.Submitted paymentOnly = core.submit(valid(SubmitRequest.newBuilder().setTid("c")
+                .setPayment(order("c").getPayment()).build()), now);
+
+        assertThat(((CoordinatorCore.Answered) needsShipping).result().getStatus())
+                .isEqualTo(SubmitResult.Status.OVERLOADED);
+        assertThat(((CoordinatorCore.Answered) needsShipping).result().getReason())
+                .contains("shipping has not acknowledged");
+        assertThat(paymentOnly).isInstanceOf(CoordinatorCore.Started.class);
     }
 
     @Test
