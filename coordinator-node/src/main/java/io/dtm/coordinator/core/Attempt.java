@@ -35,10 +35,10 @@ final class Attempt {
     /** Begin is committed in the log (a COMMIT may be decided, and phase 2 begin, only then). */
     boolean beginCommitted;
     /**
-     * The decision's result while Begin's is still unknown: if Begin is refused (the id belongs to
-     * another request), the outcome that stands is that request's, and phase 2 must not follow it.
+     * A Decide taken while Begin's result is still unknown, held back until it comes: if Begin is
+     * refused (the id belongs to another request under a reused tid), it is never sent.
      */
-    io.dtm.protocol.log.RecordResult decisionAwaitingBegin;
+    io.dtm.protocol.log.TxnRecord pendingDecision;
     final Map<ServiceName, Vote> votes = new EnumMap<>(ServiceName.class);
     final Map<ServiceName, String> errors = new EnumMap<>(ServiceName.class);
     final Map<ServiceName, Integer> prepareSends = new EnumMap<>(ServiceName.class);

@@ -225,11 +225,17 @@ public final class CoordinatorCore {
 
     // ------------------------------------------------------------------ phase 1
 
+    /**
+     * Begin's result says whose the attempt id is. Until it comes, nothing is proposed for the
+     * attempt (a decision taken meanwhile waits in {@link Attempt#pendingDecision}): under a reused
+     * tid the id may be another request's, and a Decide or a fence sent under it would act on that
+     * request's transaction.
+     */
     public List<Action> beginApplied(String attemptId, RecordResult result, long nowMs) {
         List<Action> actions = new ArrayList<>();
         Attempt attempt = attempts.get(attemptId);
-        if (attempt == null || (attempt.phase != AttemptPhase.PREPARING && attempt.phase != AttemptPhase.DECIDING)) {
-            return actions;
+        if (attempt == null || attempt.beginCommitted) {
+            return actions; // a retried append's second result, or an attempt settled meanwhile
         }
         switch (result.getDisposition()) {
             case FENCED -> actions.add(new Action.Deposed(result.getDetail()));
@@ -247,44 +253,45 @@ public final class CoordinatorCore {
                 reply(txn, rejected(attempt.tid, "tid " + attempt.tid + " was used for a different request"),
                         "REJECTED", actions);
             }
-            case APPLIED, DUPLICATE -> {
-                attempt.beginCommitted = true;
-                if (attempt.predecessor != null) {
-                    abortPredecessor(attempt, actions);
-                    if (result.getOutcome() == Outcome.UNDECIDED) {
-                        return actions; // its PREPAREs wait for the backoff
-                    }
-                }
-                Txn owner = txns.get(attempt.tid);
-                if (attempt.givingWay && attempt.phase == AttemptPhase.PREPARING
-                        && result.getOutcome() == Outcome.UNDECIDED && owner != null && owner.current == attempt) {
-                    beginSuccessor(owner, attempt, actions); // a LOCKED vote came before this Begin's result
-                    return actions;
-                }
-                if (attempt.phase == AttemptPhase.DECIDING) {
-                    RecordResult decision = attempt.decisionAwaitingBegin;
-                    if (decision != null) {
-                        attempt.decisionAwaitingBegin = null;
-                        applyDecision(attempt, decision, nowMs, actions);
-                    }
-                } else if (result.getOutcome() == Outcome.UNDECIDED) {
-                    if (attempt.onePhase && attempt.prepareSends.isEmpty()) {
-                        sendPrepare(attempt, attempt.services.get(0), actions);
-                    } else if (attempt.onePhase && attempt.committedByParticipant) {
-                        committedInOnePhase(attempt, nowMs, actions);
-                    } else if (attempt.allVotedYes()) {
-                        decide(attempt, Outcome.COMMIT, "", "", actions);
-                    }
-                } else {
-                    // This attempt was decided before this leader began it (a resubmitted tid, or an
-                    // in-doubt participant's ABORT that reached the log first): the log's word stands.
-                    adoptStandingOutcome(attempt, result.getOutcome(), result.getReason(),
-                            result.getStatus() == TxnStatus.ENDED, nowMs, actions);
-                }
-            }
+            case APPLIED, DUPLICATE -> begun(attempt, result, nowMs, actions);
             case UNRECOGNIZED -> throw new IllegalStateException("unknown disposition for " + attemptId);
         }
         return actions;
+    }
+
+    private void begun(Attempt attempt, RecordResult result, long nowMs, List<Action> actions) {
+        attempt.beginCommitted = true;
+        if (attempt.predecessor != null) {
+            abortPredecessor(attempt, actions);
+            if (result.getOutcome() == Outcome.UNDECIDED && attempt.phase == AttemptPhase.PREPARING) {
+                return; // its PREPAREs wait for the backoff
+            }
+        }
+        if (result.getOutcome() != Outcome.UNDECIDED) {
+            // This attempt was decided before this leader began it (a resubmitted tid, or an in-doubt
+            // participant's ABORT that reached the log first): the log's word stands, whatever this
+            // leader meant to propose.
+            attempt.pendingDecision = null;
+            adoptStandingOutcome(attempt, result.getOutcome(), result.getReason(),
+                    result.getStatus() == TxnStatus.ENDED, nowMs, actions);
+            return;
+        }
+        if (attempt.phase == AttemptPhase.DECIDING) {
+            TxnRecord decision = attempt.pendingDecision;
+            attempt.pendingDecision = null;
+            actions.add(new Action.Append(attempt.attemptId, decision));
+            return;
+        }
+        Txn owner = txns.get(attempt.tid);
+        if (attempt.givingWay && owner != null && owner.current == attempt) {
+            beginSuccessor(owner, attempt, actions); // a LOCKED vote came before this Begin's result
+        } else if (attempt.onePhase && attempt.prepareSends.isEmpty()) {
+            sendPrepare(attempt, attempt.services.get(0), actions);
+        } else if (attempt.onePhase && attempt.committedByParticipant) {
+            committedInOnePhase(attempt, nowMs, actions);
+        } else if (attempt.allVotedYes()) {
+            decide(attempt, Outcome.COMMIT, "", "", actions);
+        }
     }
 
     public List<Action> voted(String attemptId, ServiceName service, Vote vote, long nowMs) {
@@ -350,7 +357,9 @@ public final class CoordinatorCore {
 
     /** The transaction cannot commit: decide ABORT, or for one-phase, find out first whether it did. */
     private void abortOrFence(Attempt attempt, String reason, String kind, List<Action> actions) {
-        if (attempt.onePhase) {
+        // A one-phase PREPARE goes out only once Begin is in the log (by this leader, or by an earlier
+        // one for an attempt recovered from the log): before that, nothing can have committed.
+        if (attempt.onePhase && attempt.beginCommitted) {
             fence(attempt, reason, kind, actions);
         } else {
             decide(attempt, Outcome.ABORT, reason, kind, actions);
@@ -377,8 +386,14 @@ public final class CoordinatorCore {
     private void decide(Attempt attempt, Outcome outcome, String reason, String kind, List<Action> actions) {
         attempt.moveTo(AttemptPhase.DECIDING);
         attempt.abortKind = kind;
-        actions.add(new Action.Append(attempt.attemptId,
-                LogRecords.decide(attempt.attemptId, outcome, reason, settings.proposer())));
+        TxnRecord decision = LogRecords.decide(attempt.attemptId, outcome, reason, settings.proposer());
+        if (!attempt.beginCommitted) {
+            // Only an ABORT gets here (a COMMIT needs Begin): it goes out once Begin's result says
+            // the id is this request's (see beginApplied).
+            attempt.pendingDecision = decision;
+            return;
+        }
+        actions.add(new Action.Append(attempt.attemptId, decision));
     }
 
     // ------------------------------------------------------------------ decision
@@ -397,10 +412,8 @@ public final class CoordinatorCore {
             throw new IllegalStateException(attemptId + ": Decide left no outcome: " + result);
         }
         if (!attempt.beginCommitted) {
-            // An ABORT proposed before Begin's result came: which request the id belongs to is not
-            // known yet, so neither is whose outcome stands. Wait for Begin.
-            attempt.decisionAwaitingBegin = result;
-            return actions;
+            throw new IllegalStateException(attemptId + ": a decision came back before Begin's result, but none is"
+                    + " proposed before it");
         }
         applyDecision(attempt, result, nowMs, actions);
         return actions;
@@ -674,6 +687,7 @@ public final class CoordinatorCore {
         int number = Integer.parseInt(attemptId.substring(hash + 1));
         Attempt next = new Attempt(attemptId, tid, number, previous.services, txn.deadlineMs, txn.digest,
                 AttemptPhase.PREPARING);
+        next.beginCommitted = true; // the log holds it
         txn.current = next;
         next.abortKind = previous.abortKind;
         attempts.put(attemptId, next);

@@ -198,37 +198,31 @@ class CoordinatorCoreTest {
     }
 
     @Test
-    void anAbortDecidedBeforeBeginsResultWaitsForItBeforePhaseTwo() {
+    void anAbortDecidedBeforeBeginsResultIsNotProposedUnderAnIdThatIsAnotherRequests() {
         start("w-1");
-        appended(core.voted("w-1#1", ServiceName.PAYMENT, no(VoteCode.INVALID_REQUEST,
-                "w-1#1 is already used here for another request"), now));
-        // The log holds another request's COMMIT under this id: our ABORT is a duplicate of it.
-        RecordResult theirs = RecordResult.newBuilder().setDisposition(Disposition.DUPLICATE)
-                .setOutcome(Outcome.COMMIT).setStatus(TxnStatus.DECIDED).build();
-        assertThat(core.decideApplied("w-1#1", theirs, now)).as("nothing until Begin's result").isEmpty();
+        assertThat(core.voted("w-1#1", ServiceName.PAYMENT, no(VoteCode.INVALID_REQUEST,
+                "w-1#1 is already used here for another request"), now))
+                .as("nothing proposed until Begin's result says whose the id is").isEmpty();
 
         List<Action> actions = core.beginApplied("w-1#1", RecordResult.newBuilder().setDisposition(Disposition.REFUSED)
                 .setDetail("already begun with a different request").build(), now);
 
         assertThat(reply(actions).getStatus()).isEqualTo(SubmitResult.Status.REJECTED);
+        assertThat(only(actions, Action.Append.class)).as("never an ABORT of the other request's attempt").isEmpty();
         assertThat(only(actions, Action.SendCommit.class)).as("never the other request's COMMIT").isEmpty();
+        assertThat(core.inFlight()).isZero();
     }
 
     @Test
-    void itsOwnAbortLoggedBeforeItsBeginStillAnswersAbortedAndRollsBack() {
-        // The leader hands entries to its Raft server, which may append two entries in flight in
-        // either order: this attempt's Decide ABORT can reach the log before its Begin.
+    void anAbortDecidedBeforeBeginsResultGoesOutOnceBeginIsLogged() {
         start("o-1");
-        TxnRecord decide = appended(core.voted("o-1#1", ServiceName.PAYMENT,
-                no(VoteCode.CARD_DECLINED, "card ending 0002 declined by issuer"), now));
-        assertThat(decide.getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
-        // The log had no Begin yet, so it ended the attempt at once (as for a participant's early ABORT).
-        RecordResult ended = RecordResult.newBuilder().setDisposition(Disposition.APPLIED).setOutcome(Outcome.ABORT)
-                .setStatus(TxnStatus.ENDED).setReason(decide.getDecide().getReason()).build();
-        assertThat(core.decideApplied("o-1#1", ended, now)).as("nothing until Begin's result").isEmpty();
+        assertThat(core.voted("o-1#1", ServiceName.PAYMENT,
+                no(VoteCode.CARD_DECLINED, "card ending 0002 declined by issuer"), now)).isEmpty();
 
-        List<Action> actions = core.beginApplied("o-1#1", ended.toBuilder().setDisposition(Disposition.DUPLICATE)
-                .setDetail("already ended").build(), now);
+        TxnRecord decide = appended(core.beginApplied("o-1#1", BEGUN, now));
+        assertThat(decide.getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
+        List<Action> actions = core.decideApplied("o-1#1", applied(Outcome.ABORT, TxnStatus.DECIDED)
+                .toBuilder().setReason(decide.getDecide().getReason()).build(), now);
 
         assertThat(reply(actions).getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
         assertThat(reply(actions).getReason()).contains("CARD_DECLINED");
@@ -238,8 +232,28 @@ class CoordinatorCoreTest {
     }
 
     @Test
+    void anAbortDecidedBeforeBeginsResultYieldsToAnOutcomeAlreadyInTheLog() {
+        start("o-2");
+        core.voted("o-2#1", ServiceName.PAYMENT, no(VoteCode.CARD_DECLINED, "card ending 0002 declined"), now);
+        // An in-doubt participant's ABORT reached the log before this Begin: it ended the attempt.
+        RecordResult ended = RecordResult.newBuilder().setDisposition(Disposition.DUPLICATE).setOutcome(Outcome.ABORT)
+                .setStatus(TxnStatus.ENDED).setReason("payment: in doubt").setDetail("already ended").build();
+
+        List<Action> actions = core.beginApplied("o-2#1", ended, now);
+
+        assertThat(only(actions, Action.Append.class)).as("the log's word stands: no second decision").isEmpty();
+        assertThat(only(actions, Action.ReadLog.class)).as("was it the tid's last attempt?").singleElement()
+                .satisfies(r -> assertThat(r.attemptId()).isEqualTo("o-2#2"));
+        SubmitResult result = reply(core.logRead("o-2#2", TxnState.newBuilder().setTid("o-2#2")
+                .setStatus(TxnStatus.UNKNOWN).build(), now));
+        assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
+        assertThat(result.getReason()).isEqualTo("payment: in doubt");
+    }
+
+    @Test
     void aParticipantThatNeverAnswersIsRetriedWithBackoffThenGivenUp() {
         start("t-3");
+        core.beginApplied("t-3#1", BEGUN, now);
         assertThat(core.prepareFailed("t-3#1", ServiceName.INVENTORY, "timed out", now)).isEmpty();
         now += 49;
         assertThat(core.tick(now)).as("backoff not over").isEmpty();
@@ -536,11 +550,11 @@ class CoordinatorCoreTest {
                 now);
         RecordResult endedAbort = RecordResult.newBuilder().setDisposition(Disposition.DUPLICATE)
                 .setOutcome(Outcome.ABORT).setStatus(TxnStatus.ENDED).build();
-        assertThat(core.beginApplied("r-4#1", endedAbort, now)).isEmpty();
 
-        List<Action> decided = core.decideApplied("r-4#1", endedAbort, now);
+        List<Action> begun = core.beginApplied("r-4#1", endedAbort, now);
 
-        assertThat(only(decided, Action.ReadLog.class)).singleElement()
+        assertThat(only(begun, Action.Append.class)).as("its own ABORT is not proposed over the log's").isEmpty();
+        assertThat(only(begun, Action.ReadLog.class)).singleElement()
                 .satisfies(r -> assertThat(r.attemptId()).isEqualTo("r-4#2"));
         SubmitResult result = reply(core.logRead("r-4#2", TxnState.newBuilder().setTid("r-4#2")
                 .setStatus(TxnStatus.ENDED).setOutcome(Outcome.COMMIT).build(), now));

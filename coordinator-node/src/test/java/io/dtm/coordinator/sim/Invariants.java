@@ -102,6 +102,9 @@ final class Invariants {
                 shipments += request.hasShipping() ? 1 : 0;
             }
         }
+        if (sim.leader() != null && sim.leader().inFlight() != 0) {
+            broken.add("the leader still holds " + sim.leader().inFlight() + " transaction(s) at the end (liveness)");
+        }
         Map<String, Long> inventory = sim.participant(ServiceName.INVENTORY).service().totals();
         Map<String, Long> payment = sim.participant(ServiceName.PAYMENT).service().totals();
         expect(broken, "stock conserved", inventory.get("initialStock"),

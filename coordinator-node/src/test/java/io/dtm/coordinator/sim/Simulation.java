@@ -145,7 +145,7 @@ final class Simulation {
                 return false;
             }
         }
-        return log.inFlightCount() == 0;
+        return log.inFlightCount() == 0 && (leader == null || leader.inFlight() == 0);
     }
 
     // ------------------------------------------------------------------ workload
@@ -515,6 +515,11 @@ final class Simulation {
 
     TxnLogState log() {
         return log;
+    }
+
+    /** The current leader's core, null while there is none. */
+    CoordinatorCore leader() {
+        return leader;
     }
 
     Map<String, SubmitRequest> requests() {

@@ -55,6 +55,11 @@ final class Workload {
                     .setAddress(Address.newBuilder().setStreet("1 Main St").setCity("Springfield").setZip("12345")
                             .setCountry("US")));
         }
+        if (random.nextInt(4) == 0) {
+            // A deadline of its own, from 1 ms (it passes before anything else happens) to 3 s, spread
+            // evenly over the orders of magnitude: every order of Begin, votes and the deadline occurs.
+            r.setTimeoutMs(Math.max(1, (long) Math.pow(3_000, random.nextDouble())));
+        }
         return r.build();
     }
 }
