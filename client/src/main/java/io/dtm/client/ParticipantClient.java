@@ -1,6 +1,7 @@
 package io.dtm.client;
 
 import io.dtm.protocol.RpcClient;
+import io.dtm.protocol.participant.Ack;
 import io.dtm.protocol.participant.Commit;
 import io.dtm.protocol.participant.Faults;
 import io.dtm.protocol.participant.Inspect;
@@ -68,6 +69,18 @@ public final class ParticipantClient implements AutoCloseable {
     public CompletableFuture<LocalState> rollback(String tid, boolean unlessCommitted) {
         return call(id -> ParticipantRequest.newBuilder().setRequestId(id).setRollback(Rollback.newBuilder().setTid(tid)
                 .setUnlessCommitted(unlessCommitted)).build(), r -> r.getAck().getState());
+    }
+
+    /** A ROLLBACK as given (a run id, a fence); the acknowledgement says the state after it and whose run it was. */
+    public CompletableFuture<Ack> rollback(Rollback rollback) {
+        return call(id -> ParticipantRequest.newBuilder().setRequestId(id).setRollback(rollback).build(),
+                ParticipantResponse::getAck);
+    }
+
+    /** A COMMIT; the acknowledgement says the state after it. */
+    public CompletableFuture<Ack> commitAck(String tid) {
+        return call(id -> ParticipantRequest.newBuilder().setRequestId(id).setCommit(Commit.newBuilder().setTid(tid))
+                .build(), ParticipantResponse::getAck);
     }
 
     public CompletableFuture<LocalTxn> query(String tid) {

@@ -14,6 +14,7 @@ import io.dtm.protocol.log.TxnRecord;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.participant.Prepare;
+import io.dtm.protocol.participant.Rollback;
 import io.dtm.protocol.rpc.SubmitResult;
 import io.netty.channel.EventLoop;
 import org.slf4j.Logger;
@@ -137,9 +138,9 @@ final class CoordinatorEngine implements AutoCloseable {
             } else if (action instanceof Action.SendPrepare p) {
                 prepare(p.service(), p.prepare());
             } else if (action instanceof Action.SendCommit c) {
-                phase2(c.service(), c.attemptId(), true, false);
+                phase2(c.service(), c.attemptId(), true, false, 0);
             } else if (action instanceof Action.SendRollback r) {
-                phase2(r.service(), r.attemptId(), false, r.fence());
+                phase2(r.service(), r.attemptId(), false, r.fence(), r.runId());
             } else if (action instanceof Action.ReadLog r) {
                 log.read(r.attemptId()).whenComplete((state, error) -> on(() -> error == null
                         ? core.logRead(r.attemptId(), state, clockMs.getAsLong())
@@ -169,7 +170,7 @@ final class CoordinatorEngine implements AutoCloseable {
     private void append(String attemptId, TxnRecord record) {
         if (BREAKAGE.equals(COMMIT_BEFORE_DECISION) && record.hasDecide()
                 && record.getDecide().getOutcome() == io.dtm.protocol.log.Outcome.COMMIT) {
-            core.servicesOf(attemptId).forEach(service -> phase2(service, attemptId, true, false));
+            core.servicesOf(attemptId).forEach(service -> phase2(service, attemptId, true, false, 0));
             thread.schedule(() -> appendNow(attemptId, record), 1, TimeUnit.SECONDS);
             return;
         }
@@ -217,16 +218,17 @@ final class CoordinatorEngine implements AutoCloseable {
                 });
     }
 
-    private void phase2(ServiceName service, String attemptId, boolean commit, boolean fence) {
+    private void phase2(ServiceName service, String attemptId, boolean commit, boolean fence, long runId) {
         long start = System.nanoTime();
         CompletableFuture<ParticipantClient> client = participants.client(service);
-        client.thenCompose(c -> commit ? c.commit(attemptId) : c.rollback(attemptId, fence))
-                .whenComplete((state, error) -> {
+        client.thenCompose(c -> commit ? c.commitAck(attemptId) : c.rollback(Rollback.newBuilder().setTid(attemptId)
+                        .setUnlessCommitted(fence).setRunId(runId).build()))
+                .whenComplete((ack, error) -> {
                     metrics.phaseLatency(service.id(), "phase2", System.nanoTime() - start);
                     on(() -> {
                         long now = clockMs.getAsLong();
                         if (error == null) {
-                            return core.acknowledged(attemptId, service, state, now);
+                            return core.acknowledged(attemptId, service, ack.getState(), ack.getEarlierRun(), now);
                         }
                         Throwable cause = unwrap(error);
                         if (cause instanceof RemoteException remote && !remote.code().retriable()) {

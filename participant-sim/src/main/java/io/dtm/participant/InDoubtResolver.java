@@ -2,6 +2,7 @@ package io.dtm.participant;
 
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.log.TxnStatus;
 import io.dtm.protocol.participant.Commit;
 import io.dtm.protocol.participant.ParticipantRequest;
 import io.dtm.protocol.participant.Rollback;
@@ -61,7 +62,7 @@ public final class InDoubtResolver {
     private CompletableFuture<Void> resolve(ParticipantCore.InDoubt attempt) {
         String tid = attempt.tid();
         return decisions.state(tid)
-                .thenCompose(state -> state.getOutcome() == Outcome.UNDECIDED
+                .thenCompose(state -> state.getOutcome() == Outcome.UNDECIDED && state.getStatus() != TxnStatus.FORGOTTEN
                         ? decisions.proposeAbort(tid, name + ": no decision after " + inDoubtTimeoutMs + " ms in doubt")
                         : CompletableFuture.completedFuture(state))
                 .thenCompose(state -> apply(tid, outcomeFor(attempt, state)))
@@ -89,6 +90,11 @@ public final class InDoubtResolver {
      * the original's COMMIT. Pure: the deterministic simulation of the protocol uses it too.
      */
     public static Outcome outcomeFor(String service, long requestDigest, TxnState state) {
+        if (state.getStatus() == TxnStatus.FORGOTTEN) {
+            // The attempt ended long ago and every participant of that run finished it: what is still
+            // prepared under its id is a stray PREPARE of no run that can commit (its Begin is refused).
+            return Outcome.ABORT;
+        }
         if (state.getOutcome() != Outcome.COMMIT) {
             return state.getOutcome();
         }

@@ -45,9 +45,18 @@ import java.util.TreeMap;
  *   none --PREPARE no---> VOTED_NO     (final; a ROLLBACK is acknowledged, a COMMIT is a protocol error)
  *   none --ROLLBACK-----> ROLLED_BACK  (tombstone: a later PREPARE votes NO)
  * </pre>
- * Every duplicate gets the first answer. A COMMIT of a tid never prepared here, or one that
- * contradicts a ROLLBACK (or a NO vote), is a coordinator bug: answered with an error, counted,
- * and changes nothing.
+ * Every duplicate gets the first answer, with one exception: a rolled-back attempt never votes YES
+ * again (its YES is void: a coordinator that counted it could decide COMMIT for what was rolled
+ * back). A COMMIT of a tid never prepared here, or one that contradicts a ROLLBACK (or a NO vote),
+ * is a coordinator bug: answered with an error, counted, and changes nothing.
+ *
+ * <p>Runs. Every attempt remembers the run that prepared or finished it ({@code Prepare.run_id},
+ * drawn by the coordinator when it begins the attempt). A PREPARE of an attempt finished here under
+ * another run is not a duplicate but a re-run of an attempt id whose outcome the coordinator's log
+ * has forgotten: it is refused ({@code EARLIER_RUN}), so nothing runs twice and a second run can
+ * never contradict the first. A PREPARE of an attempt still PREPARED under another run (a run whose
+ * Begin never reached the log, taken over by a new one) joins it: the log's decision for the id
+ * applies to both. Run id 0 means "not known" (an older coordinator or tool) and matches any.
  *
  * <p>Only a bounded cache of the transactions is in memory; the others are read back from the store
  * through a {@link RecordReader} when a message names them. The caches are trimmed only at a batch
@@ -282,22 +291,14 @@ public final class ParticipantCore {
         }
         StoredTxn existing = txns.get(tid);
         if (existing != null) {
-            long digest = prepare.getRequestDigest();
-            if (existing.getRequestDigest() != 0 && digest != 0 && existing.getRequestDigest() != digest) {
-                // The same attempt id for another request (a reused tid): not a duplicate. Refuse it
-                // without touching the first: a COMMIT of this id must never commit the other request.
-                reply.setVote(Vote.newBuilder().setYes(false).setCode(VoteCode.INVALID_REQUEST)
-                        .setMessage(service.name().id() + ": " + tid + " is already used here for another request"));
-                return;
-            }
-            reply.setVote(existing.hasVote() ? existing.getVote() : tombstoneVote(tid));
+            reply.setVote(duplicatePrepare(existing, prepare, out));
             return;
         }
         Decision decision = forceNo
                 ? Decision.no(VoteCode.FORCED_NO, service.name().id() + ": fault injection forced a NO vote")
                 : service.prepare(tid, prepare, nowMs, out);
         StoredTxn.Builder txn = StoredTxn.newBuilder().setTid(tid).setVote(decision.vote()).setPreparedAtMs(nowMs)
-                .setRequestDigest(prepare.getRequestDigest());
+                .setRequestDigest(prepare.getRequestDigest()).setRunId(prepare.getRunId());
         if (decision.isYes() && prepare.getOnePhase()) {
             // One-phase commit: this participant decides; prepare and commit land in one write.
             service.commit(tid, decision.hold(), out);
@@ -311,6 +312,45 @@ public final class ParticipantCore {
         }
         save(txn.build(), null, out);
         reply.setVote(decision.vote());
+    }
+
+    /** A PREPARE of an attempt this participant has seen before: see the class comment on runs. */
+    private Vote duplicatePrepare(StoredTxn existing, Prepare prepare, RecordWriter out) {
+        String tid = existing.getTid();
+        long run = prepare.getRunId();
+        LocalState state = existing.getState();
+        if (state != LocalState.PREPARED && differentRuns(run, existing.getRunId())) {
+            return Vote.newBuilder().setYes(false).setCode(VoteCode.EARLIER_RUN)
+                    .setMessage(service.name().id() + ": " + tid + " already ran here, in an earlier run that ended "
+                            + state)
+                    .build();
+        }
+        long digest = prepare.getRequestDigest();
+        if (existing.getRequestDigest() != 0 && digest != 0 && existing.getRequestDigest() != digest) {
+            // The same attempt id for another request (a reused tid): not a duplicate. Refuse it
+            // without touching the first: a COMMIT of this id must never commit the other request.
+            return Vote.newBuilder().setYes(false).setCode(VoteCode.INVALID_REQUEST)
+                    .setMessage(service.name().id() + ": " + tid + " is already used here for another request").build();
+        }
+        return switch (state) {
+            case PREPARED -> {
+                if (differentRuns(run, existing.getRunId())) {
+                    save(existing.toBuilder().setRunId(run).build(), existing, out); // the new run takes it over
+                }
+                yield existing.getVote();
+            }
+            case ROLLED_BACK -> existing.hasVote() && existing.getVote().getYes()
+                    ? Vote.newBuilder().setYes(false).setCode(VoteCode.ALREADY_ROLLED_BACK)
+                            .setMessage(service.name().id() + ": " + tid + " was rolled back here").build()
+                    : existing.hasVote() ? existing.getVote() : tombstoneVote(tid);
+            case COMMITTED, VOTED_NO -> existing.getVote();
+            default -> throw new IllegalStateException(tid + " stored in state " + state);
+        };
+    }
+
+    /** Both runs known and not the same (0 is "not known" and matches any). */
+    private static boolean differentRuns(long a, long b) {
+        return a != 0 && b != 0 && a != b;
     }
 
     private void commit(String tid, RecordWriter out, ParticipantResponse.Builder reply) {
@@ -343,26 +383,31 @@ public final class ParticipantCore {
         if (invalidTid(tid, reply)) {
             return;
         }
+        long run = rollback.getRunId();
         StoredTxn txn = txns.get(tid);
         if (txn == null) {
             // The ROLLBACK overtook its PREPARE (or the PREPARE never came): leave a tombstone so
             // a late PREPARE votes NO instead of holding records nobody will release.
-            save(StoredTxn.newBuilder().setTid(tid).setState(LocalState.ROLLED_BACK).build(), null, out);
-            ack(reply, LocalState.ROLLED_BACK);
+            save(StoredTxn.newBuilder().setTid(tid).setState(LocalState.ROLLED_BACK).setRunId(run).build(), null, out);
+            ack(reply, LocalState.ROLLED_BACK, false);
             return;
         }
+        boolean earlierRun = differentRuns(run, txn.getRunId());
         switch (txn.getState()) {
             case PREPARED -> {
                 service.rollback(tid, txn.getHold(), out);
                 prepared.remove(tid);
                 out.deleteSinglePut(PREPARED_PREFIX + tid);
-                save(txn.toBuilder().setState(LocalState.ROLLED_BACK).build(), txn, out);
-                ack(reply, LocalState.ROLLED_BACK);
+                save(txn.toBuilder().setState(LocalState.ROLLED_BACK).setRunId(run != 0 ? run : txn.getRunId()).build(),
+                        txn, out);
+                ack(reply, LocalState.ROLLED_BACK, false);
             }
-            case ROLLED_BACK, VOTED_NO -> ack(reply, txn.getState());
+            case ROLLED_BACK, VOTED_NO -> ack(reply, txn.getState(), earlierRun);
             case COMMITTED -> {
-                if (rollback.getUnlessCommitted()) {
-                    ack(reply, LocalState.COMMITTED); // a fence learning that the one-phase commit happened
+                if (rollback.getUnlessCommitted() || earlierRun) {
+                    // A fence learning that the one-phase commit happened, or the rollback of a re-run
+                    // that never prepared here meeting the earlier run's commit: an answer, not a conflict.
+                    ack(reply, LocalState.COMMITTED, earlierRun);
                 } else {
                     protocolError(reply, ErrorCode.CONFLICT, "ROLLBACK for " + tid + ", which was committed here");
                 }
@@ -484,7 +529,11 @@ public final class ParticipantCore {
     }
 
     private static void ack(ParticipantResponse.Builder reply, LocalState state) {
-        reply.setAck(Ack.newBuilder().setState(state));
+        ack(reply, state, false);
+    }
+
+    private static void ack(ParticipantResponse.Builder reply, LocalState state, boolean earlierRun) {
+        reply.setAck(Ack.newBuilder().setState(state).setEarlierRun(earlierRun));
     }
 
     private void protocolError(ParticipantResponse.Builder reply, ErrorCode code, String message) {

@@ -12,6 +12,8 @@ import java.util.Optional;
  */
 public final class TxnIds {
     public static final int MAX_LENGTH = 128;
+    /** Most attempts of one tid (the coordinator's retries after LOCKED votes). */
+    public static final int MAX_ATTEMPTS = 20;
     /** Longest attempt number: nine digits, so that it fits an int. */
     private static final int MAX_ATTEMPT_DIGITS = 9;
 

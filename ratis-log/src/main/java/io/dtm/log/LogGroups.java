@@ -59,10 +59,19 @@ public final class LogGroups {
                 .build();
     }
 
-    /** Which group holds this tid: stable across processes and versions of the JVM. */
+    /**
+     * Which group holds this tid or attempt id: stable across processes and versions of the JVM.
+     * Every attempt of a tid ({@code tid#n}) lives in the tid's group, so that one group can answer
+     * for all of them ({@link TxnLogState#queryLastAttempt}).
+     */
     public int indexOf(String tid) {
+        if (groups.size() == 1) {
+            return 0;
+        }
+        int hash = tid.lastIndexOf('#');
+        String base = hash < 0 ? tid : tid.substring(0, hash);
         // String.hashCode is specified by the JLS, so every JVM computes the same value.
-        return Math.floorMod(tid.hashCode(), groups.size());
+        return Math.floorMod(base.hashCode(), groups.size());
     }
 
     public RaftGroup groupOf(String tid) {

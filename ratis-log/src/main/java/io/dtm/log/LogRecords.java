@@ -19,15 +19,27 @@ public final class LogRecords {
 
     /** A Begin that carries a digest of the client's request, so that a reused tid is recognised. */
     public static TxnRecord begin(String tid, List<String> participants, long deadlineMs, long requestDigest) {
+        return begin(tid, participants, deadlineMs, requestDigest, 0);
+    }
+
+    /** A coordinator's Begin: with the digest, and the run id its PREPAREs carry. */
+    public static TxnRecord begin(String tid, List<String> participants, long deadlineMs, long requestDigest,
+            long runId) {
         return TxnRecord.newBuilder()
                 .setBegin(Begin.newBuilder().setTid(tid).addAllParticipants(participants).setDeadlineMs(deadlineMs)
-                        .setRequestDigest(requestDigest))
+                        .setRequestDigest(requestDigest).setRunId(runId))
                 .build();
     }
 
     public static TxnRecord decide(String tid, Outcome outcome, String reason, String proposer) {
+        return decide(tid, outcome, reason, proposer, false);
+    }
+
+    /** {@code forgotten}: an ABORT that only undoes a re-run of a forgotten attempt (Decide.forgotten). */
+    public static TxnRecord decide(String tid, Outcome outcome, String reason, String proposer, boolean forgotten) {
         return TxnRecord.newBuilder()
-                .setDecide(Decide.newBuilder().setTid(tid).setOutcome(outcome).setReason(reason).setProposer(proposer))
+                .setDecide(Decide.newBuilder().setTid(tid).setOutcome(outcome).setReason(reason).setProposer(proposer)
+                        .setForgotten(forgotten))
                 .build();
     }
 

@@ -2,6 +2,7 @@ package io.dtm.log;
 
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.SnapshotEntry;
+import io.dtm.protocol.log.SnapshotForgotten;
 import io.dtm.protocol.log.SnapshotHeader;
 
 import java.io.IOException;
@@ -12,14 +13,18 @@ import java.util.Map;
 /**
  * The byte format of a {@link TxnLogState} snapshot: one length-delimited {@link SnapshotHeader},
  * then one length-delimited {@link SnapshotEntry} per transaction (in-flight ones first, each
- * table in its own order so eviction order survives a restart).
+ * table in its own order so eviction order survives a restart), then the forgotten ids'
+ * fingerprints, oldest first, in {@link SnapshotForgotten} chunks (format 2).
  *
  * <p>Streams entry by entry, so a snapshot of millions of outcomes never sits in memory as one
  * message. Integrity (checksum) and atomicity (write to a temporary file, then rename) are the
  * caller's: see {@link TxnStateMachine}.
  */
 final class SnapshotFormat {
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2;
+    /** Format 1 had no forgotten ids and no run ids: still read. */
+    static final int OLDEST_READABLE_VERSION = 1;
+    private static final int FORGOTTEN_CHUNK = 8_192;
 
     private SnapshotFormat() {
     }
@@ -30,6 +35,7 @@ final class SnapshotFormat {
                 .setClockMs(state.clockMs())
                 .setInFlightCount(state.inFlightCount())
                 .setRetainedCount(state.retainedCount())
+                .setForgottenCount(state.forgottenIds().size())
                 .build()
                 .writeDelimitedTo(out);
         for (Map.Entry<String, InFlightTxn> entry : state.inFlightEntries()) {
@@ -39,6 +45,8 @@ final class SnapshotFormat {
                     .setInFlight(true)
                     .setDeadlineMs(txn.deadlineMs)
                     .setRequestDigest(txn.requestDigest)
+                    .setRunId(txn.runId)
+                    .setForgotten(txn.forgotten)
                     .setOutcome(txn.outcome);
             for (String p : txn.participants) {
                 e.addParticipants(p);
@@ -60,6 +68,15 @@ final class SnapshotFormat {
                     .build()
                     .writeDelimitedTo(out);
         }
+        ForgottenIds forgotten = state.forgottenIds();
+        SnapshotForgotten.Builder chunk = SnapshotForgotten.newBuilder();
+        for (int i = 0; i < forgotten.size(); i++) {
+            chunk.addFingerprints(forgotten.fingerprintAt(i));
+            if (chunk.getFingerprintsCount() == FORGOTTEN_CHUNK || i == forgotten.size() - 1) {
+                chunk.build().writeDelimitedTo(out);
+                chunk.clear();
+            }
+        }
     }
 
     /** Reads a snapshot into a new state with the given retention (configuration, not data). */
@@ -68,9 +85,9 @@ final class SnapshotFormat {
         if (header == null) {
             throw new IOException("snapshot is empty");
         }
-        if (header.getFormatVersion() != FORMAT_VERSION) {
-            throw new IOException("snapshot format " + header.getFormatVersion()
-                    + " is not supported (this build reads format " + FORMAT_VERSION + ")");
+        if (header.getFormatVersion() < OLDEST_READABLE_VERSION || header.getFormatVersion() > FORMAT_VERSION) {
+            throw new IOException("snapshot format " + header.getFormatVersion() + " is not supported (this build"
+                    + " reads formats " + OLDEST_READABLE_VERSION + " to " + FORMAT_VERSION + ")");
         }
         TxnLogState state = new TxnLogState(retention);
         state.restoreClock(header.getClockMs());
@@ -82,11 +99,24 @@ final class SnapshotFormat {
             }
             if (e.getInFlight()) {
                 state.restoreInFlight(e.getTid(), e.getParticipantsList().toArray(new String[0]),
-                        e.getDeadlineMs(), e.getRequestDigest(), e.getOutcome(), e.getReason(), e.getProposer());
+                        e.getDeadlineMs(), e.getRequestDigest(), e.getRunId(), e.getOutcome(), e.getReason(),
+                        e.getProposer(), e.getForgotten());
             } else {
                 state.restoreRetained(e.getTid(), e.getOutcome(), e.getReason(), e.getProposer(), e.getEndedAtMs(),
                         e.getRequestDigest());
             }
+        }
+        long forgotten = 0;
+        while (forgotten < header.getForgottenCount()) {
+            SnapshotForgotten chunk = SnapshotForgotten.parseDelimitedFrom(in);
+            if (chunk == null) {
+                throw new IOException("snapshot is truncated: " + forgotten + " of " + header.getForgottenCount()
+                        + " forgotten ids");
+            }
+            for (long fingerprint : chunk.getFingerprintsList()) {
+                state.forgottenIds().addFingerprint(fingerprint);
+            }
+            forgotten += chunk.getFingerprintsCount();
         }
         if (in.read() != -1) {
             throw new IOException("snapshot has trailing bytes after " + expected + " entries");

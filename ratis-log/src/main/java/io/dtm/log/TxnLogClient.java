@@ -84,6 +84,15 @@ public final class TxnLogClient implements AutoCloseable {
                 .thenApply(LogQueryReply::getTxn);
     }
 
+    /**
+     * The state of a transaction's last attempt the log knows ({@link TxnLogState#queryLastAttempt}),
+     * read linearizably through one node: one read, whichever attempts were evicted.
+     */
+    public CompletableFuture<TxnState> readLastAttemptVia(String tid, String nodeId) {
+        return query(groups.indexOf(tid), LogQuery.newBuilder().setLastAttemptOf(tid).build(),
+                RaftPeerId.valueOf(nodeId)).thenApply(LogQueryReply::getTxn);
+    }
+
     /** Table sizes of group {@code groupIndex}, read through one node. */
     public CompletableFuture<LogStats> statsVia(int groupIndex, String nodeId) {
         LogQuery query = LogQuery.newBuilder().setStats(LogStatsQuery.getDefaultInstance()).build();

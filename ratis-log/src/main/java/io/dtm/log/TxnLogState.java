@@ -31,25 +31,47 @@ import java.util.Objects;
  * timestamp applied so far, so every replica that applies the same entries holds the same state.
  * Not thread-safe; the state machine serialises access.
  *
- * <p>Transitions of one tid:
+ * <p>Transitions of one tid (an attempt id):
  * <pre>
- *   UNKNOWN --Begin--> IN_FLIGHT --Decide--> DECIDED --End--> ENDED --(retention)--> UNKNOWN
+ *   UNKNOWN --Begin--> IN_FLIGHT --Decide--> DECIDED --End--> ENDED --(retention)--> FORGOTTEN --(memory)--> UNKNOWN
  *   UNKNOWN --Decide ABORT--> ENDED   (an in-doubt participant aborting a tid whose Begin was lost)
+ *   DECIDED (a forgotten re-run's ABORT) --End--> FORGOTTEN
  * </pre>
  * A decision is write-once: the first Decide applied for a tid wins and every later one is a
  * duplicate that learns the standing outcome. Records that contradict the table (COMMIT without a
- * Begin, End before a decision) are refused and change nothing.
+ * Begin, End before a decision, a Begin of a FORGOTTEN id) are refused and change nothing.
+ *
+ * <p>Why FORGOTTEN: the outcome of an ended attempt is kept for the retention window only, but an
+ * id that ran must never run again as if it were new — a resubmitted tid would then be answered
+ * with the outcome of a second run, which need not be the first's. So an evicted outcome leaves a
+ * fingerprint ({@link ForgottenIds}) for {@code maxForgotten} more evictions, and a Begin of it is
+ * refused: the coordinator answers "the outcome of tid X is no longer retained". Past that memory,
+ * the participants are the last line: they keep every attempt they finished and refuse to prepare
+ * it again under another run id (Begin.run_id), and the coordinator ends such a re-run with an
+ * ABORT marked {@code forgotten}, which only undoes the re-run and ends FORGOTTEN again.
  *
  * <p>Memory, measured by {@code TxnLogStateFootprintTest}: see the README's "Log state" section.
  */
 public final class TxnLogState {
 
-    /** Retention bounds for ended transactions. */
-    public record Retention(int maxOutcomes, long maxAgeMs) {
+    /**
+     * Retention bounds for ended transactions: at most {@code maxOutcomes} outcomes, none older than
+     * {@code maxAgeMs} of log time; and the ids of at most {@code maxForgotten} more, whose outcome
+     * was dropped, remembered as used.
+     */
+    public record Retention(int maxOutcomes, long maxAgeMs, int maxForgotten) {
+        /** The default memory of forgotten ids (about 19 bytes each: ForgottenIds). */
+        public static final int DEFAULT_MAX_FORGOTTEN = 1_000_000;
+
         public Retention {
-            if (maxOutcomes < 1 || maxAgeMs < 1) {
-                throw new IllegalArgumentException("retention bounds must be positive: " + maxOutcomes + ", " + maxAgeMs);
+            if (maxOutcomes < 1 || maxAgeMs < 1 || maxForgotten < 0) {
+                throw new IllegalArgumentException("retention bounds must be positive: " + maxOutcomes + ", " + maxAgeMs
+                        + ", " + maxForgotten);
             }
+        }
+
+        public Retention(int maxOutcomes, long maxAgeMs) {
+            this(maxOutcomes, maxAgeMs, DEFAULT_MAX_FORGOTTEN);
         }
     }
 
@@ -58,12 +80,15 @@ public final class TxnLogState {
     private final LinkedHashMap<String, InFlightTxn> inFlight = new LinkedHashMap<>();
     /** Ended, in End order, which is also log-time order: eviction takes from the head. */
     private final LinkedHashMap<String, RetainedOutcome> retained = new LinkedHashMap<>();
+    /** Ids whose outcome was dropped, remembered as used. */
+    private final ForgottenIds forgotten;
     /** Participant names and proposers repeat across millions of transactions: keep one copy. */
     private final Map<String, String> canonical = new HashMap<>();
     private long clockMs;
 
     public TxnLogState(Retention retention) {
         this.retention = Objects.requireNonNull(retention);
+        this.forgotten = new ForgottenIds(retention.maxForgotten());
     }
 
     /**
@@ -129,11 +154,14 @@ public final class TxnLogState {
             }
             return result(Disposition.DUPLICATE, ended, "already ended");
         }
+        if (forgotten.contains(tid)) {
+            return forgottenResult(Disposition.REFUSED, tid);
+        }
         String[] participants = new String[begin.getParticipantsCount()];
         for (int i = 0; i < participants.length; i++) {
             participants[i] = canonical(begin.getParticipants(i));
         }
-        txn = new InFlightTxn(participants, begin.getDeadlineMs(), begin.getRequestDigest());
+        txn = new InFlightTxn(participants, begin.getDeadlineMs(), begin.getRequestDigest(), begin.getRunId());
         inFlight.put(tid, txn);
         return result(Disposition.APPLIED, txn, "");
     }
@@ -150,14 +178,34 @@ public final class TxnLogState {
         InFlightTxn txn = inFlight.get(tid);
         if (txn != null) {
             if (txn.outcome != Outcome.UNDECIDED) {
+                if (decide.getForgotten() && txn.outcome == Outcome.ABORT && !txn.forgotten) {
+                    // The coordinator learned after its ABORT that the id ran before: mark it, so no
+                    // reader takes this ABORT for the tid's outcome.
+                    txn.markForgotten();
+                    return result(Disposition.APPLIED, txn, "");
+                }
                 return result(Disposition.DUPLICATE, txn, "already decided " + txn.outcome + " by " + txn.proposer);
             }
-            txn.decide(outcome, decide.getReason(), canonical(decide.getProposer()));
+            if (decide.getForgotten() && outcome != Outcome.ABORT) {
+                return refused("only an ABORT undoes a re-run of a forgotten attempt");
+            }
+            txn.decide(outcome, decide.getReason(), canonical(decide.getProposer()), decide.getForgotten());
             return result(Disposition.APPLIED, txn, "");
         }
         RetainedOutcome ended = retained.get(tid);
         if (ended != null) {
+            if (decide.getForgotten() && ended.outcome() == Outcome.ABORT) {
+                retained.remove(tid); // the same, after its End: it is forgotten at once
+                forgotten.add(tid);
+                return forgottenResult(Disposition.APPLIED, tid).toBuilder().setOutcome(Outcome.ABORT)
+                        .setForgotten(true).build();
+            }
             return result(Disposition.DUPLICATE, ended, "already decided " + ended.outcome() + " and ended");
+        }
+        if (forgotten.contains(tid)) {
+            // Nothing of a forgotten attempt can commit any more (its Begin is refused), so a
+            // participant prepared under it rolls back; nothing is recorded.
+            return forgottenResult(Disposition.REFUSED, tid);
         }
         if (outcome == Outcome.COMMIT) {
             // Only a coordinator commits, and only after its Begin was logged: a COMMIT for a tid the
@@ -180,6 +228,11 @@ public final class TxnLogState {
                 return result(Disposition.REFUSED, txn, "cannot end an undecided transaction");
             }
             inFlight.remove(tid);
+            if (txn.forgotten) {
+                forgotten.add(tid); // a re-run of a forgotten attempt ends as forgotten as its first run
+                return forgottenResult(Disposition.APPLIED, tid).toBuilder().setOutcome(Outcome.ABORT)
+                        .setForgotten(true).build();
+            }
             RetainedOutcome ended = new RetainedOutcome(txn.outcome, txn.reason, txn.proposer, clockMs,
                     txn.requestDigest);
             retained.put(tid, ended);
@@ -198,14 +251,15 @@ public final class TxnLogState {
     }
 
     private void evictExpired() {
-        Iterator<RetainedOutcome> it = retained.values().iterator();
+        Iterator<Map.Entry<String, RetainedOutcome>> it = retained.entrySet().iterator();
         while (it.hasNext()) {
-            RetainedOutcome oldest = it.next();
+            Map.Entry<String, RetainedOutcome> oldest = it.next();
             boolean tooMany = retained.size() > retention.maxOutcomes();
-            boolean tooOld = clockMs - oldest.endedAtMs() > retention.maxAgeMs();
+            boolean tooOld = clockMs - oldest.getValue().endedAtMs() > retention.maxAgeMs();
             if (!tooMany && !tooOld) {
                 return;
             }
+            forgotten.add(oldest.getKey());
             it.remove();
         }
     }
@@ -219,7 +273,9 @@ public final class TxnLogState {
                     .setOutcome(txn.outcome)
                     .addAllParticipants(Arrays.asList(txn.participants))
                     .setDeadlineMs(txn.deadlineMs)
-                    .setRequestDigest(txn.requestDigest);
+                    .setRequestDigest(txn.requestDigest)
+                    .setRunId(txn.runId)
+                    .setForgotten(txn.forgotten);
             if (txn.outcome != Outcome.UNDECIDED) {
                 state.setReason(txn.reason).setProposer(txn.proposer);
             }
@@ -234,7 +290,28 @@ public final class TxnLogState {
                     .setRequestDigest(ended.requestDigest())
                     .build();
         }
+        if (forgotten.contains(tid)) {
+            return state.setStatus(TxnStatus.FORGOTTEN).setReason(forgottenReason(tid)).build();
+        }
         return state.setStatus(TxnStatus.UNKNOWN).build();
+    }
+
+    /**
+     * The state of a transaction as its client sees it: its last attempt ({@code tid#1}, {@code tid#2},
+     * ... up to {@link io.dtm.protocol.TxnIds#MAX_ATTEMPTS}) that the log knows, in flight, retained
+     * or forgotten. Every attempt is looked at, not only up to the first unknown one: the outcome of
+     * {@code #1} may have been evicted while {@code #2}'s is still retained. UNKNOWN when no attempt is
+     * known (then the bare tid, which tools use, is looked up).
+     */
+    public TxnState queryLastAttempt(String tid) {
+        TxnState last = null;
+        for (int n = 1; n <= io.dtm.protocol.TxnIds.MAX_ATTEMPTS; n++) {
+            TxnState attempt = query(io.dtm.protocol.TxnIds.attemptId(tid, n));
+            if (attempt.getStatus() != TxnStatus.UNKNOWN) {
+                last = attempt;
+            }
+        }
+        return last != null ? last : query(tid);
     }
 
     /**
@@ -261,7 +338,8 @@ public final class TxnLogState {
 
     /** Table sizes; the caller adds the applied index. */
     public LogStats.Builder stats() {
-        return LogStats.newBuilder().setInFlight(inFlight.size()).setRetainedOutcomes(retained.size());
+        return LogStats.newBuilder().setInFlight(inFlight.size()).setRetainedOutcomes(retained.size())
+                .setForgottenIds(forgotten.size());
     }
 
     /** Every transaction begun and not ended, in Begin order: what a new leader must finish. */
@@ -303,16 +381,20 @@ public final class TxnLogState {
         this.clockMs = clockMs;
     }
 
-    void restoreInFlight(String tid, String[] participants, long deadlineMs, long requestDigest, Outcome outcome,
-            String reason, String proposer) {
+    void restoreInFlight(String tid, String[] participants, long deadlineMs, long requestDigest, long runId,
+            Outcome outcome, String reason, String proposer, boolean forgottenRun) {
         for (int i = 0; i < participants.length; i++) {
             participants[i] = canonical(participants[i]);
         }
-        InFlightTxn txn = new InFlightTxn(participants, deadlineMs, requestDigest);
+        InFlightTxn txn = new InFlightTxn(participants, deadlineMs, requestDigest, runId);
         if (outcome != Outcome.UNDECIDED) {
-            txn.decide(outcome, reason, canonical(proposer));
+            txn.decide(outcome, reason, canonical(proposer), forgottenRun);
         }
         inFlight.put(tid, txn);
+    }
+
+    ForgottenIds forgottenIds() {
+        return forgotten;
     }
 
     void restoreRetained(String tid, Outcome outcome, String reason, String proposer, long endedAtMs,
@@ -347,11 +429,27 @@ public final class TxnLogState {
                 .setDisposition(disposition)
                 .setStatus(txn.status())
                 .setOutcome(txn.outcome)
-                .setDetail(detail);
+                .setDetail(detail)
+                .setRunId(txn.runId)
+                .setForgotten(txn.forgotten);
         if (txn.reason != null) {
             r.setReason(txn.reason);
         }
         return r.build();
+    }
+
+    private RecordResult forgottenResult(Disposition disposition, String tid) {
+        return RecordResult.newBuilder()
+                .setDisposition(disposition)
+                .setStatus(TxnStatus.FORGOTTEN)
+                .setDetail(forgottenReason(tid))
+                .setReason(forgottenReason(tid))
+                .build();
+    }
+
+    private String forgottenReason(String tid) {
+        return tid + " ended long ago: the log keeps the last " + retention.maxOutcomes() + " outcomes, for at most "
+                + retention.maxAgeMs() + " ms of log time";
     }
 
     private static RecordResult result(Disposition disposition, RetainedOutcome ended, String detail) {

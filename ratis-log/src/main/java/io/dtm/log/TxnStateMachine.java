@@ -181,6 +181,8 @@ public final class TxnStateMachine extends BaseStateMachine {
         synchronized (this) {
             reply = switch (query.getQueryCase()) {
                 case TID -> LogQueryReply.newBuilder().setTxn(state.query(query.getTid())).build();
+                case LAST_ATTEMPT_OF -> LogQueryReply.newBuilder()
+                        .setTxn(state.queryLastAttempt(query.getLastAttemptOf())).build();
                 case STATS -> LogQueryReply.newBuilder()
                         .setStats(state.stats().setAppliedIndex(getLastAppliedTermIndex().getIndex()))
                         .build();

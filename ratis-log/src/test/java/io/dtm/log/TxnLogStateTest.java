@@ -391,8 +391,9 @@ class TxnLogStateTest {
                 finish("t" + i, i);
             }
             assertThat(small.retainedCount()).isEqualTo(3);
-            assertThat(small.query("t1").getStatus()).isEqualTo(TxnStatus.UNKNOWN);
-            assertThat(small.query("t2").getStatus()).isEqualTo(TxnStatus.UNKNOWN);
+            assertThat(small.query("t1").getStatus()).as("the outcome is dropped, the id remembered")
+                    .isEqualTo(TxnStatus.FORGOTTEN);
+            assertThat(small.query("t2").getStatus()).isEqualTo(TxnStatus.FORGOTTEN);
             assertThat(small.query("t5").getStatus()).isEqualTo(TxnStatus.ENDED);
         }
 
@@ -402,7 +403,7 @@ class TxnLogStateTest {
             finish("young", 9_000);
             finish("now", 12_000);
 
-            assertThat(small.query("old").getStatus()).isEqualTo(TxnStatus.UNKNOWN);
+            assertThat(small.query("old").getStatus()).isEqualTo(TxnStatus.FORGOTTEN);
             assertThat(small.query("young").getStatus()).isEqualTo(TxnStatus.ENDED);
         }
 

@@ -21,8 +21,11 @@ public sealed interface Action {
     record SendCommit(ServiceName service, String attemptId) implements Action {
     }
 
-    /** {@code fence}: roll back unless committed (one-phase commit), and say which. */
-    record SendRollback(ServiceName service, String attemptId, boolean fence) implements Action {
+    /**
+     * {@code fence}: roll back unless committed (one-phase commit), and say which. {@code runId}: the
+     * attempt's run (Begin.run_id), so that a participant can tell a re-run from its own.
+     */
+    record SendRollback(ServiceName service, String attemptId, boolean fence, long runId) implements Action {
     }
 
     /** Read an attempt's state from the log (a resubmitted tid: which attempt was the last?). */

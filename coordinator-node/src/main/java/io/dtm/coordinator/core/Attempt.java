@@ -23,9 +23,20 @@ final class Attempt {
     final List<ServiceName> services;
     final long deadlineMs;
     final long digest;
+    /** Begin.run_id: names this run of the attempt id at the participants (see ParticipantCore). */
+    final long runId;
+    /**
+     * A participant had finished this attempt id in an earlier run, whose outcome the log no longer
+     * holds: this run is aborted with its ABORT marked forgotten, and only undoes itself.
+     */
+    boolean forgotten;
+    /** What said so (a participant's message, or the log's). */
+    String forgottenWhy;
     /** A single participant: it prepares and commits in one step and is the decider. */
     final boolean onePhase;
     AttemptPhase phase;
+    /** A participant answered this run's PREPARE or fence (one-phase: it remembers the attempt). */
+    boolean heardFrom;
     /** One-phase: the participant voted YES, that is, committed. */
     boolean committedByParticipant;
     /** One-phase, while fencing: why the attempt would abort if the participant did not commit. */
@@ -80,13 +91,14 @@ final class Attempt {
     final Map<ServiceName, Integer> phase2Sends = new EnumMap<>(ServiceName.class);
 
     Attempt(String attemptId, String tid, int number, List<ServiceName> services, long deadlineMs, long digest,
-            AttemptPhase phase) {
+            long runId, AttemptPhase phase) {
         this.attemptId = attemptId;
         this.tid = tid;
         this.number = number;
         this.services = List.copyOf(services);
         this.deadlineMs = deadlineMs;
         this.digest = digest;
+        this.runId = runId;
         this.phase = phase;
         this.onePhase = services.size() == 1;
     }

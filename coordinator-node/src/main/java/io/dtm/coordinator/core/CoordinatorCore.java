@@ -41,6 +41,8 @@ import java.util.Random;
 public final class CoordinatorCore {
     /** Why an attempt aborted, in a word: the retry decision and the metrics use it. */
     public static final String LOCKED = "LOCKED";
+    /** The kind of an abort that only undid a re-run of a tid whose outcome is no longer retained. */
+    public static final String FORGOTTEN = "FORGOTTEN";
 
     private final CoordinatorSettings settings;
     private final Random jitter;
@@ -48,6 +50,8 @@ public final class CoordinatorCore {
     private final Map<String, Attempt> attempts = new HashMap<>();
     private final LinkedHashMap<String, Finished> finished;
     private final Timers timers = new Timers();
+    /** Open invariant violations by "attemptId service", in the order they were found. */
+    private final Map<String, Violation> violations = new LinkedHashMap<>();
     /** Transactions whose answer is still to come (the admission count). */
     private int unanswered;
     /** Per service, the attempts waiting for its COMMIT, ROLLBACK or fence acknowledgement. */
@@ -105,16 +109,23 @@ public final class CoordinatorCore {
     public Submitted submit(TxnRequest request, long nowMs) {
         String tid = request.tid();
         Txn running = txns.get(tid);
-        if (running != null) {
-            if (!sameDigest(running.digest, request.digest())) {
-                return new Answered(rejected(tid, "tid " + tid + " is running with a different request"), false);
-            }
+        if (running != null && sameDigest(running.digest, request.digest())) {
             return running.answered ? new Answered(running.result, false) : new Joined();
         }
         Finished done = finished.get(tid);
         if (done != null) {
             return sameDigest(done.digest, request.digest()) ? new Answered(done.answer(), false)
                     : new Answered(rejected(tid, "tid " + tid + " was used for a different request"), false);
+        }
+        if (running != null) {
+            if (running.established) {
+                return new Answered(rejected(tid, "tid " + tid + " is running with a different request"), false);
+            }
+            // Two requests race for the tid and the log has not said whose it is yet (or the other
+            // one is about to learn it is not its): no final answer can be given now.
+            return new Answered(SubmitResult.newBuilder().setTid(tid).setStatus(SubmitResult.Status.OVERLOADED)
+                    .setReason("tid " + tid + " is being claimed by a different request right now; retry shortly")
+                    .build(), true);
         }
         Optional<String> overload = overload(request);
         if (overload.isPresent()) {
@@ -161,7 +172,7 @@ public final class CoordinatorCore {
         int number = attempt.number + 1;
         String attemptId = TxnIds.attemptId(txn.tid, number);
         Attempt next = new Attempt(attemptId, txn.tid, number, txn.request.services(), txn.deadlineMs, txn.digest,
-                AttemptPhase.PREPARING);
+                nextRunId(), AttemptPhase.PREPARING);
         next.predecessor = attempt;
         next.after = attempt;
         attempt.successor = next;
@@ -169,7 +180,7 @@ public final class CoordinatorCore {
         txn.current = next;
         attempts.put(attemptId, next);
         actions.add(new Action.Append(attemptId, LogRecords.begin(attemptId, txn.request.serviceIds(), txn.deadlineMs,
-                txn.digest)));
+                txn.digest, next.runId)));
     }
 
     /**
@@ -181,6 +192,12 @@ public final class CoordinatorCore {
                 || a.after.phase == AttemptPhase.ENDED;
         if (a.phase != AttemptPhase.PREPARING || !a.prepareSends.isEmpty() || !a.beginCommitted
                 || a.predecessor != null || nowMs < a.prepareAtMs || !previousDone) {
+            return;
+        }
+        if (a.after != null && a.after.forgotten) {
+            // The attempt before it had run before: so has the tid, whose outcome is lost. A new
+            // attempt must not run in its place.
+            earlierRun(a, a.after.forgottenWhy, actions);
             return;
         }
         a.services.forEach(service -> sendPrepare(a, service, actions));
@@ -200,13 +217,13 @@ public final class CoordinatorCore {
         TxnRequest request = txn.request;
         String attemptId = TxnIds.attemptId(txn.tid, number);
         Attempt attempt = new Attempt(attemptId, txn.tid, number, request.services(), txn.deadlineMs, txn.digest,
-                AttemptPhase.PREPARING);
+                nextRunId(), AttemptPhase.PREPARING);
         txn.current = attempt;
         attempts.put(attemptId, attempt);
         // Begin and the PREPAREs go out together: the fault-free path waits for two forced writes in
         // sequence (the votes, then the decision), not three. A COMMIT still waits for Begin.
         actions.add(new Action.Append(attemptId, LogRecords.begin(attemptId, request.serviceIds(), txn.deadlineMs,
-                txn.digest)));
+                txn.digest, attempt.runId)));
         if (attempt.onePhase) {
             // One-phase commit waits for Begin: the participant commits as it votes, so the id must be
             // known to be this request's (not a reused tid's) before anything can commit under it.
@@ -220,7 +237,7 @@ public final class CoordinatorCore {
     private void sendPrepare(Attempt attempt, ServiceName service, List<Action> actions) {
         attempt.prepareSends.merge(service, 1, Integer::sum);
         actions.add(new Action.SendPrepare(service, txns.get(attempt.tid).request.prepare(service, attempt.attemptId)
-                .toBuilder().setOnePhase(attempt.onePhase).build()));
+                .toBuilder().setOnePhase(attempt.onePhase).setRunId(attempt.runId).build()));
     }
 
     // ------------------------------------------------------------------ phase 1
@@ -240,6 +257,10 @@ public final class CoordinatorCore {
         switch (result.getDisposition()) {
             case FENCED -> actions.add(new Action.Deposed(result.getDetail()));
             case REFUSED -> {
+                if (result.getStatus() == TxnStatus.FORGOTTEN) {
+                    beginForgotten(attempt, result.getReason(), nowMs, actions);
+                    return actions;
+                }
                 if (attempt.predecessor != null) {
                     Attempt previous = attempt.predecessor;
                     attempt.predecessor = null;
@@ -261,6 +282,10 @@ public final class CoordinatorCore {
 
     private void begun(Attempt attempt, RecordResult result, long nowMs, List<Action> actions) {
         attempt.beginCommitted = true;
+        Txn claimant = txns.get(attempt.tid);
+        if (claimant != null) {
+            claimant.established = true; // the log took this Begin as this request's
+        }
         if (attempt.predecessor != null) {
             abortPredecessor(attempt, actions);
             if (result.getOutcome() == Outcome.UNDECIDED && attempt.phase == AttemptPhase.PREPARING) {
@@ -272,6 +297,7 @@ public final class CoordinatorCore {
             // participant's ABORT that reached the log first): the log's word stands, whatever this
             // leader meant to propose.
             attempt.pendingDecision = null;
+            attempt.forgotten = result.getForgotten(); // the log knew this run's outcome: no evidence stands
             adoptStandingOutcome(attempt, result.getOutcome(), result.getReason(),
                     result.getStatus() == TxnStatus.ENDED, nowMs, actions);
             return;
@@ -297,6 +323,10 @@ public final class CoordinatorCore {
     public List<Action> voted(String attemptId, ServiceName service, Vote vote, long nowMs) {
         List<Action> actions = new ArrayList<>();
         Attempt attempt = attempts.get(attemptId);
+        if (attempt != null && vote.getCode() == VoteCode.EARLIER_RUN) {
+            earlierRun(attempt, vote.getMessage() + ", and the log holds no outcome of it", actions);
+            return actions;
+        }
         if (attempt == null || attempt.phase != AttemptPhase.PREPARING || attempt.votes.containsKey(service)) {
             return actions;
         }
@@ -304,6 +334,7 @@ public final class CoordinatorCore {
             return actions; // its successor is already on its way; this attempt will abort
         }
         attempt.votes.put(service, vote);
+        attempt.heardFrom = true;
         attempt.errors.remove(service);
         if (!vote.getYes()) {
             String kind = vote.getCode() == VoteCode.LOCKED ? LOCKED : vote.getCode().name();
@@ -332,6 +363,59 @@ public final class CoordinatorCore {
             decide(attempt, Outcome.COMMIT, "", "", actions);
         }
         return actions;
+    }
+
+    /**
+     * A participant had finished this attempt id in an earlier run (an EARLIER_RUN vote, or an
+     * acknowledgement that says so). Had the log held that run's outcome, it would have answered this
+     * Begin with it, or refused it as FORGOTTEN: so the tid ran before and its outcome is lost. This
+     * run must not stand for the tid: it aborts with its ABORT marked forgotten (only undoing this
+     * run), and the client hears "no longer retained", unless a later attempt's outcome is still in
+     * the log. An attempt whose outcome this leader adopted from the log needs none of this: the log
+     * knew it.
+     */
+    private void earlierRun(Attempt attempt, String why, List<Action> actions) {
+        if (attempt.fromLog || attempt.forgotten) {
+            return;
+        }
+        attempt.forgotten = true;
+        attempt.forgottenWhy = why;
+        switch (attempt.phase) {
+            case PREPARING -> {
+                if (!attempt.givingWay) {
+                    decide(attempt, Outcome.ABORT, why, FORGOTTEN, actions);
+                } // else its ABORT (when its successor's Begin is in) carries the mark, and the successor never prepares
+            }
+            case DECIDING -> {
+                if (attempt.pendingDecision != null) {
+                    attempt.pendingDecision = LogRecords.decide(attempt.attemptId, Outcome.ABORT, why,
+                            settings.proposer(), true);
+                } // else the decision in flight is marked when it comes back (applyDecision)
+            }
+            case FENCING -> {
+            } // the fence's answer decides, with the mark
+            case ROLLING_BACK, ENDING, ENDED -> actions.add(new Action.Append(attempt.attemptId,
+                    LogRecords.decide(attempt.attemptId, Outcome.ABORT, why, settings.proposer(), true)));
+            case COMMITTING -> actions.add(new Action.Alarm(attempt.attemptId, "committing, yet " + why
+                    + ": a participant that finished an earlier run never votes YES for this one"));
+        }
+    }
+
+    /**
+     * The log refused Begin: the attempt id is FORGOTTEN (it ended long ago). Nothing of this run
+     * can commit. The tid's answer is a later attempt's, if the log still has one, or "no longer
+     * retained".
+     */
+    private void beginForgotten(Attempt attempt, String why, long nowMs, List<Action> actions) {
+        attempt.beginCommitted = true;
+        attempt.pendingDecision = null;
+        if (attempt.predecessor != null) {
+            Attempt previous = attempt.predecessor;
+            attempt.predecessor = null;
+            earlierRun(previous, why, actions); // the id after it ran before: so did it
+            decide(previous, Outcome.ABORT, previous.retryReason, LOCKED, actions);
+        }
+        standsForgotten(attempt, why, nowMs, actions);
     }
 
     /**
@@ -386,7 +470,8 @@ public final class CoordinatorCore {
     private void decide(Attempt attempt, Outcome outcome, String reason, String kind, List<Action> actions) {
         attempt.moveTo(AttemptPhase.DECIDING);
         attempt.abortKind = kind;
-        TxnRecord decision = LogRecords.decide(attempt.attemptId, outcome, reason, settings.proposer());
+        TxnRecord decision = LogRecords.decide(attempt.attemptId, outcome, reason, settings.proposer(),
+                attempt.forgotten);
         if (!attempt.beginCommitted) {
             // Only an ABORT gets here (a COMMIT needs Begin): it goes out once Begin's result says
             // the id is this request's (see beginApplied).
@@ -424,6 +509,20 @@ public final class CoordinatorCore {
             actions.add(new Action.Alarm(attempt.attemptId, "the only participant committed in one phase but the log"
                     + " says " + result.getOutcome()));
         }
+        if (attempt.forgotten && result.getOutcome() == Outcome.ABORT && !result.getForgotten()) {
+            // The ABORT went out before a participant said the id ran before: mark it first, so that
+            // no reader takes it for the tid's outcome; the mark's result comes back here.
+            actions.add(new Action.Append(attempt.attemptId, LogRecords.decide(attempt.attemptId, Outcome.ABORT,
+                    result.getReason(), settings.proposer(), true)));
+            return;
+        }
+        if (result.getStatus() == TxnStatus.FORGOTTEN) {
+            standsForgotten(attempt, result.getReason(), nowMs, actions); // marked after its End: gone from the log
+            return;
+        }
+        if (result.getForgotten()) {
+            confirmForgotten(attempt, attempt.forgottenWhy != null ? attempt.forgottenWhy : result.getReason());
+        }
         if (result.getDisposition() == Disposition.DUPLICATE) {
             // Someone decided first: an in-doubt participant's ABORT, an earlier leader (this is a
             // resubmitted tid whose old votes came back), or this leader's own Decide whose reply was
@@ -437,10 +536,22 @@ public final class CoordinatorCore {
         finishOrRetry(attempt, nowMs, actions);
     }
 
+    /** The log says this attempt's ABORT only undid a re-run of a forgotten attempt. */
+    private void confirmForgotten(Attempt attempt, String why) {
+        attempt.forgotten = true;
+        Txn txn = txns.get(attempt.tid);
+        if (txn != null && txn.forgottenWhy == null) {
+            txn.forgottenWhy = why;
+        }
+    }
+
     private void adoptStandingOutcome(Attempt attempt, Outcome outcome, String reason, boolean ended, long nowMs,
             List<Action> actions) {
         attempt.fromLog = true;
         if (ended) {
+            if (outcome == Outcome.ABORT) {
+                rollBackWhatThisRunPrepared(attempt, actions);
+            }
             attempt.outcome = outcome;
             attempt.reason = reason;
             attempt.moveTo(AttemptPhase.ENDED);
@@ -457,12 +568,35 @@ public final class CoordinatorCore {
         }
     }
 
+    /** The attempt id is FORGOTTEN in the log: this run aborted, and its outcome stands for nothing. */
+    private void standsForgotten(Attempt attempt, String why, long nowMs, List<Action> actions) {
+        confirmForgotten(attempt, why);
+        adoptStandingOutcome(attempt, Outcome.ABORT, why, true, nowMs, actions);
+    }
+
+    /**
+     * An attempt that ended in the log before this leader's run of it got anywhere: the PREPAREs that
+     * went out with its Begin may have prepared someone, and no phase 2 of this run will follow.
+     * ROLLBACKs release them now (once, best effort: a participant that misses it asks the log when
+     * in doubt, and the log says ABORT or FORGOTTEN). Safe: the log's outcome for the id is ABORT.
+     */
+    private void rollBackWhatThisRunPrepared(Attempt attempt, List<Action> actions) {
+        if (attempt.onePhase) {
+            return; // a one-phase PREPARE goes out only after Begin, which found the outcome standing
+        }
+        for (ServiceName service : attempt.prepareSends.keySet()) {
+            actions.add(new Action.SendRollback(service, attempt.attemptId, false, attempt.runId));
+        }
+    }
+
     private void startPhase2(Attempt attempt, Outcome outcome, String reason, long nowMs, List<Action> actions) {
         attempt.outcome = outcome;
         attempt.reason = reason;
         attempt.moveTo(outcome == Outcome.COMMIT ? AttemptPhase.COMMITTING : AttemptPhase.ROLLING_BACK);
-        if (attempt.onePhase) {
+        if (attempt.onePhase && (outcome == Outcome.COMMIT || attempt.heardFrom)) {
             // The only participant committed by itself, voted NO, or was fenced: nothing to tell it.
+            // (Had it not answered, a ROLLBACK leaves a tombstone there, as in two-phase commit: every
+            // decided attempt is remembered by its participants, who refuse to run it again.)
             attempt.moveTo(AttemptPhase.ENDING);
             actions.add(new Action.Append(attempt.attemptId, LogRecords.end(attempt.attemptId)));
             if (attempt.successor != null) {
@@ -481,11 +615,11 @@ public final class CoordinatorCore {
     private void sendPhase2(Attempt attempt, ServiceName service, List<Action> actions) {
         attempt.phase2Sends.merge(service, 1, Integer::sum);
         if (attempt.phase == AttemptPhase.FENCING) {
-            actions.add(new Action.SendRollback(service, attempt.attemptId, true));
+            actions.add(new Action.SendRollback(service, attempt.attemptId, true, attempt.runId));
         } else {
             actions.add(attempt.outcome == Outcome.COMMIT
                     ? new Action.SendCommit(service, attempt.attemptId)
-                    : new Action.SendRollback(service, attempt.attemptId, false));
+                    : new Action.SendRollback(service, attempt.attemptId, false, attempt.runId));
         }
     }
 
@@ -495,10 +629,20 @@ public final class CoordinatorCore {
         if (txn == null || txn.current != attempt || txn.answered) {
             return;
         }
-        if (txn.request == null && attempt.outcome == Outcome.ABORT && !attempt.lastConfirmed) {
-            // Recovered from the log: a later attempt may have ended already (it is not in flight,
-            // so recovery did not see it). The tid's outcome is its last attempt's: ask.
+        if ((txn.request == null || attempt.forgotten) && attempt.outcome == Outcome.ABORT && !attempt.lastConfirmed) {
+            // Recovered from the log, or a re-run of a forgotten attempt: a later attempt may have
+            // ended already (not in flight, so recovery did not see it; or still retained when this
+            // one's outcome was not). The tid's outcome is its last attempt's: ask.
             actions.add(new Action.ReadLog(TxnIds.attemptId(attempt.tid, attempt.number + 1)));
+            return;
+        }
+        if (attempt.forgotten) {
+            // The tid ran before and no attempt's outcome is left in the log: the truth is that it is
+            // no longer known here, never this run's ABORT.
+            String why = txn.forgottenWhy != null ? txn.forgottenWhy
+                    : attempt.forgottenWhy != null ? attempt.forgottenWhy : attempt.reason;
+            reply(txn, rejected(txn.tid, "the outcome of tid " + txn.tid + " is no longer retained (" + why
+                    + "); nothing of this submission was applied"), FORGOTTEN, actions);
             return;
         }
         // A LOCKED attempt that could retry gave way to its successor when the vote came (see
@@ -540,35 +684,51 @@ public final class CoordinatorCore {
 
     // ------------------------------------------------------------------ phase 2
 
-    public List<Action> acknowledged(String attemptId, ServiceName service, LocalState state, long nowMs) {
+    /**
+     * A participant's answer to a COMMIT, ROLLBACK or fence. {@code earlierRun}: it had finished the
+     * attempt id in an earlier run (see {@link #earlierRun}), so its state is that run's, not this one's.
+     */
+    public List<Action> acknowledged(String attemptId, ServiceName service, LocalState state, boolean earlierRun,
+            long nowMs) {
         List<Action> actions = new ArrayList<>();
         Attempt attempt = attempts.get(attemptId);
         if (attempt == null || !attempt.awaitingAck.contains(service)) {
             return actions;
         }
+        if (earlierRun) {
+            earlierRun(attempt, service.id() + ": " + attemptId + " already ran here, in an earlier run that ended "
+                    + state + ", and the log holds no outcome of it", actions);
+        }
         if (attempt.phase == AttemptPhase.FENCING) {
             acked(attempt, service);
-            if (state == LocalState.COMMITTED) {
+            attempt.heardFrom = true;
+            if (state == LocalState.COMMITTED && !earlierRun) {
                 attempt.committedByParticipant = true;
                 decide(attempt, Outcome.COMMIT, "", "", actions);
             } else {
-                decide(attempt, Outcome.ABORT, attempt.fenceReason, attempt.fenceKind, actions);
+                decide(attempt, Outcome.ABORT, attempt.forgotten ? attempt.forgottenWhy : attempt.fenceReason,
+                        attempt.forgotten ? FORGOTTEN : attempt.fenceKind, actions);
             }
             return actions;
         }
-        boolean expected = attempt.phase == AttemptPhase.COMMITTING ? state == LocalState.COMMITTED
-                : state == LocalState.ROLLED_BACK || state == LocalState.VOTED_NO;
+        boolean expected = earlierRun && attempt.phase == AttemptPhase.ROLLING_BACK // this run never prepared there
+                || (attempt.phase == AttemptPhase.COMMITTING ? state == LocalState.COMMITTED
+                        : state == LocalState.ROLLED_BACK || state == LocalState.VOTED_NO);
         if (!expected) {
-            actions.add(new Action.Alarm(attemptId, service.id() + " acknowledged " + state + " while the log says "
-                    + attempt.outcome + ": the participant contradicts the log"));
+            violated(attempt, service, service.id() + " acknowledged " + state + " while the log says "
+                    + attempt.outcome, nowMs, actions);
+            return actions;
         }
+        violations.remove(attemptId + " " + service.id());
         acknowledge(attempt, service, nowMs, actions);
         return actions;
     }
 
     /**
-     * A participant refused a COMMIT or ROLLBACK outright (never prepared here, or decided otherwise).
-     * Resending would not change its answer; it is reported and phase 2 goes on without it.
+     * A participant refused a COMMIT or ROLLBACK outright (never prepared here, or decided otherwise):
+     * an invariant violation, never an acknowledgement. The attempt stays unfinished (no End), the
+     * violation is reported ({@link #violations}) and the message is sent again, slowly, so that an
+     * operator's repair is noticed.
      */
     public List<Action> phase2Refused(String attemptId, ServiceName service, String message, long nowMs) {
         List<Action> actions = new ArrayList<>();
@@ -576,13 +736,28 @@ public final class CoordinatorCore {
         if (attempt == null || !attempt.awaitingAck.contains(service)) {
             return actions;
         }
-        if (attempt.phase == AttemptPhase.FENCING) {
-            actions.add(new Action.Alarm(attemptId, service.id() + " refused a fence: " + message));
-            return phase2Failed(attemptId, service, nowMs);
-        }
-        actions.add(new Action.Alarm(attemptId, service.id() + " refused " + attempt.outcome + ": " + message));
-        acknowledge(attempt, service, nowMs, actions);
+        String what = attempt.phase == AttemptPhase.FENCING ? "a fence" : attempt.outcome.name();
+        violated(attempt, service, service.id() + " refused " + what + ": " + message, nowMs, actions);
         return actions;
+    }
+
+    private void violated(Attempt attempt, ServiceName service, String message, long nowMs, List<Action> actions) {
+        String key = attempt.attemptId + " " + service.id();
+        if (!violations.containsKey(key)) {
+            violations.put(key, new Violation(attempt.attemptId, service, message, nowMs));
+            actions.add(new Action.Alarm(attempt.attemptId, message + ": the participant contradicts the log; the"
+                    + " transaction stays unfinished until it acknowledges the outcome"));
+        }
+        timers.at(nowMs + settings.retryBackoffMaxMs(), Timers.Kind.PHASE2_RETRY, attempt.attemptId, service);
+    }
+
+    /** A participant contradicting the log about a decided attempt, as reported to operators. */
+    public record Violation(String attemptId, ServiceName service, String message, long sinceMs) {
+    }
+
+    /** Open invariant violations, oldest first: each keeps its attempt unfinished. */
+    public List<Violation> violations() {
+        return List.copyOf(violations.values());
     }
 
     private void acknowledge(Attempt attempt, ServiceName service, long nowMs, List<Action> actions) {
@@ -672,12 +847,13 @@ public final class CoordinatorCore {
         Attempt previous = txn.current;
         if (state.getStatus() != TxnStatus.UNKNOWN && !sameDigest(state.getRequestDigest(), txn.digest)) {
             // A later attempt of this tid belongs to another request: this one was never the tid's.
-            attempts.remove(previous.attemptId);
+            // (Its own phase 2, if any, goes on: the attempt stays in the table until its End.)
             txns.remove(tid);
             reply(txn, rejected(tid, "tid " + tid + " was used for a different request"), "REJECTED", actions);
             return actions;
         }
-        if (state.getStatus() == TxnStatus.UNKNOWN || state.getOutcome() == Outcome.UNDECIDED) {
+        boolean forgottenThere = state.getStatus() == TxnStatus.FORGOTTEN || state.getForgotten();
+        if (!forgottenThere && (state.getStatus() == TxnStatus.UNKNOWN || state.getOutcome() == Outcome.UNDECIDED)) {
             // The previous attempt was the last one that got a decision: its outcome is the tid's.
             previous.lastConfirmed = true;
             finishOrRetry(previous, nowMs, actions);
@@ -686,12 +862,18 @@ public final class CoordinatorCore {
         }
         int number = Integer.parseInt(attemptId.substring(hash + 1));
         Attempt next = new Attempt(attemptId, tid, number, previous.services, txn.deadlineMs, txn.digest,
-                AttemptPhase.PREPARING);
+                state.getRunId(), AttemptPhase.PREPARING);
         next.beginCommitted = true; // the log holds it
         txn.current = next;
         next.abortKind = previous.abortKind;
-        attempts.put(attemptId, next);
-        adoptStandingOutcome(next, state.getOutcome(), state.getReason(), state.getStatus() == TxnStatus.ENDED,
+        if (forgottenThere) {
+            confirmForgotten(next, state.getReason()); // that attempt's outcome is lost too: look further
+        }
+        boolean ended = state.getStatus() == TxnStatus.ENDED || state.getStatus() == TxnStatus.FORGOTTEN;
+        if (!ended) {
+            attempts.put(attemptId, next);
+        }
+        adoptStandingOutcome(next, forgottenThere ? Outcome.ABORT : state.getOutcome(), state.getReason(), ended,
                 nowMs, actions);
         return actions;
     }
@@ -774,7 +956,11 @@ public final class CoordinatorCore {
                             attemptId + ": unknown participant " + id + " in the log")))
                     .toList();
             Attempt attempt = new Attempt(attemptId, tid, number, services, state.getDeadlineMs(),
-                    state.getRequestDigest(), AttemptPhase.PREPARING);
+                    state.getRequestDigest(), state.getRunId(), AttemptPhase.PREPARING);
+            if (state.getForgotten()) {
+                attempt.forgotten = true;
+                attempt.forgottenWhy = state.getReason();
+            }
             attempt.beginCommitted = true;
             attempts.put(attemptId, attempt);
             Txn txn = txns.computeIfAbsent(tid, t -> recoveredTxn(t, state.getRequestDigest(), state.getDeadlineMs(),
@@ -797,9 +983,20 @@ public final class CoordinatorCore {
         return actions;
     }
 
+    /**
+     * A new run of an attempt id: random, so that no two runs of one id share it (a re-run of a
+     * forgotten tid, another leader's, a restart's). 0 means "not known" on the wire: never drawn.
+     */
+    private long nextRunId() {
+        long id = jitter.nextLong();
+        return id == 0 ? 1 : id;
+    }
+
     private Txn recoveredTxn(String tid, long digest, long deadlineMs, int attempts) {
         unanswered++;
-        return new Txn(tid, null, digest, deadlineMs, attempts);
+        Txn txn = new Txn(tid, null, digest, deadlineMs, attempts);
+        txn.established = true;
+        return txn;
     }
 
     // ------------------------------------------------------------------ views

@@ -9,10 +9,18 @@ final class Txn {
     final long deadlineMs;
     final int maxAttempts;
     Attempt current;
+    /** The log took one of its Begins as this request's (the tid is this request's, not another's). */
+    boolean established;
     /** True once the client has its answer. */
     boolean answered;
     /** The answer, once given (a resubmission while phase 2 still runs gets it too). */
     io.dtm.protocol.rpc.SubmitResult result;
+    /**
+     * Why the tid's earlier outcome is known to be lost (a participant's EARLIER_RUN, or the log's
+     * FORGOTTEN), once it is: the answer is then "no longer retained", unless a later attempt's
+     * outcome is still in the log.
+     */
+    String forgottenWhy;
 
     Txn(String tid, TxnRequest request, long digest, long deadlineMs, int maxAttempts) {
         this.tid = tid;

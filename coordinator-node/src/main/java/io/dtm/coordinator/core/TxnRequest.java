@@ -27,7 +27,7 @@ public record TxnRequest(String tid, Map<ServiceName, Prepare> prepares, long ti
 
     /** Longest deadline a client may ask for. */
     public static final long MAX_TIMEOUT_MS = 600_000;
-    public static final int MAX_ATTEMPTS = 20;
+    public static final int MAX_ATTEMPTS = io.dtm.protocol.TxnIds.MAX_ATTEMPTS;
 
     public TxnRequest {
         prepares = Collections.unmodifiableMap(new EnumMap<>(prepares));

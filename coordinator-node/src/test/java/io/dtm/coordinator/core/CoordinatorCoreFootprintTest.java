@@ -57,7 +57,7 @@ class CoordinatorCoreFootprintTest {
             }
             finished.decideApplied(attempt, applied(Outcome.COMMIT, TxnStatus.DECIDED), NOW);
             for (ServiceName s : ALL) {
-                finished.acknowledged(attempt, s, LocalState.COMMITTED, NOW);
+                finished.acknowledged(attempt, s, LocalState.COMMITTED, false, NOW);
             }
             finished.endApplied(attempt, ENDED, NOW);
         }

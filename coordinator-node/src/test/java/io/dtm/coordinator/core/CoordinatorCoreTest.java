@@ -164,10 +164,10 @@ class CoordinatorCoreTest {
         allYes("t-1#1");
         core.decideApplied("t-1#1", applied(Outcome.COMMIT, TxnStatus.DECIDED), now);
         for (int i = 0; i < ALL.size() - 1; i++) {
-            assertThat(core.acknowledged("t-1#1", ALL.get(i), LocalState.COMMITTED, now)).isEmpty();
+            assertThat(core.acknowledged("t-1#1", ALL.get(i), LocalState.COMMITTED, false, now)).isEmpty();
         }
 
-        TxnRecord end = appended(core.acknowledged("t-1#1", ServiceName.SHIPPING, LocalState.COMMITTED, now));
+        TxnRecord end = appended(core.acknowledged("t-1#1", ServiceName.SHIPPING, LocalState.COMMITTED, false, now));
         assertThat(end.getEnd().getTid()).isEqualTo("t-1#1");
         assertThat(core.inFlight()).isEqualTo(1);
 
@@ -346,7 +346,7 @@ class CoordinatorCoreTest {
                     .as("attempt 1 has not finished rolling back: the two must not meet at a participant").isEmpty();
             List<Action> retry = List.of();
             for (ServiceName service : ALL) {
-                retry = core.acknowledged("t-7#1", service, LocalState.ROLLED_BACK, now);
+                retry = core.acknowledged("t-7#1", service, LocalState.ROLLED_BACK, false, now);
             }
             assertThat(only(retry, Action.SendPrepare.class)).hasSize(4)
                     .allSatisfy(p -> assertThat(p.prepare().getTid()).isEqualTo("t-7#2"));
@@ -408,7 +408,7 @@ class CoordinatorCoreTest {
 
         // Finished and forgotten but for its kept answer: the same answer, and another request refused.
         for (ServiceName s : ALL) {
-            core.acknowledged("t-8#1", s, LocalState.COMMITTED, now);
+            core.acknowledged("t-8#1", s, LocalState.COMMITTED, false, now);
         }
         core.endApplied("t-8#1", ENDED, now);
         assertThat(core.inFlight()).isZero();
@@ -420,8 +420,9 @@ class CoordinatorCoreTest {
     }
 
     @Test
-    void theSameTidWithAnotherRequestIsRejected() {
+    void theSameTidWithAnotherRequestIsRejectedOnceTheLogTookTheFirst() {
         start("t-9");
+        core.beginApplied("t-9#1", BEGUN, now);
         SubmitRequest other = order("t-9").toBuilder().setPayment(order("t-9").getPayment().toBuilder()
                 .setAmountCents(1)).build();
 
@@ -430,6 +431,18 @@ class CoordinatorCoreTest {
         assertThat(s).isInstanceOf(CoordinatorCore.Answered.class);
         assertThat(((CoordinatorCore.Answered) s).result().getStatus()).isEqualTo(SubmitResult.Status.REJECTED);
         assertThat(((CoordinatorCore.Answered) s).result().getReason()).contains("different request");
+    }
+
+    @Test
+    void theSameTidWithAnotherRequestBeforeTheLogSaidWhoseItIsIsToldToRetry() {
+        start("t-10"); // its Begin may yet be refused (the tid already another's, or forgotten)
+        SubmitRequest other = order("t-10").toBuilder().setPayment(order("t-10").getPayment().toBuilder()
+                .setAmountCents(1)).build();
+
+        CoordinatorCore.Submitted s = core.submit(valid(other), now);
+
+        assertThat(((CoordinatorCore.Answered) s).result().getStatus()).isEqualTo(SubmitResult.Status.OVERLOADED);
+        assertThat(((CoordinatorCore.Answered) s).result().getReason()).contains("being claimed by a different request");
     }
 
     @Test
@@ -472,7 +485,7 @@ class CoordinatorCoreTest {
         allYes("a#1");
         core.decideApplied("a#1", applied(Outcome.COMMIT, TxnStatus.DECIDED), now);
         for (ServiceName s : List.of(ServiceName.INVENTORY, ServiceName.PAYMENT, ServiceName.ORDER)) {
-            core.acknowledged("a#1", s, LocalState.COMMITTED, now);
+            core.acknowledged("a#1", s, LocalState.COMMITTED, false, now);
         }
         // shipping never acknowledges: one decided attempt waits for it, the bound of this core.
 
@@ -636,7 +649,7 @@ class CoordinatorCoreTest {
         assertThat(only(given, Action.Append.class)).as("no decision yet: it may have committed").isEmpty();
         assertThat(only(given, Action.SendRollback.class)).singleElement()
                 .satisfies(r -> assertThat(r.fence()).isTrue());
-        TxnRecord decide = appended(core.acknowledged("one-2#1", ServiceName.INVENTORY, LocalState.COMMITTED, now));
+        TxnRecord decide = appended(core.acknowledged("one-2#1", ServiceName.INVENTORY, LocalState.COMMITTED, false, now));
         assertThat(decide.getDecide().getOutcome()).as("it had committed").isEqualTo(Outcome.COMMIT);
         assertThat(reply(core.decideApplied("one-2#1", applied(Outcome.COMMIT, TxnStatus.DECIDED), now)).getStatus())
                 .isEqualTo(SubmitResult.Status.COMMITTED);
@@ -654,7 +667,7 @@ class CoordinatorCoreTest {
             assertThat(r.service()).isEqualTo(ServiceName.PAYMENT);
             assertThat(r.fence()).isTrue();
         });
-        TxnRecord decide = appended(core.acknowledged("one-3#1", ServiceName.PAYMENT, LocalState.ROLLED_BACK, now));
+        TxnRecord decide = appended(core.acknowledged("one-3#1", ServiceName.PAYMENT, LocalState.ROLLED_BACK, false, now));
         assertThat(decide.getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
         assertThat(decide.getDecide().getReason()).isEqualTo("coordinator failover before decision");
     }
@@ -729,19 +742,49 @@ class CoordinatorCoreTest {
     }
 
     @Test
-    void aRefusedPhaseTwoMessageRaisesAnAlarmAndTheAttemptStillEnds() {
+    void aRefusedCommitIsAnInvariantViolationThatKeepsTheAttemptUnfinishedAndReported() {
         start("p-2");
         core.beginApplied("p-2#1", BEGUN, now);
         allYes("p-2#1");
         core.decideApplied("p-2#1", applied(Outcome.COMMIT, TxnStatus.DECIDED), now);
         for (ServiceName s : List.of(ServiceName.INVENTORY, ServiceName.PAYMENT, ServiceName.ORDER)) {
-            core.acknowledged("p-2#1", s, LocalState.COMMITTED, now);
+            core.acknowledged("p-2#1", s, LocalState.COMMITTED, false, now);
         }
 
         List<Action> actions = core.phase2Refused("p-2#1", ServiceName.SHIPPING, "CONFLICT: was rolled back here", now);
 
         assertThat(only(actions, Action.Alarm.class)).hasSize(1);
-        assertThat(appended(actions).hasEnd()).isTrue();
+        assertThat(only(actions, Action.Append.class)).as("never an End: the refusal is no acknowledgement").isEmpty();
+        assertThat(core.violations()).singleElement().satisfies(v -> {
+            assertThat(v.attemptId()).isEqualTo("p-2#1");
+            assertThat(v.service()).isEqualTo(ServiceName.SHIPPING);
+            assertThat(v.message()).contains("refused COMMIT").contains("rolled back here");
+        });
+        assertThat(core.phaseOf("p-2#1")).contains(AttemptPhase.COMMITTING);
+        // Sent again, slowly, until an operator's repair lets it acknowledge; then it ends.
+        now += SETTINGS.retryBackoffMaxMs();
+        assertThat(only(core.tick(now), Action.SendCommit.class)).singleElement()
+                .satisfies(c -> assertThat(c.service()).isEqualTo(ServiceName.SHIPPING));
+        List<Action> repaired = core.acknowledged("p-2#1", ServiceName.SHIPPING, LocalState.COMMITTED, false, now);
+        assertThat(appended(repaired).hasEnd()).isTrue();
+        assertThat(core.violations()).isEmpty();
+    }
+
+    @Test
+    void anAcknowledgementThatContradictsTheLogIsAViolationNotAnAcknowledgement() {
+        start("p-3");
+        core.beginApplied("p-3#1", BEGUN, now);
+        allYes("p-3#1");
+        core.decideApplied("p-3#1", applied(Outcome.COMMIT, TxnStatus.DECIDED), now);
+
+        List<Action> actions = core.acknowledged("p-3#1", ServiceName.PAYMENT, LocalState.ROLLED_BACK, false, now);
+
+        assertThat(only(actions, Action.Alarm.class)).hasSize(1);
+        assertThat(core.violations()).extracting(CoordinatorCore.Violation::service).containsExactly(ServiceName.PAYMENT);
+        for (ServiceName s : List.of(ServiceName.INVENTORY, ServiceName.ORDER, ServiceName.SHIPPING)) {
+            assertThat(only(core.acknowledged("p-3#1", s, LocalState.COMMITTED, false, now), Action.Append.class))
+                    .as("no End while payment contradicts the log").isEmpty();
+        }
     }
 
     @Test

@@ -128,7 +128,7 @@ class TightDeadlineTest {
         List<Action> fence = deadlinePasses();
         assertThat(only(fence, Action.SendRollback.class)).singleElement().satisfies(r -> assertThat(r.fence()).isTrue());
         List<Action> decided = decisionApplied("d-5#1",
-                core.acknowledged("d-5#1", ServiceName.PAYMENT, LocalState.COMMITTED, now));
+                core.acknowledged("d-5#1", ServiceName.PAYMENT, LocalState.COMMITTED, false, now));
 
         assertThat(reply(decided).getStatus()).as("it had committed").isEqualTo(SubmitResult.Status.COMMITTED);
         ends("d-5#1", decided);
@@ -141,7 +141,7 @@ class TightDeadlineTest {
         deadlinePasses();
 
         List<Action> decided = decisionApplied("d-6#1",
-                core.acknowledged("d-6#1", ServiceName.PAYMENT, LocalState.ROLLED_BACK, now));
+                core.acknowledged("d-6#1", ServiceName.PAYMENT, LocalState.ROLLED_BACK, false, now));
 
         assertThat(reply(decided).getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
         ends("d-6#1", decided);
@@ -173,7 +173,7 @@ class TightDeadlineTest {
                 .containsExactlyElementsOf(ALL);
         List<Action> last = List.of();
         for (ServiceName s : ALL) {
-            last = core.acknowledged("d-8#1", s, LocalState.ROLLED_BACK, now);
+            last = core.acknowledged("d-8#1", s, LocalState.ROLLED_BACK, false, now);
         }
         ends("d-8#1", last);
     }

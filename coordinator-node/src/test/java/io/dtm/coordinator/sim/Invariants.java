@@ -3,7 +3,6 @@ package io.dtm.coordinator.sim;
 import io.dtm.config.ServiceName;
 import io.dtm.coordinator.core.TxnRequest;
 import io.dtm.protocol.TxnIds;
-import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.log.TxnStatus;
 import io.dtm.protocol.participant.Item;
@@ -28,18 +27,18 @@ final class Invariants {
         long shipments = 0;
         for (Map.Entry<String, SubmitRequest> e : sim.requests().entrySet()) {
             String tid = e.getKey();
-            // The request the tid is: the one whose digest the log holds (a reused tid's other
-            // request was rejected, or never logged).
+            // The request the tid is: the one whose Begin of tid#1 the log applied first (a reused
+            // tid's other request was rejected, or never logged).
             SubmitRequest request = e.getValue();
-            long logged1 = sim.log().query(TxnIds.attemptId(tid, 1)).getRequestDigest();
             for (SubmitRequest candidate : sim.candidates(tid)) {
-                if (digest(candidate) == logged1) {
+                if (digest(candidate) == sim.firstDigest(tid)) {
                     request = candidate;
                 }
             }
+            long winner = digest(request);
             List<ServiceName> services = services(request);
             String committedAttempt = null;
-            for (int n = 1; n <= Workload.SETTINGS.maxAttempts(); n++) {
+            for (int n = 1; n <= TxnIds.MAX_ATTEMPTS; n++) {
                 String attempt = TxnIds.attemptId(tid, n);
                 TxnState logged = sim.log().query(attempt);
                 int committedHere = 0;
@@ -57,17 +56,18 @@ final class Invariants {
                                         + request.getPayment().getAmountCents() + " cents");
                             }
                         }
-                        if (logged.getOutcome() != Outcome.COMMIT) {
-                            broken.add(attempt + " COMMITTED at " + s.id() + " but the log says " + logged.getOutcome());
+                        if (!sim.everCommitted(attempt)) {
+                            broken.add(attempt + " COMMITTED at " + s.id() + " but the log never decided COMMIT for it"
+                                    + " (it says " + logged.getStatus() + " " + logged.getOutcome() + ")");
                         }
                         if (!services.contains(s)) {
                             broken.add(attempt + " COMMITTED at " + s.id() + ", which is not in its request");
                         }
                     }
                 }
-                if (logged.getOutcome() == Outcome.COMMIT) {
+                if (sim.everCommitted(attempt)) {
                     if (committedHere != services.size()) {
-                        broken.add(attempt + " is COMMIT in the log but committed at " + committedHere + " of "
+                        broken.add(attempt + " was decided COMMIT but committed at " + committedHere + " of "
                                 + services.size() + " services (atomicity)");
                     }
                     if (committedAttempt != null) {
@@ -75,19 +75,32 @@ final class Invariants {
                     }
                     committedAttempt = attempt;
                 }
-                if (logged.getStatus() != TxnStatus.UNKNOWN && logged.getStatus() != TxnStatus.ENDED) {
-                    broken.add(attempt + " still " + logged.getStatus() + " in the log (liveness)");
+                TxnStatus status = logged.getStatus();
+                if (status != TxnStatus.UNKNOWN && status != TxnStatus.ENDED && status != TxnStatus.FORGOTTEN) {
+                    broken.add(attempt + " still " + status + " in the log (liveness)");
                 }
             }
-            SubmitResult answer = sim.answers.get(tid);
-            if (answer == null) {
+            if (sim.answers.get(tid) == null) {
                 broken.add(tid + " never answered (liveness)");
-            } else if (answer.getStatus() == SubmitResult.Status.COMMITTED && committedAttempt == null) {
-                broken.add(tid + " answered COMMITTED but no attempt committed (durability)");
-            } else if (answer.getStatus() == SubmitResult.Status.ABORTED && committedAttempt != null) {
-                broken.add(tid + " answered ABORTED but " + committedAttempt + " committed (client truth)");
-            } else if (answer.getStatus() == SubmitResult.Status.REJECTED) {
-                broken.add(tid + " REJECTED although valid: " + answer.getReason());
+            }
+            for (Simulation.Answer told : sim.answered) {
+                if (!told.tid().equals(tid)) {
+                    continue;
+                }
+                SubmitResult answer = told.result();
+                if (told.digest() != winner) {
+                    if (answer.getStatus() != SubmitResult.Status.REJECTED) {
+                        broken.add(tid + " with another request than the one it is got " + answer.getStatus());
+                    }
+                } else if (answer.getStatus() == SubmitResult.Status.REJECTED
+                        && !answer.getReason().contains("no longer retained")) {
+                    broken.add(tid + " REJECTED although valid: " + answer.getReason());
+                } else if (answer.getStatus() == SubmitResult.Status.COMMITTED && committedAttempt == null) {
+                    broken.add(tid + " answered COMMITTED but no attempt committed (durability)");
+                } else if (answer.getStatus() == SubmitResult.Status.ABORTED && committedAttempt != null
+                        && !told.beyondMemory()) {
+                    broken.add(tid + " answered ABORTED but " + committedAttempt + " committed (client truth)");
+                }
             }
             if (committedAttempt != null) {
                 if (request.hasInventory()) {

@@ -17,7 +17,9 @@ import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.RecordBatch;
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnRecord;
+import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.log.TxnStatus;
 import io.dtm.protocol.participant.Commit;
 import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.participant.ParticipantRequest;
@@ -55,9 +57,20 @@ final class Simulation {
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
     private final StringBuilder trace = new StringBuilder();
 
-    // the log: one write-once table and the current Raft term
-    private final TxnLogState log = new TxnLogState(new TxnLogState.Retention(1_000_000, Long.MAX_VALUE / 4));
+    // the log: one write-once table and the current Raft term; retention drawn from the seed, often tiny
+    private final TxnLogState log;
     private long term = 1;
+    /** The coordinator's settings: its answer cache drawn from the seed, often tiny or none. */
+    private final CoordinatorSettings settings;
+    /** Every attempt id a decision was ever applied for (outcomes leave the log; this does not). */
+    private final java.util.Set<String> everDecided = new java.util.HashSet<>();
+    private final java.util.Set<String> everCommitted = new java.util.HashSet<>();
+    /** The digest of the first Begin applied for each tid's first attempt: which request the tid is. */
+    private final Map<String, Long> firstDigest = new HashMap<>();
+    /** Answers that contradicted an earlier one after the log had lost the earlier outcome altogether. */
+    int toleratedBeyondMemory;
+    /** Answers "no longer retained". */
+    int retentionRefusals;
 
     // the leader: a core per epoch; messages for an older epoch are lost with it
     private CoordinatorCore leader;
@@ -72,7 +85,12 @@ final class Simulation {
     // clients: what each tid asked (several requests when a tid is reused) and what it was told
     private final Map<String, SubmitRequest> requests = new LinkedHashMap<>();
     private final Map<String, List<SubmitRequest>> candidates = new HashMap<>();
+    /** The first client's final answer per tid (every tid's first client must get one). */
     final Map<String, SubmitResult> answers = new HashMap<>();
+    /** Every COMMITTED or ABORTED answer any client got for the tid, in order. */
+    private final Map<String, List<SubmitResult>> told = new HashMap<>();
+    /** Late clients still waiting for an answer. */
+    private int lateClientsWaiting;
     /** What the core reported as impossible (a participant contradicting the log). */
     final List<String> alarms = new ArrayList<>();
 
@@ -94,6 +112,16 @@ final class Simulation {
         this.dropRate = random.nextDouble() * 0.15;
         this.duplicateRate = random.nextDouble() * 0.15;
         this.lostAppendReplyRate = random.nextDouble() * 0.1;
+        // Retention and caches: often tiny, so outcomes leave the log and the leader's cache while
+        // their tids are resubmitted; the memory of forgotten ids is either ample or nearly none
+        // (then resubmits meet the participants' memory of runs, the last line).
+        int[] outcomes = {3, 10, 50, 1_000_000};
+        int[] forgottenIds = {0, 4, 100_000};
+        int[] cache = {0, 3, 100_000};
+        long[] ages = {Long.MAX_VALUE / 4, Long.MAX_VALUE / 4, 3_000};
+        this.log = new TxnLogState(new TxnLogState.Retention(outcomes[random.nextInt(outcomes.length)],
+                ages[random.nextInt(ages.length)], forgottenIds[random.nextInt(forgottenIds.length)]));
+        this.settings = Workload.settings(cache[random.nextInt(cache.length)]);
         for (ServiceName s : ServiceName.values()) {
             disks.put(s, new HashMap<>());
             participants.put(s, boot(s));
@@ -137,7 +165,7 @@ final class Simulation {
     private boolean healed;
 
     private boolean settled() {
-        if (answers.size() < requests.size()) {
+        if (clientsWaiting > 0) {
             return false;
         }
         for (ParticipantCore p : participants.values()) {
@@ -151,95 +179,138 @@ final class Simulation {
     // ------------------------------------------------------------------ workload
 
     private void scheduleWorkload(int transactions) {
+        // Late resubmits of a different request need the log's memory of forgotten ids: past it, a
+        // different request that needs none of the first one's services runs as new (documented).
+        boolean otherRequests = log.retention().maxForgotten() >= transactions * TxnIds.MAX_ATTEMPTS;
         for (int i = 0; i < transactions; i++) {
             String tid = "t" + i;
             SubmitRequest request = Workload.request(tid, random);
             requests.put(tid, request);
             candidates.computeIfAbsent(tid, t -> new ArrayList<>()).add(request);
             long at = random.nextInt(8_000);
-            at(at, () -> submit(tid, request));
+            Client first = new Client(tid, request, true);
+            at(at, () -> submit(first));
             if (random.nextInt(8) == 0) {
-                at(at + random.nextInt(4_000), () -> submit(tid, request)); // a duplicate submission
+                Client again = new Client(tid, request, false); // a duplicate submission, soon after
+                at(at + random.nextInt(4_000), () -> submit(again));
             }
-            if (random.nextInt(25) == 0) {
+            if (random.nextInt(4) == 0) {
+                // The same request again, at any time: while running, after its answer, after its
+                // outcome left the leader's cache and the log (retention is often tiny here).
+                Client late = new Client(tid, request, false);
+                at(at + random.nextInt(60_000), () -> submit(late));
+            }
+            if (otherRequests && random.nextInt(25) == 0) {
                 SubmitRequest other = Workload.request(tid, random);
                 candidates.get(tid).add(other);
-                at(at + random.nextInt(4_000), () -> submitOther(tid, other)); // the same tid, another request
+                Client reuser = new Client(tid, other, false); // the same tid, another request
+                at(at + random.nextInt(random.nextBoolean() ? 4_000 : 60_000), () -> submit(reuser));
             }
         }
     }
 
-    private final Map<String, Integer> waitingEpoch = new HashMap<>();
+    /** One client's submission of one request under a tid, retried until it has a final answer. */
+    private final class Client {
+        final String tid;
+        final SubmitRequest request;
+        final long digest;
+        /** The tid's first client: every tid's must be answered (liveness). */
+        final boolean first;
+        boolean done;
 
-    private void submit(String tid, SubmitRequest request) {
-        if (answers.containsKey(tid) && answers.get(tid).getStatus() != SubmitResult.Status.UNKNOWN) {
+        Client(String tid, SubmitRequest request, boolean first) {
+            this.tid = tid;
+            this.request = request;
+            this.digest = Invariants.digest(request);
+            this.first = first;
+            clientsWaiting++;
+        }
+    }
+
+    private int clientsWaiting;
+    /** Clients waiting for a Reply of a leader epoch, by "epoch tid". */
+    private final Map<String, List<Client>> joined = new HashMap<>();
+
+    private void submit(Client c) {
+        if (c.done) {
             return;
         }
         if (leader == null) {
-            at(now + CLIENT_RETRY_MS, () -> submit(tid, request));
+            at(now + CLIENT_RETRY_MS, () -> submit(c));
             return;
         }
-        TxnRequest valid = ((TxnRequest.Valid) TxnRequest.validate(request, Workload.SETTINGS)).request();
+        TxnRequest valid = ((TxnRequest.Valid) TxnRequest.validate(c.request, settings)).request();
         CoordinatorCore.Submitted s = leader.submit(valid, now);
-        debug(tid + " submitted (digest " + valid.digest() + ", " + valid.serviceIds() + "): "
+        debug(c.tid + " submitted (digest " + valid.digest() + ", " + valid.serviceIds() + "): "
                 + s.getClass().getSimpleName());
         if (s instanceof CoordinatorCore.Answered a) {
-            if (!a.overloaded()) {
-                answer(tid, a.result());
+            if (a.result().getStatus() != SubmitResult.Status.OVERLOADED) {
+                deliver(c, a.result());
+                return;
             }
         } else {
-            waitingEpoch.put(tid, epoch);
+            joined.computeIfAbsent(epoch + " " + c.tid, k -> new ArrayList<>()).add(c);
             if (s instanceof CoordinatorCore.Started started) {
                 actions(started.actions(), epoch);
             }
         }
         // The client gives up on this attempt after a while and submits again (the real client does).
-        at(now + CLIENT_RETRY_MS * 2, () -> {
-            if (!answers.containsKey(tid)) {
-                submit(tid, request);
+        at(now + CLIENT_RETRY_MS * 2, () -> submit(c));
+    }
+
+    private void deliver(Client c, SubmitResult result) {
+        if (c.done) {
+            return;
+        }
+        c.done = true;
+        clientsWaiting--;
+        debug(c.tid + " told " + result.getStatus() + " " + result.getReason());
+        if (c.first) {
+            answers.put(c.tid, result);
+        }
+        answered.add(new Answer(c.tid, c.digest, result, beyondMemory(c.tid)));
+        if (result.getStatus() == SubmitResult.Status.REJECTED && result.getReason().contains("no longer retained")) {
+            retentionRefusals++;
+        }
+        if (result.getStatus() != SubmitResult.Status.COMMITTED && result.getStatus() != SubmitResult.Status.ABORTED) {
+            return;
+        }
+        List<SubmitResult> before = told.computeIfAbsent(c.tid, t -> new ArrayList<>());
+        for (SubmitResult earlier : before) {
+            if (earlier.getStatus() != result.getStatus()) {
+                if (beyondMemory(c.tid)) {
+                    toleratedBeyondMemory++; // the documented limit: no memory of the tid is left anywhere in the log
+                } else {
+                    alarms.add(c.tid + " answered " + earlier.getStatus() + " then " + result.getStatus() + " ("
+                            + result.getReason() + ")");
+                }
+                break;
             }
-        });
+        }
+        before.add(result);
     }
 
-    /** Another client reuses a tid with a different request: it must be REJECTED, never run. */
-    private void submitOther(String tid, SubmitRequest other) {
-        if (leader == null) {
-            return;
-        }
-        TxnRequest.Validated v = TxnRequest.validate(other, Workload.SETTINGS);
-        CoordinatorCore.Submitted s = leader.submit(((TxnRequest.Valid) v).request(), now);
-        debug(tid + " submitted with another request (digest " + ((TxnRequest.Valid) v).request().digest() + ", "
-                + ((TxnRequest.Valid) v).request().serviceIds() + "): " + s.getClass().getSimpleName());
-        if (s instanceof CoordinatorCore.Answered a && a.result().getStatus() == SubmitResult.Status.REJECTED) {
-            return;
-        }
-        if (s instanceof CoordinatorCore.Started started) {
-            // This leader never heard of the tid: the other request runs, and the log decides which
-            // request the tid is (the first Begin logged wins; the other is rejected).
-            waitingEpoch.put(tid, epoch);
-            actions(started.actions(), epoch);
-        } else if (s instanceof CoordinatorCore.Answered a && a.result().getStatus() != SubmitResult.Status.REJECTED
-                && Invariants.digest(other) != Invariants.digest(requests.get(tid))) {
-            // (the workload may draw the very same request twice: then it is a duplicate, not another)
-            alarms.add(tid + " with another request got " + a.result().getStatus() + " instead of REJECTED");
-        }
+    /**
+     * What a client was told, with the digest of the request it sent; {@code beyondMemory}: the log
+     * had lost every trace of one of the tid's decided attempts when it was told.
+     */
+    record Answer(String tid, long digest, SubmitResult result, boolean beyondMemory) {
     }
 
-    private void answer(String tid, SubmitResult result) {
-        if (result.getStatus() == SubmitResult.Status.REJECTED && result.getReason().contains("different request")) {
-            return; // the other request's rejection, not this tid's answer
-        }
-        SubmitResult earlier = answers.putIfAbsent(tid, result);
-        if (earlier != null && earlier.getStatus() != result.getStatus()) {
-            alarms.add(tid + " answered " + earlier.getStatus() + " then " + result.getStatus());
-        }
+    final List<Answer> answered = new ArrayList<>();
+
+    /** Tids one of whose decided attempts the log began again as new: past its memory of forgotten ids. */
+    private final java.util.Set<String> rerunBeyondMemory = new java.util.HashSet<>();
+
+    private boolean beyondMemory(String tid) {
+        return rerunBeyondMemory.contains(tid);
     }
 
     // ------------------------------------------------------------------ the leader and its actions
 
     private CoordinatorCore newLeader() {
         epoch++;
-        CoordinatorCore core = new CoordinatorCore(Workload.SETTINGS, new Random(random.nextLong()));
+        CoordinatorCore core = new CoordinatorCore(settings, new Random(random.nextLong()));
         List<TxnState> inFlight = new ArrayList<>();
         for (TxnState s : log.inFlightTransactions()) {
             inFlight.add(s);
@@ -277,14 +348,16 @@ final class Simulation {
                         .build(), c.attemptId(), from);
             } else if (a instanceof Action.SendRollback r) {
                 rpc(r.service(), ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder()
-                        .setTid(r.attemptId()).setUnlessCommitted(r.fence())).build(), r.attemptId(), from);
+                        .setTid(r.attemptId()).setUnlessCommitted(r.fence()).setRunId(r.runId())).build(), r.attemptId(),
+                        from);
             } else if (a instanceof Action.ReadLog r) {
                 TxnState state = log.query(r.attemptId());
                 toLeader(from, delay(), core -> core.logRead(r.attemptId(), state, now));
             } else if (a instanceof Action.Reply r) {
                 at(now + delay(), () -> {
-                    if (waitingEpoch.getOrDefault(r.tid(), -1) == from || !answers.containsKey(r.tid())) {
-                        answer(r.tid(), r.result());
+                    List<Client> waiting = joined.remove(from + " " + r.tid());
+                    if (waiting != null) {
+                        waiting.forEach(c -> deliver(c, r.result()));
                     }
                 });
             } else if (a instanceof Action.Deposed) {
@@ -341,6 +414,30 @@ final class Simulation {
     private RecordResult apply(TxnRecord record, long proposerTerm) {
         BatchResult r = log.apply(RecordBatch.newBuilder().setTimestampMs(now).setProposerTerm(proposerTerm)
                 .addRecords(record).build(), term);
+        RecordResult.Disposition disposition = r.getResults(0).getDisposition();
+        if (record.hasBegin() && disposition == RecordResult.Disposition.DUPLICATE
+                && record.getBegin().getTid().endsWith("#1")) {
+            // A Begin after an early ABORT (no Begin before it) claims the id for its request.
+            String attempt = record.getBegin().getTid();
+            firstDigest.putIfAbsent(attempt.substring(0, attempt.length() - 2), record.getBegin().getRequestDigest());
+        }
+        if (disposition == RecordResult.Disposition.APPLIED) {
+            if (record.hasDecide()) {
+                everDecided.add(record.getDecide().getTid());
+                if (record.getDecide().getOutcome() == Outcome.COMMIT) {
+                    everCommitted.add(record.getDecide().getTid());
+                }
+            } else if (record.hasBegin()) {
+                String attempt = record.getBegin().getTid();
+                String tid = attempt.substring(0, attempt.lastIndexOf('#'));
+                if (attempt.endsWith("#1")) {
+                    firstDigest.putIfAbsent(tid, record.getBegin().getRequestDigest());
+                }
+                if (everDecided.contains(attempt)) {
+                    rerunBeyondMemory.add(tid); // decided before, and the log began it as new: it had no trace left
+                }
+            }
+        }
         debug("log " + record.toString().replace('\n', ' ') + " (term " + proposerTerm + ") -> "
                 + r.getResults(0).getDisposition() + " " + r.getResults(0).getOutcome());
         return r.getResults(0);
@@ -416,7 +513,7 @@ final class Simulation {
         if (request.hasPrepare()) {
             return core.voted(attemptId, service, reply.getVote(), now);
         }
-        return core.acknowledged(attemptId, service, reply.getAck().getState(), now);
+        return core.acknowledged(attemptId, service, reply.getAck().getState(), reply.getAck().getEarlierRun(), now);
     }
 
     private List<Action> failed(CoordinatorCore core, ServiceName service, ParticipantRequest request,
@@ -524,6 +621,16 @@ final class Simulation {
 
     Map<String, SubmitRequest> requests() {
         return requests;
+    }
+
+    /** The digest of the request whose Begin of {@code tid#1} the log applied first (0: none). */
+    long firstDigest(String tid) {
+        return firstDigest.getOrDefault(tid, 0L);
+    }
+
+    /** Whether a COMMIT was ever applied for the attempt id (its outcome may have left the log since). */
+    boolean everCommitted(String attemptId) {
+        return everCommitted.contains(attemptId);
     }
 
     /** Every request submitted under {@code tid}. */
