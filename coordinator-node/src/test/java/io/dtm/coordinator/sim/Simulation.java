@@ -55,8 +55,11 @@ final class Simulation {
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
     private final StringBuilder trace = new StringBuilder();
 
-    // the log: one write-once table and the current Raft term
-    private final TxnLogState log = new TxnLogState(new TxnLogState.Retention(1_000_000, Long.MAX_VALUE / 4));
+    // the log: one write-once table and the current Raft term. One virtual clock stands for every
+    // node's, so the log is a one-member cluster whose member seals every batch: its clock is log time.
+    private static final String LOG_NODE = "n1";
+    private final TxnLogState log = new TxnLogState(new TxnLogState.Retention(1_000_000, Long.MAX_VALUE / 4),
+            List.of(LOG_NODE));
     private long term = 1;
 
     // the leader: a core per epoch; messages for an older epoch are lost with it
@@ -339,8 +342,8 @@ final class Simulation {
     }
 
     private RecordResult apply(TxnRecord record, long proposerTerm) {
-        BatchResult r = log.apply(RecordBatch.newBuilder().setTimestampMs(now).setProposerTerm(proposerTerm)
-                .addRecords(record).build(), term);
+        BatchResult r = log.apply(RecordBatch.newBuilder().setTimestampMs(now).setNodeId(LOG_NODE)
+                .setProposerTerm(proposerTerm).addRecords(record).build(), term);
         debug("log " + record.toString().replace('\n', ' ') + " (term " + proposerTerm + ") -> "
                 + r.getResults(0).getDisposition() + " " + r.getResults(0).getOutcome());
         return r.getResults(0);
