@@ -25,7 +25,9 @@ import java.util.function.LongSupplier;
 /**
  * The Raft server of one coordinator node, replicating the transaction log with its peers.
  * Formats its storage on first start and recovers from it on every later one (same group id, same
- * directory), so a restarted node rejoins with everything it had.
+ * directory), so a restarted node rejoins with everything it had. While it runs, it reports the
+ * node's clock to the log every few seconds ({@link ClockReporter}): log time needs every
+ * member's clock, and followers seal no other batches.
  */
 public final class TxnLogServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(TxnLogServer.class);
@@ -35,15 +37,17 @@ public final class TxnLogServer implements Closeable {
     private final RaftGroup group;
     private final GroupCommitConfig groupCommit;
     private final LongSupplier clockMs;
+    private final ClockReporter clockReporter;
     private final long startedAtMs = System.currentTimeMillis();
 
     private TxnLogServer(String nodeId, RaftServer server, RaftGroup group, GroupCommitConfig groupCommit,
-            LongSupplier clockMs) {
+            LongSupplier clockMs, ClockReporter clockReporter) {
         this.nodeId = nodeId;
         this.server = server;
         this.group = group;
         this.groupCommit = groupCommit;
         this.clockMs = clockMs;
+        this.clockReporter = clockReporter;
     }
 
     /** Builds and starts the server of {@code nodeId}, keeping its Raft storage under {@code storageDir}. */
@@ -53,7 +57,8 @@ public final class TxnLogServer implements Closeable {
 
     /**
      * As {@link #start(ClusterConfig, String, Path)}, with this node's clock given: it stamps the
-     * node's batches, from which the log derives its time. Tests give a node a skewed clock this way.
+     * node's batches and its periodic clock reports ({@link ClockReporter}), from which the log
+     * derives its time. Tests give a node a skewed clock this way.
      */
     public static TxnLogServer start(ClusterConfig config, String nodeId, Path storageDir, LongSupplier clockMs)
             throws IOException {
@@ -79,7 +84,14 @@ public final class TxnLogServer implements Closeable {
         server.start();
         LOG.info("[{}] Raft server started: group {} peers {}, storage {}", nodeId, group.getGroupId(),
                 group.getPeers(), storageDir);
-        return new TxnLogServer(nodeId, server, group, config.log().groupCommit(), clockMs);
+        ClockReporter reporter;
+        try {
+            reporter = ClockReporter.start(config, nodeId, clockMs);
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return new TxnLogServer(nodeId, server, group, config.log().groupCommit(), clockMs, reporter);
     }
 
     public String nodeId() {
@@ -142,6 +154,7 @@ public final class TxnLogServer implements Closeable {
     @Override
     public void close() throws IOException {
         LOG.info("[{}] Raft server stopping", nodeId);
+        clockReporter.close();
         server.close();
     }
 }
