@@ -87,7 +87,8 @@ public final class CoordinatorNode implements AutoCloseable {
         TxnLogServer logServer = TxnLogServer.start(config, nodeId, config.nodeDataDir(nodeId));
         CoordinatorNode started = null;
         try {
-            started = new CoordinatorNode(nodeId, config, logServer, TxnLogClient.connect(config, nodeId));
+            started = new CoordinatorNode(nodeId, config, logServer,
+                    TxnLogClient.connectAsNode(config, nodeId, System::currentTimeMillis));
             started.serve(node);
             return started;
         } catch (IOException | RuntimeException e) {

@@ -56,6 +56,7 @@ final class RecordBatcher implements AutoCloseable {
     private final long maxDelayNanos;
     private final int maxOutstanding;
     private final LongSupplier clockMs;
+    private final String nodeId;
     private final long proposerTerm;
     private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Semaphore outstanding;
@@ -64,9 +65,16 @@ final class RecordBatcher implements AutoCloseable {
     private final AtomicLong recordsSent = new AtomicLong();
     private volatile boolean closed;
 
-    /** @param proposerTerm the coordinator's Raft term, stamped on every batch (0: not a coordinator) */
-    RecordBatcher(String name, EntrySender sender, GroupCommitConfig config, LongSupplier clockMs, long proposerTerm) {
+    /**
+     * @param clockMs      this process's clock, read when a batch is sealed
+     * @param nodeId       the cluster node this process is, stamped on every batch with the clock
+     *                     reading ("" for a process that is no node: its readings do not count)
+     * @param proposerTerm the coordinator's Raft term, stamped on every batch (0: not a coordinator)
+     */
+    RecordBatcher(String name, EntrySender sender, GroupCommitConfig config, LongSupplier clockMs, String nodeId,
+            long proposerTerm) {
         this.name = name;
+        this.nodeId = nodeId;
         this.proposerTerm = proposerTerm;
         this.sender = sender;
         this.maxRecords = config.maxRecords();
@@ -146,7 +154,7 @@ final class RecordBatcher implements AutoCloseable {
     }
 
     private void send(List<Pending> batch) {
-        RecordBatch.Builder entry = RecordBatch.newBuilder().setTimestampMs(clockMs.getAsLong())
+        RecordBatch.Builder entry = RecordBatch.newBuilder().setTimestampMs(clockMs.getAsLong()).setNodeId(nodeId)
                 .setProposerTerm(proposerTerm);
         for (Pending p : batch) {
             entry.addRecords(p.record);

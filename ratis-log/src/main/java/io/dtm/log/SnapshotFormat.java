@@ -1,5 +1,6 @@
 package io.dtm.log;
 
+import io.dtm.protocol.log.MemberClock;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.SnapshotEntry;
 import io.dtm.protocol.log.SnapshotForgotten;
@@ -8,6 +9,7 @@ import io.dtm.protocol.log.SnapshotHeader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Collection;
 import java.util.Map;
 
 /**
@@ -21,23 +23,30 @@ import java.util.Map;
  * caller's: see {@link TxnStateMachine}.
  */
 final class SnapshotFormat {
+    /**
+     * Written by this build: 2 adds the members' clock readings to the header, run ids and the
+     * forgotten mark to the entries, and the forgotten ids after them.
+     */
     static final int FORMAT_VERSION = 2;
-    /** Format 1 had no forgotten ids and no run ids: still read. */
-    static final int OLDEST_READABLE_VERSION = 1;
+    /** Still read: a snapshot without readings (log time alone; readings come with the next batches). */
+    static final int FORMAT_VERSION_WITHOUT_MEMBER_CLOCKS = 1;
     private static final int FORGOTTEN_CHUNK = 8_192;
 
     private SnapshotFormat() {
     }
 
     static void write(TxnLogState state, OutputStream out) throws IOException {
-        SnapshotHeader.newBuilder()
+        SnapshotHeader.Builder header = SnapshotHeader.newBuilder()
                 .setFormatVersion(FORMAT_VERSION)
                 .setClockMs(state.clockMs())
                 .setInFlightCount(state.inFlightCount())
                 .setRetainedCount(state.retainedCount())
-                .setForgottenCount(state.forgottenIds().size())
-                .build()
-                .writeDelimitedTo(out);
+                .setForgottenCount(state.forgottenIds().size());
+        for (Map.Entry<String, Long> reading : state.memberClocks().entrySet()) {
+            header.addMemberClocks(MemberClock.newBuilder().setNodeId(reading.getKey())
+                    .setTimestampMs(reading.getValue()));
+        }
+        header.build().writeDelimitedTo(out);
         for (Map.Entry<String, InFlightTxn> entry : state.inFlightEntries()) {
             InFlightTxn txn = entry.getValue();
             SnapshotEntry.Builder e = SnapshotEntry.newBuilder()
@@ -79,18 +88,26 @@ final class SnapshotFormat {
         }
     }
 
-    /** Reads a snapshot into a new state with the given retention (configuration, not data). */
-    static TxnLogState read(InputStream in, TxnLogState.Retention retention) throws IOException {
+    /**
+     * Reads a snapshot into a new state with the given retention and members (configuration, not
+     * data). Readings of nodes that are not members are dropped, as they would have been ignored.
+     */
+    static TxnLogState read(InputStream in, TxnLogState.Retention retention, Collection<String> members)
+            throws IOException {
         SnapshotHeader header = SnapshotHeader.parseDelimitedFrom(in);
         if (header == null) {
             throw new IOException("snapshot is empty");
         }
-        if (header.getFormatVersion() < OLDEST_READABLE_VERSION || header.getFormatVersion() > FORMAT_VERSION) {
-            throw new IOException("snapshot format " + header.getFormatVersion() + " is not supported (this build"
-                    + " reads formats " + OLDEST_READABLE_VERSION + " to " + FORMAT_VERSION + ")");
+        int format = header.getFormatVersion();
+        if (format != FORMAT_VERSION && format != FORMAT_VERSION_WITHOUT_MEMBER_CLOCKS) {
+            throw new IOException("snapshot format " + format + " is not supported (this build reads formats "
+                    + FORMAT_VERSION_WITHOUT_MEMBER_CLOCKS + " and " + FORMAT_VERSION + ")");
         }
-        TxnLogState state = new TxnLogState(retention);
+        TxnLogState state = new TxnLogState(retention, members);
         state.restoreClock(header.getClockMs());
+        for (MemberClock reading : header.getMemberClocksList()) {
+            state.restoreMemberClock(reading.getNodeId(), reading.getTimestampMs());
+        }
         long expected = header.getInFlightCount() + header.getRetainedCount();
         for (long i = 0; i < expected; i++) {
             SnapshotEntry e = SnapshotEntry.parseDelimitedFrom(in);

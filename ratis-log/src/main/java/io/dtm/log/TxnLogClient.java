@@ -40,7 +40,7 @@ public final class TxnLogClient implements AutoCloseable {
     private final List<RecordBatcher> batchers = new ArrayList<>();
     private final RaftProperties props;
 
-    private TxnLogClient(ClusterConfig config, String name, LongSupplier clockMs) {
+    private TxnLogClient(ClusterConfig config, String name, String nodeId, LongSupplier clockMs) {
         RatisMetricsReporting.install();
         this.groups = LogGroups.of(config);
         this.groupCommit = config.log().groupCommit();
@@ -49,13 +49,27 @@ public final class TxnLogClient implements AutoCloseable {
         for (int i = 0; i < groups.size(); i++) {
             RaftClient client = newClient(groups.group(i));
             clients.add(client);
-            batchers.add(new RecordBatcher(name + "-log-appender-" + i, client.async()::send, groupCommit, clockMs, 0));
+            batchers.add(new RecordBatcher(name + "-log-appender-" + i, client.async()::send, groupCommit, clockMs,
+                    nodeId, 0));
         }
     }
 
-    /** A client of the cluster's log; {@code name} labels its threads and errors. */
+    /**
+     * A client of the cluster's log for a process that is not a cluster node (a tool, a test):
+     * its batches name no node, so its clock never moves log time. {@code name} labels its
+     * threads and errors.
+     */
     public static TxnLogClient connect(ClusterConfig config, String name) {
-        return new TxnLogClient(config, name, System::currentTimeMillis);
+        return new TxnLogClient(config, name, "", System::currentTimeMillis);
+    }
+
+    /**
+     * The log client of cluster node {@code nodeId}: its batches carry the node's id with its
+     * clock reading, which counts toward log time like the node's own clock reports.
+     */
+    public static TxnLogClient connectAsNode(ClusterConfig config, String nodeId, LongSupplier clockMs) {
+        config.node(nodeId); // a member of the cluster, or this throws
+        return new TxnLogClient(config, nodeId, nodeId, clockMs);
     }
 
     /** Appends one record; the future completes with what became of it once its entry is applied. */

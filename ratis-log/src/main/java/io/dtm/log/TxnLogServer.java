@@ -19,11 +19,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * The Raft server of one coordinator node, replicating the transaction log with its peers.
  * Formats its storage on first start and recovers from it on every later one (same group id, same
- * directory), so a restarted node rejoins with everything it had.
+ * directory), so a restarted node rejoins with everything it had. While it runs, it reports the
+ * node's clock to the log every few seconds ({@link ClockReporter}): log time needs every
+ * member's clock, and followers seal no other batches.
  */
 public final class TxnLogServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(TxnLogServer.class);
@@ -32,17 +36,32 @@ public final class TxnLogServer implements Closeable {
     private final RaftServer server;
     private final RaftGroup group;
     private final GroupCommitConfig groupCommit;
+    private final LongSupplier clockMs;
+    private final ClockReporter clockReporter;
     private final long startedAtMs = System.currentTimeMillis();
 
-    private TxnLogServer(String nodeId, RaftServer server, RaftGroup group, GroupCommitConfig groupCommit) {
+    private TxnLogServer(String nodeId, RaftServer server, RaftGroup group, GroupCommitConfig groupCommit,
+            LongSupplier clockMs, ClockReporter clockReporter) {
         this.nodeId = nodeId;
         this.server = server;
         this.group = group;
         this.groupCommit = groupCommit;
+        this.clockMs = clockMs;
+        this.clockReporter = clockReporter;
     }
 
     /** Builds and starts the server of {@code nodeId}, keeping its Raft storage under {@code storageDir}. */
     public static TxnLogServer start(ClusterConfig config, String nodeId, Path storageDir) throws IOException {
+        return start(config, nodeId, storageDir, System::currentTimeMillis);
+    }
+
+    /**
+     * As {@link #start(ClusterConfig, String, Path)}, with this node's clock given: it stamps the
+     * node's batches and its periodic clock reports ({@link ClockReporter}), from which the log
+     * derives its time. Tests give a node a skewed clock this way.
+     */
+    public static TxnLogServer start(ClusterConfig config, String nodeId, Path storageDir, LongSupplier clockMs)
+            throws IOException {
         NodeConfig node = config.node(nodeId);
         Files.createDirectories(storageDir);
         RatisMetricsReporting.install();
@@ -51,12 +70,13 @@ public final class TxnLogServer implements Closeable {
             throw new IllegalStateException("a node serves one log group; the cluster has " + groups.size());
         }
         RaftGroup group = groups.group(0);
+        List<String> members = config.nodes().stream().map(NodeConfig::id).toList();
         TxnLogState.Retention retention = new TxnLogState.Retention(
                 config.log().retention().maxOutcomes(), config.log().retention().maxAgeMs());
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(node.id()))
                 .setGroup(group)
-                .setStateMachineRegistry(groupId -> new TxnStateMachine(retention))
+                .setStateMachineRegistry(groupId -> new TxnStateMachine(retention, members))
                 .setProperties(RaftSettings.server(config, node, storageDir))
                 // RECOVER formats a missing directory and recovers an existing one.
                 .setOption(RaftStorage.StartupOption.RECOVER)
@@ -64,7 +84,14 @@ public final class TxnLogServer implements Closeable {
         server.start();
         LOG.info("[{}] Raft server started: group {} peers {}, storage {}", nodeId, group.getGroupId(),
                 group.getPeers(), storageDir);
-        return new TxnLogServer(nodeId, server, group, config.log().groupCommit());
+        ClockReporter reporter;
+        try {
+            reporter = ClockReporter.start(config, nodeId, clockMs);
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return new TxnLogServer(nodeId, server, group, config.log().groupCommit(), clockMs, reporter);
     }
 
     public String nodeId() {
@@ -78,7 +105,7 @@ public final class TxnLogServer implements Closeable {
      */
     public LogAppender appender(String name, long term) {
         return new LogAppender(new RecordBatcher(name + "-term-" + term + "-appender",
-                new LocalEntrySender(server, group.getGroupId()), groupCommit, System::currentTimeMillis, term));
+                new LocalEntrySender(server, group.getGroupId()), groupCommit, clockMs, nodeId, term));
     }
 
     public RaftServer raftServer() {
@@ -127,6 +154,7 @@ public final class TxnLogServer implements Closeable {
     @Override
     public void close() throws IOException {
         LOG.info("[{}] Raft server stopping", nodeId);
+        clockReporter.close();
         server.close();
     }
 }

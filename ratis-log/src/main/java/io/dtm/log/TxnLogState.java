@@ -15,6 +15,7 @@ import io.dtm.protocol.log.TxnStatus;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -27,9 +28,23 @@ import java.util.Objects;
  * The transaction table that the replicated log maintains: which transactions are in flight, which
  * outcome stands for each, and a bounded memory of recent outcomes.
  *
- * <p>Pure and deterministic: no I/O, no threads, no clock of its own. Time is the largest batch
- * timestamp applied so far, so every replica that applies the same entries holds the same state.
- * Not thread-safe; the state machine serialises access.
+ * <p>Pure and deterministic: no I/O, no threads, no clock of its own, so every replica that applies
+ * the same entries holds the same state. Not thread-safe; the state machine serialises access.
+ *
+ * <p>Time ("log time", what retention by age measures) comes only from the entries, and no
+ * minority of skewed clocks can move it ({@link LogClock}). Each batch carries the clock reading
+ * of the node that sealed it ({@code RecordBatch.timestamp_ms}, {@code node_id}); every node also
+ * appends a clock-only batch every few seconds ({@link ClockReporter}). The table knows the
+ * cluster's members (configured node ids, the same on every replica) and keeps each member's
+ * latest reading in log order. After each batch the candidate is the largest T that a majority
+ * (n/2+1 of n members) have a latest reading of at least T: the middle one of 3, the lower median
+ * of an even n. A member that never reported has no reading: until a majority has reported there
+ * is no candidate and log time stays put (0 on a new log). Log time is the largest candidate so
+ * far, so it never moves backwards; readings of non-members (a tool's empty id) are ignored,
+ * their records applied all the same. One member of 3 (two of 5) hours ahead or behind thus
+ * neither evicts young outcomes nor stops eviction by age. An outcome that ended while log time
+ * was 0 counts as ended at the first log time a majority establishes (against 0 it would be
+ * forgotten at once).
  *
  * <p>Transitions of one tid (an attempt id):
  * <pre>
@@ -84,11 +99,16 @@ public final class TxnLogState {
     private final ForgottenIds forgotten;
     /** Participant names and proposers repeat across millions of transactions: keep one copy. */
     private final Map<String, String> canonical = new HashMap<>();
-    private long clockMs;
+    private final LogClock clock;
 
-    public TxnLogState(Retention retention) {
+    /**
+     * @param members the cluster's node ids (from the cluster configuration, the same on every
+     *                replica): only their clock readings move log time
+     */
+    public TxnLogState(Retention retention, Collection<String> members) {
         this.retention = Objects.requireNonNull(retention);
         this.forgotten = new ForgottenIds(retention.maxForgotten());
+        this.clock = new LogClock(members);
     }
 
     /**
@@ -97,7 +117,11 @@ public final class TxnLogState {
      * term (a deposed leader whose records reached the new leader) is refused as a whole.
      */
     public BatchResult apply(RecordBatch batch, long entryTerm) {
-        clockMs = Math.max(clockMs, batch.getTimestampMs());
+        // A fenced batch's reading is still its node's clock: it counts like any other.
+        long before = clock.nowMs();
+        if (clock.observe(batch.getNodeId(), batch.getTimestampMs()) && before == 0) {
+            restampEndedBeforeLogTimeWasKnown();
+        }
         BatchResult.Builder out = BatchResult.newBuilder();
         long proposerTerm = batch.getProposerTerm();
         boolean stale = proposerTerm != 0 && proposerTerm != entryTerm;
@@ -215,7 +239,7 @@ public final class TxnLogState {
         // An in-doubt participant aborting a tid whose Begin never reached the log: nobody holds it
         // in flight, so it is ended at once; the participants learn the outcome by asking.
         RetainedOutcome aborted = new RetainedOutcome(Outcome.ABORT, decide.getReason(),
-                canonical(decide.getProposer()), clockMs, 0);
+                canonical(decide.getProposer()), clock.nowMs(), 0);
         retained.put(tid, aborted);
         return result(Disposition.APPLIED, aborted, "");
     }
@@ -233,7 +257,7 @@ public final class TxnLogState {
                 return forgottenResult(Disposition.APPLIED, tid).toBuilder().setOutcome(Outcome.ABORT)
                         .setForgotten(true).build();
             }
-            RetainedOutcome ended = new RetainedOutcome(txn.outcome, txn.reason, txn.proposer, clockMs,
+            RetainedOutcome ended = new RetainedOutcome(txn.outcome, txn.reason, txn.proposer, clock.nowMs(),
                     txn.requestDigest);
             retained.put(tid, ended);
             return result(Disposition.APPLIED, ended, "");
@@ -250,12 +274,23 @@ public final class TxnLogState {
         return a == 0 || b == 0 || a == b;
     }
 
+    /** Outcomes that ended at log time 0 (only ever at the head) take the first real log time. */
+    private void restampEndedBeforeLogTimeWasKnown() {
+        for (Map.Entry<String, RetainedOutcome> e : retained.entrySet()) {
+            RetainedOutcome o = e.getValue();
+            if (o.endedAtMs() != 0) {
+                return;
+            }
+            e.setValue(new RetainedOutcome(o.outcome(), o.reason(), o.proposer(), clock.nowMs(), o.requestDigest()));
+        }
+    }
+
     private void evictExpired() {
         Iterator<Map.Entry<String, RetainedOutcome>> it = retained.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<String, RetainedOutcome> oldest = it.next();
             boolean tooMany = retained.size() > retention.maxOutcomes();
-            boolean tooOld = clockMs - oldest.getValue().endedAtMs() > retention.maxAgeMs();
+            boolean tooOld = clock.nowMs() - oldest.getValue().endedAtMs() > retention.maxAgeMs();
             if (!tooMany && !tooOld) {
                 return;
             }
@@ -359,8 +394,19 @@ public final class TxnLogState {
         return retained.size();
     }
 
+    /** Log time (see the class comment). */
     public long clockMs() {
-        return clockMs;
+        return clock.nowMs();
+    }
+
+    /** The cluster's members, in node id order. */
+    public List<String> members() {
+        return clock.members();
+    }
+
+    /** The latest clock reading of each member that has reported one, in node id order. */
+    public Map<String, Long> memberClocks() {
+        return clock.readings();
     }
 
     public Retention retention() {
@@ -378,7 +424,11 @@ public final class TxnLogState {
     }
 
     void restoreClock(long clockMs) {
-        this.clockMs = clockMs;
+        clock.restoreNow(clockMs);
+    }
+
+    void restoreMemberClock(String nodeId, long timestampMs) {
+        clock.restoreReading(nodeId, timestampMs);
     }
 
     void restoreInFlight(String tid, String[] participants, long deadlineMs, long requestDigest, long runId,

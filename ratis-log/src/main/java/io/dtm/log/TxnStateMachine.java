@@ -45,6 +45,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -80,13 +81,17 @@ public final class TxnStateMachine extends BaseStateMachine {
      */
     private volatile SingleFileSnapshotInfo latestSnapshot;
     private final TxnLogState.Retention retention;
+    /** The cluster's node ids: whose clock readings count toward log time. */
+    private final List<String> members;
     /** Guarded by {@code this}: applies, queries and snapshots see one consistent table. */
     private TxnLogState state;
     private volatile LeadershipListener leadership;
 
-    public TxnStateMachine(TxnLogState.Retention retention) {
+    /** @param members the cluster's node ids, from the cluster configuration (the same on every replica) */
+    public TxnStateMachine(TxnLogState.Retention retention, Collection<String> members) {
         this.retention = retention;
-        this.state = new TxnLogState(retention);
+        this.members = List.copyOf(members);
+        this.state = new TxnLogState(retention, this.members);
     }
 
     @Override
@@ -254,6 +259,16 @@ public final class TxnStateMachine extends BaseStateMachine {
         return state.stats().setAppliedIndex(getLastAppliedTermIndex().getIndex()).build();
     }
 
+    /** This replica's log time (retention by age measures against it). */
+    public synchronized long logTimeMs() {
+        return state.clockMs();
+    }
+
+    /** The latest clock reading of each member, as this replica has applied them. */
+    public synchronized Map<String, Long> memberClocks() {
+        return state.memberClocks();
+    }
+
     @Override
     public long takeSnapshot() throws IOException {
         TermIndex last;
@@ -289,7 +304,7 @@ public final class TxnStateMachine extends BaseStateMachine {
     private synchronized void loadSnapshot(SingleFileSnapshotInfo snapshot) throws IOException {
         if (snapshot == null) {
             LOG.info("{}: no snapshot, starting from an empty table", getId());
-            state = new TxnLogState(retention);
+            state = new TxnLogState(retention, members);
             latestSnapshot = null;
             return;
         }
@@ -301,7 +316,7 @@ public final class TxnStateMachine extends BaseStateMachine {
         MD5FileUtil.verifySavedMD5(path.toFile(), md5);
         TxnLogState loaded;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
-            loaded = SnapshotFormat.read(in, retention);
+            loaded = SnapshotFormat.read(in, retention, members);
         }
         state = loaded;
         setLastAppliedTermIndex(snapshot.getTermIndex());

@@ -23,11 +23,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ForgottenOutcomesTest {
     private static final List<String> TWO = List.of("inventory", "payment");
 
-    private final TxnLogState log = new TxnLogState(new TxnLogState.Retention(2, 1_000_000, 3));
+    private final TxnLogState log = new TxnLogState(new TxnLogState.Retention(2, 1_000_000, 3), List.of("n1"));
     private long now = 1_000;
 
     private RecordResult apply(TxnRecord record) {
-        return log.apply(RecordBatch.newBuilder().setTimestampMs(now++).addRecords(record).build(), 1).getResults(0);
+        return log.apply(RecordBatch.newBuilder().setTimestampMs(now++).setNodeId("n1").addRecords(record).build(), 1)
+                .getResults(0);
     }
 
     private void run(String attemptId, Outcome outcome) {
@@ -142,7 +143,8 @@ class ForgottenOutcomesTest {
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         SnapshotFormat.write(log, out);
-        TxnLogState restored = SnapshotFormat.read(new ByteArrayInputStream(out.toByteArray()), log.retention());
+        TxnLogState restored = SnapshotFormat.read(new ByteArrayInputStream(out.toByteArray()), log.retention(),
+                List.of("n1"));
 
         assertThat(restored.query("a#1").getStatus()).isEqualTo(TxnStatus.FORGOTTEN);
         assertThat(restored.query("r#1").getRunId()).isEqualTo(77);

@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LeadershipNotificationTest {
     @Test
     void aLeaderThatStepsDownSaysSoBeforeAnySuccessorIsKnown() {
-        TxnStateMachine machine = new TxnStateMachine(new TxnLogState.Retention(10, 1_000));
+        TxnStateMachine machine = new TxnStateMachine(new TxnLogState.Retention(10, 1_000), List.of("n1"));
         List<String> heard = new ArrayList<>();
         machine.setLeadershipListener(new LeadershipListener() {
             @Override

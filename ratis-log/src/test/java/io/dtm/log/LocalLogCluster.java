@@ -13,10 +13,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 import static org.awaitility.Awaitility.await;
 
@@ -31,6 +33,8 @@ final class LocalLogCluster implements AutoCloseable {
     private final ClusterConfig config;
     private final Map<String, TxnLogServer> running = new LinkedHashMap<>();
     private final List<TxnLogClient> clients = new ArrayList<>();
+    /** Each node's clock; the system clock unless a test gave it another. */
+    private final Map<String, LongSupplier> clocks = new HashMap<>();
 
     /**
      * @param snapshotEveryEntries snapshot (and purge) threshold; small values exercise snapshots
@@ -61,9 +65,15 @@ final class LocalLogCluster implements AutoCloseable {
         nodeIds().forEach(this::start);
     }
 
+    /** Gives a node its own clock (e.g. one running hours ahead), from its next start on. */
+    void setClock(String nodeId, LongSupplier clockMs) {
+        clocks.put(nodeId, clockMs);
+    }
+
     void start(String nodeId) {
+        LongSupplier clock = clocks.getOrDefault(nodeId, System::currentTimeMillis);
         try {
-            running.put(nodeId, TxnLogServer.start(config, nodeId, config.nodeDataDir(nodeId)));
+            running.put(nodeId, TxnLogServer.start(config, nodeId, config.nodeDataDir(nodeId), clock));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -117,6 +127,14 @@ final class LocalLogCluster implements AutoCloseable {
 
     TxnLogClient newClient() {
         TxnLogClient client = TxnLogClient.connect(config, "test");
+        clients.add(client);
+        return client;
+    }
+
+    /** A log client of node {@code nodeId}, as its coordinator process has: batches carry its id and clock. */
+    TxnLogClient newNodeClient(String nodeId) {
+        TxnLogClient client = TxnLogClient.connectAsNode(config, nodeId,
+                clocks.getOrDefault(nodeId, System::currentTimeMillis));
         clients.add(client);
         return client;
     }

@@ -20,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TxnLogStateFootprintTest {
     private static final int N = 20_000;
     private static final List<String> FOUR = List.of("inventory", "payment", "order", "shipping");
+    private static final List<String> NODES = List.of("n1", "n2", "n3");
 
     private static long bytes(TxnLogState state) {
         return GraphLayout.parseInstance(state).totalSize();
@@ -30,16 +31,17 @@ class TxnLogStateFootprintTest {
     }
 
     private static void apply(TxnLogState state, io.dtm.protocol.log.TxnRecord... records) {
-        state.apply(RecordBatch.newBuilder().setTimestampMs(1).addAllRecords(List.of(records)).build(), 1);
+        state.apply(RecordBatch.newBuilder().setTimestampMs(1).setNodeId("n1").addAllRecords(List.of(records))
+                .build(), 1);
     }
 
     @Test
     void bytesPerTransactionInFlightDecidedAndRetained() {
         TxnLogState.Retention retention = new TxnLogState.Retention(N, 3_600_000);
-        TxnLogState inFlight = new TxnLogState(retention);
-        TxnLogState decided = new TxnLogState(retention);
-        TxnLogState retained = new TxnLogState(retention);
-        long empty = bytes(new TxnLogState(retention));
+        TxnLogState inFlight = new TxnLogState(retention, NODES);
+        TxnLogState decided = new TxnLogState(retention, NODES);
+        TxnLogState retained = new TxnLogState(retention, NODES);
+        long empty = bytes(new TxnLogState(retention, NODES));
         for (int i = 0; i < N; i++) {
             apply(inFlight, begin(tid(i), FOUR, 1_000));
             apply(decided, begin(tid(i), FOUR, 1_000), decide(tid(i), Outcome.COMMIT, "", "coordinator:n1"));

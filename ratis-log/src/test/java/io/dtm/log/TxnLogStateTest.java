@@ -32,12 +32,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TxnLogStateTest {
     private static final List<String> FOUR = List.of("inventory", "payment", "order", "shipping");
     private static final TxnLogState.Retention ROOMY = new TxnLogState.Retention(1_000, 60_000);
+    /**
+     * A one-node cluster: its node's readings alone are log time, so these tests set log time by
+     * stamping batches. The rule with several members is {@link LogClockTest}'s.
+     */
+    static final String NODE = "n1";
+    static final List<String> ONE_NODE = List.of(NODE);
 
-    private final TxnLogState state = new TxnLogState(ROOMY);
+    private final TxnLogState state = new TxnLogState(ROOMY, ONE_NODE);
     private long now = 1_000;
 
     private RecordResult apply(TxnRecord record) {
-        BatchResult result = state.apply(RecordBatch.newBuilder().setTimestampMs(now).addRecords(record).build(), 1);
+        BatchResult result = state.apply(batch(now).addRecords(record).build(), 1);
         assertThat(result.getResultsCount()).isEqualTo(1);
         return result.getResults(0);
     }
@@ -165,8 +171,8 @@ class TxnLogStateTest {
     void theSetupCoversEveryStartingState() {
         // Guards the matrix above: each start really reaches the state its name says.
         for (Start start : Start.values()) {
-            TxnLogState fresh = new TxnLogState(ROOMY);
-            fresh.apply(RecordBatch.newBuilder().setTimestampMs(1).addAllRecords(List.of(start.setup)).build(), 1);
+            TxnLogState fresh = new TxnLogState(ROOMY, ONE_NODE);
+            fresh.apply(batch(1).addAllRecords(List.of(start.setup)).build(), 1);
             TxnStatus expected = switch (start) {
                 case UNKNOWN -> TxnStatus.UNKNOWN;
                 case IN_FLIGHT -> TxnStatus.IN_FLIGHT;
@@ -206,7 +212,7 @@ class TxnLogStateTest {
 
         @Test
         void bothProposalsInOneBatchTheFirstWins() {
-            BatchResult result = state.apply(RecordBatch.newBuilder().setTimestampMs(now)
+            BatchResult result = state.apply(batch(now)
                     .addRecords(begin("t", FOUR, 9_000))
                     .addRecords(abort("t", "payment: CARD_DECLINED"))
                     .addRecords(commit("t"))
@@ -220,7 +226,7 @@ class TxnLogStateTest {
 
     @Test
     void aDeposedCoordinatorsBatchIsRefusedAsAWhole() {
-        RecordBatch stale = RecordBatch.newBuilder().setTimestampMs(now).setProposerTerm(2)
+        RecordBatch stale = batch(now).setProposerTerm(2)
                 .addRecords(begin("t", FOUR, 9_000)).addRecords(commit("t")).build();
 
         BatchResult refused = state.apply(stale, 3);
@@ -230,7 +236,7 @@ class TxnLogStateTest {
         assertThat(state.query("t").getStatus()).isEqualTo(TxnStatus.UNKNOWN);
         assertThat(state.apply(stale.toBuilder().setProposerTerm(3).build(), 3).getResultsList())
                 .extracting(RecordResult::getDisposition).containsOnly(Disposition.APPLIED);
-        RecordBatch unfenced = RecordBatch.newBuilder().setTimestampMs(now)
+        RecordBatch unfenced = batch(now)
                 .addRecords(decide("u", Outcome.ABORT, "in doubt", "participant:order")).build();
         assertThat(state.apply(unfenced, 3).getResults(0).getDisposition()).as("term 0 is not fenced")
                 .isEqualTo(Disposition.APPLIED);
@@ -313,7 +319,7 @@ class TxnLogStateTest {
 
     @Test
     void replayingTheSameBatchChangesNothing() throws IOException {
-        RecordBatch batch = RecordBatch.newBuilder().setTimestampMs(now)
+        RecordBatch batch = batch(now)
                 .addRecords(begin("a", FOUR, 9_000))
                 .addRecords(begin("b", FOUR, 9_000))
                 .addRecords(commit("a"))
@@ -336,8 +342,8 @@ class TxnLogStateTest {
     @Test
     void replicasApplyingTheSameEntriesEndIdentical() throws IOException {
         List<RecordBatch> entries = randomHistory(new Random(42), 300);
-        TxnLogState replica1 = new TxnLogState(new TxnLogState.Retention(50, 5_000));
-        TxnLogState replica2 = new TxnLogState(new TxnLogState.Retention(50, 5_000));
+        TxnLogState replica1 = new TxnLogState(new TxnLogState.Retention(50, 5_000), ONE_NODE);
+        TxnLogState replica2 = new TxnLogState(new TxnLogState.Retention(50, 5_000), ONE_NODE);
         List<BatchResult> results1 = new ArrayList<>();
         List<BatchResult> results2 = new ArrayList<>();
         for (RecordBatch e : entries) {
@@ -356,7 +362,7 @@ class TxnLogStateTest {
         long time = 0;
         for (int b = 0; b < batches; b++) {
             time += random.nextInt(100);
-            RecordBatch.Builder batch = RecordBatch.newBuilder().setTimestampMs(time);
+            RecordBatch.Builder batch = batch(time);
             for (int r = random.nextInt(8); r >= 0; r--) {
                 String tid = "t" + random.nextInt(80);
                 batch.addRecords(switch (random.nextInt(4)) {
@@ -375,10 +381,10 @@ class TxnLogStateTest {
 
     @Nested
     class Retention {
-        private final TxnLogState small = new TxnLogState(new TxnLogState.Retention(3, 10_000));
+        private final TxnLogState small = new TxnLogState(new TxnLogState.Retention(3, 10_000), ONE_NODE);
 
         private void finish(String tid, long atMs) {
-            small.apply(RecordBatch.newBuilder().setTimestampMs(atMs)
+            small.apply(batch(atMs)
                     .addRecords(begin(tid, FOUR, atMs + 1_000))
                     .addRecords(commit(tid))
                     .addRecords(end(tid))
@@ -409,7 +415,7 @@ class TxnLogStateTest {
 
         @Test
         void neverForgetsATransactionInFlight() {
-            small.apply(RecordBatch.newBuilder().setTimestampMs(0)
+            small.apply(batch(0)
                     .addRecords(begin("pending", FOUR, 1_000))
                     .addRecords(begin("decided", FOUR, 1_000))
                     .addRecords(commit("decided"))
@@ -434,14 +440,15 @@ class TxnLogStateTest {
 
     @Test
     void snapshotRoundTripKeepsEveryTransactionAndTheEvictionOrder() throws IOException {
-        TxnLogState original = new TxnLogState(new TxnLogState.Retention(40, 1_000_000));
+        TxnLogState original = new TxnLogState(new TxnLogState.Retention(40, 1_000_000), ONE_NODE);
         for (RecordBatch e : randomHistory(new Random(7), 200)) {
             original.apply(e, 1);
         }
         assertThat(original.inFlightCount()).isPositive();
         assertThat(original.retainedCount()).isPositive();
 
-        TxnLogState restored = SnapshotFormat.read(new ByteArrayInputStream(snapshotBytes(original)), original.retention());
+        TxnLogState restored = SnapshotFormat.read(new ByteArrayInputStream(snapshotBytes(original)),
+                original.retention(), ONE_NODE);
 
         assertThat(snapshotBytes(restored)).isEqualTo(snapshotBytes(original));
         for (int i = 0; i < 80; i++) {
@@ -460,13 +467,18 @@ class TxnLogStateTest {
         byte[] bytes = snapshotBytes(state);
 
         byte[] truncated = java.util.Arrays.copyOf(bytes, bytes.length - 3);
-        assertThatThrownBy(() -> SnapshotFormat.read(new ByteArrayInputStream(truncated), ROOMY))
+        assertThatThrownBy(() -> SnapshotFormat.read(new ByteArrayInputStream(truncated), ROOMY, ONE_NODE))
                 .isInstanceOf(IOException.class);
         byte[] trailing = java.util.Arrays.copyOf(bytes, bytes.length + 1);
-        assertThatThrownBy(() -> SnapshotFormat.read(new ByteArrayInputStream(trailing), ROOMY))
+        assertThatThrownBy(() -> SnapshotFormat.read(new ByteArrayInputStream(trailing), ROOMY, ONE_NODE))
                 .hasMessageContaining("trailing");
-        assertThatThrownBy(() -> SnapshotFormat.read(new ByteArrayInputStream(new byte[0]), ROOMY))
+        assertThatThrownBy(() -> SnapshotFormat.read(new ByteArrayInputStream(new byte[0]), ROOMY, ONE_NODE))
                 .hasMessageContaining("empty");
+    }
+
+    /** A batch sealed by {@link #NODE} at {@code atMs}. */
+    static RecordBatch.Builder batch(long atMs) {
+        return RecordBatch.newBuilder().setTimestampMs(atMs).setNodeId(NODE);
     }
 
     static byte[] snapshotBytes(TxnLogState s) throws IOException {

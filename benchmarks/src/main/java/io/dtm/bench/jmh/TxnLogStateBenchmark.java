@@ -49,6 +49,8 @@ public class TxnLogStateBenchmark {
 
     private static final long TERM = 3;
     private static final long TIMESTAMP_MS = 1_767_225_600_000L;
+    /** The cluster; the leader n1 seals the measured batches, so each one moves its clock reading. */
+    private static final List<String> NODES = List.of("n1", "n2", "n3");
     private static final List<String> PARTICIPANTS = List.of("inventory", "payment", "order", "shipping");
 
     private RecordBatch[] begins;
@@ -77,7 +79,11 @@ public class TxnLogStateBenchmark {
             decides[r] = decide.build();
             ends[r] = end.build();
         }
-        state = new TxnLogState(RETENTION);
+        state = new TxnLogState(RETENTION, NODES);
+        // The followers' clock reports, as in a running cluster: log time is known from the start.
+        for (String follower : NODES.subList(1, NODES.size())) {
+            state.apply(RecordBatch.newBuilder().setTimestampMs(TIMESTAMP_MS).setNodeId(follower).build(), TERM);
+        }
         for (int r = 0; r < ROUNDS; r++) {
             requireApplied(r);
         }
@@ -115,7 +121,7 @@ public class TxnLogStateBenchmark {
     }
 
     private static RecordBatch.Builder batch() {
-        return RecordBatch.newBuilder().setTimestampMs(TIMESTAMP_MS).setProposerTerm(TERM);
+        return RecordBatch.newBuilder().setTimestampMs(TIMESTAMP_MS).setNodeId(NODES.get(0)).setProposerTerm(TERM);
     }
 
     /** Never 0, which the log reads as "no digest". */

@@ -80,7 +80,11 @@ class TightDeadlineTest {
         SubmitResult result = reply(decided);
         assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
         assertThat(result.getReason()).contains("deadline passed");
-        ends("d-1#1", decided);
+        // The participant never heard of the attempt: a ROLLBACK leaves a tombstone there, so that it
+        // remembers the attempt (and refuses a re-run of it) once the log has forgotten it.
+        assertThat(only(decided, Action.SendRollback.class)).singleElement()
+                .satisfies(r -> assertThat(r.fence()).isFalse());
+        ends("d-1#1", core.acknowledged("d-1#1", ServiceName.PAYMENT, LocalState.ROLLED_BACK, false, now));
     }
 
     @Test

@@ -57,7 +57,10 @@ final class Simulation {
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
     private final StringBuilder trace = new StringBuilder();
 
-    // the log: one write-once table and the current Raft term; retention drawn from the seed, often tiny
+    // the log: one write-once table and the current Raft term; retention drawn from the seed, often
+    // tiny. One virtual clock stands for every node's, so the log is a one-member cluster whose member
+    // seals every batch: its clock is log time.
+    private static final String LOG_NODE = "n1";
     private final TxnLogState log;
     private long term = 1;
     /** The coordinator's settings: its answer cache drawn from the seed, often tiny or none. */
@@ -120,7 +123,7 @@ final class Simulation {
         int[] cache = {0, 3, 100_000};
         long[] ages = {Long.MAX_VALUE / 4, Long.MAX_VALUE / 4, 3_000};
         this.log = new TxnLogState(new TxnLogState.Retention(outcomes[random.nextInt(outcomes.length)],
-                ages[random.nextInt(ages.length)], forgottenIds[random.nextInt(forgottenIds.length)]));
+                ages[random.nextInt(ages.length)], forgottenIds[random.nextInt(forgottenIds.length)]), List.of(LOG_NODE));
         this.settings = Workload.settings(cache[random.nextInt(cache.length)]);
         for (ServiceName s : ServiceName.values()) {
             disks.put(s, new HashMap<>());
@@ -412,8 +415,8 @@ final class Simulation {
     }
 
     private RecordResult apply(TxnRecord record, long proposerTerm) {
-        BatchResult r = log.apply(RecordBatch.newBuilder().setTimestampMs(now).setProposerTerm(proposerTerm)
-                .addRecords(record).build(), term);
+        BatchResult r = log.apply(RecordBatch.newBuilder().setTimestampMs(now).setNodeId(LOG_NODE)
+                .setProposerTerm(proposerTerm).addRecords(record).build(), term);
         RecordResult.Disposition disposition = r.getResults(0).getDisposition();
         if (record.hasBegin() && disposition == RecordResult.Disposition.DUPLICATE
                 && record.getBegin().getTid().endsWith("#1")) {
