@@ -161,7 +161,9 @@ final class BenchCommand implements Callable<Integer> {
         TwoPhaseLoad.Result result;
         TwoPhaseLoad.FaultRecovery recovery = null;
         KillAtTime kill = null;
-        try (DtmClient client = new DtmClient(config, perRequest, perRequest.multipliedBy(3))) {
+        // The load, not the client's default bound, decides how many transactions the cluster sees at once.
+        int clientRoom = rate == null ? concurrency : maxInFlight;
+        try (DtmClient client = new DtmClient(config, perRequest, perRequest.multipliedBy(3), clientRoom)) {
             String prefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + "-";
             TwoPhaseLoad load = new TwoPhaseLoad(client, chosen, hotSet, prefix);
             if (killLeaderAfter != null) {

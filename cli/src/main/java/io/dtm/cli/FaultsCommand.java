@@ -21,12 +21,15 @@ import static picocli.CommandLine.Model.CommandSpec;
 import static picocli.CommandLine.Spec;
 
 @Command(name = "faults",
-        description = {"Set the faults a running participant service plays (replaces its current settings).",
-            "Latency, dropped requests, forced NO votes, an unavailable window, or a crash at a named point."},
+        description = {"Set the faults a running participant service plays (replaces its current settings,",
+            "the configuration's unavailable windows included).",
+            "Latency, dropped requests, forced NO votes, an unavailable window, or a crash at a named point.",
+            "Faults apply to the coordinators' messages (PREPARE, COMMIT, ROLLBACK, QUERY) only, never to",
+            "this command, dtm inspect or dtm cluster status: --clear always gets through."},
         footer = {"", "Examples:",
             "  ./dtm faults payment --latency-min 0ms --latency-max 10ms     every reply 0-10 ms late",
             "  ./dtm faults inventory --drop 0.05 --force-no 0.1",
-            "  ./dtm faults order --unavailable-for 20s                      no answers for 20 s",
+            "  ./dtm faults order --unavailable-for 20s                      no coordinator answered for 20 s",
             "  ./dtm faults shipping --crash-at AFTER_VOTE_PERSISTED         halt after the next durable YES vote",
             "  ./dtm faults payment --clear"},
         mixinStandardHelpOptions = true)
@@ -35,21 +38,21 @@ final class FaultsCommand implements Callable<Integer> {
     String service;
 
     @Option(names = "--latency-min", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Least delay of every reply.")
+            description = "Least delay of every reply to a coordinator.")
     Duration latencyMin;
 
     @Option(names = "--latency-max", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Greatest delay of every reply (uniform between min and max).")
     Duration latencyMax;
 
-    @Option(names = "--drop", paramLabel = "P", description = "Probability (0-1) that a request gets no reply.")
+    @Option(names = "--drop", paramLabel = "P", description = "Probability (0-1) that a coordinator's request gets no reply.")
     Double drop;
 
     @Option(names = "--force-no", paramLabel = "P", description = "Probability (0-1) that a YES vote becomes NO (FORCED_NO).")
     Double forceNo;
 
     @Option(names = "--unavailable-for", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Answer nothing from now on for this long.")
+            description = "Answer no coordinator from now on for this long.")
     Duration unavailableFor;
 
     @Option(names = "--crash-at", paramLabel = "POINT", completionCandidates = CrashPoints.class,
@@ -73,7 +76,7 @@ final class FaultsCommand implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--clear", description = "No faults.")
+    @Option(names = "--clear", description = "No faults (ends the configuration's unavailable windows too).")
     boolean clear;
 
     @Mixin

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * One transaction's outcome as a JSON line, the output format of {@code dtm submit}: {@code tid},
- * {@code status} (COMMITTED, ABORTED, REJECTED, UNKNOWN), {@code error} (absent when committed),
+ * {@code status} (COMMITTED, ABORTED, REJECTED, OVERLOADED, UNKNOWN), {@code error} (absent when committed),
  * {@code participants} (each service's vote, code and message, or the error instead of a vote),
  * {@code attempts}, {@code latencyMs}, and {@code line}, the input line it answers.
  */

@@ -33,7 +33,9 @@ import static picocli.CommandLine.Spec;
             "   \"shipping\":{\"orderId\":\"o-1\",\"address\":{\"street\":\"1 Main St\",\"city\":\"Springfield\",\"zip\":\"12345\",",
             "   \"country\":\"US\"},\"date\":\"2026-12-24\"}}}",
             "Output, one line per transaction, in completion order: tid, status (COMMITTED, ABORTED, REJECTED,",
-            "UNKNOWN), error (absent when committed), participants (vote, code, message), attempts, latencyMs, line.",
+            "OVERLOADED, UNKNOWN), error (absent when committed), participants (vote, code, message), attempts,",
+            "latencyMs, line. OVERLOADED: the leader had no room for it until --timeout (it is retried until then);",
+            "nothing was logged, submit it again later. UNKNOWN: no outcome by --timeout; resubmit the tid later.",
             "A malformed line is REJECTED with its line number and the reason; the stream goes on.",
             "Exit code 0 when the stream was processed, whatever the outcomes; 3 when no coordinator is reachable;",
             "2 for a bad option or a file that cannot be read. A progress line goes to stderr when it is a terminal."},
@@ -53,8 +55,9 @@ final class SubmitCommand implements Callable<Integer> {
     int concurrency;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
-            description = "How long one transaction may take, retries after failovers included; past it its status is "
-                    + "UNKNOWN (never a guess). Default: ${DEFAULT-VALUE}.")
+            description = "How long one transaction may take, retries after failovers and overloads included; past it "
+                    + "its status is UNKNOWN (never a guess), or OVERLOADED if the leader still had no room for it. "
+                    + "Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 
     @Mixin
@@ -81,7 +84,9 @@ final class SubmitCommand implements Callable<Integer> {
 
     private void run(ClusterConfig config, Reader input, PrintWriter out, boolean terminal, Duration perRequest)
             throws IOException, InterruptedException {
-        try (DtmClient client = new DtmClient(config, perRequest, timeout)) {
+        // As many places in the client as the pipeline keeps in flight, so that the client's own bound
+        // never turns a line away (at most one waits a moment while the place it frees is handed on).
+        try (DtmClient client = new DtmClient(config, perRequest, timeout, concurrency)) {
             SubmitPipeline pipeline = new SubmitPipeline(client, concurrency,
                     (line, request, result, json) -> out.println(Json.write(json)));
             ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -113,8 +118,9 @@ final class SubmitCommand implements Callable<Integer> {
 
     private static void progress(SubmitPipeline p, long startNanos) {
         double seconds = Math.max(0.001, (System.nanoTime() - startNanos) / 1e9);
-        System.err.printf("\r%,d done, %,.0f/s, %,d committed, %,d aborted ", p.done(), p.done() / seconds,
-                p.committed(), p.aborted());
+        long overloaded = p.overloaded();
+        System.err.printf("\r%,d done, %,.0f/s, %,d committed, %,d aborted%s ", p.done(), p.done() / seconds,
+                p.committed(), p.aborted(), overloaded == 0 ? "" : String.format(", %,d overloaded", overloaded));
         System.err.flush();
     }
 

@@ -43,6 +43,7 @@ final class SubmitPipeline {
     private final LongAdder done = new LongAdder();
     private final LongAdder committed = new LongAdder();
     private final LongAdder aborted = new LongAdder();
+    private final LongAdder overloaded = new LongAdder();
     private final Map<String, Long> byKind = new TreeMap<>();
     private final Histogram latency = new Histogram(3);
     private final Semaphore places;
@@ -69,6 +70,11 @@ final class SubmitPipeline {
 
     long aborted() {
         return aborted.sum();
+    }
+
+    /** Transactions that never got through: the leader still had no room for them at their deadline. */
+    long overloaded() {
+        return overloaded.sum();
     }
 
     /** The longest input line read; a longer one is REJECTED without being held in memory. */
@@ -137,6 +143,8 @@ final class SubmitPipeline {
                 committed.increment();
             } else if (result.getStatus() == SubmitResult.Status.ABORTED) {
                 aborted.increment();
+            } else if (result.getStatus() == SubmitResult.Status.OVERLOADED) {
+                overloaded.increment();
             }
         }
         byKind.merge(kind, 1L, Long::sum);
@@ -144,13 +152,14 @@ final class SubmitPipeline {
     }
 
     /**
-     * What the summary counts an outcome as: COMMITTED; ABORTED with the service and code when a
-     * service refused ("ABORTED payment: CARD_DECLINED"), else with the coordinator's reason; or
-     * the status and the start of the reason.
+     * What the summary counts an outcome as: COMMITTED; OVERLOADED (one kind: the leader's reasons
+     * carry its counts, which differ from one answer to the next); ABORTED with the service and code
+     * when a service refused ("ABORTED payment: CARD_DECLINED"), else with the coordinator's reason;
+     * or the status and the start of the reason.
      */
     static String kind(SubmitResult r) {
-        if (r.getStatus() == SubmitResult.Status.COMMITTED) {
-            return "COMMITTED";
+        if (r.getStatus() == SubmitResult.Status.COMMITTED || r.getStatus() == SubmitResult.Status.OVERLOADED) {
+            return r.getStatus().name();
         }
         String reason = r.getReason();
         String[] parts = reason.split(": ", 3);

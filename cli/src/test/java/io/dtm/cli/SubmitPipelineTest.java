@@ -36,6 +36,15 @@ class SubmitPipelineTest {
                 .isEqualTo("REJECTED tid \"a b\" has characters outside [A-Za-z0-9._:-]");
     }
 
+    @Test
+    void overloadedOutcomesAreOneKindWhateverCountsTheLeaderGave() {
+        assertThat(SubmitPipeline.kind(result(SubmitResult.Status.OVERLOADED,
+                "overloaded: 4096 transactions waiting for their outcome (at most 4096); retry later"))).isEqualTo("OVERLOADED");
+        assertThat(SubmitPipeline.kind(result(SubmitResult.Status.OVERLOADED,
+                "overloaded: payment has not acknowledged the outcome of 4100 decided transactions; retry later")))
+                .isEqualTo("OVERLOADED");
+    }
+
     private static SubmitResult result(SubmitResult.Status status, String reason) {
         return SubmitResult.newBuilder().setTid("t").setStatus(status).setReason(reason).build();
     }

@@ -21,9 +21,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,8 +35,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * {@link DtmClient} against three scripted coordinator nodes (real servers on real ports, each
- * answering as the test says): leader discovery, redirects, a lost connection, the deadline and
- * the limit on submissions in flight.
+ * answering as the test says): leader discovery, redirects, a lost connection, the deadline, the
+ * retries of OVERLOADED answers, jittered backoff, and the bounds on submissions in flight and waiting.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DtmClientTest {
@@ -97,6 +101,19 @@ class DtmClientTest {
 
     private static SubmitRequest order(String tid) {
         return SubmitRequest.newBuilder().setTid(tid).build();
+    }
+
+    private static final String NO_ROOM = "overloaded: 5 transactions waiting for their outcome (at most 5); retry later";
+
+    private static Response overloaded(Request r) {
+        return Response.newBuilder().setSubmitResult(SubmitResult.newBuilder().setTid(r.getSubmit().getTid())
+                .setStatus(SubmitResult.Status.OVERLOADED).setReason(NO_ROOM)).build();
+    }
+
+    /** A client whose backoffs are drawn from {@code seed} and recorded in {@code delaysMs}. */
+    private DtmClient recording(Duration deadline, long seed, List<Long> delaysMs) {
+        return new DtmClient(config, Duration.ofSeconds(5), deadline, DtmClient.DEFAULT_MAX_IN_FLIGHT,
+                DtmClient.DEFAULT_MAX_WAITING, new Random(seed), delaysMs::add);
     }
 
     @Test
@@ -203,5 +220,81 @@ class DtmClientTest {
         assertThat(queued).failsWithin(Duration.ofSeconds(5)).withThrowableThat()
                 .withMessageContaining("closed before t-queued was sent");
         assertThat(nodes.get("n1").seen).containsExactly("t-sent");
+    }
+
+    @Test
+    void anOverloadedAnswerIsRetriedAndTheLaterOutcomeReturned() throws Exception {
+        AtomicInteger asked = new AtomicInteger();
+        nodes.get("n1").script = r -> asked.incrementAndGet() <= 2 ? overloaded(r) : committed(r);
+        List<Long> delaysMs = new CopyOnWriteArrayList<>();
+        try (DtmClient client = recording(Duration.ofSeconds(20), 1, delaysMs)) {
+            SubmitResult result = client.submit(order("t-busy")).get(15, TimeUnit.SECONDS);
+
+            assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
+        }
+        assertThat(nodes.get("n1").seen).containsExactly("t-busy", "t-busy", "t-busy");
+        assertThat(delaysMs).as("one backoff before each try again").hasSize(2);
+    }
+
+    @Test
+    void aLeaderOverloadedUntilTheDeadlineGivesOverloadedWithItsReasonNeverUnknown() throws Exception {
+        nodes.get("n1").script = DtmClientTest::overloaded;
+        try (DtmClient client = new DtmClient(config, Duration.ofSeconds(5), Duration.ofMillis(500))) {
+            SubmitResult result = client.submit(order("t-no-room")).get(10, TimeUnit.SECONDS);
+
+            assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.OVERLOADED);
+            assertThat(result.getTid()).isEqualTo("t-no-room");
+            assertThat(result.getReason()).startsWith(NO_ROOM).contains("within 500 ms");
+        }
+        assertThat(nodes.get("n1").seen).as("tried again until the deadline").hasSizeGreaterThan(1);
+        assertThat(nodes.get("n2").seen).as("the leader answered: nobody else is asked").isEmpty();
+    }
+
+    @Test
+    void retryDelaysAreJitteredWithinExponentialBoundsAndDifferBetweenClients() throws Exception {
+        // Nobody leads: every node says so, and both clients retry until their deadline.
+        List<Long> first = new CopyOnWriteArrayList<>();
+        List<Long> second = new CopyOnWriteArrayList<>();
+        try (DtmClient a = recording(Duration.ofMillis(1_500), 1, first);
+                DtmClient b = recording(Duration.ofMillis(1_500), 2, second)) {
+            CompletableFuture<SubmitResult> fromA = a.submit(order("t-a"));
+            CompletableFuture<SubmitResult> fromB = b.submit(order("t-b"));
+            assertThat(fromA.get(10, TimeUnit.SECONDS).getStatus()).isEqualTo(SubmitResult.Status.UNKNOWN);
+            assertThat(fromB.get(10, TimeUnit.SECONDS).getStatus()).isEqualTo(SubmitResult.Status.UNKNOWN);
+        }
+        for (List<Long> delays : List.of(first, second)) {
+            assertThat(delays).hasSizeGreaterThanOrEqualTo(4);
+            for (int i = 0; i < delays.size(); i++) {
+                assertThat(delays.get(i)).as("retry %d", i).isBetween(0L, Backoff.boundMs(i));
+            }
+            assertThat(Set.copyOf(delays)).as("jittered, not one fixed pause").hasSizeGreaterThan(1);
+        }
+        int common = Math.min(first.size(), second.size());
+        assertThat(first.subList(0, common)).as("two clients do not retry in lockstep")
+                .isNotEqualTo(second.subList(0, common));
+    }
+
+    @Test
+    void theDefaultClientIsBoundedAndRefusesASubmissionPastItsQueueAtOnce() throws Exception {
+        ScriptedNode leader = nodes.get("n1");
+        leader.script = r -> null;
+        int room = DtmClient.DEFAULT_MAX_IN_FLIGHT + DtmClient.DEFAULT_MAX_WAITING;
+        try (DtmClient client = new DtmClient(config, Duration.ofSeconds(30), Duration.ofSeconds(30))) {
+            List<CompletableFuture<SubmitResult>> held = new ArrayList<>(room);
+            for (int i = 0; i < room; i++) {
+                held.add(client.submit(order("t-" + i)));
+            }
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> leader.unanswered.size() == DtmClient.DEFAULT_MAX_IN_FLIGHT);
+
+            CompletableFuture<SubmitResult> refused = client.submit(order("t-one-too-many"));
+
+            assertThat(refused).as("answered at once").isDone();
+            assertThat(refused.get().getStatus()).isEqualTo(SubmitResult.Status.OVERLOADED);
+            assertThat(refused.get().getTid()).isEqualTo("t-one-too-many");
+            assertThat(refused.get().getReason()).contains("DtmClient saturated").contains("nothing was sent");
+            assertThat(held).noneMatch(CompletableFuture::isDone);
+            assertThat(leader.seen).hasSize(DtmClient.DEFAULT_MAX_IN_FLIGHT).doesNotContain("t-one-too-many");
+        }
     }
 }

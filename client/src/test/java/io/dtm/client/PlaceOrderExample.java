@@ -31,6 +31,8 @@ public final class PlaceOrderExample {
             switch (result.getStatus()) {
                 case COMMITTED -> System.out.println("committed in " + result.getAttempts() + " attempt(s)");
                 case ABORTED, REJECTED -> System.out.println(result.getStatus() + ": " + result.getReason());
+                // The leader had no room for it until the deadline: nothing was logged. Send it again later.
+                case OVERLOADED -> System.out.println("OVERLOADED, submit order-42 again later: " + result.getReason());
                 // No answer by the deadline: the outcome is not known yet. Ask again with the same tid.
                 default -> System.out.println("UNKNOWN, resubmit order-42 later: " + result.getReason());
             }

@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /**
  * Faults a participant service injects into its own behaviour, to test the protocol against slow,
- * lossy, uncooperative and crashing participants.
+ * lossy, uncooperative and crashing participants. They apply to the protocol's requests only: the
+ * operator's (setting faults, inspecting) always get through, and setting faults ends these windows.
  *
  * @param latencyMinMs       every reply is delayed by a uniform random time in
  *                           [{@code latencyMinMs}, {@code latencyMaxMs}], not negative

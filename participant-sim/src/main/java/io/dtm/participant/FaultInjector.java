@@ -11,7 +11,8 @@ import java.util.Random;
 
 /**
  * The faults a participant plays, set from configuration at start and replaced by the admin call
- * ({@code SetFaults}). Used only from the engine's thread, so it needs no locking.
+ * ({@code SetFaults}). They apply to protocol messages only, never to the admin call itself
+ * ({@link ParticipantEngine#meetsFaults}). Used only from the engine's thread, so it needs no locking.
  */
 final class FaultInjector {
     private final Random random;
@@ -43,8 +44,13 @@ final class FaultInjector {
         return faults;
     }
 
+    /**
+     * Replaces every setting, the configuration's unavailable windows included: {@code ./dtm faults
+     * --clear} promises no faults, and the reply ({@link #current}) could not show windows it kept.
+     */
     void set(Faults faults) {
         this.faults = faults;
+        windows.clear();
     }
 
     /** No answer at all: dropped, or inside an unavailable window. */

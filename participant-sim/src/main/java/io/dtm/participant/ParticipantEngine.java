@@ -61,10 +61,10 @@ final class ParticipantEngine implements AutoCloseable {
     }
 
     /**
-     * A protocol message; {@code external} ones come from the network and meet the faults. Its
-     * reply is completed on {@code replyOn} (its connection's event loop) when there is one.
+     * A message; {@code faulted} ones (protocol messages from the network) meet the injected faults.
+     * Its reply is completed on {@code replyOn} (its connection's event loop) when there is one.
      */
-    private record Message(ParticipantRequest request, boolean external, Executor replyOn,
+    private record Message(ParticipantRequest request, boolean faulted, Executor replyOn,
             CompletableFuture<ParticipantResponse> reply) implements Work {
     }
 
@@ -113,9 +113,12 @@ final class ParticipantEngine implements AutoCloseable {
         thread.start();
     }
 
-    /** A message from the network: faults apply (drops and unavailable windows never complete). */
+    /**
+     * A message from the network. Protocol messages meet the faults (drops and unavailable windows
+     * never complete); operator requests do not (see {@link #meetsFaults}).
+     */
     CompletableFuture<ParticipantResponse> submit(ParticipantRequest request) {
-        return enqueue(request, true, null);
+        return enqueue(request, meetsFaults(request), null);
     }
 
     /**
@@ -124,7 +127,23 @@ final class ParticipantEngine implements AutoCloseable {
      * replies are written without a hand-off each, and leave in one flush.
      */
     CompletableFuture<ParticipantResponse> submit(ParticipantRequest request, Executor replyOn) {
-        return enqueue(request, true, replyOn);
+        return enqueue(request, meetsFaults(request), replyOn);
+    }
+
+    /**
+     * Whether a request from the network plays the injected faults. The faults stand for a failing
+     * service as its coordinators see it, so they apply to the protocol messages (PREPARE, COMMIT,
+     * ROLLBACK, QUERY). They never apply to the operator's requests: a SET_FAULTS that a drop rate of 1
+     * or an unavailable window swallowed could never lift them, and INSPECT and LIST_TXNS are how
+     * an operator or a test harness looks at the service while (or after) it misbehaves, which a
+     * 30-second injected latency or a dropped read would only hide. The process being really down
+     * still shows: those requests then time out like any other.
+     */
+    static boolean meetsFaults(ParticipantRequest request) {
+        return switch (request.getBodyCase()) {
+            case SET_FAULTS, INSPECT, LIST_TXNS -> false;
+            case PREPARE, COMMIT, ROLLBACK, QUERY, BODY_NOT_SET -> true;
+        };
     }
 
     /** A message from inside the process (the in-doubt resolver): no faults. */
@@ -154,12 +173,12 @@ final class ParticipantEngine implements AutoCloseable {
         return writtenMessages.get();
     }
 
-    private CompletableFuture<ParticipantResponse> enqueue(ParticipantRequest request, boolean external,
+    private CompletableFuture<ParticipantResponse> enqueue(ParticipantRequest request, boolean faulted,
             Executor replyOn) {
         CompletableFuture<ParticipantResponse> reply = new CompletableFuture<>();
         if (closed) {
             reply.complete(error(request, ErrorCode.UNAVAILABLE, name + " is shutting down"));
-        } else if (!queue.offer(new Message(request, external, replyOn, reply))) {
+        } else if (!queue.offer(new Message(request, faulted, replyOn, reply))) {
             reply.complete(error(request, ErrorCode.OVERLOADED, name + ": " + QUEUE_CAPACITY + " requests already wait"));
         }
         return reply;
@@ -232,7 +251,7 @@ final class ParticipantEngine implements AutoCloseable {
     private void releaseAwaiting() {
         Map<Executor, List<Answer>> byLoop = new IdentityHashMap<>();
         for (Answer a : awaitingSync) {
-            long delay = a.message.external ? faults.latencyMs() : 0;
+            long delay = a.message.faulted ? faults.latencyMs() : 0;
             if (delay > 0) {
                 delayedReplies.schedule(a::send, delay, TimeUnit.MILLISECONDS);
             } else if (a.message.replyOn == null) {
@@ -264,7 +283,7 @@ final class ParticipantEngine implements AutoCloseable {
                     continue;
                 }
                 Message m = (Message) work;
-                if (m.external && faults.silent(now)) {
+                if (m.faulted && faults.silent(now)) {
                     continue; // dropped: the caller times out, as with a lost packet
                 }
                 if (m.request.hasSetFaults()) {
@@ -277,7 +296,7 @@ final class ParticipantEngine implements AutoCloseable {
                 if (m.request.hasPrepare() && faults.crashNow(CrashPoint.BEFORE_PREPARE)) {
                     crash(CrashPoint.BEFORE_PREPARE);
                 }
-                boolean forceNo = m.external && m.request.hasPrepare() && faults.forceNo();
+                boolean forceNo = m.faulted && m.request.hasPrepare() && faults.forceNo();
                 ParticipantResponse response = core.handle(m.request, now, forceNo, batch);
                 if (response.hasInspect()) {
                     response = response.toBuilder().setInspect(response.getInspect().toBuilder()

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -88,20 +89,32 @@ public final class ParticipantServer implements AutoCloseable {
             connections = new DtmConnections(Duration.ofMillis(config.timeouts().rpcTimeoutMs()));
             CoordinatorDecisionSource decisions = new CoordinatorDecisionSource(config, "participant:" + name, connections);
             long inDoubtMs = config.participants().inDoubtTimeoutMs();
-            InDoubtResolver resolver = new InDoubtResolver(name, engine, decisions, inDoubtMs, System::currentTimeMillis);
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, name + "-in-doubt");
                 t.setDaemon(true);
                 return t;
             });
-            // A quarter of the timeout between rounds: nothing stays in doubt much past its timeout.
+            InDoubtResolver resolver = new InDoubtResolver(name, engine, decisions, inDoubtMs, System::currentTimeMillis,
+                    (task, delayMs) -> {
+                        try {
+                            timer.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+                        } catch (RejectedExecutionException e) {
+                            // Closing: nothing is left to retry.
+                        }
+                    });
+            // A quarter of the timeout between scans: nothing stays in doubt much past its timeout. A scan
+            // only queues what became in doubt; the resolver works the queue off as fast as the log answers.
             long periodMs = Math.max(100, inDoubtMs / 4);
             timer.scheduleWithFixedDelay(() -> {
                 try {
-                    resolver.resolveOnce().join();
+                    resolver.resolveOnce().whenComplete((ok, e) -> {
+                        if (e != null) {
+                            LOG.warn("[{}] in-doubt scan failed: {}", name, e.toString());
+                        }
+                    });
                 } catch (RuntimeException e) {
-                    // A failed round must not cancel the timer: the next round tries again.
-                    LOG.warn("[{}] in-doubt round failed: {}", name, e.toString());
+                    // A failed scan must not cancel the timer: the next one tries again.
+                    LOG.warn("[{}] in-doubt scan failed: {}", name, e.toString());
                 }
             }, periodMs, periodMs, TimeUnit.MILLISECONDS);
             LOG.info("[{}] serving on {} (group commit up to {} messages per synced write, in-doubt timeout {} ms)",

@@ -19,17 +19,26 @@ final class Engines {
 
     static ParticipantEngine inventory(ParticipantStore store, LongSupplier clockMs, LongSupplier syncClockMs)
             throws IOException {
-        return start(store, new InventoryService(), ParticipantCore.DEFAULT_TXN_CACHE, clockMs, syncClockMs);
+        return start(store, new InventoryService(), ParticipantCore.DEFAULT_TXN_CACHE, clockMs, syncClockMs,
+                new FaultInjector(new Random(1)));
+    }
+
+    /** An inventory engine playing {@code faults}; the sync debt runs on real time. */
+    static ParticipantEngine inventory(ParticipantStore store, LongSupplier clockMs, FaultInjector faults)
+            throws IOException {
+        return start(store, new InventoryService(), ParticipantCore.DEFAULT_TXN_CACHE, clockMs,
+                () -> System.nanoTime() / 1_000_000, faults);
     }
 
     /** Starts {@code service} on {@code store} as the server does, keeping at most about {@code txnCapacity} transactions in memory. */
     static ParticipantEngine start(ParticipantStore store, DomainService service, int txnCapacity, LongSupplier clockMs)
             throws IOException {
-        return start(store, service, txnCapacity, clockMs, () -> System.nanoTime() / 1_000_000);
+        return start(store, service, txnCapacity, clockMs, () -> System.nanoTime() / 1_000_000,
+                new FaultInjector(new Random(1)));
     }
 
     private static ParticipantEngine start(ParticipantStore store, DomainService service, int txnCapacity,
-            LongSupplier clockMs, LongSupplier syncClockMs) throws IOException {
+            LongSupplier clockMs, LongSupplier syncClockMs, FaultInjector faults) throws IOException {
         ParticipantCore core = new ParticipantCore(service, store, txnCapacity);
         core.loadResident();
         ParticipantStore.Batch startup = new ParticipantStore.Batch();
@@ -37,7 +46,7 @@ final class Engines {
         if (!startup.isEmpty()) {
             store.write(startup);
         }
-        return new ParticipantEngine(service.name().id(), core, store, new FaultInjector(new Random(1)), clockMs,
+        return new ParticipantEngine(service.name().id(), core, store, faults, clockMs,
                 syncClockMs, 1024);
     }
 }

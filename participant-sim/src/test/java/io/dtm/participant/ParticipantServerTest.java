@@ -11,6 +11,7 @@ import io.dtm.protocol.participant.InspectReply;
 import io.dtm.protocol.participant.InventoryRequest;
 import io.dtm.protocol.participant.Item;
 import io.dtm.protocol.participant.LocalState;
+import io.dtm.protocol.participant.LocalTxn;
 import io.dtm.protocol.participant.PaymentRequest;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.Vote;
@@ -161,16 +162,29 @@ class ParticipantServerTest {
     }
 
     @Test
-    void anUnavailableWindowAnswersNothingUntilItEnds() throws Exception {
+    void faultsThatDropEveryRequestCanBeClearedOverTheNetwork() throws Exception {
+        start(ServiceName.PAYMENT);
+        ParticipantClient client = client(ServiceName.PAYMENT);
+        client.setFaults(Faults.newBuilder().setDropProbability(1).build()).get(5, TimeUnit.SECONDS);
+
+        assertThat(client.setFaults(Faults.getDefaultInstance()).get(5, TimeUnit.SECONDS))
+                .isEqualTo(Faults.getDefaultInstance());
+        assertThat(client.prepare(pay("c-1", "acct-0001", 100)).get(5, TimeUnit.SECONDS).getYes()).isTrue();
+    }
+
+    @Test
+    void anUnavailableWindowAnswersNoProtocolMessageUntilItEndsButStillAnswersInspect() throws Exception {
         start(ServiceName.ORDER);
         ParticipantClient client = client(ServiceName.ORDER);
         long until = System.currentTimeMillis() + 1_500;
         client.setFaults(Faults.newBuilder().setUnavailableUntilMs(until).build()).get();
 
-        CompletableFuture<InspectReply> during = client.inspect();
+        CompletableFuture<LocalTxn> during = client.query("u-1");
         assertThatThrownBy(() -> during.get(500, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+        assertThat(client.inspect().get(5, TimeUnit.SECONDS).getService()).as("operator reads ignore faults")
+                .isEqualTo("order");
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
                 .until(() -> System.currentTimeMillis() > until);
-        assertThat(client.inspect().get(5, TimeUnit.SECONDS).getService()).isEqualTo("order");
+        assertThat(client.query("u-1").get(5, TimeUnit.SECONDS).getState()).isEqualTo(LocalState.NONE);
     }
 }

@@ -158,7 +158,9 @@ final class Clients {
         switch (r.getStatus()) {
             case COMMITTED -> history.complete(invoke, OpType.OK, value, null);
             case ABORTED, REJECTED -> history.complete(invoke, OpType.FAIL, value, r.getReason());
-            default -> history.complete(invoke, OpType.INFO, value, r.getReason());
+            // OVERLOADED: the leader's last word was "no room", but an earlier try of the same tid
+            // (timed out, connection lost) may have run: indeterminate, like UNKNOWN.
+            case OVERLOADED, UNKNOWN, UNRECOGNIZED -> history.complete(invoke, OpType.INFO, value, r.getReason());
         }
     }
 
