@@ -162,6 +162,7 @@ final class ClusterCommand {
                 services.add(service);
             }
             root.put("services", services);
+            root.put("violations", ViolationsCommand.toJson(view.violations()));
             return root;
         }
 
@@ -181,6 +182,7 @@ final class ClusterCommand {
             out.println(view.leader()
                     .map(s -> "leader: " + s.getNodeId() + " (term " + s.getTerm() + ")")
                     .orElse("leader: none known"));
+            ViolationsCommand.print(out, view.violations());
             out.println();
             String serviceFormat = "%-10s %-9s %9s %10s %-22s %s%n";
             out.printf(serviceFormat, "SERVICE", "REACHABLE", "PREPARED", "COMMITTED", "ADDRESS", "PID");

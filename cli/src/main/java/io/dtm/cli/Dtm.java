@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             NodeCommand.class,
             ParticipantCommand.class,
             StatusCommand.class,
+            ViolationsCommand.class,
             InspectCommand.class,
             FaultsCommand.class,
             BenchCommand.class,

@@ -1,5 +1,6 @@
 package io.dtm.cli;
 
+import io.dtm.client.ClusterStatusReader;
 import io.dtm.client.DtmConnections;
 import io.dtm.client.NodeClient;
 import io.dtm.client.RemoteException;
@@ -8,6 +9,7 @@ import io.dtm.config.NodeConfig;
 import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.rpc.InvariantViolation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,8 +30,10 @@ import static picocli.CommandLine.Spec;
 @Command(name = "status",
         description = {"Show a transaction's state in the replicated log.",
             "Read linearizably through the first node that answers (any node can answer)."},
-        footer = {"", "States: UNKNOWN (never seen, or forgotten after the retention window), IN_FLIGHT,",
-            "DECIDED (COMMIT or ABORT, phase 2 still running), ENDED.",
+        footer = {"", "States: UNKNOWN (never seen, or forgotten long ago), IN_FLIGHT, DECIDED (COMMIT or ABORT,",
+            "phase 2 still running), ENDED, FORGOTTEN (it ran, but its outcome is no longer retained:",
+            "log.retention). A tid's state is its last attempt's (tid#2 after a retry); name one as tid#n.",
+            "Invariant violations of the tid (a participant contradicting the log) are listed below it.",
             "", "Examples:", "  ./dtm status t-1", "  ./dtm status t-1 --json"},
         mixinStandardHelpOptions = true)
 final class StatusCommand implements java.util.concurrent.Callable<Integer> {
@@ -47,7 +51,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        TxnIds.problem(tid).ifPresent(p -> {
+        TxnIds.attemptProblem(tid).ifPresent(p -> {
             throw new UserException(p, 2);
         });
         ClusterConfig config = options.load();
@@ -55,7 +59,8 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         try (DtmConnections connections = new DtmConnections(Duration.ofMillis(config.timeouts().rpcTimeoutMs()))) {
             for (NodeConfig node : config.nodes()) {
                 try (NodeClient client = connections.connect(node).get()) {
-                    print(client.txnStatus(tid).get(), node.id());
+                    TxnState state = client.txnStatus(tid).get();
+                    print(state, node.id(), violationsOf(ClusterStatusReader.read(config, connections).violations()));
                     return 0;
                 } catch (ExecutionException | CompletionException e) {
                     Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -70,7 +75,14 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
                 + "). Is the cluster running? try ./dtm cluster start" + options.asGiven(), 3);
     }
 
-    private void print(TxnState state, String via) {
+    /** The violations about this tid's attempts (or this attempt). */
+    private List<InvariantViolation> violationsOf(List<InvariantViolation> all) {
+        String base = tid.indexOf('#') < 0 ? tid : tid.substring(0, tid.lastIndexOf('#'));
+        return all.stream().filter(v -> v.getAttemptId().equals(tid)
+                || v.getAttemptId().startsWith(base + "#") && tid.indexOf('#') < 0).toList();
+    }
+
+    private void print(TxnState state, String via, List<InvariantViolation> violations) {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
@@ -81,6 +93,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
             o.put("decidedBy", state.getProposer().isEmpty() ? null : state.getProposer());
             o.put("participants", state.getParticipantsList());
             o.put("readVia", via);
+            o.put("violations", ViolationsCommand.toJson(violations));
             out.println(Json.write(o));
         } else {
             StringBuilder line = new StringBuilder(state.getTid()).append(": ").append(state.getStatus());
@@ -96,7 +109,14 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
             if (state.getParticipantsCount() > 0) {
                 line.append(", participants ").append(String.join(",", state.getParticipantsList()));
             }
+            if (state.getOutcome() == Outcome.UNDECIDED && !state.getReason().isEmpty()) {
+                line.append(" (").append(state.getReason()).append(')'); // why FORGOTTEN
+            }
+            if (state.getForgotten()) {
+                line.append("; this ABORT only undid a re-run of an attempt whose first outcome is no longer retained");
+            }
             out.println(line);
+            ViolationsCommand.print(out, violations);
         }
         out.flush();
     }

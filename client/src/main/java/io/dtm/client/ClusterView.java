@@ -1,6 +1,7 @@
 package io.dtm.client;
 
 import io.dtm.protocol.participant.InspectReply;
+import io.dtm.protocol.rpc.InvariantViolation;
 import io.dtm.protocol.rpc.NodeStatus;
 
 import java.util.Comparator;
@@ -47,6 +48,22 @@ public record ClusterView(List<NodeView> nodes, List<ServiceView> services) {
                 .map(NodeView::status)
                 .filter(s -> s.getRole().equals("LEADER"))
                 .max(Comparator.comparingLong(NodeStatus::getTerm));
+    }
+
+    /**
+     * The invariant violations the coordinating leaders report (a participant contradicting the log),
+     * once each: after a leader change the same one may be reported by the old and the new leader.
+     */
+    public List<InvariantViolation> violations() {
+        java.util.Map<String, InvariantViolation> out = new java.util.LinkedHashMap<>();
+        for (NodeView n : nodes) {
+            if (n.reachable()) {
+                for (InvariantViolation v : n.status().getViolationsList()) {
+                    out.putIfAbsent(v.getAttemptId() + " " + v.getService(), v);
+                }
+            }
+        }
+        return List.copyOf(out.values());
     }
 
     public boolean anyReachable() {

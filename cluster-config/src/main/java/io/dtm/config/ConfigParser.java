@@ -33,7 +33,7 @@ final class ConfigParser {
     static final List<String> WINDOW_KEYS = List.of("afterMs", "forMs");
     static final List<String> TIMEOUT_KEYS = List.of("electionMinMs", "electionMaxMs", "rpcTimeoutMs", "startupTimeoutMs");
     static final List<String> LOG_KEYS = List.of("snapshotEveryEntries", "segmentSizeBytes", "retention", "groupCommit");
-    static final List<String> RETENTION_KEYS = List.of("maxOutcomes", "maxAgeMs");
+    static final List<String> RETENTION_KEYS = List.of("maxOutcomes", "maxAgeMs", "maxForgotten");
     static final List<String> GROUP_COMMIT_KEYS = List.of("maxRecords", "maxDelayMicros", "maxOutstandingBatches",
             "replicationIntervalMs");
     static final List<String> PARTICIPANTS_KEYS = List.of("inDoubtTimeoutMs", "maxBatch");
@@ -46,6 +46,7 @@ final class ConfigParser {
     static final Range TRANSACTION_TIMEOUT = new Range(1, 600_000, "must be between 1 and 600000");
     static final Range MAX_IN_FLIGHT = new Range(1, 1_000_000, "must be between 1 and 1000000");
     static final Range RESULT_CACHE_SIZE = new Range(0, 10_000_000, "must be between 0 and 10000000");
+    static final Range MAX_FORGOTTEN = new Range(0, 100_000_000, "must be between 0 and 100000000");
 
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_-]{1,32}");
@@ -296,7 +297,8 @@ final class ConfigParser {
         }
         return new RetentionConfig(
                 section.optionalInt("maxOutcomes", Range.POSITIVE_INT, defaults.maxOutcomes()),
-                section.optionalLong("maxAgeMs", Range.POSITIVE, defaults.maxAgeMs()));
+                section.optionalLong("maxAgeMs", Range.POSITIVE, defaults.maxAgeMs()),
+                section.optionalInt("maxForgotten", MAX_FORGOTTEN, defaults.maxForgotten()));
     }
 
     private static GroupCommitConfig groupCommit(YamlMapping section, GroupCommitConfig defaults) {

@@ -54,6 +54,7 @@ final class ConfigWriter {
         yaml.append("  retention:\n");
         yaml.append("    maxOutcomes: ").append(log.retention().maxOutcomes()).append('\n');
         yaml.append("    maxAgeMs: ").append(log.retention().maxAgeMs()).append('\n');
+        yaml.append("    maxForgotten: ").append(log.retention().maxForgotten()).append('\n');
         yaml.append("  groupCommit:\n");
         yaml.append("    maxRecords: ").append(log.groupCommit().maxRecords()).append('\n');
         yaml.append("    maxDelayMicros: ").append(log.groupCommit().maxDelayMicros()).append('\n');

@@ -232,7 +232,7 @@ class ValidationTest {
                         "log.segmentSize: unknown key (expected one of: "
                                 + "snapshotEveryEntries, segmentSizeBytes, retention, groupCommit)"),
                 broken("unknown retention key", "maxOutcomes:", "maxOutcome:",
-                        "log.retention.maxOutcome: unknown key (expected one of: maxOutcomes, maxAgeMs)"),
+                        "log.retention.maxOutcome: unknown key (expected one of: maxOutcomes, maxAgeMs, maxForgotten)"),
                 broken("unknown group commit key", "maxDelayMicros:", "maxDelayMs:",
                         "log.groupCommit.maxDelayMs: unknown key (expected one of: "
                                 + "maxRecords, maxDelayMicros, maxOutstandingBatches, replicationIntervalMs)"),
@@ -346,6 +346,8 @@ class ValidationTest {
                         "log.groupCommit.replicationIntervalMs: must be between 0 and 1000, got 5000"),
                 broken("int overflow", "maxOutcomes: 250000", "maxOutcomes: 3000000000",
                         "log.retention.maxOutcomes: must be between 1 and 2147483647, got 3000000000"),
+                broken("negative forgotten memory", "maxAgeMs: 3600000", "maxAgeMs: 3600000\n    maxForgotten: -1",
+                        "log.retention.maxForgotten: must be between 0 and 100000000, got -1"),
                 broken("long overflow", "segmentSizeBytes: 8388608", "segmentSizeBytes: 99999999999999999999",
                         "log.segmentSizeBytes: must be positive, got 99999999999999999999"),
                 broken("election range reversed", "electionMinMs: 1000", "electionMinMs: 3000",

@@ -12,6 +12,9 @@ import io.dtm.protocol.RpcContext;
 import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
+import io.dtm.coordinator.core.CoordinatorCore;
+import io.dtm.protocol.rpc.InvariantViolation;
+import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.Request;
 import io.dtm.protocol.rpc.ResolveRequest;
 import io.dtm.protocol.rpc.Response;
@@ -59,7 +62,7 @@ final class ClientService {
         Response.Builder reply = Response.newBuilder().setRequestId(request.getRequestId());
         return switch (request.getBodyCase()) {
             case SUBMIT -> submit(request.getSubmit(), reply);
-            case NODE_STATUS -> CompletableFuture.completedFuture(reply.setNodeStatus(logServer.status()).build());
+            case NODE_STATUS -> CompletableFuture.completedFuture(reply.setNodeStatus(nodeStatus()).build());
             case TXN_STATUS -> txnStatus(request.getTxnStatus().getTid(), reply);
             case RESOLVE -> resolve(request.getResolve(), reply);
             case LOG_DUMP -> CompletableFuture.completedFuture(reply.setLogDump(logServer.stateMachine().localPage(
@@ -68,6 +71,21 @@ final class ClientService {
                     .setError(ErrorCode.INVALID_REQUEST.toProto("request has no body (a newer client?)"))
                     .build());
         };
+    }
+
+    /** The log server's view, with the coordinator's open invariant violations when this node leads. */
+    private NodeStatus nodeStatus() {
+        NodeStatus status = logServer.status();
+        CoordinatorEngine running = engine.get();
+        if (running == null || running.violations().isEmpty()) {
+            return status;
+        }
+        NodeStatus.Builder out = status.toBuilder();
+        for (CoordinatorCore.Violation v : running.violations()) {
+            out.addViolations(InvariantViolation.newBuilder().setAttemptId(v.attemptId()).setService(v.service().id())
+                    .setMessage(v.message()).setSinceMs(v.sinceMs()));
+        }
+        return out.build();
     }
 
     /** Largest page of a log dump (a page of TxnStates stays well under the frame limit). */
@@ -142,23 +160,9 @@ final class ClientService {
         if (tid.indexOf('#') >= 0) {
             return answer(logClient.readVia(tid, nodeId), reply);
         }
-        return answer(lastAttempt(tid, 1, null), reply);
-    }
-
-    private CompletableFuture<TxnState> lastAttempt(String tid, int n, TxnState previous) {
-        if (n > TxnRequest.MAX_ATTEMPTS) {
-            return CompletableFuture.completedFuture(previous);
-        }
-        return logClient.readVia(TxnIds.attemptId(tid, n), nodeId).thenCompose(state -> {
-            if (state.getStatus() != io.dtm.protocol.log.TxnStatus.UNKNOWN) {
-                return lastAttempt(tid, n + 1, state);
-            }
-            if (previous != null) {
-                return CompletableFuture.completedFuture(previous);
-            }
-            // No attempt: records written under the bare tid (tools, the demo), or nothing at all.
-            return logClient.readVia(tid, nodeId);
-        });
+        // One read of the last attempt the log knows: tid#1 may have been evicted while tid#2 is
+        // retained, so every attempt is looked at (in the state machine), not only up to a gap.
+        return answer(logClient.readLastAttemptVia(tid, nodeId), reply);
     }
 
     /** An in-doubt participant's question, or its ABORT proposal (appended; the first decision wins). */

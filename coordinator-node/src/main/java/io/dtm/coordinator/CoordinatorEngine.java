@@ -72,6 +72,9 @@ final class CoordinatorEngine implements AutoCloseable {
     private final EventLoop thread;
     private final Map<String, List<CompletableFuture<SubmitResult>>> waiters = new HashMap<>();
     private final Map<String, Long> startedNanos = new HashMap<>();
+    /** The core's open invariant violations, copied out on the engine's thread whenever they change. */
+    private volatile List<CoordinatorCore.Violation> violations = List.of();
+    private int violationsVersion;
     private ScheduledFuture<?> wakeup;
     private long wakeupAtMs = Long.MAX_VALUE;
     private volatile boolean closed;
@@ -151,8 +154,13 @@ final class CoordinatorEngine implements AutoCloseable {
                 LOG.warn("[{}] term {}: the log fenced this coordinator ({}); stepping down", nodeId, term, d.detail());
                 onDeposed.accept(d.detail());
             } else if (action instanceof Action.Alarm a) {
-                LOG.error("[{}] {}: {}", nodeId, a.attemptId(), a.message());
+                metrics.invariantViolated();
+                LOG.error("[{}] INVARIANT VIOLATED: {}: {}", nodeId, a.attemptId(), a.message());
             }
+        }
+        if (core.violationsVersion() != violationsVersion) {
+            violationsVersion = core.violationsVersion();
+            violations = core.violations();
         }
         scheduleWakeup();
     }
@@ -317,6 +325,11 @@ final class CoordinatorEngine implements AutoCloseable {
 
     int phase2Backlog() {
         return core.phase2Backlog();
+    }
+
+    /** Participants contradicting the log about attempts this engine runs (safe from any thread). */
+    List<CoordinatorCore.Violation> violations() {
+        return violations;
     }
 
     private static Throwable unwrap(Throwable e) {

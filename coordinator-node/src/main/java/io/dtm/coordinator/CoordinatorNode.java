@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -115,6 +116,10 @@ public final class CoordinatorNode implements AutoCloseable {
             CoordinatorEngine e = engine;
             return e == null ? 0 : e.phase2Backlog();
         });
+        metrics.registerOpenViolations(() -> {
+            CoordinatorEngine e = engine;
+            return e == null ? 0 : e.violations().size();
+        });
         metrics.registerRaft(() -> logServer.status().getCommitIndex(), () -> logServer.status().getAppliedIndex(),
                 () -> logServer.status().getTerm(), () -> logServer.status().getLeaderReady());
         metrics.startJmx("dtm." + nodeId);
@@ -167,10 +172,24 @@ public final class CoordinatorNode implements AutoCloseable {
         CoordinatorCore core = new CoordinatorCore(settings, new Random());
         CoordinatorEngine next = new CoordinatorEngine(nodeId, term, core, logServer.appender(nodeId, term), logClient,
                 participants, connections.eventLoop(), metrics, System::currentTimeMillis,
-                detail -> leadership.execute(() -> stepDown("fenced by the log: " + detail)));
+                detail -> leadership.execute(() -> stepDownFrom(term, "fenced by the log: " + detail)));
         next.recover(logServer.stateMachine().inFlightTransactions());
         engine = next;
         LOG.info("[{}] leading in term {}: coordinating transactions", nodeId, term);
+    }
+
+    /**
+     * Stops the engine of {@code term} only: a FENCED answer to that engine's append may reach this
+     * thread after a later term's engine took over, and must not stop that one.
+     */
+    void stepDownFrom(long term, String why) {
+        CoordinatorEngine current = engine;
+        if (current != null && current.term() == term) {
+            stepDown(why);
+        } else {
+            LOG.info("[{}] the engine of term {} was fenced ({}), but term {} coordinates now: nothing to stop", nodeId,
+                    term, why, current == null ? "none" : String.valueOf(current.term()));
+        }
     }
 
     private void stepDown(String why) {
@@ -200,6 +219,9 @@ public final class CoordinatorNode implements AutoCloseable {
         m.put("coordinating", e != null);
         m.put("inFlight", e == null ? 0 : e.inFlight());
         m.put("phase2Backlog", e == null ? 0 : e.phase2Backlog());
+        m.put("violations", e == null ? List.of() : e.violations().stream().map(v -> Map.of(
+                "attemptId", v.attemptId(), "service", v.service().id(), "message", v.message(),
+                "sinceMs", v.sinceMs())).toList());
         return m;
     }
 
@@ -209,6 +231,17 @@ public final class CoordinatorNode implements AutoCloseable {
             out.put(r.getMetricRegistryInfo().getPrefix(), RatisMetricsReporting.dropwizard(r));
         }
         return out;
+    }
+
+    /** The term this node coordinates in, or -1 when it does not coordinate. */
+    long coordinatingTerm() {
+        CoordinatorEngine e = engine;
+        return e == null ? -1 : e.term();
+    }
+
+    /** Runs {@code task} on the thread that starts and stops engines, after what is queued there. */
+    void onLeadershipThread(Runnable task) {
+        leadership.execute(task);
     }
 
     public String nodeId() {

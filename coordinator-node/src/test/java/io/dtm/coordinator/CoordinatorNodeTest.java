@@ -100,6 +100,21 @@ class CoordinatorNodeTest {
     }
 
     @Test
+    void aFencedAnswerToAnEarlierTermsEngineDoesNotStopTheEngineOfTheCurrentTerm() throws Exception {
+        CoordinatorNode leader = nodes.stream().filter(n -> n.coordinatingTerm() > 0).findFirst().orElseThrow();
+        long term = leader.coordinatingTerm();
+
+        // The callback an engine of an earlier term leaves behind fires late, as a FENCED append
+        // result does when it comes after the node led again.
+        java.util.concurrent.CompletableFuture<Long> after = new java.util.concurrent.CompletableFuture<>();
+        leader.onLeadershipThread(() -> leader.stepDownFrom(term - 1, "stale coordinator: proposed in term "
+                + (term - 1)));
+        leader.onLeadershipThread(() -> after.complete(leader.coordinatingTerm()));
+
+        assertThat(after.get(10, TimeUnit.SECONDS)).as("still coordinating in its own term").isEqualTo(term);
+    }
+
+    @Test
     void anInvalidTidIsRefusedWithAClearErrorAndTheConnectionStaysUsable() throws Exception {
         try (NodeClient client = connections.connect(config.nodes().get(0)).get()) {
             assertThatThrownBy(() -> client.txnStatus("no spaces allowed").join())

@@ -72,7 +72,8 @@ public final class TxnLogServer implements Closeable {
         RaftGroup group = groups.group(0);
         List<String> members = config.nodes().stream().map(NodeConfig::id).toList();
         TxnLogState.Retention retention = new TxnLogState.Retention(
-                config.log().retention().maxOutcomes(), config.log().retention().maxAgeMs());
+                config.log().retention().maxOutcomes(), config.log().retention().maxAgeMs(),
+                config.log().retention().maxForgotten());
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(node.id()))
                 .setGroup(group)

@@ -57,4 +57,20 @@ class TxnLogStateFootprintTest {
         assertThat(perDecided).isLessThan(200);
         assertThat(perRetained).isLessThan(160);
     }
+
+    /** What remembering a forgotten id costs: its fingerprint in the ring and in the hash set. */
+    @Test
+    void bytesPerForgottenId() {
+        int n = 200_000;
+        ForgottenIds ids = new ForgottenIds(n);
+        long empty = GraphLayout.parseInstance(new ForgottenIds(n)).totalSize();
+        for (int i = 0; i < n; i++) {
+            ids.add(tid(i) + "#1");
+        }
+        double perId = (GraphLayout.parseInstance(ids).totalSize() - empty) / (double) n;
+        System.out.printf("log bytes per forgotten id: %.1f%n", perId);
+
+        assertThat(ids.size()).isEqualTo(n);
+        assertThat(perId).as("a 64-bit fingerprint twice (ring, set), not the id").isLessThan(32);
+    }
 }

@@ -60,6 +60,10 @@ public final class NodeMetrics {
     public static final String RAFT_TERM = "dtm.raft.term";
     public static final String RAFT_LEADER = "dtm.raft.leader";
     public static final String PARTICIPANT = "dtm.participant";
+    /** Invariant violations found (a participant contradicting the log): must stay 0. */
+    public static final String INVARIANT_VIOLATIONS = "dtm.invariant.violations";
+    /** Violations still open (their transactions unfinished) on this leader. */
+    public static final String INVARIANT_VIOLATIONS_OPEN = "dtm.invariant.violations.open";
 
     private static final Logger LOG = LoggerFactory.getLogger(NodeMetrics.class);
 
@@ -70,6 +74,7 @@ public final class NodeMetrics {
     private final Meter rejected;
     private final Meter overloaded;
     private final Meter timeouts;
+    private final Counter violations;
     private final Counter inDoubtQueries;
     private final Counter inDoubtAbortProposals;
     private final Timer transactionLatency;
@@ -87,6 +92,7 @@ public final class NodeMetrics {
         rejected = registry.meter(REJECTED);
         overloaded = registry.meter(OVERLOADED);
         timeouts = registry.meter(TIMEOUTS);
+        violations = registry.counter(INVARIANT_VIOLATIONS);
         // Counters, not meters: these are rare recovery events where a rate means little.
         inDoubtQueries = registry.counter(IN_DOUBT_QUERIES);
         inDoubtAbortProposals = registry.counter(IN_DOUBT_ABORT_PROPOSALS);
@@ -123,6 +129,11 @@ public final class NodeMetrics {
     /** A request was refused before it became a transaction (invalid, duplicate tid, not leader). */
     public void rejected() {
         rejected.mark();
+    }
+
+    /** Something that must never happen did (logged as an error by the caller): counted, never reset. */
+    public void invariantViolated() {
+        violations.inc();
     }
 
     /** A request was refused because too many transactions are in flight. */
@@ -168,6 +179,11 @@ public final class NodeMetrics {
     /** Transactions accepted and not yet answered; replaces an earlier supplier. */
     public void registerInFlight(LongSupplier inFlight) {
         replaceGauge(IN_FLIGHT, longGauge(inFlight));
+    }
+
+    /** Invariant violations still open on this leader (each keeps a transaction unfinished). */
+    public void registerOpenViolations(LongSupplier open) {
+        replaceGauge(INVARIANT_VIOLATIONS_OPEN, longGauge(open));
     }
 
     /** Decided transactions whose phase 2 has not reached every participant yet. */

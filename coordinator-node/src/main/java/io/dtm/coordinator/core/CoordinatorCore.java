@@ -52,6 +52,8 @@ public final class CoordinatorCore {
     private final Timers timers = new Timers();
     /** Open invariant violations by "attemptId service", in the order they were found. */
     private final Map<String, Violation> violations = new LinkedHashMap<>();
+    /** Bumped on every change of {@link #violations}: the runtime copies them out only then. */
+    private int violationsVersion;
     /** Transactions whose answer is still to come (the admission count). */
     private int unanswered;
     /** Per service, the attempts waiting for its COMMIT, ROLLBACK or fence acknowledgement. */
@@ -719,7 +721,9 @@ public final class CoordinatorCore {
                     + attempt.outcome, nowMs, actions);
             return actions;
         }
-        violations.remove(attemptId + " " + service.id());
+        if (violations.remove(attemptId + " " + service.id()) != null) {
+            violationsVersion++;
+        }
         acknowledge(attempt, service, nowMs, actions);
         return actions;
     }
@@ -745,6 +749,7 @@ public final class CoordinatorCore {
         String key = attempt.attemptId + " " + service.id();
         if (!violations.containsKey(key)) {
             violations.put(key, new Violation(attempt.attemptId, service, message, nowMs));
+            violationsVersion++;
             actions.add(new Action.Alarm(attempt.attemptId, message + ": the participant contradicts the log; the"
                     + " transaction stays unfinished until it acknowledges the outcome"));
         }
@@ -758,6 +763,11 @@ public final class CoordinatorCore {
     /** Open invariant violations, oldest first: each keeps its attempt unfinished. */
     public List<Violation> violations() {
         return List.copyOf(violations.values());
+    }
+
+    /** Changes whenever {@link #violations} does. */
+    public int violationsVersion() {
+        return violationsVersion;
     }
 
     private void acknowledge(Attempt attempt, ServiceName service, long nowMs, List<Action> actions) {
