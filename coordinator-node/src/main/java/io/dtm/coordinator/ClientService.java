@@ -2,8 +2,10 @@ package io.dtm.coordinator;
 
 import io.dtm.config.ClusterConfig;
 import io.dtm.coordinator.admin.NodeMetrics;
+import io.dtm.coordinator.core.CoordinatorCore;
 import io.dtm.coordinator.core.CoordinatorSettings;
 import io.dtm.coordinator.core.TxnRequest;
+import io.dtm.coordinator.runtime.CoordinatorEngine;
 import io.dtm.log.LogRecords;
 import io.dtm.log.TxnLogClient;
 import io.dtm.log.TxnLogServer;
@@ -12,7 +14,6 @@ import io.dtm.protocol.RpcContext;
 import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
-import io.dtm.coordinator.core.CoordinatorCore;
 import io.dtm.protocol.rpc.InvariantViolation;
 import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.Request;

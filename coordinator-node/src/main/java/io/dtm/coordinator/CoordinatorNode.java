@@ -9,6 +9,7 @@ import io.dtm.coordinator.admin.AdminServer;
 import io.dtm.coordinator.admin.NodeMetrics;
 import io.dtm.coordinator.core.CoordinatorCore;
 import io.dtm.coordinator.core.CoordinatorSettings;
+import io.dtm.coordinator.runtime.CoordinatorEngine;
 import io.dtm.log.LeadershipListener;
 import io.dtm.log.RatisMetricsReporting;
 import io.dtm.log.TxnLogClient;
@@ -170,8 +171,9 @@ public final class CoordinatorNode implements AutoCloseable {
             return; // leadership already moved on
         }
         CoordinatorCore core = new CoordinatorCore(settings, new Random());
-        CoordinatorEngine next = new CoordinatorEngine(nodeId, term, core, logServer.appender(nodeId, term), logClient,
-                participants, connections.eventLoop(), metrics, System::currentTimeMillis,
+        CoordinatorEngine next = new CoordinatorEngine(nodeId, term, core,
+                EngineAdapters.log(logServer.appender(nodeId, term), logClient), EngineAdapters.participants(participants),
+                EngineAdapters.thread(connections.eventLoop()), metrics, System::currentTimeMillis,
                 detail -> leadership.execute(() -> stepDownFrom(term, "fenced by the log: " + detail)));
         next.recover(logServer.stateMachine().inFlightTransactions());
         engine = next;

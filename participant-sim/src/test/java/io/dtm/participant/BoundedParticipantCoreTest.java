@@ -244,7 +244,9 @@ class BoundedParticipantCoreTest {
 
         assertThat(reuse.getYes()).as("the deleted order is not read back from the store").isTrue();
         assertThat(again).isEqualTo(reuse);
-        assertThat(late).as("a duplicate of the rolled-back transaction gets its first answer").isEqualTo(first);
+        assertThat(first.getYes()).isTrue();
+        assertThat(late.getCode()).as("a duplicate of the rolled-back transaction: its YES is void")
+                .isEqualTo(VoteCode.ALREADY_ROLLED_BACK);
         assertThat(list.getTxnsCount()).as("the whole batch is listed before it is written").isEqualTo(4 * CAPACITY + 2);
         assertThat(alone(order("third", "o-1")).getVote().getMessage()).contains("transaction second");
         assertThat(core.inspect(NOW).getStatesMap()).containsEntry("PREPARED", 4L * CAPACITY + 1)

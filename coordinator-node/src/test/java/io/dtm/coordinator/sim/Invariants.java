@@ -21,6 +21,13 @@ final class Invariants {
 
     static void check(Simulation sim) {
         List<String> broken = new ArrayList<>(sim.alarms);
+        broken.addAll(sim.clients().broken);
+        if (sim.violationsCounted() > 0) {
+            broken.add(sim.violationsCounted() + " invariant violation(s) raised by the coordinator (see its log)");
+        }
+        if (sim.leader() != null) {
+            sim.leader().violations().forEach(v -> broken.add("open violation: " + v));
+        }
         long sold = 0;
         long captured = 0;
         long orders = 0;
@@ -80,10 +87,10 @@ final class Invariants {
                     broken.add(attempt + " still " + status + " in the log (liveness)");
                 }
             }
-            if (sim.answers.get(tid) == null) {
+            if (sim.answers().get(tid) == null) {
                 broken.add(tid + " never answered (liveness)");
             }
-            for (Simulation.Answer told : sim.answered) {
+            for (SimClients.Answer told : sim.clients().answered) {
                 if (!told.tid().equals(tid)) {
                     continue;
                 }

@@ -1,54 +1,52 @@
 package io.dtm.coordinator.sim;
 
-import com.google.protobuf.MessageLite;
+import com.codahale.metrics.MetricRegistry;
 import io.dtm.config.ServiceName;
-import io.dtm.coordinator.core.Action;
+import io.dtm.coordinator.admin.NodeMetrics;
 import io.dtm.coordinator.core.CoordinatorCore;
 import io.dtm.coordinator.core.CoordinatorSettings;
-import io.dtm.coordinator.core.TxnRequest;
+import io.dtm.coordinator.runtime.CoordinatorEngine;
+import io.dtm.coordinator.runtime.EngineLog;
+import io.dtm.coordinator.runtime.EngineThread;
 import io.dtm.log.TxnLogState;
-import io.dtm.participant.InDoubtResolver;
 import io.dtm.participant.ParticipantCore;
-import io.dtm.participant.domain.DomainServices;
-import io.dtm.participant.domain.RecordWriter;
-import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.log.BatchResult;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.RecordBatch;
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnRecord;
-import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.log.TxnStatus;
-import io.dtm.protocol.participant.Commit;
 import io.dtm.protocol.participant.LocalState;
-import io.dtm.protocol.participant.ParticipantRequest;
-import io.dtm.protocol.participant.ParticipantResponse;
-import io.dtm.protocol.participant.Rollback;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
 
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The whole protocol on one event queue, one virtual clock and one seeded random: a coordinator
- * leader (the real {@link CoordinatorCore}), the replicated log (the real {@link TxnLogState},
- * with terms and fencing), the four participants (the real {@link ParticipantCore}s and domain
- * services, with a durable "disk"), their in-doubt rule, and clients that resubmit like the real
- * client. The network drops, duplicates, delays and reorders messages; the leader and participants
- * crash and come back. Same seed, same run: a failure replays exactly.
+ * leader (the real {@link CoordinatorEngine} running the real {@link CoordinatorCore}, so the
+ * engine's own dispatch of actions is what runs), the replicated log (the real {@link TxnLogState},
+ * with terms, fencing and three members' clocks, one of which may run hours off), the four
+ * participants ({@link SimParticipants}) and clients that resubmit like the real one
+ * ({@link SimClients}). The network drops, duplicates, delays and reorders messages; the leader and
+ * participants crash and come back; retention, the leader's answer cache and the log's memory of
+ * forgotten ids are drawn small. Same seed, same run: a failure replays exactly.
  */
 final class Simulation {
-    static final long PREPARE_TIMEOUT_MS = 200;
-    static final long IN_DOUBT_MS = 3_000;
-    static final long CLIENT_RETRY_MS = 1_500;
+    private static final List<String> NODES = List.of("n1", "n2", "n3");
+    private static final long CLOCK_REPORT_MS = 2_000;
+    private static final long HOURS = 3 * 3_600_000L;
 
     private final long seed;
     private final Random random;
@@ -56,51 +54,33 @@ final class Simulation {
     private long sequence;
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
     private final StringBuilder trace = new StringBuilder();
+    private boolean healed;
 
-    // the log: one write-once table and the current Raft term; retention drawn from the seed, often
-    // tiny. One virtual clock stands for every node's, so the log is a one-member cluster whose member
-    // seals every batch: its clock is log time.
-    private static final String LOG_NODE = "n1";
+    // the log: one write-once table and the current Raft term
     private final TxnLogState log;
     private long term = 1;
-    /** The coordinator's settings: its answer cache drawn from the seed, often tiny or none. */
-    private final CoordinatorSettings settings;
-    /** Every attempt id a decision was ever applied for (outcomes leave the log; this does not). */
-    private final java.util.Set<String> everDecided = new java.util.HashSet<>();
-    private final java.util.Set<String> everCommitted = new java.util.HashSet<>();
-    /** The digest of the first Begin applied for each tid's first attempt: which request the tid is. */
-    private final Map<String, Long> firstDigest = new HashMap<>();
-    /** Answers that contradicted an earlier one after the log had lost the earlier outcome altogether. */
-    int toleratedBeyondMemory;
-    /** Answers "no longer retained". */
-    int retentionRefusals;
+    /** Each node's clock, as an offset from true time: one of them may run hours ahead or behind. */
+    private final long[] skewMs = new long[NODES.size()];
+    private final double lostAppendReplyRate;
 
-    // the leader: a core per epoch; messages for an older epoch are lost with it
-    private CoordinatorCore leader;
+    // the leader: an engine per epoch, on node (epoch - 1) % 3; what an older epoch sent is fenced or lost
+    private final CoordinatorSettings settings;
+    private final MetricRegistry registry = new MetricRegistry();
+    private CoordinatorEngine leader;
     private int epoch;
     private boolean electing;
-    private long wakeupAt = Long.MAX_VALUE;
 
-    // participants: in-memory cores over durable disks
-    private final Map<ServiceName, Map<String, byte[]>> disks = new EnumMap<>(ServiceName.class);
-    private final Map<ServiceName, ParticipantCore> participants = new EnumMap<>(ServiceName.class);
+    private final SimParticipants participants;
+    private final SimClients clients;
 
-    // clients: what each tid asked (several requests when a tid is reused) and what it was told
-    private final Map<String, SubmitRequest> requests = new LinkedHashMap<>();
-    private final Map<String, List<SubmitRequest>> candidates = new HashMap<>();
-    /** The first client's final answer per tid (every tid's first client must get one). */
-    final Map<String, SubmitResult> answers = new HashMap<>();
-    /** Every COMMITTED or ABORTED answer any client got for the tid, in order. */
-    private final Map<String, List<SubmitResult>> told = new HashMap<>();
-    /** Late clients still waiting for an answer. */
-    private int lateClientsWaiting;
-    /** What the core reported as impossible (a participant contradicting the log). */
+    // what the checks look at: facts the log forgets, kept here
+    private final Set<String> everDecided = new HashSet<>();
+    private final Set<String> everCommitted = new HashSet<>();
+    private final Map<String, Long> firstDigest = new HashMap<>();
+    private final Set<String> rerunBeyondMemory = new HashSet<>();
+    /** True time of each attempt's End (one whose outcome was retained). */
+    private final Map<String, Long> endedAt = new HashMap<>();
     final List<String> alarms = new ArrayList<>();
-
-    // fault knobs, drawn from the seed
-    private final double dropRate;
-    private final double duplicateRate;
-    private final double lostAppendReplyRate;
 
     private record Event(long at, long seq, Runnable run) implements Comparable<Event> {
         @Override
@@ -112,8 +92,8 @@ final class Simulation {
     Simulation(long seed) {
         this.seed = seed;
         this.random = new Random(seed);
-        this.dropRate = random.nextDouble() * 0.15;
-        this.duplicateRate = random.nextDouble() * 0.15;
+        double dropRate = random.nextDouble() * 0.15;
+        double duplicateRate = random.nextDouble() * 0.15;
         this.lostAppendReplyRate = random.nextDouble() * 0.1;
         // Retention and caches: often tiny, so outcomes leave the log and the leader's cache while
         // their tids are resubmitted; the memory of forgotten ids is either ample or nearly none
@@ -123,31 +103,37 @@ final class Simulation {
         int[] cache = {0, 3, 100_000};
         long[] ages = {Long.MAX_VALUE / 4, Long.MAX_VALUE / 4, 3_000};
         this.log = new TxnLogState(new TxnLogState.Retention(outcomes[random.nextInt(outcomes.length)],
-                ages[random.nextInt(ages.length)], forgottenIds[random.nextInt(forgottenIds.length)]), List.of(LOG_NODE));
+                ages[random.nextInt(ages.length)], forgottenIds[random.nextInt(forgottenIds.length)]), NODES);
         this.settings = Workload.settings(cache[random.nextInt(cache.length)]);
-        for (ServiceName s : ServiceName.values()) {
-            disks.put(s, new HashMap<>());
-            participants.put(s, boot(s));
+        if (random.nextInt(3) == 0) {
+            skewMs[random.nextInt(NODES.size())] = random.nextBoolean() ? HOURS : -HOURS;
         }
-        leader = newLeader();
+        this.participants = new SimParticipants(this, dropRate, duplicateRate);
+        this.clients = new SimClients(this);
+        newLeader();
     }
 
     // ------------------------------------------------------------------ the run
 
     /** Runs the workload with faults, heals, lets everything settle, and checks the invariants. */
     void run(int transactions, int crashes) {
-        scheduleWorkload(transactions);
+        if (skewMs[0] != 0 || skewMs[1] != 0 || skewMs[2] != 0) {
+            trace("clocks off true time by " + skewMs[0] + " / " + skewMs[1] + " / " + skewMs[2] + " ms");
+        }
+        clients.schedule(transactions);
         for (int i = 0; i < crashes; i++) {
             long at = 100 + random.nextInt(8_000);
             if (random.nextBoolean()) {
-                at(at, this::crashLeader);
+                after(at, this::crashLeader);
             } else {
                 ServiceName s = ServiceName.values()[random.nextInt(4)];
-                at(at, () -> crashParticipant(s, 200 + random.nextInt(3_000)));
+                long down = 200 + random.nextInt(3_000);
+                after(at, () -> participants.crash(s, down));
             }
         }
-        for (ServiceName s : ServiceName.values()) {
-            every(s, 500);
+        participants.resolveInDoubtEvery(500);
+        for (int node = 0; node < NODES.size(); node++) {
+            reportClockEvery(node);
         }
         // Faults stop at 12 s; then only delays. Everything must settle well before 120 s.
         long healAt = 12_000;
@@ -165,163 +151,26 @@ final class Simulation {
         Invariants.check(this);
     }
 
-    private boolean healed;
-
     private boolean settled() {
-        if (clientsWaiting > 0) {
-            return false;
-        }
-        for (ParticipantCore p : participants.values()) {
-            if (p == null || !p.preparedSince(Long.MAX_VALUE).isEmpty()) {
-                return false;
-            }
-        }
-        return log.inFlightCount() == 0 && (leader == null || leader.inFlight() == 0);
+        return clients.settled() && participants.settled() && log.inFlightCount() == 0
+                && (leader == null || leader.inFlight() == 0);
     }
 
-    // ------------------------------------------------------------------ workload
+    // ------------------------------------------------------------------ the leader
 
-    private void scheduleWorkload(int transactions) {
-        // Late resubmits of a different request need the log's memory of forgotten ids: past it, a
-        // different request that needs none of the first one's services runs as new (documented).
-        boolean otherRequests = log.retention().maxForgotten() >= transactions * TxnIds.MAX_ATTEMPTS;
-        for (int i = 0; i < transactions; i++) {
-            String tid = "t" + i;
-            SubmitRequest request = Workload.request(tid, random);
-            requests.put(tid, request);
-            candidates.computeIfAbsent(tid, t -> new ArrayList<>()).add(request);
-            long at = random.nextInt(8_000);
-            Client first = new Client(tid, request, true);
-            at(at, () -> submit(first));
-            if (random.nextInt(8) == 0) {
-                Client again = new Client(tid, request, false); // a duplicate submission, soon after
-                at(at + random.nextInt(4_000), () -> submit(again));
-            }
-            if (random.nextInt(4) == 0) {
-                // The same request again, at any time: while running, after its answer, after its
-                // outcome left the leader's cache and the log (retention is often tiny here).
-                Client late = new Client(tid, request, false);
-                at(at + random.nextInt(60_000), () -> submit(late));
-            }
-            if (otherRequests && random.nextInt(25) == 0) {
-                SubmitRequest other = Workload.request(tid, random);
-                candidates.get(tid).add(other);
-                Client reuser = new Client(tid, other, false); // the same tid, another request
-                at(at + random.nextInt(random.nextBoolean() ? 4_000 : 60_000), () -> submit(reuser));
-            }
-        }
-    }
-
-    /** One client's submission of one request under a tid, retried until it has a final answer. */
-    private final class Client {
-        final String tid;
-        final SubmitRequest request;
-        final long digest;
-        /** The tid's first client: every tid's must be answered (liveness). */
-        final boolean first;
-        boolean done;
-
-        Client(String tid, SubmitRequest request, boolean first) {
-            this.tid = tid;
-            this.request = request;
-            this.digest = Invariants.digest(request);
-            this.first = first;
-            clientsWaiting++;
-        }
-    }
-
-    private int clientsWaiting;
-    /** Clients waiting for a Reply of a leader epoch, by "epoch tid". */
-    private final Map<String, List<Client>> joined = new HashMap<>();
-
-    private void submit(Client c) {
-        if (c.done) {
-            return;
-        }
-        if (leader == null) {
-            at(now + CLIENT_RETRY_MS, () -> submit(c));
-            return;
-        }
-        TxnRequest valid = ((TxnRequest.Valid) TxnRequest.validate(c.request, settings)).request();
-        CoordinatorCore.Submitted s = leader.submit(valid, now);
-        debug(c.tid + " submitted (digest " + valid.digest() + ", " + valid.serviceIds() + "): "
-                + s.getClass().getSimpleName());
-        if (s instanceof CoordinatorCore.Answered a) {
-            if (a.result().getStatus() != SubmitResult.Status.OVERLOADED) {
-                deliver(c, a.result());
-                return;
-            }
-        } else {
-            joined.computeIfAbsent(epoch + " " + c.tid, k -> new ArrayList<>()).add(c);
-            if (s instanceof CoordinatorCore.Started started) {
-                actions(started.actions(), epoch);
-            }
-        }
-        // The client gives up on this attempt after a while and submits again (the real client does).
-        at(now + CLIENT_RETRY_MS * 2, () -> submit(c));
-    }
-
-    private void deliver(Client c, SubmitResult result) {
-        if (c.done) {
-            return;
-        }
-        c.done = true;
-        clientsWaiting--;
-        debug(c.tid + " told " + result.getStatus() + " " + result.getReason());
-        if (c.first) {
-            answers.put(c.tid, result);
-        }
-        answered.add(new Answer(c.tid, c.digest, result, beyondMemory(c.tid)));
-        if (result.getStatus() == SubmitResult.Status.REJECTED && result.getReason().contains("no longer retained")) {
-            retentionRefusals++;
-        }
-        if (result.getStatus() != SubmitResult.Status.COMMITTED && result.getStatus() != SubmitResult.Status.ABORTED) {
-            return;
-        }
-        List<SubmitResult> before = told.computeIfAbsent(c.tid, t -> new ArrayList<>());
-        for (SubmitResult earlier : before) {
-            if (earlier.getStatus() != result.getStatus()) {
-                if (beyondMemory(c.tid)) {
-                    toleratedBeyondMemory++; // the documented limit: no memory of the tid is left anywhere in the log
-                } else {
-                    alarms.add(c.tid + " answered " + earlier.getStatus() + " then " + result.getStatus() + " ("
-                            + result.getReason() + ")");
-                }
-                break;
-            }
-        }
-        before.add(result);
-    }
-
-    /**
-     * What a client was told, with the digest of the request it sent; {@code beyondMemory}: the log
-     * had lost every trace of one of the tid's decided attempts when it was told.
-     */
-    record Answer(String tid, long digest, SubmitResult result, boolean beyondMemory) {
-    }
-
-    final List<Answer> answered = new ArrayList<>();
-
-    /** Tids one of whose decided attempts the log began again as new: past its memory of forgotten ids. */
-    private final java.util.Set<String> rerunBeyondMemory = new java.util.HashSet<>();
-
-    private boolean beyondMemory(String tid) {
-        return rerunBeyondMemory.contains(tid);
-    }
-
-    // ------------------------------------------------------------------ the leader and its actions
-
-    private CoordinatorCore newLeader() {
+    private void newLeader() {
         epoch++;
-        CoordinatorCore core = new CoordinatorCore(settings, new Random(random.nextLong()));
-        List<TxnState> inFlight = new ArrayList<>();
-        for (TxnState s : log.inFlightTransactions()) {
-            inFlight.add(s);
-        }
-        leader = core;
-        wakeupAt = Long.MAX_VALUE;
-        actions(core.recover(inFlight, now), epoch);
-        return core;
+        int node = (epoch - 1) % NODES.size();
+        long engineTerm = term;
+        CoordinatorEngine engine = new CoordinatorEngine(NODES.get(node), engineTerm,
+                new CoordinatorCore(settings, new Random(random.nextLong())), new Log(engineTerm, node), participants,
+                new QueueThread(), new NodeMetrics(registry), () -> clockOf(node), detail -> {
+                    if (leader != null && leader.term() == engineTerm) {
+                        crashLeader(); // fenced: another leader took over
+                    }
+                });
+        leader = engine;
+        engine.recover(log.inFlightTransactions());
     }
 
     private void crashLeader() {
@@ -329,278 +178,204 @@ final class Simulation {
             return;
         }
         trace("leader crashes (epoch " + epoch + ")");
+        CoordinatorEngine dead = leader;
         leader = null;
         electing = true;
-        at(now + 500 + random.nextInt(1_500), () -> {
+        dead.close();
+        after(500 + random.nextInt(1_500), () -> {
             term++;
             electing = false;
-            trace("new leader, term " + term);
+            trace("new leader, term " + term + " on " + NODES.get(epoch % NODES.size()));
             newLeader();
         });
     }
 
-    private void actions(List<Action> actions, int from) {
-        for (Action a : actions) {
-            if (a instanceof Action.Append append) {
-                appendLater(append.attemptId(), append.record(), from);
-            } else if (a instanceof Action.SendPrepare p) {
-                rpc(p.service(), ParticipantRequest.newBuilder().setPrepare(p.prepare()).build(), p.prepare().getTid(),
-                        from);
-            } else if (a instanceof Action.SendCommit c) {
-                rpc(c.service(), ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setTid(c.attemptId()))
-                        .build(), c.attemptId(), from);
-            } else if (a instanceof Action.SendRollback r) {
-                rpc(r.service(), ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder()
-                        .setTid(r.attemptId()).setUnlessCommitted(r.fence()).setRunId(r.runId())).build(), r.attemptId(),
-                        from);
-            } else if (a instanceof Action.ReadLog r) {
-                TxnState state = log.query(r.attemptId());
-                toLeader(from, delay(), core -> core.logRead(r.attemptId(), state, now));
-            } else if (a instanceof Action.Reply r) {
-                at(now + delay(), () -> {
-                    List<Client> waiting = joined.remove(from + " " + r.tid());
-                    if (waiting != null) {
-                        waiting.forEach(c -> deliver(c, r.result()));
-                    }
-                });
-            } else if (a instanceof Action.Deposed) {
-                if (leader != null && epoch == from) {
-                    crashLeader();
-                }
-            } else if (a instanceof Action.Alarm alarm) {
-                alarms.add(alarm.attemptId() + ": " + alarm.message());
-                trace("ALARM " + alarm.attemptId() + ": " + alarm.message());
-            }
+    private long clockOf(int node) {
+        return now + skewMs[node];
+    }
+
+    /** The engine's thread: the event queue, at the current instant. */
+    private final class QueueThread implements EngineThread {
+        @Override
+        public void execute(Runnable task) {
+            after(0, task);
         }
-        if (leader != null && epoch == from) {
-            long next = leader.nextWakeupMs();
-            if (next < wakeupAt) {
-                wakeupAt = next;
-                at(next, () -> {
-                    if (epoch == from && leader != null) {
-                        wakeupAt = Long.MAX_VALUE;
-                        actions(leader.tick(now), from);
-                    }
-                });
-            }
+
+        @Override
+        public Cancellable schedule(Runnable task, long delayMs) {
+            boolean[] cancelled = new boolean[1];
+            after(delayMs, () -> {
+                if (!cancelled[0]) {
+                    task.run();
+                }
+            });
+            return () -> cancelled[0] = true;
+        }
+
+        @Override
+        public boolean inThread() {
+            return true;
         }
     }
 
-    /** An event for the leader of epoch {@code from}: lost if that leader is gone. */
-    private void toLeader(int from, long after, java.util.function.Function<CoordinatorCore, List<Action>> event) {
-        at(now + after, () -> {
-            if (leader != null && epoch == from) {
-                actions(event.apply(leader), from);
-            }
-        });
-    }
+    /**
+     * The log as one engine sees it: its appends carry its term and its node's clock; an append of a
+     * deposed engine still reaches the log through the new leader (fenced), and a reply may be lost.
+     */
+    private final class Log implements EngineLog {
+        private final long proposerTerm;
+        private final int node;
 
-    private void appendLater(String attemptId, TxnRecord record, int from) {
-        long proposerTerm = term;
-        at(now + delay(), () -> {
-            if (leader == null || epoch != from) {
-                // A deposed leader's append still reaches the log through the new leader: fenced.
-                if (!electing) {
-                    apply(record, proposerTerm);
+        Log(long proposerTerm, int node) {
+            this.proposerTerm = proposerTerm;
+            this.node = node;
+        }
+
+        @Override
+        public CompletableFuture<RecordResult> append(TxnRecord record) {
+            CompletableFuture<RecordResult> result = new CompletableFuture<>();
+            after(delay(), () -> {
+                if (electing) {
+                    result.completeExceptionally(new TimeoutException("no leader"));
+                    return;
                 }
-                return;
-            }
-            RecordResult result = apply(record, proposerTerm);
-            if (random.nextDouble() < lostAppendReplyRate && !healed) {
-                toLeader(from, delay(), core -> core.appendFailed(attemptId, record, now));
-            } else {
-                toLeader(from, delay(), core -> applied(core, attemptId, record, result));
-            }
-        });
+                RecordResult r = apply(record, proposerTerm, node);
+                if (!healed && random.nextDouble() < lostAppendReplyRate) {
+                    after(delay(), () -> result.completeExceptionally(new TimeoutException("reply lost")));
+                } else {
+                    after(delay(), () -> result.complete(r));
+                }
+            });
+            return result;
+        }
+
+        @Override
+        public CompletableFuture<TxnState> read(String attemptId) {
+            CompletableFuture<TxnState> state = new CompletableFuture<>();
+            after(delay(), () -> state.complete(log.query(attemptId)));
+            return state;
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
-    private RecordResult apply(TxnRecord record, long proposerTerm) {
-        BatchResult r = log.apply(RecordBatch.newBuilder().setTimestampMs(now).setNodeId(LOG_NODE)
+    /** A record proposed outside any engine (an in-doubt participant's ABORT), through any node. */
+    void applyToLog(TxnRecord record, long proposerTerm) {
+        apply(record, proposerTerm, random.nextInt(NODES.size()));
+    }
+
+    private RecordResult apply(TxnRecord record, long proposerTerm, int node) {
+        BatchResult r = log.apply(RecordBatch.newBuilder().setTimestampMs(clockOf(node)).setNodeId(NODES.get(node))
                 .setProposerTerm(proposerTerm).addRecords(record).build(), term);
-        RecordResult.Disposition disposition = r.getResults(0).getDisposition();
+        RecordResult result = r.getResults(0);
+        remember(record, result);
+        debug("log " + record.toString().replace('\n', ' ') + " (term " + proposerTerm + ") -> "
+                + result.getDisposition() + " " + result.getStatus() + " " + result.getOutcome());
+        return result;
+    }
+
+    private void reportClockEvery(int node) {
+        after(CLOCK_REPORT_MS, () -> {
+            log.apply(RecordBatch.newBuilder().setTimestampMs(clockOf(node)).setNodeId(NODES.get(node)).build(), term);
+            reportClockEvery(node);
+        });
+    }
+
+    /** Keeps what the log forgets: which attempt ids were decided, committed, ended when. */
+    private void remember(TxnRecord record, RecordResult result) {
+        RecordResult.Disposition disposition = result.getDisposition();
         if (record.hasBegin() && disposition == RecordResult.Disposition.DUPLICATE
                 && record.getBegin().getTid().endsWith("#1")) {
             // A Begin after an early ABORT (no Begin before it) claims the id for its request.
             String attempt = record.getBegin().getTid();
             firstDigest.putIfAbsent(attempt.substring(0, attempt.length() - 2), record.getBegin().getRequestDigest());
         }
-        if (disposition == RecordResult.Disposition.APPLIED) {
-            if (record.hasDecide()) {
-                everDecided.add(record.getDecide().getTid());
-                if (record.getDecide().getOutcome() == Outcome.COMMIT) {
-                    everCommitted.add(record.getDecide().getTid());
-                }
-            } else if (record.hasBegin()) {
-                String attempt = record.getBegin().getTid();
-                String tid = attempt.substring(0, attempt.lastIndexOf('#'));
-                if (attempt.endsWith("#1")) {
-                    firstDigest.putIfAbsent(tid, record.getBegin().getRequestDigest());
-                }
-                if (everDecided.contains(attempt)) {
-                    rerunBeyondMemory.add(tid); // decided before, and the log began it as new: it had no trace left
-                }
-            }
-        }
-        debug("log " + record.toString().replace('\n', ' ') + " (term " + proposerTerm + ") -> "
-                + r.getResults(0).getDisposition() + " " + r.getResults(0).getOutcome());
-        return r.getResults(0);
-    }
-
-    private List<Action> applied(CoordinatorCore core, String attemptId, TxnRecord record, RecordResult result) {
-        return switch (record.getRecordCase()) {
-            case BEGIN -> core.beginApplied(attemptId, result, now);
-            case DECIDE -> core.decideApplied(attemptId, result, now);
-            case END -> core.endApplied(attemptId, result, now);
-            case RECORD_NOT_SET -> throw new IllegalStateException("empty record");
-        };
-    }
-
-    // ------------------------------------------------------------------ the network to participants
-
-    private void rpc(ServiceName service, ParticipantRequest request, String attemptId, int from) {
-        boolean lostRequest = !healed && random.nextDouble() < dropRate;
-        boolean lostReply = !healed && random.nextDouble() < dropRate;
-        long there = delay();
-        long back = delay();
-        ParticipantResponse[] reply = new ParticipantResponse[1];
-        if (!lostRequest) {
-            at(now + there, () -> reply[0] = deliver(service, request));
-            if (!healed && random.nextDouble() < duplicateRate) {
-                at(now + there + delay(), () -> deliver(service, request)); // a duplicate, its reply lost
-            }
-        }
-        if (lostRequest || lostReply || there + back >= PREPARE_TIMEOUT_MS) {
-            toLeader(from, PREPARE_TIMEOUT_MS, core -> failed(core, service, request, attemptId));
+        if (disposition != RecordResult.Disposition.APPLIED) {
             return;
         }
-        toLeader(from, there + back, core -> reply[0] == null
-                ? failed(core, service, request, attemptId)
-                : answered(core, service, request, attemptId, reply[0]));
-    }
-
-    private ParticipantResponse deliver(ServiceName service, ParticipantRequest request) {
-        ParticipantCore p = participants.get(service);
-        if (p == null) {
-            return null; // down
+        if (record.hasDecide()) {
+            everDecided.add(record.getDecide().getTid());
+            if (record.getDecide().getOutcome() == Outcome.COMMIT) {
+                everCommitted.add(record.getDecide().getTid());
+            }
+        } else if (record.hasBegin()) {
+            String attempt = record.getBegin().getTid();
+            String tid = attempt.substring(0, attempt.lastIndexOf('#'));
+            if (attempt.endsWith("#1")) {
+                firstDigest.putIfAbsent(tid, record.getBegin().getRequestDigest());
+            }
+            if (everDecided.contains(attempt)) {
+                rerunBeyondMemory.add(tid); // decided before, and the log began it as new: it had no trace left
+            }
+        } else if (record.hasEnd() && result.getStatus() == TxnStatus.ENDED) {
+            endedAt.put(record.getEnd().getTid(), now);
         }
-        ParticipantResponse r = p.handle(request, now, false, writer(service));
-        debug(service.id() + " got " + request.getBodyCase() + " " + tidOf(request) + " -> "
-                + r.toString().replace('\n', ' '));
-        return r;
     }
 
-    private static String tidOf(ParticipantRequest r) {
-        return r.hasPrepare() ? r.getPrepare().getTid() + " digest " + r.getPrepare().getRequestDigest()
-                : r.hasCommit() ? r.getCommit().getTid() : r.hasRollback() ? r.getRollback().getTid() : "";
+    /**
+     * A client was told "no longer retained": where only age could have evicted the outcome (no
+     * count bound to speak of), it must have ended at least maxAgeMs of true time ago. A clock hours
+     * ahead that moved log time would evict at once.
+     */
+    void checkRetentionKeptItsPromise(String tid, SubmitResult refusal) {
+        TxnLogState.Retention retention = log.retention();
+        if (retention.maxOutcomes() < 1_000_000) {
+            return;
+        }
+        for (int n = 1; n <= TxnIds.MAX_ATTEMPTS; n++) {
+            String attempt = TxnIds.attemptId(tid, n);
+            Long ended = endedAt.get(attempt);
+            // Log time lags true time by up to a clock report's interval, never leads it (one skewed clock).
+            if (ended != null && log.query(attempt).getStatus() != TxnStatus.ENDED
+                    && now - ended < retention.maxAgeMs() - CLOCK_REPORT_MS - 500) {
+                alarms.add(tid + " refused as no longer retained (" + refusal.getReason() + ") although " + attempt
+                        + " ended only " + (now - ended) + " ms ago (retention keeps " + retention.maxAgeMs()
+                        + " ms): log time ran ahead of true time");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    void after(long delayMs, Runnable run) {
+        queue.add(new Event(now + delayMs, sequence++, run));
+    }
+
+    long delay() {
+        return 1 + random.nextInt(healed ? 10 : 60);
+    }
+
+    void trace(String line) {
+        if (trace.length() < 200_000) {
+            trace.append(now).append(" ms: ").append(line).append('\n');
+        }
     }
 
     private static final String DEBUG_TID = System.getProperty("dtm.sim.debug");
 
     /** Traces lines that mention the tid named by -Ddtm.sim.debug (none by default). */
-    private void debug(String line) {
+    void debug(String line) {
         if (DEBUG_TID != null && (line.contains(DEBUG_TID + "#") || line.contains(DEBUG_TID + " "))) {
             trace(line);
         }
     }
 
-    private List<Action> answered(CoordinatorCore core, ServiceName service, ParticipantRequest request,
-            String attemptId, ParticipantResponse reply) {
-        if (reply.hasError()) {
-            ErrorCode code = ErrorCode.of(reply.getError());
-            if (request.hasPrepare()) {
-                return core.prepareFailed(attemptId, service, code.name(), now);
-            }
-            return code.retriable() ? core.phase2Failed(attemptId, service, now)
-                    : core.phase2Refused(attemptId, service, reply.getError().getMessage(), now);
-        }
-        if (request.hasPrepare()) {
-            return core.voted(attemptId, service, reply.getVote(), now);
-        }
-        return core.acknowledged(attemptId, service, reply.getAck().getState(), reply.getAck().getEarlierRun(), now);
+    long now() {
+        return now;
     }
 
-    private List<Action> failed(CoordinatorCore core, ServiceName service, ParticipantRequest request,
-            String attemptId) {
-        return request.hasPrepare() ? core.prepareFailed(attemptId, service, "timed out", now)
-                : core.phase2Failed(attemptId, service, now);
+    Random random() {
+        return random;
     }
 
-    // ------------------------------------------------------------------ participants
-
-    private ParticipantCore boot(ServiceName service) {
-        ParticipantCore core = new ParticipantCore(DomainServices.create(service));
-        try {
-            for (Map.Entry<String, byte[]> e : disks.get(service).entrySet()) {
-                core.load(e.getKey(), e.getValue());
-            }
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new IllegalStateException(e);
-        }
-        core.finishLoading(now, writer(service));
-        return core;
+    boolean healed() {
+        return healed;
     }
 
-    private RecordWriter writer(ServiceName service) {
-        Map<String, byte[]> disk = disks.get(service);
-        return new RecordWriter() {
-            @Override
-            public void put(String key, MessageLite value) {
-                disk.put(key, value.toByteArray());
-            }
-
-            @Override
-            public void delete(String key) {
-                disk.remove(key);
-            }
-        };
-    }
-
-    private void crashParticipant(ServiceName service, long downMs) {
-        if (participants.get(service) == null || healed) {
-            return;
-        }
-        trace(service.id() + " crashes for " + downMs + " ms");
-        participants.put(service, null);
-        at(now + downMs, () -> participants.put(service, boot(service)));
-    }
-
-    /** The in-doubt rule of a participant, every {@code periodMs}, asking the log directly. */
-    private void every(ServiceName service, long periodMs) {
-        at(now + periodMs, () -> {
-            ParticipantCore p = participants.get(service);
-            if (p != null) {
-                for (ParticipantCore.InDoubt d : p.preparedSince(now - IN_DOUBT_MS)) {
-                    TxnState state = log.query(d.tid());
-                    if (state.getOutcome() == Outcome.UNDECIDED) {
-                        apply(io.dtm.log.LogRecords.decide(d.tid(), Outcome.ABORT, service.id() + ": in doubt",
-                                "participant:" + service.id()), 0);
-                        state = log.query(d.tid());
-                    }
-                    Outcome outcome = InDoubtResolver.outcomeFor(service.id(), d.requestDigest(), state);
-                    ParticipantRequest r = outcome == Outcome.COMMIT
-                            ? ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setTid(d.tid())).build()
-                            : ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setTid(d.tid())).build();
-                    p.handle(r, now, false, writer(service));
-                }
-            }
-            every(service, periodMs);
-        });
-    }
-
-    // ------------------------------------------------------------------ plumbing
-
-    private void at(long time, Runnable run) {
-        queue.add(new Event(time, sequence++, run));
-    }
-
-    private long delay() {
-        return 1 + random.nextInt(healed ? 10 : 60);
-    }
-
-    private void trace(String line) {
-        if (trace.length() < 200_000) {
-            trace.append(now).append(" ms: ").append(line).append('\n');
-        }
+    CoordinatorSettings settings() {
+        return settings;
     }
 
     // ------------------------------------------------------------------ what the invariants look at
@@ -617,13 +392,30 @@ final class Simulation {
         return log;
     }
 
-    /** The current leader's core, null while there is none. */
-    CoordinatorCore leader() {
+    /** The current leader's engine, null while there is none. */
+    CoordinatorEngine leader() {
         return leader;
     }
 
+    /** Invariant violations the engines counted (a participant contradicting the log), across terms. */
+    long violationsCounted() {
+        return registry.counter(NodeMetrics.INVARIANT_VIOLATIONS).getCount();
+    }
+
+    SimClients clients() {
+        return clients;
+    }
+
+    Map<String, SubmitResult> answers() {
+        return clients.answers;
+    }
+
     Map<String, SubmitRequest> requests() {
-        return requests;
+        return clients.requests();
+    }
+
+    List<SubmitRequest> candidates(String tid) {
+        return clients.candidates(tid);
     }
 
     /** The digest of the request whose Begin of {@code tid#1} the log applied first (0: none). */
@@ -636,17 +428,16 @@ final class Simulation {
         return everCommitted.contains(attemptId);
     }
 
-    /** Every request submitted under {@code tid}. */
-    List<SubmitRequest> candidates(String tid) {
-        return candidates.get(tid);
+    /** One of the tid's decided attempts was begun again as new: the log had no trace of it left. */
+    boolean rerunBeyondMemory(String tid) {
+        return rerunBeyondMemory.contains(tid);
     }
 
     ParticipantCore participant(ServiceName s) {
-        return participants.get(s);
+        return participants.core(s);
     }
 
-    /** The local state of an attempt at a participant. */
     LocalState stateAt(ServiceName s, String attemptId) {
-        return participants.get(s).localTxn(attemptId).getState();
+        return participants.stateAt(s, attemptId);
     }
 }

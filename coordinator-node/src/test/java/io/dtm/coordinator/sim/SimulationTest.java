@@ -19,7 +19,7 @@ class SimulationTest {
         for (long seed = first; seed < first + SEEDS; seed++) {
             Simulation simulation = new Simulation(seed);
             simulation.run(40, 3);
-            retried += simulation.answers.values().stream().filter(a -> a.getAttempts() > 1).count();
+            retried += simulation.answers().values().stream().filter(a -> a.getAttempts() > 1).count();
         }
         assertThat(retried).as("LOCKED votes made the coordinator retry under new attempt ids").isPositive();
     }
@@ -39,7 +39,7 @@ class SimulationTest {
         a.run(40, 3);
         Simulation b = new Simulation(42);
         b.run(40, 3);
-        assertThat(b.answers).isEqualTo(a.answers);
+        assertThat(b.answers()).isEqualTo(a.answers());
         assertThat(b.trace()).isEqualTo(a.trace());
     }
 }

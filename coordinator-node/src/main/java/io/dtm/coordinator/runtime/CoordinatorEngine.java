@@ -1,14 +1,11 @@
-package io.dtm.coordinator;
+package io.dtm.coordinator.runtime;
 
-import io.dtm.client.ParticipantClient;
 import io.dtm.client.RemoteException;
 import io.dtm.config.ServiceName;
 import io.dtm.coordinator.admin.NodeMetrics;
 import io.dtm.coordinator.core.Action;
 import io.dtm.coordinator.core.CoordinatorCore;
 import io.dtm.coordinator.core.TxnRequest;
-import io.dtm.log.LogAppender;
-import io.dtm.log.TxnLogClient;
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnRecord;
 import io.dtm.protocol.log.TxnState;
@@ -16,7 +13,6 @@ import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.Rollback;
 import io.dtm.protocol.rpc.SubmitResult;
-import io.netty.channel.EventLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +23,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -39,9 +34,13 @@ import java.util.function.Supplier;
  * through the term's fenced appender, messages to the participants over one shared connection per
  * service — feeding each result back as a new event. No thread per transaction, nothing blocks.
  *
- * <p>That thread is the event loop of the participant connections. Eight of the eleven events of
- * a four-service transaction are participant answers, and they arrive on it; the PREPAREs and
- * COMMITs the core sends are written from it without a hand-off. A thread of its own cost two
+ * <p>It reaches the world only through {@link EngineLog}, {@link EngineParticipants}, an
+ * {@link EngineThread} and a clock, so the same code runs in a node and in the simulation, which
+ * gives it a simulated log, network and clock.
+ *
+ * <p>In a node, that thread is the event loop of the participant connections. Eight of the eleven
+ * events of a four-service transaction are participant answers, and they arrive on it; the PREPAREs
+ * and COMMITs the core sends are written from it without a hand-off. A thread of its own cost two
  * hand-offs per message, each a possible wake-up of a parked thread (async-profiler had a fifth of
  * the leader's CPU in context switches).
  *
@@ -49,11 +48,11 @@ import java.util.function.Supplier;
  * closed when it stops leading: every client still waiting is told NOT_LEADER, and the next leader
  * finishes the transactions from the log.
  */
-final class CoordinatorEngine implements AutoCloseable {
+public final class CoordinatorEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorEngine.class);
 
     /** The engine stopped: this node is no longer the leader of its term. */
-    static final class NotLeaderException extends RuntimeException {
+    public static final class NotLeaderException extends RuntimeException {
         NotLeaderException(String message) {
             super(message);
         }
@@ -62,30 +61,33 @@ final class CoordinatorEngine implements AutoCloseable {
     private final String nodeId;
     private final long term;
     private final CoordinatorCore core;
-    private final LogAppender appender;
-    private final TxnLogClient log;
-    private final ParticipantPool participants;
+    private final EngineLog log;
+    private final EngineParticipants participants;
     private final NodeMetrics metrics;
     private final LongSupplier clockMs;
     private final Consumer<String> onDeposed;
-    /** Runs every event; shared with the participant connections, so never blocked and never shut down here. */
-    private final EventLoop thread;
+    /** Runs every event; in a node shared with the participant connections, so never blocked nor shut down here. */
+    private final EngineThread thread;
     private final Map<String, List<CompletableFuture<SubmitResult>>> waiters = new HashMap<>();
     private final Map<String, Long> startedNanos = new HashMap<>();
     /** The core's open invariant violations, copied out on the engine's thread whenever they change. */
     private volatile List<CoordinatorCore.Violation> violations = List.of();
     private int violationsVersion;
-    private ScheduledFuture<?> wakeup;
+    private EngineThread.Cancellable wakeup;
     private long wakeupAtMs = Long.MAX_VALUE;
     private volatile boolean closed;
 
-    CoordinatorEngine(String nodeId, long term, CoordinatorCore core, LogAppender appender, TxnLogClient log,
-            ParticipantPool participants, EventLoop thread, NodeMetrics metrics, LongSupplier clockMs,
+    /**
+     * @param log       appends of this term and reads
+     * @param onDeposed called (on the engine's thread) when the log fenced a record of this term:
+     *                  another leader took over, and this engine must be closed
+     */
+    public CoordinatorEngine(String nodeId, long term, CoordinatorCore core, EngineLog log,
+            EngineParticipants participants, EngineThread thread, NodeMetrics metrics, LongSupplier clockMs,
             Consumer<String> onDeposed) {
         this.nodeId = nodeId;
         this.term = term;
         this.core = core;
-        this.appender = appender;
         this.log = log;
         this.participants = participants;
         this.metrics = metrics;
@@ -94,12 +96,12 @@ final class CoordinatorEngine implements AutoCloseable {
         this.thread = thread;
     }
 
-    long term() {
+    public long term() {
         return term;
     }
 
     /** Takes over what the log holds in flight; the engine accepts submissions once this has run. */
-    void recover(List<TxnState> inFlight) {
+    public void recover(List<TxnState> inFlight) {
         on(() -> {
             if (!inFlight.isEmpty()) {
                 LOG.info("[{}] term {}: taking over {} attempt(s) in flight", nodeId, term, inFlight.size());
@@ -109,7 +111,7 @@ final class CoordinatorEngine implements AutoCloseable {
     }
 
     /** Runs a validated request; the future completes with its outcome (or NOT_LEADER if this node stops leading). */
-    CompletableFuture<SubmitResult> submit(TxnRequest request) {
+    public CompletableFuture<SubmitResult> submit(TxnRequest request) {
         CompletableFuture<SubmitResult> answer = new CompletableFuture<>();
         if (!execute(() -> {
             metrics.submitted();
@@ -172,21 +174,21 @@ final class CoordinatorEngine implements AutoCloseable {
      * second leaves participants committed for a transaction the next leader aborts: the harness's
      * checkers must catch it.
      */
-    static final String BREAKAGE = System.getProperty("dtm.test.break", "");
+    public static final String BREAKAGE = System.getProperty("dtm.test.break", "");
     static final String COMMIT_BEFORE_DECISION = "commit-before-decision";
 
     private void append(String attemptId, TxnRecord record) {
         if (BREAKAGE.equals(COMMIT_BEFORE_DECISION) && record.hasDecide()
                 && record.getDecide().getOutcome() == io.dtm.protocol.log.Outcome.COMMIT) {
             core.servicesOf(attemptId).forEach(service -> phase2(service, attemptId, true, false, 0));
-            thread.schedule(() -> appendNow(attemptId, record), 1, TimeUnit.SECONDS);
+            thread.schedule(() -> appendNow(attemptId, record), TimeUnit.SECONDS.toMillis(1));
             return;
         }
         appendNow(attemptId, record);
     }
 
     private void appendNow(String attemptId, TxnRecord record) {
-        appender.append(record).whenComplete((result, error) -> on(() -> {
+        log.append(record).whenComplete((result, error) -> on(() -> {
             long now = clockMs.getAsLong();
             if (error != null) {
                 metrics.retries("append");
@@ -208,8 +210,7 @@ final class CoordinatorEngine implements AutoCloseable {
     private void prepare(ServiceName service, Prepare prepare) {
         String attemptId = prepare.getTid();
         long start = System.nanoTime();
-        participants.client(service)
-                .thenCompose(client -> client.prepare(prepare))
+        participants.prepare(service, prepare)
                 .whenComplete((vote, error) -> {
                     metrics.phaseLatency(service.id(), "prepare", System.nanoTime() - start);
                     on(() -> {
@@ -228,9 +229,8 @@ final class CoordinatorEngine implements AutoCloseable {
 
     private void phase2(ServiceName service, String attemptId, boolean commit, boolean fence, long runId) {
         long start = System.nanoTime();
-        CompletableFuture<ParticipantClient> client = participants.client(service);
-        client.thenCompose(c -> commit ? c.commitAck(attemptId) : c.rollback(Rollback.newBuilder().setTid(attemptId)
-                        .setUnlessCommitted(fence).setRunId(runId).build()))
+        (commit ? participants.commit(service, attemptId) : participants.rollback(service, Rollback.newBuilder()
+                .setTid(attemptId).setUnlessCommitted(fence).setRunId(runId).build()))
                 .whenComplete((ack, error) -> {
                     metrics.phaseLatency(service.id(), "phase2", System.nanoTime() - start);
                     on(() -> {
@@ -302,7 +302,7 @@ final class CoordinatorEngine implements AutoCloseable {
             return;
         }
         if (wakeup != null) {
-            wakeup.cancel(false);
+            wakeup.cancel();
         }
         wakeupAtMs = next;
         long delay = Math.max(0, next - clockMs.getAsLong());
@@ -316,19 +316,19 @@ final class CoordinatorEngine implements AutoCloseable {
                     LOG.error("[{}] term {}: coordinator timers failed", nodeId, term, e);
                 }
             }
-        }, delay, TimeUnit.MILLISECONDS);
+        }, delay);
     }
 
-    int inFlight() {
+    public int inFlight() {
         return core.inFlight();
     }
 
-    int phase2Backlog() {
+    public int phase2Backlog() {
         return core.phase2Backlog();
     }
 
     /** Participants contradicting the log about attempts this engine runs (safe from any thread). */
-    List<CoordinatorCore.Violation> violations() {
+    public List<CoordinatorCore.Violation> violations() {
         return violations;
     }
 
@@ -361,7 +361,7 @@ final class CoordinatorEngine implements AutoCloseable {
         Runnable drain = () -> {
             closed = true;
             if (wakeup != null) {
-                wakeup.cancel(false);
+                wakeup.cancel();
             }
             NotLeaderException notLeader = new NotLeaderException(nodeId + " is no longer the leader (term " + term + ")");
             waiters.values().forEach(list -> list.forEach(w -> w.completeExceptionally(notLeader)));
@@ -369,7 +369,7 @@ final class CoordinatorEngine implements AutoCloseable {
             drained.complete(null);
         };
         try {
-            if (thread.inEventLoop()) {
+            if (thread.inThread()) {
                 drain.run();
             } else {
                 thread.execute(drain);
@@ -378,6 +378,6 @@ final class CoordinatorEngine implements AutoCloseable {
         } catch (Exception e) {
             closed = true;
         }
-        appender.close();
+        log.close();
     }
 }

@@ -1,0 +1,211 @@
+package io.dtm.coordinator.sim;
+
+import com.google.protobuf.MessageLite;
+import io.dtm.client.RemoteException;
+import io.dtm.config.ServiceName;
+import io.dtm.coordinator.runtime.EngineParticipants;
+import io.dtm.participant.InDoubtResolver;
+import io.dtm.participant.ParticipantCore;
+import io.dtm.participant.domain.DomainServices;
+import io.dtm.participant.domain.RecordWriter;
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.participant.Ack;
+import io.dtm.protocol.participant.Commit;
+import io.dtm.protocol.participant.LocalState;
+import io.dtm.protocol.participant.ParticipantRequest;
+import io.dtm.protocol.participant.ParticipantResponse;
+import io.dtm.protocol.participant.Prepare;
+import io.dtm.protocol.participant.Rollback;
+import io.dtm.protocol.participant.Vote;
+
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * The four participant services of a {@link Simulation}: the real {@link ParticipantCore}s and
+ * domain services over durable in-memory disks, their in-doubt rule, and the network to them, which
+ * drops, duplicates, delays and reorders messages until the simulation heals.
+ */
+final class SimParticipants implements EngineParticipants {
+    static final long PREPARE_TIMEOUT_MS = 200;
+    static final long IN_DOUBT_MS = 3_000;
+
+    private final Simulation sim;
+    private final double dropRate;
+    private final double duplicateRate;
+    private final Map<ServiceName, Map<String, byte[]>> disks = new EnumMap<>(ServiceName.class);
+    private final Map<ServiceName, ParticipantCore> cores = new EnumMap<>(ServiceName.class);
+
+    SimParticipants(Simulation sim, double dropRate, double duplicateRate) {
+        this.sim = sim;
+        this.dropRate = dropRate;
+        this.duplicateRate = duplicateRate;
+        for (ServiceName s : ServiceName.values()) {
+            disks.put(s, new HashMap<>());
+            cores.put(s, boot(s));
+        }
+    }
+
+    // ------------------------------------------------------------------ the engine's view
+
+    @Override
+    public CompletableFuture<Vote> prepare(ServiceName service, Prepare prepare) {
+        return rpc(service, ParticipantRequest.newBuilder().setPrepare(prepare).build(), ParticipantResponse::getVote);
+    }
+
+    @Override
+    public CompletableFuture<Ack> commit(ServiceName service, String attemptId) {
+        return rpc(service, ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setTid(attemptId)).build(),
+                ParticipantResponse::getAck);
+    }
+
+    @Override
+    public CompletableFuture<Ack> rollback(ServiceName service, Rollback rollback) {
+        return rpc(service, ParticipantRequest.newBuilder().setRollback(rollback).build(), ParticipantResponse::getAck);
+    }
+
+    /**
+     * One call over the simulated network: the request may be lost, duplicated (the duplicate's reply
+     * is lost) or slow, and so may the reply; no answer within the timeout fails the call, as the
+     * real client's timeout does.
+     */
+    private <T> CompletableFuture<T> rpc(ServiceName service, ParticipantRequest request,
+            Function<ParticipantResponse, T> body) {
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        boolean lostRequest = !sim.healed() && sim.random().nextDouble() < dropRate;
+        boolean lostReply = !sim.healed() && sim.random().nextDouble() < dropRate;
+        long there = sim.delay();
+        long back = sim.delay();
+        ParticipantResponse[] reply = new ParticipantResponse[1];
+        if (!lostRequest) {
+            sim.after(there, () -> reply[0] = deliver(service, request));
+            if (!sim.healed() && sim.random().nextDouble() < duplicateRate) {
+                sim.after(there + sim.delay(), () -> deliver(service, request));
+            }
+        }
+        if (lostRequest || lostReply || there + back >= PREPARE_TIMEOUT_MS) {
+            sim.after(PREPARE_TIMEOUT_MS, () -> answer.completeExceptionally(new TimeoutException("timed out")));
+            return answer;
+        }
+        sim.after(there + back, () -> {
+            ParticipantResponse r = reply[0];
+            if (r == null) {
+                answer.completeExceptionally(new TimeoutException(service.id() + " is down"));
+            } else if (r.hasError()) {
+                answer.completeExceptionally(new RemoteException(r.getError(), service.id()));
+            } else {
+                answer.complete(body.apply(r));
+            }
+        });
+        return answer;
+    }
+
+    private ParticipantResponse deliver(ServiceName service, ParticipantRequest request) {
+        ParticipantCore p = cores.get(service);
+        if (p == null) {
+            return null; // down
+        }
+        ParticipantResponse r = p.handle(request, sim.now(), false, writer(service));
+        sim.debug(service.id() + " got " + request.getBodyCase() + " " + tidOf(request) + " -> "
+                + r.toString().replace('\n', ' '));
+        return r;
+    }
+
+    private static String tidOf(ParticipantRequest r) {
+        return r.hasPrepare() ? r.getPrepare().getTid() + " digest " + r.getPrepare().getRequestDigest()
+                : r.hasCommit() ? r.getCommit().getTid() : r.hasRollback() ? r.getRollback().getTid() : "";
+    }
+
+    // ------------------------------------------------------------------ crashes and the in-doubt rule
+
+    private ParticipantCore boot(ServiceName service) {
+        ParticipantCore core = new ParticipantCore(DomainServices.create(service));
+        try {
+            for (Map.Entry<String, byte[]> e : disks.get(service).entrySet()) {
+                core.load(e.getKey(), e.getValue());
+            }
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
+        core.finishLoading(sim.now(), writer(service));
+        return core;
+    }
+
+    private RecordWriter writer(ServiceName service) {
+        Map<String, byte[]> disk = disks.get(service);
+        return new RecordWriter() {
+            @Override
+            public void put(String key, MessageLite value) {
+                disk.put(key, value.toByteArray());
+            }
+
+            @Override
+            public void delete(String key) {
+                disk.remove(key);
+            }
+        };
+    }
+
+    void crash(ServiceName service, long downMs) {
+        if (cores.get(service) == null || sim.healed()) {
+            return;
+        }
+        sim.trace(service.id() + " crashes for " + downMs + " ms");
+        cores.put(service, null);
+        sim.after(downMs, () -> cores.put(service, boot(service)));
+    }
+
+    /** Each service's in-doubt rule, every {@code periodMs}, asking the log directly. */
+    void resolveInDoubtEvery(long periodMs) {
+        for (ServiceName s : ServiceName.values()) {
+            every(s, periodMs);
+        }
+    }
+
+    private void every(ServiceName service, long periodMs) {
+        sim.after(periodMs, () -> {
+            ParticipantCore p = cores.get(service);
+            if (p != null) {
+                for (ParticipantCore.InDoubt d : p.preparedSince(sim.now() - IN_DOUBT_MS)) {
+                    TxnState state = sim.log().query(d.tid());
+                    if (state.getOutcome() == Outcome.UNDECIDED) {
+                        sim.applyToLog(io.dtm.log.LogRecords.decide(d.tid(), Outcome.ABORT, service.id() + ": in doubt",
+                                "participant:" + service.id()), 0);
+                        state = sim.log().query(d.tid());
+                    }
+                    Outcome outcome = InDoubtResolver.outcomeFor(service.id(), d.requestDigest(), state);
+                    ParticipantRequest r = outcome == Outcome.COMMIT
+                            ? ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setTid(d.tid())).build()
+                            : ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setTid(d.tid())).build();
+                    p.handle(r, sim.now(), false, writer(service));
+                }
+            }
+            every(service, periodMs);
+        });
+    }
+
+    // ------------------------------------------------------------------ what the invariants look at
+
+    /** Every service is up and holds nothing prepared. */
+    boolean settled() {
+        for (ParticipantCore p : cores.values()) {
+            if (p == null || !p.preparedSince(Long.MAX_VALUE).isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    ParticipantCore core(ServiceName s) {
+        return cores.get(s);
+    }
+
+    LocalState stateAt(ServiceName s, String attemptId) {
+        return cores.get(s).localTxn(attemptId).getState();
+    }
+}
