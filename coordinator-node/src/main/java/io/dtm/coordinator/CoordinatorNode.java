@@ -32,6 +32,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * One coordinator process: the Raft server of the replicated transaction log, the client port,
@@ -44,12 +45,24 @@ import java.util.concurrent.TimeUnit;
 public final class CoordinatorNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorNode.class);
 
+    /**
+     * Test only: {@code -Ddtm.clock.offsetMs=N} runs this node's clock N ms off (negative: behind),
+     * as a machine whose system clock was set wrong would: every wall-clock reading the node makes
+     * is shifted — its log batches' timestamps and its clock reports (all that log time is made
+     * of), and its engine's deadlines. Read once, when the node starts. The Jepsen harness's
+     * clock-skew nemesis restarts a node with it; an offset in the JVM is exact and needs nothing
+     * installed, where libfaketime would also move the monotonic clock and must be preloaded.
+     */
+    public static final String CLOCK_OFFSET_PROPERTY = "dtm.clock.offsetMs";
+
     private final String nodeId;
     private final ClusterConfig config;
     private final CoordinatorSettings settings;
     private final TxnLogServer logServer;
     private final TxnLogClient logClient;
     private final NodeMetrics metrics;
+    /** This node's wall clock (epoch ms), {@link #CLOCK_OFFSET_PROPERTY} off. */
+    private final LongSupplier clockMs;
     private final DtmConnections connections;
     private final ParticipantPool participants;
     /** Starts and stops engines in order, off Ratis's threads. */
@@ -58,8 +71,10 @@ public final class CoordinatorNode implements AutoCloseable {
     private RpcServer<Request, Response> clientServer;
     private AdminServer adminServer;
 
-    private CoordinatorNode(String nodeId, ClusterConfig config, TxnLogServer logServer, TxnLogClient logClient) {
+    private CoordinatorNode(String nodeId, ClusterConfig config, TxnLogServer logServer, TxnLogClient logClient,
+            LongSupplier clockMs) {
         this.nodeId = nodeId;
+        this.clockMs = clockMs;
         this.config = config;
         this.settings = settings(config, nodeId);
         this.logServer = logServer;
@@ -86,11 +101,17 @@ public final class CoordinatorNode implements AutoCloseable {
     /** Starts the node {@code nodeId} of {@code config}, keeping its data in {@code config.nodeDataDir(nodeId)}. */
     public static CoordinatorNode start(ClusterConfig config, String nodeId) throws IOException {
         NodeConfig node = config.node(nodeId);
-        TxnLogServer logServer = TxnLogServer.start(config, nodeId, config.nodeDataDir(nodeId));
+        long offsetMs = clockOffsetMs(System.getProperty(CLOCK_OFFSET_PROPERTY));
+        LongSupplier clockMs = offsetMs == 0 ? System::currentTimeMillis : () -> System.currentTimeMillis() + offsetMs;
+        if (offsetMs != 0) {
+            LOG.warn("[{}] TEST-ONLY CLOCK OFFSET ({}={}): this node's clock runs {} ms {}", nodeId,
+                    CLOCK_OFFSET_PROPERTY, offsetMs, Math.abs(offsetMs), offsetMs > 0 ? "ahead" : "behind");
+        }
+        TxnLogServer logServer = TxnLogServer.start(config, nodeId, config.nodeDataDir(nodeId), clockMs);
         CoordinatorNode started = null;
         try {
             started = new CoordinatorNode(nodeId, config, logServer,
-                    TxnLogClient.connectAsNode(config, nodeId, System::currentTimeMillis));
+                    TxnLogClient.connectAsNode(config, nodeId, clockMs), clockMs);
             started.serve(node);
             return started;
         } catch (IOException | RuntimeException e) {
@@ -158,6 +179,19 @@ public final class CoordinatorNode implements AutoCloseable {
         }
     }
 
+    /** {@link #CLOCK_OFFSET_PROPERTY}'s value: 0 when unset; anything but a whole number is refused. */
+    static long clockOffsetMs(String value) {
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(CLOCK_OFFSET_PROPERTY + " must be a whole number of milliseconds, got \""
+                    + value + "\"", e);
+        }
+    }
+
     /** Runs on the leadership thread: a new engine for {@code term} takes over what the log holds in flight. */
     private void lead(long term) {
         CoordinatorEngine current = engine;
@@ -173,7 +207,7 @@ public final class CoordinatorNode implements AutoCloseable {
         CoordinatorCore core = new CoordinatorCore(settings, new Random());
         CoordinatorEngine next = new CoordinatorEngine(nodeId, term, core,
                 EngineAdapters.log(logServer.appender(nodeId, term), logClient), EngineAdapters.participants(participants),
-                EngineAdapters.thread(connections.eventLoop()), metrics, System::currentTimeMillis,
+                EngineAdapters.thread(connections.eventLoop()), metrics, clockMs,
                 detail -> leadership.execute(() -> stepDownFrom(term, "fenced by the log: " + detail)));
         next.recover(logServer.stateMachine().inFlightTransactions());
         engine = next;

@@ -231,6 +231,14 @@ public final class TxnLogState {
             // participant prepared under it rolls back; nothing is recorded.
             return forgottenResult(Disposition.REFUSED, tid);
         }
+        if (decide.getForgotten()) {
+            // A mark of an ABORT the log no longer holds at all (it ended and left retention, and the
+            // memory of forgotten ids is full or off): what the mark says is already true. It must not
+            // leave an outcome behind as an in-doubt participant's ABORT would.
+            forgotten.add(tid);
+            return forgottenResult(Disposition.APPLIED, tid).toBuilder().setOutcome(Outcome.ABORT).setForgotten(true)
+                    .build();
+        }
         if (outcome == Outcome.COMMIT) {
             // Only a coordinator commits, and only after its Begin was logged: a COMMIT for a tid the
             // log never saw begin would commit what no replica could ever finish.

@@ -35,8 +35,12 @@ final class Attempt {
     /** A single participant: it prepares and commits in one step and is the decider. */
     final boolean onePhase;
     AttemptPhase phase;
-    /** A participant answered this run's PREPARE or fence (one-phase: it remembers the attempt). */
+    /** A participant answered this run's PREPARE, fence or phase 2 (it remembers the attempt). */
     boolean heardFrom;
+    /** An ABORT nobody answered waits for the first phase-2 acknowledgement before its client hears it. */
+    boolean answerAwaitsAck;
+    /** ...or for so long only (see CoordinatorCore#finishOrRetry). */
+    boolean answerWaitOver;
     /** One-phase: the participant voted YES, that is, committed. */
     boolean committedByParticipant;
     /** One-phase, while fencing: why the attempt would abort if the participant did not commit. */

@@ -50,6 +50,8 @@ public final class CoordinatorCore {
     private final Map<String, Attempt> attempts = new HashMap<>();
     private final LinkedHashMap<String, Finished> finished;
     private final Timers timers = new Timers();
+    /** Attempts whose ABORT this leader is marking forgotten, until the mark is in the log (they may have ended meanwhile). */
+    private final Map<String, Attempt> marking = new HashMap<>();
     /** Open invariant violations by "attemptId service", in the order they were found. */
     private final Map<String, Violation> violations = new LinkedHashMap<>();
     /** Bumped on every change of {@link #violations}: the runtime copies them out only then. */
@@ -396,11 +398,20 @@ public final class CoordinatorCore {
             }
             case FENCING -> {
             } // the fence's answer decides, with the mark
-            case ROLLING_BACK, ENDING, ENDED -> actions.add(new Action.Append(attempt.attemptId,
-                    LogRecords.decide(attempt.attemptId, Outcome.ABORT, why, settings.proposer(), true)));
+            case ROLLING_BACK, ENDING, ENDED -> markForgotten(attempt, why, actions);
             case COMMITTING -> actions.add(new Action.Alarm(attempt.attemptId, "committing, yet " + why
                     + ": a participant that finished an earlier run never votes YES for this one"));
         }
+    }
+
+    /**
+     * Marks the ABORT of an attempt already decided (this leader's plain ABORT) forgotten in the log.
+     * Its client, if still waiting, hears "no longer retained" once the mark is in (see decideApplied).
+     */
+    private void markForgotten(Attempt attempt, String why, List<Action> actions) {
+        marking.put(attempt.attemptId, attempt);
+        actions.add(new Action.Append(attempt.attemptId,
+                LogRecords.decide(attempt.attemptId, Outcome.ABORT, why, settings.proposer(), true)));
     }
 
     /**
@@ -487,6 +498,18 @@ public final class CoordinatorCore {
 
     public List<Action> decideApplied(String attemptId, RecordResult result, long nowMs) {
         List<Action> actions = new ArrayList<>();
+        Attempt marked = marking.get(attemptId);
+        if (marked != null && result.getDisposition() != Disposition.FENCED) {
+            // A mark of an ABORT this leader had applied: its client (if still waiting) hears it now.
+            marking.remove(attemptId);
+            if (!result.getForgotten() && result.getStatus() != TxnStatus.FORGOTTEN) {
+                actions.add(new Action.Alarm(attemptId, "the log did not take the mark of a forgotten run's ABORT: "
+                        + result));
+            }
+            confirmForgotten(marked, marked.forgottenWhy != null ? marked.forgottenWhy : result.getReason());
+            finishOrRetry(marked, nowMs, actions);
+            return actions;
+        }
         Attempt attempt = attempts.get(attemptId);
         if (attempt == null || attempt.phase != AttemptPhase.DECIDING) {
             return actions;
@@ -628,7 +651,18 @@ public final class CoordinatorCore {
     /** The decision of the transaction's current attempt stands: answer the client, or try again. */
     private void finishOrRetry(Attempt attempt, long nowMs, List<Action> actions) {
         Txn txn = txns.get(attempt.tid);
-        if (txn == null || txn.current != attempt || txn.answered) {
+        if (txn == null || txn.current != attempt || txn.answered || marking.containsKey(attempt.attemptId)) {
+            return; // (a mark in flight: the answer comes when it is in the log)
+        }
+        if (attempt.outcome == Outcome.ABORT && !attempt.heardFrom && !attempt.fromLog && !attempt.forgotten
+                && !attempt.answerWaitOver) {
+            // Nobody answered this run. Had the tid run before, past the log's memory of it, only its
+            // participants could say so, in their answer to the ROLLBACKs now on their way: hear the
+            // first one (or wait at most retryBackoffMaxMs) before answering ABORTED.
+            if (!attempt.answerAwaitsAck) {
+                attempt.answerAwaitsAck = true;
+                timers.at(nowMs + settings.retryBackoffMaxMs(), Timers.Kind.ANSWER, attempt.attemptId);
+            }
             return;
         }
         if ((txn.request == null || attempt.forgotten) && attempt.outcome == Outcome.ABORT && !attempt.lastConfirmed) {
@@ -700,6 +734,11 @@ public final class CoordinatorCore {
         if (earlierRun) {
             earlierRun(attempt, service.id() + ": " + attemptId + " already ran here, in an earlier run that ended "
                     + state + ", and the log holds no outcome of it", actions);
+        }
+        attempt.heardFrom = true;
+        if (attempt.answerAwaitsAck) {
+            attempt.answerAwaitsAck = false;
+            finishOrRetry(attempt, nowMs, actions); // ABORTED now, or (earlier run) once the mark is in
         }
         if (attempt.phase == AttemptPhase.FENCING) {
             acked(attempt, service);
@@ -922,8 +961,16 @@ public final class CoordinatorCore {
                     }
                 }
                 case APPEND_RETRY -> {
-                    if (attempts.containsKey(t.id())) {
+                    if (attempts.containsKey(t.id()) || marking.containsKey(t.id())) {
                         actions.add(new Action.Append(t.id(), t.record()));
+                    }
+                }
+                case ANSWER -> {
+                    Attempt a = attempts.get(t.id());
+                    if (a != null && a.answerAwaitsAck) {
+                        a.answerAwaitsAck = false;
+                        a.answerWaitOver = true;
+                        finishOrRetry(a, nowMs, actions);
                     }
                 }
                 case READ_RETRY -> {
@@ -1014,6 +1061,20 @@ public final class CoordinatorCore {
     /** Transactions this leader is running (not yet answered, or answered and still in phase 2). */
     public int inFlight() {
         return txns.size();
+    }
+
+    /** Up to {@code max} of the transactions this leader holds, each with where it stands (for operators). */
+    public List<String> describeInFlight(int max) {
+        List<String> out = new ArrayList<>();
+        for (Txn txn : txns.values()) {
+            if (out.size() == max) {
+                break;
+            }
+            Attempt a = txn.current;
+            out.add(txn.tid + (a == null ? "" : " (" + a.attemptId + " " + a.phase + (a.answerAwaitsAck
+                    ? ", answer awaits an acknowledgement" : "") + ")") + (txn.answered ? " answered" : " unanswered"));
+        }
+        return out;
     }
 
     /** Attempts waiting for phase-2 acknowledgements. */

@@ -23,7 +23,9 @@ final class Timers {
         /** Append again a record whose append failed (appends are idempotent). */
         APPEND_RETRY,
         /** Read again an attempt's state from the log after a failed read. */
-        READ_RETRY
+        READ_RETRY,
+        /** Answer an ABORT that no participant of its run answered, if no acknowledgement came first. */
+        ANSWER
     }
 
     record Timer(long atMs, Kind kind, String id, ServiceName service, io.dtm.protocol.log.TxnRecord record) {

@@ -323,6 +323,11 @@ public final class CoordinatorEngine implements AutoCloseable {
         return core.inFlight();
     }
 
+    /** Up to {@code max} transactions this engine holds, with where each stands (read racily: for reports). */
+    public List<String> describeInFlight(int max) {
+        return core.describeInFlight(max);
+    }
+
     public int phase2Backlog() {
         return core.phase2Backlog();
     }

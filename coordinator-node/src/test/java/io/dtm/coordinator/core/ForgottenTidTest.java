@@ -181,18 +181,41 @@ class ForgottenTidTest {
     }
 
     @Test
-    void aRollbackAckThatSaysTheAttemptRanBeforeMarksAnAbortAlreadyAnswered() {
+    void anAbortNobodyAnsweredWaitsForTheFirstAcknowledgementWhichMaySayTheTidRanBefore() {
         start("a");
         core.beginApplied("a#1", BEGUN, now);
         now += SETTINGS.transactionTimeoutMs();
-        core.tick(now);
-        SubmitResult first = reply(core.decideApplied("a#1", applied(Outcome.ABORT, TxnStatus.DECIDED), now));
-        assertThat(first.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
+        core.tick(now); // the deadline: no participant answered this run
+        List<Action> decided = core.decideApplied("a#1", applied(Outcome.ABORT, TxnStatus.DECIDED), now);
+        assertThat(only(decided, Action.Reply.class)).as("not before a participant had its say").isEmpty();
 
         List<Action> acked = core.acknowledged("a#1", ServiceName.SHIPPING, LocalState.COMMITTED, true, now);
 
+        assertThat(only(acked, Action.Reply.class)).isEmpty();
+        assertThat(appended(acked).getDecide().getForgotten()).isTrue();
+        List<Action> marked = core.decideApplied("a#1", applied(Outcome.ABORT, TxnStatus.DECIDED).toBuilder()
+                .setForgotten(true).build(), now);
+        SubmitResult answer = reply(core.logRead("a#2", unknown("a#2"),
+                now + only(marked, Action.ReadLog.class).size()));
+        assertThat(answer.getStatus()).as("never this run's ABORT: the tid committed before")
+                .isEqualTo(SubmitResult.Status.REJECTED);
+        assertThat(answer.getReason()).contains("shipping: a#1 already ran here, in an earlier run that ended COMMITTED");
+        assertThat(core.violations()).as("the re-run never prepared there: no contradiction").isEmpty();
+    }
+
+    @Test
+    void aRollbackAckThatSaysTheAttemptRanBeforeMarksAnAbortAlreadyAnswered() {
+        start("b");
+        core.beginApplied("b#1", BEGUN, now);
+        now += SETTINGS.transactionTimeoutMs();
+        core.tick(now);
+        core.decideApplied("b#1", applied(Outcome.ABORT, TxnStatus.DECIDED), now);
+        now += SETTINGS.retryBackoffMaxMs();
+        assertThat(reply(core.tick(now)).getStatus()).as("no acknowledgement in time").isEqualTo(SubmitResult.Status.ABORTED);
+
+        List<Action> acked = core.acknowledged("b#1", ServiceName.SHIPPING, LocalState.COMMITTED, true, now);
+
         assertThat(appended(acked).getDecide().getForgotten())
                 .as("no later reader may take this run's ABORT for the tid's outcome").isTrue();
-        assertThat(core.violations()).as("the re-run never prepared there: no contradiction").isEmpty();
     }
 }

@@ -77,14 +77,30 @@ class TightDeadlineTest {
         assertThat(only(begun, Action.SendRollback.class)).isEmpty();
         List<Action> decided = decisionApplied("d-1#1", begun);
 
-        SubmitResult result = reply(decided);
-        assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
-        assertThat(result.getReason()).contains("deadline passed");
         // The participant never heard of the attempt: a ROLLBACK leaves a tombstone there, so that it
-        // remembers the attempt (and refuses a re-run of it) once the log has forgotten it.
+        // remembers the attempt (and refuses a re-run of it) once the log has forgotten it. Its answer
+        // comes before the client's, which it could change (it may say the tid ran before).
         assertThat(only(decided, Action.SendRollback.class)).singleElement()
                 .satisfies(r -> assertThat(r.fence()).isFalse());
-        ends("d-1#1", core.acknowledged("d-1#1", ServiceName.PAYMENT, LocalState.ROLLED_BACK, false, now));
+        assertThat(only(decided, Action.Reply.class)).isEmpty();
+        List<Action> acked = core.acknowledged("d-1#1", ServiceName.PAYMENT, LocalState.ROLLED_BACK, false, now);
+        SubmitResult result = reply(acked);
+        assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
+        assertThat(result.getReason()).contains("deadline passed");
+        ends("d-1#1", acked);
+    }
+
+    @Test
+    void anAbortNobodyAnsweredIsAnsweredAfterABoundedWaitWhenNoParticipantAcknowledges() {
+        startOnePhase("d-9");
+        deadlinePasses();
+        decisionApplied("d-9#1", core.beginApplied("d-9#1", BEGUN, now));
+
+        now += SETTINGS.retryBackoffMaxMs() - 1;
+        assertThat(only(core.tick(now), Action.Reply.class)).isEmpty();
+        now += 1;
+        assertThat(reply(core.tick(now)).getStatus()).as("the participant is down: ABORTED all the same")
+                .isEqualTo(SubmitResult.Status.ABORTED);
     }
 
     @Test
@@ -172,11 +188,12 @@ class TightDeadlineTest {
 
         List<Action> decided = decisionApplied("d-8#1", core.beginApplied("d-8#1", BEGUN, now));
 
-        assertThat(reply(decided).getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
         assertThat(only(decided, Action.SendRollback.class)).extracting(Action.SendRollback::service)
                 .containsExactlyElementsOf(ALL);
+        assertThat(reply(core.acknowledged("d-8#1", ServiceName.INVENTORY, LocalState.ROLLED_BACK, false, now))
+                .getStatus()).as("answered with the first acknowledgement").isEqualTo(SubmitResult.Status.ABORTED);
         List<Action> last = List.of();
-        for (ServiceName s : ALL) {
+        for (ServiceName s : List.of(ServiceName.PAYMENT, ServiceName.ORDER, ServiceName.SHIPPING)) {
             last = core.acknowledged("d-8#1", s, LocalState.ROLLED_BACK, false, now);
         }
         ends("d-8#1", last);

@@ -123,7 +123,8 @@ final class Invariants {
             }
         }
         if (sim.leader() != null && sim.leader().inFlight() != 0) {
-            broken.add("the leader still holds " + sim.leader().inFlight() + " transaction(s) at the end (liveness)");
+            broken.add("the leader still holds " + sim.leader().inFlight() + " transaction(s) at the end (liveness): "
+                    + sim.leader().describeInFlight(5));
         }
         Map<String, Long> inventory = sim.participant(ServiceName.INVENTORY).service().totals();
         Map<String, Long> payment = sim.participant(ServiceName.PAYMENT).service().totals();

@@ -144,6 +144,8 @@ final class SimClients {
             if (earlier.getStatus() != result.getStatus()) {
                 if (beyondMemory) {
                     toleratedBeyondMemory++; // the documented limit: no memory of the tid is left anywhere in the log
+                    sim.trace("past the log's memory: " + c.tid + " answered " + earlier.getStatus() + " then "
+                            + result.getStatus() + " (" + result.getReason() + ")");
                 } else {
                     broken.add(c.tid + " answered " + earlier.getStatus() + " then " + result.getStatus() + " ("
                             + result.getReason() + ")");

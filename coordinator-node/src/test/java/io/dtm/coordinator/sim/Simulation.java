@@ -101,7 +101,7 @@ final class Simulation {
         int[] outcomes = {3, 10, 50, 1_000_000};
         int[] forgottenIds = {0, 4, 100_000};
         int[] cache = {0, 3, 100_000};
-        long[] ages = {Long.MAX_VALUE / 4, Long.MAX_VALUE / 4, 3_000};
+        long[] ages = {Long.MAX_VALUE / 4, Long.MAX_VALUE / 4, 3_000, 30_000};
         this.log = new TxnLogState(new TxnLogState.Retention(outcomes[random.nextInt(outcomes.length)],
                 ages[random.nextInt(ages.length)], forgottenIds[random.nextInt(forgottenIds.length)]), NODES);
         this.settings = Workload.settings(cache[random.nextInt(cache.length)]);
@@ -310,7 +310,7 @@ final class Simulation {
                 rerunBeyondMemory.add(tid); // decided before, and the log began it as new: it had no trace left
             }
         } else if (record.hasEnd() && result.getStatus() == TxnStatus.ENDED) {
-            endedAt.put(record.getEnd().getTid(), now);
+            endedAt.putIfAbsent(record.getEnd().getTid(), now); // the first run's End: what clients were told of
         }
     }
 
