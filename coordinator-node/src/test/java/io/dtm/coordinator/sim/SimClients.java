@@ -35,6 +35,8 @@ final class SimClients {
     int toleratedBeyondMemory;
     /** Answers "no longer retained". */
     int retentionRefusals;
+    /** Submissions turned away OVERLOADED (and retried). */
+    int overloaded;
     /** Answers that broke the contract (checked as they come). */
     final List<String> broken = new ArrayList<>();
     private int waiting;
@@ -113,6 +115,9 @@ final class SimClients {
             if (error == null && result.getStatus() != SubmitResult.Status.OVERLOADED) {
                 sim.after(sim.delay(), () -> deliver(c, result));
             } else {
+                if (error == null) {
+                    overloaded++;
+                }
                 sim.after(CLIENT_RETRY_MS, () -> submit(c)); // NOT_LEADER or OVERLOADED: again, later
             }
         });

@@ -20,6 +20,7 @@ class SimulationTest {
         long refusals = 0;
         long beyondMemory = 0;
         long aborted = 0;
+        long overloaded = 0;
         long started = System.nanoTime();
         for (long seed = first; seed < first + SEEDS; seed++) {
             Simulation simulation = new Simulation(seed);
@@ -27,6 +28,7 @@ class SimulationTest {
             retried += simulation.answers().values().stream().filter(a -> a.getAttempts() > 1).count();
             aborted += simulation.answers().values().stream().filter(a -> a.getReason().contains("deadline")).count();
             refusals += simulation.clients().retentionRefusals;
+            overloaded += simulation.clients().overloaded;
             beyondMemory += simulation.clients().toleratedBeyondMemory;
             if (simulation.clients().toleratedBeyondMemory > 0 && Boolean.getBoolean("dtm.sim.showTolerated")) {
                 System.out.println("seed " + seed + ": " + simulation.trace().lines()
@@ -34,12 +36,14 @@ class SimulationTest {
             }
         }
         System.out.printf("simulation: %d seeds in %.1f s; %d tids retried after LOCKED, %d aborted at their"
-                + " deadline, %d answered 'no longer retained', %d contradictions past the log's memory of the id%n",
-                SEEDS, (System.nanoTime() - started) / 1e9, retried, aborted, refusals, beyondMemory);
+                + " deadline, %d answered 'no longer retained', %d submissions turned away OVERLOADED, %d"
+                + " contradictions past the log's memory of the id%n",
+                SEEDS, (System.nanoTime() - started) / 1e9, retried, aborted, refusals, overloaded, beyondMemory);
         // The runs must explore what they are meant to, or passing says nothing.
         assertThat(retried).as("LOCKED votes made the coordinator retry under new attempt ids").isPositive();
         assertThat(aborted).as("deadlines passed before the votes").isPositive();
         assertThat(refusals).as("resubmits met outcomes that had left retention").isPositive();
+        assertThat(overloaded).as("the leader turned submissions away").isPositive();
     }
 
     @Test

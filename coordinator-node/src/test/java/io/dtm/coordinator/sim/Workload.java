@@ -14,11 +14,11 @@ import java.util.Random;
 
 /** The simulated clients' orders: any subset of services, hot records for contention, real refusals. */
 final class Workload {
-    static final CoordinatorSettings SETTINGS = settings(100_000);
+    static final CoordinatorSettings SETTINGS = settings(10_000, 100_000);
 
-    /** The coordinator's settings, with an answer cache of {@code resultCacheSize}. */
-    static CoordinatorSettings settings(int resultCacheSize) {
-        return new CoordinatorSettings("coordinator:sim", 3, 20, 500, 2_000, 4, 20, 10_000, resultCacheSize);
+    /** The coordinator's settings, with an admission bound and an answer cache of these sizes. */
+    static CoordinatorSettings settings(int maxInFlight, int resultCacheSize) {
+        return new CoordinatorSettings("coordinator:sim", 3, 20, 500, 2_000, 4, 20, maxInFlight, resultCacheSize);
     }
 
     private Workload() {
