@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -22,7 +23,10 @@ import static picocli.CommandLine.Spec;
             "The real cluster: 3 coordinator and 4 service processes, each in its own network namespace when run",
             "as root with iptables. Clients submit and read orders while faults come on a schedule (kill, pause,",
             "partition). After a final heal and a recovery period it checks the history: outcome register",
-            "(linearizable per tid), atomicity, agreement of the replicas, client truth, conservation, resolution.",
+            "(linearizable per tid), answers (one per tid; a different request under a tid is only ever refused),",
+            "retention (no tid forgotten while the log promises to keep it), atomicity, agreement of the replicas,",
+            "client truth, conservation, resolution. Clients also resubmit earlier tids, with the same request and",
+            "with a different one, at any time later.",
             "Writes results.json, history.jsonl, history.edn, the processes' logs, latency.png, rate.png,",
             "timeline.png and a self-contained report.html to STORE/<nemeses>/<timestamp>/ (and a 'latest' link).",
             "Exit code 0 when the result is valid, 1 invalid, 2 unknown (e.g. every partition skipped: no root),",
@@ -35,6 +39,7 @@ import static picocli.CommandLine.Spec;
             "  sudo ./dtm jepsen --nemesis kill-leader --time-limit 60",
             "  sudo ./dtm jepsen --nemesis partition-halves,pause-leader --time-limit 120 --rate 200 --concurrency 16",
             "  sudo ./dtm jepsen --nemesis all --time-limit 600 --store /var/tmp/dtm-store",
+            "  sudo ./dtm jepsen --nemesis kill-leader --retention 50 --time-limit 60     resubmits meet forgotten tids",
             "  sudo ./dtm jepsen --nemesis kill-leader --break commit-before-decision    must come out invalid"},
         mixinStandardHelpOptions = true)
 final class JepsenCommand implements Callable<Integer> {
@@ -75,6 +80,17 @@ final class JepsenCommand implements Callable<Integer> {
                     + "sent before the decision is logged); the result must come out invalid.")
     String breakage;
 
+    @Option(names = "--retention", paramLabel = "N",
+            description = "Retention pressure: the log keeps only N outcomes (log.retention.maxOutcomes; its other "
+                    + "bounds stay the default), and unless --result-cache-size says otherwise the leader keeps no "
+                    + "answers, so outcomes leave retention during the run and resubmissions meet forgotten tids.")
+    Integer retention;
+
+    @Option(names = "--result-cache-size", paramLabel = "N",
+            description = "coordinator.resultCacheSize for the run. Default: 0 with --retention (every "
+                    + "resubmission answered from the log), else the configuration's.")
+    Integer resultCacheSize;
+
     @Option(names = "--seed", paramLabel = "N", description = "Seed of the workload and the nemeses' choices. "
             + "Default: the time.")
     Long seed;
@@ -93,6 +109,12 @@ final class JepsenCommand implements Callable<Integer> {
                         + String.join(", ", Nemesis.catalog().keySet()), 2);
             }
         }
+        if (retention != null && retention < 1) {
+            throw new UserException("--retention must be at least 1 outcome", 2);
+        }
+        if (resultCacheSize != null && resultCacheSize < 0) {
+            throw new UserException("--result-cache-size must be 0 or more", 2);
+        }
         if (breakage != null && !breakage.equals("commit-before-decision")) {
             throw new UserException("unknown --break \"" + breakage + "\"; known: commit-before-decision", 2);
         }
@@ -101,7 +123,8 @@ final class JepsenCommand implements Callable<Integer> {
         try {
             result = JepsenTest.run(new JepsenTest.Options(nemeses, Duration.ofSeconds(timeLimit), rate, concurrency,
                     store.toAbsolutePath(), dtmCommand(), interval, faultFor, Duration.ofSeconds(60), chosenSeed,
-                    breakage == null ? "" : breakage));
+                    breakage == null ? "" : breakage, retention == null ? OptionalInt.empty() : OptionalInt.of(retention),
+                    resultCacheSize == null ? OptionalInt.empty() : OptionalInt.of(resultCacheSize)));
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {

@@ -13,14 +13,17 @@ import java.util.function.LongSupplier;
 /** Every checker over one test's history and final state, combined: invalid beats unknown beats valid. */
 public record Analysis(Verdict verdict, List<CheckResult> results, Map<String, Map<String, Long>> counts) {
 
-    public static Analysis of(List<Op> history, Observed observed, Set<String> nodes, LongSupplier clock,
-            long registerDeadlineNanos) {
+    /** @param retention what the cluster's log was configured to retain in this run */
+    public static Analysis of(List<Op> history, Observed observed, Set<String> nodes, Retention retention,
+            LongSupplier clock, long registerDeadlineNanos) {
         List<CheckResult> results = List.of(
                 OutcomeRegisterChecker.check(history, clock, registerDeadlineNanos),
+                AnswersChecker.check(history),
+                RetentionChecker.check(history, retention),
                 AtomicityChecker.check(history, observed),
                 AgreementChecker.check(observed, nodes),
-                ClientTruthChecker.check(history, observed),
-                ConservationChecker.check(history, observed),
+                ClientTruthChecker.check(history, observed, retention),
+                ConservationChecker.check(history, observed, retention),
                 ResolutionChecker.check(history, observed));
         Verdict verdict = Verdict.VALID;
         for (CheckResult r : results) {
@@ -29,7 +32,7 @@ public record Analysis(Verdict verdict, List<CheckResult> results, Map<String, M
         return new Analysis(verdict, results, counts(history));
     }
 
-    /** Per client operation ({@code submit}, {@code read}, {@code probe}): how many ended ok, fail, info. */
+    /** Per client operation ({@code submit}, {@code resubmit}, {@code read}, ...): how many ended ok, fail, info. */
     static Map<String, Map<String, Long>> counts(List<Op> history) {
         Map<String, Map<String, Long>> counts = new TreeMap<>();
         for (Calls.Call c : Calls.of(history)) {

@@ -1,5 +1,6 @@
 package io.dtm.jepsen.check;
 
+import io.dtm.jepsen.history.ClientOps;
 import io.dtm.jepsen.history.Op;
 import io.dtm.jepsen.history.OpType;
 
@@ -36,6 +37,32 @@ final class Calls {
 
         Object resultOf(String key) {
             return completion == null ? null : completion.valueOf(key);
+        }
+
+        /** A submission of the tid's own request: the first, a resubmission of it, or a probe. */
+        boolean isOwnRequest() {
+            return f().equals(ClientOps.SUBMIT) || f().equals(ClientOps.RESUBMIT) || f().equals(ClientOps.PROBE);
+        }
+
+        /** A submission of a request other than the one the tid is (its first submission's). */
+        boolean isOtherRequest() {
+            return f().equals(ClientOps.RESUBMIT_OTHER);
+        }
+
+        boolean isSubmission() {
+            return isOwnRequest() || isOtherRequest();
+        }
+
+        boolean isRead() {
+            return f().equals(ClientOps.READ);
+        }
+
+        /** What a submission's answer says about its tid. */
+        Answer answer() {
+            if (!isSubmission()) {
+                throw new IllegalStateException("op " + invoke.index() + " (" + f() + ") is not a submission");
+            }
+            return Answer.of(this);
         }
     }
 

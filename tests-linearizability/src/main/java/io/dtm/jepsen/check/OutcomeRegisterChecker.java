@@ -14,12 +14,17 @@ import java.util.function.LongSupplier;
  * began after some operation had completed with a definite value sees that value — once a client
  * was told an outcome, no later read may say "none yet" or the other one.
  *
- * <p>Definite values: a {@code submit} that is {@code ok} (COMMIT) or {@code fail} with status
- * ABORTED (ABORT); a {@code read} that is {@code ok} with outcome COMMIT or ABORT. A read with
- * outcome NONE (no decision yet) is a read of the unwritten register.
+ * <p>Definite values: a submission of the tid's own request (its first, a resubmission, a probe)
+ * that is {@code ok} (COMMIT) or {@code fail} with status ABORTED (ABORT); a {@code read} that is
+ * {@code ok} with outcome COMMIT or ABORT. A read with outcome NONE (no decision yet) is a read of
+ * the unwritten register. The register may be forgotten, never rewritten: a read that finds the
+ * tid FORGOTTEN, like an answer "no longer retained", contradicts nothing here (whether it came too
+ * early is the {@link RetentionChecker}'s to say). A different request under the tid reads nothing.
  */
 public final class OutcomeRegisterChecker {
     public static final String NAME = "outcome-register";
+    /** A read's outcome when the log no longer retains the tid's outcome (status FORGOTTEN). */
+    public static final String FORGOTTEN = "FORGOTTEN";
 
     private OutcomeRegisterChecker() {
     }
@@ -65,8 +70,8 @@ public final class OutcomeRegisterChecker {
             return;
         }
         for (Calls.Call c : calls) {
-            if (isRead(c) && c.type() == OpType.OK && c.invoke().time() > earliestCompleted.completedAt()
-                    && !value.equals(c.resultOf("outcome"))) {
+            if (c.isRead() && c.type() == OpType.OK && c.invoke().time() > earliestCompleted.completedAt()
+                    && !value.equals(c.resultOf("outcome")) && !FORGOTTEN.equals(c.resultOf("outcome"))) {
                 result.problem(tid + ": read op " + c.completion().index() + " began after op "
                         + earliestCompleted.completion().index() + " had returned " + value + ", but saw "
                         + c.resultOf("outcome"));
@@ -76,23 +81,17 @@ public final class OutcomeRegisterChecker {
 
     /** COMMIT or ABORT when the call observed one, else null. */
     static String definite(Calls.Call c) {
-        if (ClientTruthChecker.isSubmit(c)) {
-            if (c.type() == OpType.OK) {
-                return Observed.COMMIT;
-            }
-            if (c.type() == OpType.FAIL && "ABORTED".equals(c.resultOf("status"))) {
-                return Observed.ABORT;
-            }
-            return null;
+        if (c.isOwnRequest()) {
+            return switch (c.answer()) {
+                case COMMITTED -> Observed.COMMIT;
+                case ABORTED -> Observed.ABORT;
+                default -> null;
+            };
         }
-        if (isRead(c) && c.type() == OpType.OK) {
+        if (c.isRead() && c.type() == OpType.OK) {
             Object outcome = c.resultOf("outcome");
             return Observed.COMMIT.equals(outcome) || Observed.ABORT.equals(outcome) ? (String) outcome : null;
         }
         return null;
-    }
-
-    private static boolean isRead(Calls.Call c) {
-        return c.f().equals("read");
     }
 }

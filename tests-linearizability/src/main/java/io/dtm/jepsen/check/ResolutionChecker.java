@@ -1,5 +1,6 @@
 package io.dtm.jepsen.check;
 
+import io.dtm.jepsen.history.ClientOps;
 import io.dtm.jepsen.history.Op;
 import io.dtm.jepsen.history.OpType;
 
@@ -31,7 +32,7 @@ public final class ResolutionChecker {
         int probes = 0;
         int committed = 0;
         for (Calls.Call c : Calls.of(history)) {
-            if (c.f().equals("probe")) {
+            if (c.f().equals(ClientOps.PROBE)) {
                 probes++;
                 if (c.type() == OpType.OK) {
                     committed++;
@@ -45,8 +46,9 @@ public final class ResolutionChecker {
         if (probes == 0) {
             result.unknown("no probe transaction was submitted after the heal");
         }
-        if (observed.participants().isEmpty()) {
-            result.unknown("no participant could be read");
+        if (!observed.unreadServices().isEmpty()) {
+            // What they hold PREPARED is unknown.
+            result.unknown("services not read: " + observed.unreadServices());
         }
         return result.build(Map.of("preparedLeft", prepared, "probes", probes, "probesCommitted", committed));
     }

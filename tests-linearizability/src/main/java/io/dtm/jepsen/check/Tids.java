@@ -48,6 +48,17 @@ final class Tids {
         return committed;
     }
 
+    /** Every tid with an attempt that some service holds committed. */
+    static Set<String> committedAtAnyService(Observed observed) {
+        Set<String> tids = new TreeSet<>();
+        observed.participants().values().forEach(states -> states.forEach((attempt, state) -> {
+            if (Observed.COMMITTED.equals(state)) {
+                tids.add(Calls.tidOf(attempt));
+            }
+        }));
+        return tids;
+    }
+
     /** Every tid that some node's log holds a COMMIT for. */
     static Set<String> committedTids(Observed observed) {
         Set<String> tids = new TreeSet<>();

@@ -4,6 +4,8 @@ import io.dtm.client.DtmClient;
 import io.dtm.client.NodeClient;
 import io.dtm.client.RemoteException;
 import io.dtm.config.NodeConfig;
+import io.dtm.jepsen.check.OutcomeRegisterChecker;
+import io.dtm.jepsen.history.ClientOps;
 import io.dtm.jepsen.history.History;
 import io.dtm.jepsen.history.Op;
 import io.dtm.jepsen.history.OpType;
@@ -25,10 +27,16 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The test's clients: {@code concurrency} processes, each one operation at a time, together at
- * about {@code rate} operations a second. An operation is a new order (through {@link DtmClient},
- * as an application would), a duplicate submission of an earlier tid straight to a random node,
- * or a read of an earlier tid's status through a random node. Each is recorded when invoked and
- * when it completes: {@code ok}, {@code fail} (certainly without effect) or {@code info}.
+ * about {@code rate} operations a second. An operation is one of (see {@link ClientOps}): a new
+ * order through {@link DtmClient}, as an application would submit it; a resubmission of an
+ * earlier tid with the same request, through {@link DtmClient} or straight to a random node; a
+ * resubmission of the tid of an earlier order that was answered COMMITTED or ABORTED with a
+ * different request (a client reusing a tid by mistake); or a read of an earlier tid's status
+ * through a random node. The earlier tid is drawn from the whole run half the time (long after its
+ * answer, past retention when retention is small), else from the last {@link #RECENT} (still
+ * running, or just answered). Every choice comes from the workload's seeded random. Each operation
+ * is recorded when invoked and when it completes: {@code ok}, {@code fail} (certainly without
+ * effect) or {@code info}.
  */
 final class Clients {
     private static final Logger LOG = LoggerFactory.getLogger(Clients.class);
@@ -41,7 +49,13 @@ final class Clients {
     private final int concurrency;
     private final double rate;
     private final DtmClient client;
+    /** How many of the latest orders count as recent when an earlier tid is drawn. */
+    static final int RECENT = 20;
+
+    /** Every order submitted, in submission order. */
     private final List<Workload.Order> submitted = new ArrayList<>();
+    /** The orders whose first submission was answered COMMITTED or ABORTED: the tid is surely theirs. */
+    private final List<Workload.Order> decided = new ArrayList<>();
     private final AtomicLong nextTid = new AtomicLong();
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean stopping;
@@ -93,13 +107,15 @@ final class Clients {
             next = Math.max(next + interval, System.nanoTime() - interval);
             try {
                 int dice = workload.nextInt(100);
-                Workload.Order earlier = dice >= 65 ? earlier() : null;
+                Workload.Order earlier = dice < 58 ? null : dice < 70 || dice >= 75 ? earlier(submitted) : earlier(decided);
                 if (earlier == null) {
                     submitNew(process);
+                } else if (dice < 70) {
+                    resubmit(process, ClientOps.RESUBMIT, earlier);
                 } else if (dice < 75) {
-                    submitAgain(process, earlier);
+                    resubmit(process, ClientOps.RESUBMIT_OTHER, workload.other(earlier));
                 } else {
-                    read(process, earlier.request().getTid(), randomNode(), "read");
+                    read(process, earlier.request().getTid(), randomNode(), ClientOps.READ);
                 }
             } catch (RuntimeException e) {
                 LOG.warn("client {}: {}", process, e.toString());
@@ -107,8 +123,13 @@ final class Clients {
         }
     }
 
-    private synchronized Workload.Order earlier() {
-        return submitted.isEmpty() ? null : submitted.get(workload.nextInt(submitted.size()));
+    /** One of {@code orders}: from the whole run, or from the last {@link #RECENT}, half the time each; null when none. */
+    private synchronized Workload.Order earlier(List<Workload.Order> orders) {
+        if (orders.isEmpty()) {
+            return null;
+        }
+        int from = workload.nextInt(2) == 0 ? 0 : Math.max(0, orders.size() - RECENT);
+        return orders.get(from + workload.nextInt(orders.size() - from));
     }
 
     private void submitNew(int process) {
@@ -116,23 +137,42 @@ final class Clients {
         synchronized (this) {
             submitted.add(order);
         }
-        Op invoke = history.invoke(process, "submit", order.facts().toValue(), null, order.request().getTid());
-        SubmitResult result = client.submit(order.request()).join();
-        complete(invoke, result);
+        SubmitResult result = submitRecorded(process, ClientOps.SUBMIT, order);
+        if (result != null && (result.getStatus() == SubmitResult.Status.COMMITTED
+                || result.getStatus() == SubmitResult.Status.ABORTED)) {
+            synchronized (this) {
+                decided.add(order);
+            }
+        }
     }
 
-    /** Submits {@code order} through {@link DtmClient} and records it as {@code f}: the probes after the heal. */
-    boolean submitRecorded(int process, String f, Workload.Order order) {
+    /**
+     * Submits {@code order} through {@link DtmClient} and records it as {@code f} (also the probes
+     * after the heal); the result, or null when the client failed it (recorded as such).
+     */
+    SubmitResult submitRecorded(int process, String f, Workload.Order order) {
         Op invoke = history.invoke(process, f, order.facts().toValue(), null, order.request().getTid());
-        SubmitResult result = client.submit(order.request()).join();
-        complete(invoke, result);
-        return result.getStatus() == SubmitResult.Status.COMMITTED;
+        try {
+            SubmitResult result = client.submit(order.request()).join();
+            complete(invoke, result);
+            return result;
+        } catch (CompletionException e) {
+            failed(invoke, e);
+            return null;
+        }
     }
 
-    /** The same tid and request again, straight to one node (which may not lead). */
-    private void submitAgain(int process, Workload.Order order) {
+    /**
+     * An earlier tid again, recorded as {@code f}, with {@code order} (its own request, or a
+     * different one): through {@link DtmClient}, or straight to one node (which may not lead).
+     */
+    private void resubmit(int process, String f, Workload.Order order) {
+        if (workload.nextInt(2) == 0) {
+            submitRecorded(process, f, order);
+            return;
+        }
         NodeConfig node = randomNode();
-        Op invoke = history.invoke(process, "submit", order.facts().toValue(), node.id(), order.request().getTid());
+        Op invoke = history.invoke(process, f, order.facts().toValue(), node.id(), order.request().getTid());
         try (NodeClient c = cluster.connections().connect(node).get(CALL_TIMEOUT_S, TimeUnit.SECONDS)) {
             complete(invoke, c.submit(order.request()).get(SUBMIT_DEADLINE.toSeconds(), TimeUnit.SECONDS));
         } catch (Exception e) {
@@ -140,14 +180,18 @@ final class Clients {
         }
     }
 
-    /** Reads {@code tid}'s status through {@code node}; outcome COMMIT, ABORT or NONE (no decision yet). */
+    /**
+     * Reads {@code tid}'s status through {@code node}; outcome COMMIT, ABORT, NONE (no decision yet)
+     * or FORGOTTEN (the outcome is no longer retained).
+     */
     void read(int process, String tid, NodeConfig node, String f) {
         Op invoke = history.invoke(process, f, null, node.id(), tid);
         try (NodeClient c = cluster.connections().connect(node).get(CALL_TIMEOUT_S, TimeUnit.SECONDS)) {
             TxnState s = c.txnStatus(tid).get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
             boolean decided = s.getStatus() == TxnStatus.DECIDED || s.getStatus() == TxnStatus.ENDED;
-            history.complete(invoke, OpType.OK, Map.of("outcome", decided ? s.getOutcome().name() : "NONE",
-                    "status", s.getStatus().name()), null);
+            String outcome = decided ? s.getOutcome().name()
+                    : s.getStatus() == TxnStatus.FORGOTTEN ? OutcomeRegisterChecker.FORGOTTEN : "NONE";
+            history.complete(invoke, OpType.OK, Map.of("outcome", outcome, "status", s.getStatus().name()), null);
         } catch (Exception e) {
             history.complete(invoke, OpType.FAIL, null, describe(e));
         }

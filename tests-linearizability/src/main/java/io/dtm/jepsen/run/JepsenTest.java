@@ -3,11 +3,14 @@ package io.dtm.jepsen.run;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dtm.config.NodeConfig;
+import io.dtm.config.RetentionConfig;
 import io.dtm.jepsen.check.Analysis;
 import io.dtm.jepsen.check.Observed;
+import io.dtm.jepsen.check.Retention;
 import io.dtm.jepsen.check.Verdict;
 import io.dtm.jepsen.env.Network;
 import io.dtm.jepsen.env.Processes;
+import io.dtm.jepsen.history.ClientOps;
 import io.dtm.jepsen.history.History;
 import io.dtm.jepsen.history.HistoryEdn;
 import io.dtm.jepsen.history.HistoryJson;
@@ -32,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -56,9 +60,15 @@ public final class JepsenTest {
      * @param recovery    how long the healed cluster may take to leave nothing in doubt
      * @param breakage    "" for the real build; a deliberate bug in the coordinators (e.g.
      *                    {@code commit-before-decision}) to show that the checkers catch it
+     * @param maxOutcomes the log's {@code retention.maxOutcomes} for the run (empty: the default);
+     *                    small, outcomes leave retention during the run and resubmissions meet
+     *                    forgotten tids
+     * @param resultCacheSize the leader's {@code resultCacheSize} (empty: 0 with {@code maxOutcomes},
+     *                    so that resubmissions are answered by the log, else the default)
      */
     public record Options(List<String> nemeses, Duration timeLimit, double rate, int concurrency, Path store,
-            List<String> dtm, Duration interval, Duration faultFor, Duration recovery, long seed, String breakage) {
+            List<String> dtm, Duration interval, Duration faultFor, Duration recovery, long seed, String breakage,
+            OptionalInt maxOutcomes, OptionalInt resultCacheSize) {
     }
 
     /** What a run concluded, and where its files are. */
@@ -119,7 +129,10 @@ public final class JepsenTest {
         Processes.reap(o.store().resolve(testName).resolve(".pids"));
         Network network = noNetwork.isEmpty() ? Network.create(List.of("n1", "n2", "n3", "inventory", "payment",
                 "order", "shipping")) : null;
-        TestCluster cluster = TestCluster.create(dir, o.dtm(), network, 3_000, o.breakage());
+        OptionalInt resultCacheSize = o.resultCacheSize().isPresent() ? o.resultCacheSize()
+                : o.maxOutcomes().isPresent() ? OptionalInt.of(0) : OptionalInt.empty();
+        TestCluster cluster = TestCluster.create(dir, o.dtm(), network, 3_000, o.breakage(),
+                new TestCluster.Tuning(o.maxOutcomes(), resultCacheSize));
         Thread cleanup = new Thread(() -> {
             cluster.close();
             if (network != null) {
@@ -196,7 +209,7 @@ public final class JepsenTest {
         long recoveredMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - recoveryStart);
         int probeProcess = o.concurrency();
         for (int i = 1; i <= 5; i++) {
-            clients.submitRecorded(probeProcess, "probe", workload.plain("probe-" + i));
+            clients.submitRecorded(probeProcess, ClientOps.PROBE, workload.plain("probe-" + i));
         }
         finalReads(clients, cluster, o.concurrency() + 1);
         clients.close();
@@ -204,7 +217,9 @@ public final class JepsenTest {
 
         Observed observed = new Observed(cluster.readLogs(), cluster.readParticipants(), before, cluster.totals());
         List<Op> ops = history.ops();
-        Analysis analysis = Analysis.of(ops, observed, Set.copyOf(TestCluster.NODES), System::nanoTime,
+        RetentionConfig retention = cluster.config().log().retention();
+        Analysis analysis = Analysis.of(ops, observed, Set.copyOf(TestCluster.NODES),
+                new Retention(retention.maxOutcomes(), retention.maxAgeMs()), System::nanoTime,
                 System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
         Map<String, Object> results = new LinkedHashMap<>(analysis.toJson());
         results.put("skipped", skipped);
@@ -216,6 +231,8 @@ public final class JepsenTest {
         }
         results.put("options", Map.of("timeLimitSeconds", o.timeLimit().toSeconds(), "rate", o.rate(),
                 "concurrency", o.concurrency(), "seed", o.seed()));
+        results.put("retention", Map.of("maxOutcomes", retention.maxOutcomes(), "maxAgeMs", retention.maxAgeMs(),
+                "maxForgotten", retention.maxForgotten(), "resultCacheSize", cluster.config().coordinator().resultCacheSize()));
         writeJson(dir.resolve("results.json"), results);
         try (BufferedWriter edn = Files.newBufferedWriter(dir.resolve("history.edn"), StandardCharsets.UTF_8)) {
             for (Op op : ops) {
@@ -250,7 +267,7 @@ public final class JepsenTest {
             int offset = t;
             pool.execute(() -> {
                 for (int i = offset; i < tids.size(); i += threads) {
-                    clients.read(process, tids.get(i), leader, "read");
+                    clients.read(process, tids.get(i), leader, ClientOps.READ);
                 }
             });
         }

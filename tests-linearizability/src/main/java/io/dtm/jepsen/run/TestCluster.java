@@ -6,9 +6,12 @@ import io.dtm.client.DtmConnections;
 import io.dtm.client.NodeClient;
 import io.dtm.client.ParticipantClient;
 import io.dtm.config.ClusterConfig;
+import io.dtm.config.CoordinatorConfig;
 import io.dtm.config.FreePorts;
+import io.dtm.config.LogConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.ParticipantsConfig;
+import io.dtm.config.RetentionConfig;
 import io.dtm.config.ServiceConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.config.TimeoutsConfig;
@@ -30,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -42,6 +46,16 @@ import java.util.function.BooleanSupplier;
 public final class TestCluster implements AutoCloseable {
     /** The seven process names, which are also their hosts in the network. */
     public static final List<String> NODES = List.of("n1", "n2", "n3");
+
+    /**
+     * What a test changes in the cluster's configuration, each empty for the bundled default.
+     *
+     * @param maxOutcomes     {@code log.retention.maxOutcomes}: outcomes the log keeps
+     * @param resultCacheSize {@code coordinator.resultCacheSize}: answers the leader keeps (0: none,
+     *                        so every resubmission is answered from the log)
+     */
+    public record Tuning(OptionalInt maxOutcomes, OptionalInt resultCacheSize) {
+    }
 
     private final ClusterConfig config;
     private final Processes processes;
@@ -62,9 +76,10 @@ public final class TestCluster implements AutoCloseable {
      * @param network     the namespaces to run in, or null for 127.0.0.1
      * @param inDoubtMs   how long a participant waits in doubt before asking the log
      * @param breakage    "" or a deliberate bug for the coordinators ({@code -Ddtm.test.break})
+     * @param tuning      what this test changes in the configuration
      */
-    public static TestCluster create(Path dir, List<String> dtm, Network network, long inDoubtMs, String breakage)
-            throws IOException {
+    public static TestCluster create(Path dir, List<String> dtm, Network network, long inDoubtMs, String breakage,
+            Tuning tuning) throws IOException {
         ClusterConfig base = ClusterConfig.loadDefault();
         List<NodeConfig> nodes = new ArrayList<>();
         Map<ServiceName, ServiceConfig> services = new EnumMap<>(ServiceName.class);
@@ -77,8 +92,9 @@ public final class TestCluster implements AutoCloseable {
                 ? new ServiceConfig("127.0.0.1", FreePorts.next(), c.faults())
                 : new ServiceConfig(network.address(s.id()), c.port(), c.faults())));
         ClusterConfig config = new ClusterConfig("jepsen", dir.resolve("data"), nodes, services,
-                new TimeoutsConfig(1_000, 2_000, 5_000, 60_000), base.log(),
-                new ParticipantsConfig(inDoubtMs, base.participants().maxBatch()), base.coordinator(), "jepsen");
+                new TimeoutsConfig(1_000, 2_000, 5_000, 60_000), tuned(base.log(), tuning),
+                new ParticipantsConfig(inDoubtMs, base.participants().maxBatch()), tuned(base.coordinator(), tuning),
+                "jepsen");
         Files.createDirectories(dir);
         Path file = dir.resolve("cluster.yaml");
         Files.writeString(file, config.toYaml());
@@ -96,6 +112,24 @@ public final class TestCluster implements AutoCloseable {
             processes.define(s.id(), command(dtm, "participant", "--service", s.id(), "--config", file.toString()));
         }
         return new TestCluster(config.withDataDir(dir.resolve("data")), processes, network);
+    }
+
+    private static LogConfig tuned(LogConfig log, Tuning tuning) {
+        if (tuning.maxOutcomes().isEmpty()) {
+            return log;
+        }
+        RetentionConfig r = log.retention();
+        return new LogConfig(log.snapshotEveryEntries(), log.segmentSizeBytes(),
+                new RetentionConfig(tuning.maxOutcomes().getAsInt(), r.maxAgeMs(), r.maxForgotten()), log.groupCommit());
+    }
+
+    private static CoordinatorConfig tuned(CoordinatorConfig c, Tuning tuning) {
+        if (tuning.resultCacheSize().isEmpty()) {
+            return c;
+        }
+        return new CoordinatorConfig(c.prepareTimeoutMs(), c.prepareAttempts(), c.retryBackoffMs(), c.retryBackoffMaxMs(),
+                c.transactionTimeoutMs(), c.maxAttempts(), c.lockBackoffMs(), c.maxInFlight(),
+                tuning.resultCacheSize().getAsInt());
     }
 
     private static List<String> command(List<String> dtm, String... args) {

@@ -39,6 +39,21 @@ public final class Workload {
         return order(tid, false);
     }
 
+    /**
+     * Another order under {@code original}'s tid, different from it (a client reusing a tid by
+     * mistake): it must be refused, never run.
+     */
+    public synchronized Order other(Order original) {
+        String tid = original.request().getTid();
+        for (int i = 0; i < 100; i++) {
+            Order other = order(tid, false);
+            if (!other.request().equals(original.request())) {
+                return other;
+            }
+        }
+        throw new IllegalStateException("100 random orders for " + tid + " were all the same as the first");
+    }
+
     /** An order that should commit: all four services, no hot key, a good card, stock that exists. */
     public synchronized Order plain(String tid) {
         return order(tid, true);

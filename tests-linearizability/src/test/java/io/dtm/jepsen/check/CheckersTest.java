@@ -14,22 +14,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Each checker on small histories and final states: what passes, and each way it must fail. */
 class CheckersTest {
-    private static final List<String> FOUR = List.of("inventory", "payment", "order", "shipping");
-    private static final Set<String> NODES = Set.of("n1", "n2", "n3");
+    static final List<String> FOUR = List.of("inventory", "payment", "order", "shipping");
+    static final Set<String> NODES = Set.of("n1", "n2", "n3");
+    /** The log keeps every outcome of these small histories (the default retention). */
+    static final Retention KEEPS_ALL = new Retention(250_000, 3_600_000);
 
-    private static Map<String, Map<String, String>> logs(Map<String, String> outcomes) {
+    static Map<String, Map<String, String>> logs(Map<String, String> outcomes) {
         Map<String, Map<String, String>> logs = new LinkedHashMap<>();
         NODES.stream().sorted().forEach(n -> logs.put(n, new HashMap<>(outcomes)));
         return logs;
     }
 
-    private static Map<String, Map<String, String>> participants(Map<String, String> states) {
+    static Map<String, Map<String, String>> participants(Map<String, String> states) {
         Map<String, Map<String, String>> p = new LinkedHashMap<>();
         FOUR.forEach(s -> p.put(s, new HashMap<>(states)));
         return p;
     }
 
-    private static Map<String, Long> totals(long sold, long captured, long confirmed, long scheduled) {
+    static Map<String, Long> totals(long sold, long captured, long confirmed, long scheduled) {
         Map<String, Long> t = new LinkedHashMap<>();
         t.put("inventory.initialStock", 1_000L);
         t.put("inventory.available", 1_000L - sold);
@@ -133,6 +135,17 @@ class CheckersTest {
         }
 
         @Test
+        void aServiceThatCouldNotBeReadMakesItUnknown() {
+            Hist h = new Hist();
+            h.aborted(h.submit(1, "t-1", FOUR, 1, 10));
+            Map<String, Map<String, String>> p = participants(Map.of("t-1#1", "ROLLED_BACK"));
+            p.remove("order"); // it may hold t-1#1 COMMITTED
+            CheckResult r = AtomicityChecker.check(h.ops(), new Observed(logs(Map.of()), p, Map.of(), Map.of()));
+            assertThat(r.verdict()).isEqualTo(Verdict.UNKNOWN);
+            assertThat(r.problems()).singleElement().asString().contains("services not read: [order]");
+        }
+
+        @Test
         void twoCommittedAttemptsOfOneTidAreInvalid() {
             Hist h = new Hist();
             h.committed(h.submit(1, "t-1", List.of("payment"), 0, 10));
@@ -178,7 +191,7 @@ class CheckersTest {
             h.committed(h.submit(1, "t-1", FOUR, 1, 10));
             Observed o = new Observed(logs(Map.of("t-1#1", "ABORT")), participants(Map.of("t-1#1", "ROLLED_BACK")),
                     Map.of(), Map.of());
-            CheckResult r = ClientTruthChecker.check(h.ops(), o);
+            CheckResult r = ClientTruthChecker.check(h.ops(), o, KEEPS_ALL);
             assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
             assertThat(r.problems().get(0)).contains("acknowledged COMMITTED").contains("no log holds a COMMIT");
         }
@@ -190,9 +203,67 @@ class CheckersTest {
             Map<String, Map<String, String>> p = participants(Map.of("t-1#1", "ROLLED_BACK"));
             p.get("payment").put("t-1#1", "COMMITTED");
             CheckResult r = ClientTruthChecker.check(h.ops(), new Observed(logs(Map.of("t-1#1", "ABORT")), p,
-                    Map.of(), Map.of()));
+                    Map.of(), Map.of()), KEEPS_ALL);
             assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
             assertThat(r.problems().get(0)).contains("answered ABORTED");
+        }
+
+        @Test
+        void anAcknowledgedCommitThatAServiceHoldsOtherwiseIsInvalid() {
+            Hist h = new Hist();
+            h.committed(h.submit(1, "t-1", FOUR, 1, 10));
+            Map<String, Map<String, String>> p = participants(Map.of("t-1#1", "COMMITTED"));
+            p.get("shipping").put("t-1#1", "ROLLED_BACK");
+            p.get("order").remove("t-1#1");
+            CheckResult r = ClientTruthChecker.check(h.ops(), new Observed(logs(Map.of("t-1#1", "COMMIT")), p,
+                    Map.of(), Map.of()), KEEPS_ALL);
+            assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
+            assertThat(r.problems()).containsExactlyInAnyOrder(
+                    "t-1: acknowledged COMMITTED, but order holds t-1#1 as NONE",
+                    "t-1: acknowledged COMMITTED, but shipping holds t-1#1 as ROLLED_BACK");
+        }
+
+        @Test
+        void aServiceThatCouldNotBeReadMakesAnAcknowledgedCommitUnknownNotValid() {
+            Hist h = new Hist();
+            h.committed(h.submit(1, "t-1", FOUR, 1, 10));
+            Map<String, Map<String, String>> p = participants(Map.of("t-1#1", "COMMITTED"));
+            p.remove("payment");
+            CheckResult r = ClientTruthChecker.check(h.ops(), new Observed(logs(Map.of("t-1#1", "COMMIT")), p,
+                    Map.of(), Map.of()), KEEPS_ALL);
+            assertThat(r.verdict()).isEqualTo(Verdict.UNKNOWN);
+            assertThat(r.problems()).singleElement().asString().contains("[payment] could not be read");
+        }
+
+        @Test
+        void aServiceThatCouldNotBeReadMakesAnAbortUnknownNotValid() {
+            Hist h = new Hist();
+            h.aborted(h.submit(1, "t-1", FOUR, 1, 10));
+            Map<String, Map<String, String>> p = participants(Map.of("t-1#1", "ROLLED_BACK"));
+            p.remove("inventory");
+            CheckResult r = ClientTruthChecker.check(h.ops(), new Observed(logs(Map.of("t-1#1", "ABORT")), p,
+                    Map.of(), Map.of()), KEEPS_ALL);
+            assertThat(r.verdict()).isEqualTo(Verdict.UNKNOWN);
+        }
+
+        @Test
+        void noLogReadMakesItUnknownNotInvalid() {
+            Hist h = new Hist();
+            h.committed(h.submit(1, "t-1", FOUR, 1, 10));
+            CheckResult r = ClientTruthChecker.check(h.ops(), new Observed(Map.of(),
+                    participants(Map.of("t-1#1", "COMMITTED")), Map.of(), Map.of()), KEEPS_ALL);
+            assertThat(r.verdict()).isEqualTo(Verdict.UNKNOWN);
+            assertThat(r.problems()).singleElement().asString().contains("no node's log could be read");
+        }
+
+        @Test
+        void aCommitMissingFromALogThatForgetsNothingIsInvalidWhateverTheServicesHold() {
+            Hist h = new Hist();
+            h.committed(h.submit(1, "t-1", FOUR, 1, 10));
+            Observed o = new Observed(logs(Map.of()), participants(Map.of("t-1#1", "COMMITTED")), Map.of(), Map.of());
+            CheckResult r = ClientTruthChecker.check(h.ops(), o, KEEPS_ALL);
+            assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
+            assertThat(r.problems().get(0)).contains("no log holds a COMMIT for it");
         }
 
         @Test
@@ -202,7 +273,7 @@ class CheckersTest {
             h.notLeader(h.submit(2, "t-1", FOUR, 1, 10));
             Observed o = new Observed(logs(Map.of("t-1#1", "COMMIT")), participants(Map.of("t-1#1", "COMMITTED")),
                     Map.of(), Map.of());
-            assertThat(ClientTruthChecker.check(h.ops(), o).verdict()).isEqualTo(Verdict.VALID);
+            assertThat(ClientTruthChecker.check(h.ops(), o, KEEPS_ALL).verdict()).isEqualTo(Verdict.VALID);
         }
 
         @Test
@@ -214,7 +285,7 @@ class CheckersTest {
             Observed o = new Observed(logs(Map.of("t-1#1", "COMMIT", "t-2#1", "ABORT", "t-3#1", "COMMIT")),
                     participants(Map.of("t-1#1", "COMMITTED", "t-2#1", "VOTED_NO", "t-3#1", "COMMITTED")),
                     Map.of(), Map.of());
-            assertThat(ClientTruthChecker.check(h.ops(), o).verdict()).isEqualTo(Verdict.VALID);
+            assertThat(ClientTruthChecker.check(h.ops(), o, KEEPS_ALL).verdict()).isEqualTo(Verdict.VALID);
         }
     }
 
@@ -235,7 +306,7 @@ class CheckersTest {
         @Test
         void theEffectsOfExactlyTheCommittedTidsAreValid() {
             Observed o = new Observed(committedLogs(), Map.of(), totals(10, 100, 3, 3), totals(12, 450, 5, 4));
-            CheckResult r = ConservationChecker.check(twoOrders(), o);
+            CheckResult r = ConservationChecker.check(twoOrders(), o, KEEPS_ALL);
             assertThat(r.verdict()).as(r.problems().toString()).isEqualTo(Verdict.VALID);
         }
 
@@ -245,16 +316,23 @@ class CheckersTest {
             h.committed(h.probe(1, "probe-1"));
             Observed o = new Observed(logs(Map.of("probe-1#1", "COMMIT")), Map.of(), totals(0, 0, 0, 0),
                     totals(0, 100, 0, 0));
-            CheckResult r = ConservationChecker.check(h.ops(), o);
+            CheckResult r = ConservationChecker.check(h.ops(), o, KEEPS_ALL);
             assertThat(r.verdict()).as(r.problems().toString()).isEqualTo(Verdict.VALID);
         }
 
         @Test
         void anOrderAppliedTwiceIsInvalid() {
             Observed o = new Observed(committedLogs(), Map.of(), totals(10, 100, 3, 3), totals(14, 750, 6, 5));
-            CheckResult r = ConservationChecker.check(twoOrders(), o);
+            CheckResult r = ConservationChecker.check(twoOrders(), o, KEEPS_ALL);
             assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
             assertThat(r.problems()).anySatisfy(p -> assertThat(p).contains("inventory.sold grew by 4, the committed tids add 2"));
+        }
+
+        @Test
+        void noLogReadMakesItUnknownNotInvalid() {
+            Observed o = new Observed(Map.of(), Map.of(), totals(10, 100, 3, 3), totals(12, 450, 5, 4));
+            CheckResult r = ConservationChecker.check(twoOrders(), o, KEEPS_ALL);
+            assertThat(r.verdict()).isEqualTo(Verdict.UNKNOWN);
         }
 
         @Test
@@ -262,7 +340,7 @@ class CheckersTest {
             Map<String, Long> after = totals(12, 450, 5, 4);
             after.put("payment.heldCents", 20L);
             CheckResult r = ConservationChecker.check(twoOrders(),
-                    new Observed(committedLogs(), Map.of(), totals(10, 100, 3, 3), after));
+                    new Observed(committedLogs(), Map.of(), totals(10, 100, 3, 3), after), KEEPS_ALL);
             assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
             assertThat(r.problems()).anySatisfy(p -> assertThat(p).contains("payment.heldCents is 20"))
                     .anySatisfy(p -> assertThat(p).contains("payment.initialBalanceCents is 10000"));
@@ -292,6 +370,17 @@ class CheckersTest {
         }
 
         @Test
+        void aServiceThatCouldNotBeReadMakesItUnknown() {
+            Hist h = new Hist();
+            h.committed(h.probe(1, "probe-1"));
+            Map<String, Map<String, String>> p = participants(Map.of("t-1#1", "COMMITTED"));
+            p.remove("shipping"); // it may still hold something PREPARED
+            CheckResult r = ResolutionChecker.check(h.ops(), new Observed(logs(Map.of()), p, Map.of(), Map.of()));
+            assertThat(r.verdict()).isEqualTo(Verdict.UNKNOWN);
+            assertThat(r.problems()).singleElement().asString().contains("services not read: [shipping]");
+        }
+
+        @Test
         void withoutAProbeItIsUnknown() {
             Observed o = new Observed(logs(Map.of()), participants(Map.of()), Map.of(), Map.of());
             assertThat(ResolutionChecker.check(List.of(), o).verdict()).isEqualTo(Verdict.UNKNOWN);
@@ -310,7 +399,7 @@ class CheckersTest {
         logs.remove("n3");
         Observed o = new Observed(logs, participants(Map.of("t-1#1", "COMMITTED", "t-2#1", "ROLLED_BACK")),
                 totals(0, 0, 0, 0), totals(1, 10, 1, 1));
-        Analysis a = Analysis.of(h.ops(), o, NODES, () -> 0, Long.MAX_VALUE);
+        Analysis a = Analysis.of(h.ops(), o, NODES, KEEPS_ALL, () -> 0, Long.MAX_VALUE);
         assertThat(a.verdict()).isEqualTo(Verdict.UNKNOWN); // n3 unread; no probes; nothing wrong
         assertThat(a.counts().get("submit")).containsEntry("ok", 1L).containsEntry("fail", 1L).containsEntry("info", 1L);
         assertThat(a.counts().get("read")).containsEntry("ok", 1L);

@@ -2,6 +2,7 @@ package io.dtm.jepsen.report;
 
 import io.dtm.jepsen.check.Analysis;
 import io.dtm.jepsen.check.Observed;
+import io.dtm.jepsen.check.Retention;
 import io.dtm.jepsen.history.History;
 import io.dtm.jepsen.history.Op;
 import io.dtm.jepsen.history.OpType;
@@ -57,7 +58,7 @@ class ReportTest {
         at(0.6);
         history.complete(submit, OpType.OK, Map.of("status", "COMMITTED"), null);
         Analysis analysis = Analysis.of(history.ops(), new Observed(Map.of(), Map.of(), Map.of(), Map.of()),
-                Set.of("n1"), () -> 0, Long.MAX_VALUE);
+                Set.of("n1"), new Retention(250_000, 3_600_000), () -> 0, Long.MAX_VALUE);
 
         Report.write(dir, history.ops(), analysis, Map.of("nemeses", List.of("kill-leader")));
 
