@@ -34,12 +34,14 @@ import static picocli.CommandLine.Spec;
         footer = {"", "Nemeses: all, " + "kill-leader, kill-coordinator, kill-participant-after-vote, kill-all-coordinators,",
             "  pause-leader, pause-participant, partition-isolate-leader, partition-halves, partition-majorities-ring,",
             "  partition-bridge, partition-coordinators-participants, partition-participant-leader, partition-one-way,",
-            "  packet-loss",
+            "  packet-loss, clock-skew (one coordinator restarted with its clock 3 h ahead),",
+            "  clock-skew-apart (one 3 h ahead, another 3 h behind)",
             "", "Examples:",
             "  sudo ./dtm jepsen --nemesis kill-leader --time-limit 60",
             "  sudo ./dtm jepsen --nemesis partition-halves,pause-leader --time-limit 120 --rate 200 --concurrency 16",
             "  sudo ./dtm jepsen --nemesis all --time-limit 600 --store /var/tmp/dtm-store",
             "  sudo ./dtm jepsen --nemesis kill-leader --retention 50 --time-limit 60     resubmits meet forgotten tids",
+            "  sudo ./dtm jepsen --nemesis clock-skew,clock-skew-apart --time-limit 60",
             "  sudo ./dtm jepsen --nemesis kill-leader --break commit-before-decision    must come out invalid"},
         mixinStandardHelpOptions = true)
 final class JepsenCommand implements Callable<Integer> {
@@ -87,8 +89,8 @@ final class JepsenCommand implements Callable<Integer> {
     Integer retention;
 
     @Option(names = "--result-cache-size", paramLabel = "N",
-            description = "coordinator.resultCacheSize for the run. Default: 0 with --retention (every "
-                    + "resubmission answered from the log), else the configuration's.")
+            description = "coordinator.resultCacheSize for the run. Default: 0 with --retention or a clock-skew "
+                    + "nemesis (every resubmission answered from the log), else the configuration's.")
     Integer resultCacheSize;
 
     @Option(names = "--seed", paramLabel = "N", description = "Seed of the workload and the nemeses' choices. "

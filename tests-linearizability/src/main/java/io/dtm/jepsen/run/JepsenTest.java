@@ -63,8 +63,9 @@ public final class JepsenTest {
      * @param maxOutcomes the log's {@code retention.maxOutcomes} for the run (empty: the default);
      *                    small, outcomes leave retention during the run and resubmissions meet
      *                    forgotten tids
-     * @param resultCacheSize the leader's {@code resultCacheSize} (empty: 0 with {@code maxOutcomes},
-     *                    so that resubmissions are answered by the log, else the default)
+     * @param resultCacheSize the leader's {@code resultCacheSize} (empty: 0 with {@code maxOutcomes}
+     *                    or a clock-skew nemesis, so that resubmissions are answered by the log,
+     *                    else the default)
      */
     public record Options(List<String> nemeses, Duration timeLimit, double rate, int concurrency, Path store,
             List<String> dtm, Duration interval, Duration faultFor, Duration recovery, long seed, String breakage,
@@ -130,7 +131,7 @@ public final class JepsenTest {
         Network network = noNetwork.isEmpty() ? Network.create(List.of("n1", "n2", "n3", "inventory", "payment",
                 "order", "shipping")) : null;
         OptionalInt resultCacheSize = o.resultCacheSize().isPresent() ? o.resultCacheSize()
-                : o.maxOutcomes().isPresent() ? OptionalInt.of(0) : OptionalInt.empty();
+                : o.maxOutcomes().isPresent() || Nemesis.ClockSkew.any(nemeses) ? OptionalInt.of(0) : OptionalInt.empty();
         TestCluster cluster = TestCluster.create(dir, o.dtm(), network, 3_000, o.breakage(),
                 new TestCluster.Tuning(o.maxOutcomes(), resultCacheSize));
         Thread cleanup = new Thread(() -> {
@@ -195,8 +196,9 @@ public final class JepsenTest {
         Op heal = history.nemesis("heal", null, null);
         cluster.names().forEach(cluster.processes()::resume);
         cluster.network().ifPresent(Network::heal);
+        List<String> clocksRestored = cluster.restoreClocks(); // a clock nemesis that failed to stop
         cluster.names().forEach(cluster.processes()::start);
-        history.complete(heal, OpType.INFO, Map.of("healed", cluster.names()), null);
+        history.complete(heal, OpType.INFO, Map.of("healed", cluster.names(), "clocksRestored", clocksRestored), null);
         cluster.awaitReady(Duration.ofSeconds(90));
 
         long recoveryStart = System.nanoTime();

@@ -55,7 +55,7 @@ public abstract class Nemesis {
                 new Partition("partition-coordinators-participants", Partition::coordinatorsParticipants),
                 new Partition("partition-participant-leader", Partition::participantLeader),
                 new Partition("partition-one-way", Partition::oneWay),
-                new PacketLoss())) {
+                new PacketLoss(), new ClockSkew("clock-skew", false), new ClockSkew("clock-skew-apart", true))) {
             all.put(n.name(), n);
         }
         return all;
@@ -217,6 +217,69 @@ public abstract class Nemesis {
                     .max((a, b) -> Integer.compare(a.inspect().getPreparedCount(), b.inspect().getPreparedCount()))
                     .map(s -> s.name())
                     .orElse(ServiceName.values()[random.nextInt(ServiceName.values().length)].id());
+        }
+    }
+
+    /**
+     * A coordinator's clock hours off: the node is killed and started again on its data with its
+     * clock {@link #SKEW} ahead ({@code clock-skew}), and with {@code clock-skew-apart} another one
+     * as far behind; stop restarts them on the real clock. What the skewed nodes tell the log
+     * (their batches' timestamps, their clock reports) is hours off, and log time must not follow:
+     * an outcome must stay retained as long as retention promises (the retention checker).
+     */
+    static final class ClockSkew extends Nemesis {
+        /** Three hours: well past the hour a run's log keeps outcomes by default. */
+        static final Duration SKEW = Duration.ofHours(3);
+        /** How long a restarted node may take to answer again before the next one is restarted. */
+        static final Duration REJOIN = Duration.ofSeconds(30);
+        private final boolean apart;
+        private final List<String> skewed = new ArrayList<>();
+
+        ClockSkew(String name, boolean apart) {
+            super(name, false);
+            this.apart = apart;
+        }
+
+        /** Whether any of {@code nemeses} skews clocks: answers must then come from the log, not a leader's cache. */
+        static boolean any(List<Nemesis> nemeses) {
+            return nemeses.stream().anyMatch(n -> n instanceof ClockSkew);
+        }
+
+        @Override
+        Map<String, Object> start(TestCluster cluster, Random random) throws InterruptedException {
+            List<String> nodes = new ArrayList<>(TestCluster.NODES);
+            Collections.shuffle(nodes, random);
+            skewed.clear();
+            skewed.add(nodes.get(0));
+            if (apart) {
+                skewed.add(nodes.get(1));
+            }
+            Map<String, Object> what = new LinkedHashMap<>();
+            for (int i = 0; i < skewed.size(); i++) {
+                long offsetMs = i == 0 ? SKEW.toMillis() : -SKEW.toMillis();
+                restartInTurn(cluster, i, offsetMs);
+                what.put(skewed.get(i), Map.of("clockOffsetMs", offsetMs));
+            }
+            return what;
+        }
+
+        @Override
+        void stop(TestCluster cluster) throws InterruptedException {
+            for (int i = 0; i < skewed.size(); i++) {
+                restartInTurn(cluster, i, 0);
+            }
+            skewed.clear();
+        }
+
+        /**
+         * Restarts the {@code i}th skewed node; after the previous one is back (at most {@link #REJOIN}):
+         * two nodes down at once would leave no majority, which is another fault.
+         */
+        private void restartInTurn(TestCluster cluster, int i, long offsetMs) throws InterruptedException {
+            if (i > 0) {
+                cluster.awaitRejoined(skewed.get(i - 1), REJOIN);
+            }
+            cluster.restartWithClockOffset(skewed.get(i), offsetMs);
         }
     }
 

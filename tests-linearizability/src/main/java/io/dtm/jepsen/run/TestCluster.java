@@ -48,6 +48,13 @@ public final class TestCluster implements AutoCloseable {
     public static final List<String> NODES = List.of("n1", "n2", "n3");
 
     /**
+     * The system property a coordinator node reads once at start: its clock, as the log sees it
+     * (the timestamps of its batches and clock reports), runs this many milliseconds off.
+     * CoordinatorNode.CLOCK_OFFSET_PROPERTY, spelled out: this module does not depend on the node.
+     */
+    static final String CLOCK_OFFSET_PROPERTY = "dtm.clock.offsetMs";
+
+    /**
      * What a test changes in the cluster's configuration, each empty for the bundled default.
      *
      * @param maxOutcomes     {@code log.retention.maxOutcomes}: outcomes the log keeps
@@ -61,12 +68,20 @@ public final class TestCluster implements AutoCloseable {
     private final Processes processes;
     private final Network network;
     private final DtmConnections connections;
+    /** How each coordinator node is run, less the clock offset. */
+    private final List<String> nodeDtm;
+    private final Path configFile;
+    /** The nodes now running with their clock off, and by how much. */
+    private final Map<String, Long> clockOffsets = new TreeMap<>();
 
-    private TestCluster(ClusterConfig config, Processes processes, Network network) {
+    private TestCluster(ClusterConfig config, Processes processes, Network network, List<String> nodeDtm,
+            Path configFile) {
         this.config = config;
         this.processes = processes;
         this.network = network;
         this.connections = new DtmConnections(Duration.ofSeconds(5));
+        this.nodeDtm = List.copyOf(nodeDtm);
+        this.configFile = configFile;
     }
 
     /**
@@ -105,13 +120,14 @@ public final class TestCluster implements AutoCloseable {
         if (!breakage.isEmpty()) {
             nodeDtm.add(1, "-Ddtm.test.break=" + breakage);
         }
+        TestCluster cluster = new TestCluster(config.withDataDir(dir.resolve("data")), processes, network, nodeDtm, file);
         for (NodeConfig n : nodes) {
-            processes.define(n.id(), command(nodeDtm, "node", "--id", n.id(), "--config", file.toString()));
+            processes.define(n.id(), cluster.nodeCommand(n.id(), 0));
         }
         for (ServiceName s : ServiceName.values()) {
             processes.define(s.id(), command(dtm, "participant", "--service", s.id(), "--config", file.toString()));
         }
-        return new TestCluster(config.withDataDir(dir.resolve("data")), processes, network);
+        return cluster;
     }
 
     private static LogConfig tuned(LogConfig log, Tuning tuning) {
@@ -130,6 +146,58 @@ public final class TestCluster implements AutoCloseable {
         return new CoordinatorConfig(c.prepareTimeoutMs(), c.prepareAttempts(), c.retryBackoffMs(), c.retryBackoffMaxMs(),
                 c.transactionTimeoutMs(), c.maxAttempts(), c.lockBackoffMs(), c.maxInFlight(),
                 tuning.resultCacheSize().getAsInt());
+    }
+
+    /** The command of coordinator {@code node}, its clock {@code offsetMs} off (0: the real clock). */
+    private List<String> nodeCommand(String node, long offsetMs) {
+        List<String> java = new ArrayList<>(nodeDtm);
+        if (offsetMs != 0) {
+            java.add(1, "-D" + CLOCK_OFFSET_PROPERTY + "=" + offsetMs);
+        }
+        return command(java, "node", "--id", node, "--config", configFile.toString());
+    }
+
+    /**
+     * Kills coordinator {@code node} (SIGKILL) and starts it again on its data with its clock
+     * {@code offsetMs} off (0: the real clock again), as a machine whose clock was set wrong and
+     * rebooted would run.
+     */
+    public synchronized void restartWithClockOffset(String node, long offsetMs) {
+        if (!NODES.contains(node)) {
+            throw new IllegalArgumentException("only coordinator nodes take a clock offset, not " + node);
+        }
+        processes.kill(node);
+        processes.define(node, nodeCommand(node, offsetMs));
+        if (offsetMs == 0) {
+            clockOffsets.remove(node);
+        } else {
+            clockOffsets.put(node, offsetMs);
+        }
+        processes.start(node);
+    }
+
+    /**
+     * Waits, at most {@code timeout}, until {@code node} answers and a leader is ready; false when
+     * it did not (the caller goes on: a fault may keep it out, which the history shows).
+     */
+    public boolean awaitRejoined(String node, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            ClusterView view = view();
+            boolean up = view.nodes().stream().anyMatch(n -> n.id().equals(node) && n.reachable());
+            if (up && view.leader().map(NodeStatus::getLeaderReady).orElse(false)) {
+                return true;
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        return false;
+    }
+
+    /** Every node whose clock is off, restarted on the real clock; the nodes that were. */
+    public synchronized List<String> restoreClocks() {
+        List<String> skewed = List.copyOf(clockOffsets.keySet());
+        skewed.forEach(n -> restartWithClockOffset(n, 0));
+        return skewed;
     }
 
     private static List<String> command(List<String> dtm, String... args) {
