@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Short Jepsen-style runs, one per nemesis family, then the deliberately broken build, which the
-# checkers must catch. CI runs this after `mvn -B verify`; results go to $STORE (default store/ci).
+# Short Jepsen-style runs, one per nemesis family, retention pressure (the log keeps 50 outcomes, so
+# resubmissions meet forgotten tids) and skewed clocks (log time must not follow a node hours
+# ahead), then the deliberately broken build, which the checkers must catch. CI runs this after `mvn -B verify`; results go to $STORE (default store/ci).
 # Needs root, iproute2 and iptables for the partitions (without them they are reported as skipped,
 # which makes the run's result unknown, not valid).
 set -uo pipefail
@@ -21,6 +22,8 @@ run kill --nemesis kill-leader,kill-coordinator,kill-participant-after-vote,kill
 run pause --nemesis pause-leader,pause-participant --time-limit 30
 run partition --nemesis partition-isolate-leader,partition-halves,partition-majorities-ring,partition-bridge,partition-coordinators-participants,partition-participant-leader,partition-one-way --time-limit 105
 run packet-loss --nemesis packet-loss --time-limit 20
+run resubmit --nemesis kill-leader,pause-leader --retention 50 --time-limit 45
+run clock-skew --nemesis clock-skew,clock-skew-apart --time-limit 60
 
 echo "== jepsen: the broken build (COMMIT sent before the decision is logged) must come out invalid"
 DTM_SKIP_BUILD=1 ./dtm jepsen --store "$store" --nemesis kill-leader --time-limit 35 --break commit-before-decision
