@@ -32,6 +32,7 @@ final class ForgottenIds {
     private long[] ring;
     private int head;
     private int size;
+    private long dropped;
     private final LongHashSet members;
 
     ForgottenIds(int capacity) {
@@ -57,10 +58,15 @@ final class ForgottenIds {
 
     /** Adds a fingerprint (once: an id already remembered keeps its place), dropping the oldest when full. */
     void addFingerprint(long fingerprint) {
-        if (capacity == 0 || !members.add(fingerprint)) {
+        if (capacity == 0) {
+            dropped++;
+            return;
+        }
+        if (!members.add(fingerprint)) {
             return;
         }
         if (size == capacity) {
+            dropped++;
             members.remove(ring[head]);
             ring[head] = fingerprint;
             head = (head + 1) % capacity;
@@ -73,6 +79,18 @@ final class ForgottenIds {
 
     int size() {
         return size;
+    }
+
+    /**
+     * How many ids the memory has let go of (the oldest, when full). While none, it is complete: an
+     * id that is neither in flight, nor retained, nor here was never decided by the log.
+     */
+    long dropped() {
+        return dropped;
+    }
+
+    void restoreDropped(long dropped) {
+        this.dropped = dropped;
     }
 
     int capacity() {

@@ -41,7 +41,8 @@ final class SnapshotFormat {
                 .setClockMs(state.clockMs())
                 .setInFlightCount(state.inFlightCount())
                 .setRetainedCount(state.retainedCount())
-                .setForgottenCount(state.forgottenIds().size());
+                .setForgottenCount(state.forgottenIds().size())
+                .setForgottenDropped(state.forgottenIds().dropped());
         for (Map.Entry<String, Long> reading : state.memberClocks().entrySet()) {
             header.addMemberClocks(MemberClock.newBuilder().setNodeId(reading.getKey())
                     .setTimestampMs(reading.getValue()));
@@ -123,6 +124,8 @@ final class SnapshotFormat {
                         e.getRequestDigest());
             }
         }
+        // A format-1 snapshot knows nothing of what was forgotten before it: say the memory is not complete.
+        state.forgottenIds().restoreDropped(format == FORMAT_VERSION ? header.getForgottenDropped() : 1);
         long forgotten = 0;
         while (forgotten < header.getForgottenCount()) {
             SnapshotForgotten chunk = SnapshotForgotten.parseDelimitedFrom(in);

@@ -160,7 +160,9 @@ public final class TxnLogState {
                 return result(Disposition.REFUSED, txn, "already begun with a different request");
             }
             if (Arrays.asList(txn.participants).equals(begin.getParticipantsList())) {
-                return result(Disposition.DUPLICATE, txn, "already begun");
+                // (a retried Begin: it must learn what the first one would have)
+                return result(Disposition.DUPLICATE, txn, "already begun").toBuilder()
+                        .setNeverDecided(forgotten.dropped() == 0).build();
             }
             return result(Disposition.REFUSED, txn,
                     "already begun with participants " + Arrays.toString(txn.participants));
@@ -187,7 +189,7 @@ public final class TxnLogState {
         }
         txn = new InFlightTxn(participants, begin.getDeadlineMs(), begin.getRequestDigest(), begin.getRunId());
         inFlight.put(tid, txn);
-        return result(Disposition.APPLIED, txn, "");
+        return result(Disposition.APPLIED, txn, "").toBuilder().setNeverDecided(forgotten.dropped() == 0).build();
     }
 
     private RecordResult decide(Decide decide) {
@@ -318,7 +320,8 @@ public final class TxnLogState {
                     .setDeadlineMs(txn.deadlineMs)
                     .setRequestDigest(txn.requestDigest)
                     .setRunId(txn.runId)
-                    .setForgotten(txn.forgotten);
+                    .setForgotten(txn.forgotten)
+                    .setNeverDecided(forgotten.dropped() == 0);
             if (txn.outcome != Outcome.UNDECIDED) {
                 state.setReason(txn.reason).setProposer(txn.proposer);
             }
@@ -382,7 +385,7 @@ public final class TxnLogState {
     /** Table sizes; the caller adds the applied index. */
     public LogStats.Builder stats() {
         return LogStats.newBuilder().setInFlight(inFlight.size()).setRetainedOutcomes(retained.size())
-                .setForgottenIds(forgotten.size());
+                .setForgottenIds(forgotten.size()).setForgottenIdsDropped(forgotten.dropped());
     }
 
     /** Every transaction begun and not ended, in Begin order: what a new leader must finish. */

@@ -156,6 +156,34 @@ class ForgottenOutcomesTest {
     }
 
     @Test
+    void aBeginSaysTheIdWasNeverDecidedOnlyWhileTheMemoryOfForgottenIdsIsComplete() {
+        assertThat(apply(LogRecords.begin("n#1", TWO, 5_000, 42, 1)).getNeverDecided()).isTrue();
+        for (String tid : List.of("a", "b", "c", "d", "e")) {
+            run(tid + "#1", Outcome.COMMIT); // 2 retained, 3 remembered: nothing dropped yet
+        }
+        assertThat(apply(LogRecords.begin("m#1", TWO, 5_000, 42, 1)).getNeverDecided()).isTrue();
+
+        run("f#1", Outcome.COMMIT); // a#1 leaves the memory: an unknown id may now be a forgotten one
+
+        assertThat(apply(LogRecords.begin("a#1", TWO, 5_000, 42, 2)).getNeverDecided()).isFalse();
+        assertThat(apply(LogRecords.begin("o#1", TWO, 5_000, 42, 1)).getNeverDecided()).isFalse();
+    }
+
+    @Test
+    void whetherTheMemoryIsCompleteSurvivesASnapshot() throws IOException {
+        for (String tid : List.of("a", "b", "c", "d", "e", "f")) {
+            run(tid + "#1", Outcome.COMMIT);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SnapshotFormat.write(log, out);
+        TxnLogState restored = SnapshotFormat.read(new ByteArrayInputStream(out.toByteArray()), log.retention(),
+                List.of("n1"));
+
+        assertThat(restored.apply(RecordBatch.newBuilder().setTimestampMs(now).setNodeId("n1").addRecords(
+                LogRecords.begin("z#1", TWO, 9_000, 42, 8)).build(), 1).getResults(0).getNeverDecided()).isFalse();
+    }
+
+    @Test
     void fingerprintsAreStableAcrossRunsOfTheJvm() {
         // Replicas and snapshots agree on them: the first 8 bytes of SHA-256 of the id's UTF-8.
         assertThat(ForgottenIds.fingerprint("order-42#1")).isEqualTo(ForgottenIds.fingerprint("order-42#1"));

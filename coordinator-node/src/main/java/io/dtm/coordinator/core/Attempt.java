@@ -50,6 +50,11 @@ final class Attempt {
     /** Begin is committed in the log (a COMMIT may be decided, and phase 2 begin, only then). */
     boolean beginCommitted;
     /**
+     * Begin's result said the log never decided this id (Begin applied as new while the log's memory
+     * of forgotten ids is complete): a participant's earlier run of it never reached the log.
+     */
+    boolean neverDecided;
+    /**
      * A Decide taken while Begin's result is still unknown, held back until it comes: if Begin is
      * refused (the id belongs to another request under a reused tid), it is never sent.
      */

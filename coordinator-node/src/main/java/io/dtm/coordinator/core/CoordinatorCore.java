@@ -43,6 +43,8 @@ public final class CoordinatorCore {
     public static final String LOCKED = "LOCKED";
     /** The kind of an abort that only undid a re-run of a tid whose outcome is no longer retained. */
     public static final String FORGOTTEN = "FORGOTTEN";
+    /** The kind of an abort for a NO a participant gave in an earlier run that never reached the log. */
+    public static final String EARLIER_RUN = "EARLIER_RUN";
 
     private final CoordinatorSettings settings;
     private final Random jitter;
@@ -286,6 +288,7 @@ public final class CoordinatorCore {
 
     private void begun(Attempt attempt, RecordResult result, long nowMs, List<Action> actions) {
         attempt.beginCommitted = true;
+        attempt.neverDecided = result.getNeverDecided();
         Txn claimant = txns.get(attempt.tid);
         if (claimant != null) {
             claimant.established = true; // the log took this Begin as this request's
@@ -309,6 +312,17 @@ public final class CoordinatorCore {
         if (attempt.phase == AttemptPhase.DECIDING) {
             TxnRecord decision = attempt.pendingDecision;
             attempt.pendingDecision = null;
+            if (attempt.forgotten && attempt.neverDecided) {
+                // The evidence of an earlier run came before Begin's result, which says that run never
+                // reached the log: a plain ABORT for the participant's NO, nothing forgotten.
+                attempt.forgotten = false;
+                attempt.abortKind = EARLIER_RUN;
+                decision = LogRecords.decide(attempt.attemptId, Outcome.ABORT, attempt.forgottenWhy.replace(
+                        ", and the log holds no outcome of it", ", whose Begin never reached the log"),
+                        settings.proposer(), false);
+                attempt.forgottenWhy = null;
+                attempt.heardFrom = true;
+            }
             actions.add(new Action.Append(attempt.attemptId, decision));
             return;
         }
@@ -382,6 +396,10 @@ public final class CoordinatorCore {
         if (attempt.fromLog || attempt.forgotten) {
             return;
         }
+        if (attempt.beginCommitted && attempt.neverDecided) {
+            lostRun(attempt, why, actions);
+            return;
+        }
         attempt.forgotten = true;
         attempt.forgottenWhy = why;
         switch (attempt.phase) {
@@ -401,6 +419,20 @@ public final class CoordinatorCore {
             case ROLLING_BACK, ENDING, ENDED -> markForgotten(attempt, why, actions);
             case COMMITTING -> actions.add(new Action.Alarm(attempt.attemptId, "committing, yet " + why
                     + ": a participant that finished an earlier run never votes YES for this one"));
+        }
+    }
+
+    /**
+     * The earlier run a participant speaks of never reached the log: Begin's result said the log never
+     * decided this id (and its memory of forgotten ids is complete, so it would know). Its leader died
+     * before its Begin was logged; the participant voted NO in it (a run that finished needs a decision
+     * in the log). That NO stands for this run too: an ordinary ABORT, not a lost outcome.
+     */
+    private void lostRun(Attempt attempt, String why, List<Action> actions) {
+        String reason = why.replace(", and the log holds no outcome of it", ", whose Begin never reached the log");
+        attempt.heardFrom = true;
+        if (attempt.phase == AttemptPhase.PREPARING && !attempt.givingWay) {
+            decide(attempt, Outcome.ABORT, reason, EARLIER_RUN, actions);
         }
     }
 
@@ -654,6 +686,13 @@ public final class CoordinatorCore {
         if (txn == null || txn.current != attempt || txn.answered || marking.containsKey(attempt.attemptId)) {
             return; // (a mark in flight: the answer comes when it is in the log)
         }
+        if ((txn.request == null || attempt.forgotten) && attempt.outcome == Outcome.ABORT && !attempt.lastConfirmed) {
+            // Recovered from the log, or a re-run of a forgotten attempt: a later attempt may have
+            // ended already (not in flight, so recovery did not see it; or still retained when this
+            // one's outcome was not). The tid's outcome is its last attempt's: ask.
+            actions.add(new Action.ReadLog(TxnIds.attemptId(attempt.tid, attempt.number + 1)));
+            return;
+        }
         if (attempt.outcome == Outcome.ABORT && !attempt.heardFrom && !attempt.fromLog && !attempt.forgotten
                 && !attempt.answerWaitOver) {
             // Nobody answered this run. Had the tid run before, past the log's memory of it, only its
@@ -663,13 +702,6 @@ public final class CoordinatorCore {
                 attempt.answerAwaitsAck = true;
                 timers.at(nowMs + settings.retryBackoffMaxMs(), Timers.Kind.ANSWER, attempt.attemptId);
             }
-            return;
-        }
-        if ((txn.request == null || attempt.forgotten) && attempt.outcome == Outcome.ABORT && !attempt.lastConfirmed) {
-            // Recovered from the log, or a re-run of a forgotten attempt: a later attempt may have
-            // ended already (not in flight, so recovery did not see it; or still retained when this
-            // one's outcome was not). The tid's outcome is its last attempt's: ask.
-            actions.add(new Action.ReadLog(TxnIds.attemptId(attempt.tid, attempt.number + 1)));
             return;
         }
         if (attempt.forgotten) {
@@ -1019,6 +1051,7 @@ public final class CoordinatorCore {
                 attempt.forgottenWhy = state.getReason();
             }
             attempt.beginCommitted = true;
+            attempt.neverDecided = state.getNeverDecided();
             attempts.put(attemptId, attempt);
             Txn txn = txns.computeIfAbsent(tid, t -> recoveredTxn(t, state.getRequestDigest(), state.getDeadlineMs(),
                     number));

@@ -711,8 +711,10 @@ class CoordinatorCoreTest {
         List<Action> decided = core.decideApplied("t-9#1", applied(Outcome.ABORT, TxnStatus.DECIDED).toBuilder()
                 .setReason("coordinator failover before decision").build(), now);
         assertThat(only(decided, Action.ReadLog.class)).as("no later attempt?").hasSize(1);
-        SubmitResult result = reply(core.logRead("t-9#2", TxnState.newBuilder().setTid("t-9#2")
-                .setStatus(TxnStatus.UNKNOWN).build(), now));
+        assertThat(only(core.logRead("t-9#2", TxnState.newBuilder().setTid("t-9#2").setStatus(TxnStatus.UNKNOWN)
+                .build(), now), Action.Reply.class)).as("no participant answered this run yet").isEmpty();
+        SubmitResult result = reply(core.acknowledged("t-9#1", ServiceName.PAYMENT, LocalState.ROLLED_BACK, false,
+                now));
         assertThat(result.getReason()).isEqualTo("coordinator failover before decision");
     }
 

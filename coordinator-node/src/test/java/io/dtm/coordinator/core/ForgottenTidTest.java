@@ -88,6 +88,38 @@ class ForgottenTidTest {
                 .contains("payment: f#1 already ran here").contains("nothing of this submission was applied");
     }
 
+    static final RecordResult BEGUN_NEVER_DECIDED = BEGUN.toBuilder().setNeverDecided(true).build();
+
+    @Test
+    void aNoVoteOfARunWhoseBeginNeverReachedTheLogIsAnOrdinaryNoWhenTheLogKnowsItNeverDecidedTheId() {
+        start("v");
+        core.beginApplied("v#1", BEGUN_NEVER_DECIDED, now);
+
+        TxnRecord decide = appended(core.voted("v#1", ServiceName.INVENTORY,
+                earlierRun(ServiceName.INVENTORY, "v#1", "VOTED_NO"), now));
+
+        assertThat(decide.getDecide().getForgotten()).as("nothing was forgotten: that run never reached the log")
+                .isFalse();
+        SubmitResult answer = reply(core.decideApplied("v#1", applied(Outcome.ABORT, TxnStatus.DECIDED).toBuilder()
+                .setReason(decide.getDecide().getReason()).build(), now));
+        assertThat(answer.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
+        assertThat(answer.getReason()).contains("inventory: v#1 already ran here")
+                .contains("whose Begin never reached the log");
+    }
+
+    @Test
+    void theSameWhenTheVoteComesBeforeBeginsResult() {
+        start("w");
+        assertThat(core.voted("w#1", ServiceName.INVENTORY, earlierRun(ServiceName.INVENTORY, "w#1", "VOTED_NO"), now))
+                .isEmpty();
+
+        TxnRecord decide = appended(core.beginApplied("w#1", BEGUN_NEVER_DECIDED, now));
+
+        assertThat(decide.getDecide().getForgotten()).isFalse();
+        assertThat(reply(core.decideApplied("w#1", applied(Outcome.ABORT, TxnStatus.DECIDED), now)).getStatus())
+                .isEqualTo(SubmitResult.Status.ABORTED);
+    }
+
     @Test
     void aReRunWhoseFirstAttemptIsForgottenButWhoseSecondIsRetainedAnswersTheSecondsOutcome() {
         start("f");

@@ -78,6 +78,8 @@ final class Simulation {
     private final Set<String> everCommitted = new HashSet<>();
     private final Map<String, Long> firstDigest = new HashMap<>();
     private final Set<String> rerunBeyondMemory = new HashSet<>();
+    /** Attempt ids whose ABORT was marked forgotten (Decide.forgotten). */
+    private final Set<String> marked = new HashSet<>();
     /** True time of each attempt's End (one whose outcome was retained). */
     private final Map<String, Long> endedAt = new HashMap<>();
     final List<String> alarms = new ArrayList<>();
@@ -297,6 +299,9 @@ final class Simulation {
         if (disposition != RecordResult.Disposition.APPLIED) {
             return;
         }
+        if (record.hasDecide() && record.getDecide().getForgotten()) {
+            marked.add(record.getDecide().getTid()); // a re-run's ABORT marked: its FORGOTTEN is no eviction
+        }
         if (record.hasDecide()) {
             everDecided.add(record.getDecide().getTid());
             if (record.getDecide().getOutcome() == Outcome.COMMIT) {
@@ -322,6 +327,13 @@ final class Simulation {
      * ahead that moved log time would evict at once.
      */
     void checkRetentionKeptItsPromise(String tid, SubmitResult refusal) {
+        if (!outcomeLeftRetention(tid) && !rerunBeyondMemory.contains(tid)
+                && log.stats().getForgottenIdsDropped() == 0) {
+            // No decided attempt of the tid was ever forgotten, and the log knows it: the earlier run
+            // the services speak of never reached the log. That is an ABORT, not a lost outcome.
+            alarms.add(tid + " refused as no longer retained (" + refusal.getReason() + ") although the log never"
+                    + " decided an attempt of it and still knows every id it decided");
+        }
         TxnLogState.Retention retention = log.retention();
         if (retention.maxOutcomes() < 1_000_000) {
             return;
@@ -337,6 +349,19 @@ final class Simulation {
                         + " ms): log time ran ahead of true time");
             }
         }
+    }
+
+    /** One of the tid's attempts was decided, its outcome not marked forgotten, and it left retention since. */
+    private boolean outcomeLeftRetention(String tid) {
+        for (int n = 1; n <= TxnIds.MAX_ATTEMPTS; n++) {
+            String attempt = TxnIds.attemptId(tid, n);
+            TxnStatus now = log.query(attempt).getStatus();
+            if (everDecided.contains(attempt) && !marked.contains(attempt)
+                    && (now == TxnStatus.FORGOTTEN || now == TxnStatus.UNKNOWN)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------ plumbing
