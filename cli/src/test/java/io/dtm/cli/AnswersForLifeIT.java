@@ -3,6 +3,7 @@ package io.dtm.cli;
 import io.dtm.client.ClusterStatusReader;
 import io.dtm.client.DtmClient;
 import io.dtm.client.DtmConnections;
+import io.dtm.client.NodeClient;
 import io.dtm.client.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.CoordinatorConfig;
@@ -12,6 +13,8 @@ import io.dtm.config.ParticipantsConfig;
 import io.dtm.config.RetentionConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.config.TimeoutsConfig;
+import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.log.TxnStatus;
 import io.dtm.protocol.participant.Faults;
 import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.SubmitRequest;
@@ -141,6 +144,14 @@ class AnswersForLifeIT {
             return order;
         } finally {
             participant(ServiceName.SHIPPING).setFaults(Faults.getDefaultInstance()).get();
+            // Its End waits for shipping's slow acknowledgement; only an ended outcome can leave retention.
+            await(tid + " ended").atMost(WAIT).ignoreExceptions().until(() -> status(tid).getStatus() == TxnStatus.ENDED);
+        }
+    }
+
+    private TxnState status(String tid) throws Exception {
+        try (NodeClient c = connections.connect(config.nodes().get(0)).get(5, TimeUnit.SECONDS)) {
+            return c.txnStatus(tid).get(10, TimeUnit.SECONDS);
         }
     }
 

@@ -320,10 +320,13 @@ public final class ParticipantCore {
         long run = prepare.getRunId();
         LocalState state = existing.getState();
         if (state != LocalState.PREPARED && differentRuns(run, existing.getRunId())) {
-            return Vote.newBuilder().setYes(false).setCode(VoteCode.EARLIER_RUN)
+            Vote.Builder refusal = Vote.newBuilder().setYes(false).setCode(VoteCode.EARLIER_RUN)
                     .setMessage(service.name().id() + ": " + tid + " already ran here, in an earlier run that ended "
-                            + state)
-                    .build();
+                            + state);
+            if (existing.hasVote()) {
+                refusal.setEarlierVote(existing.getVote());
+            }
+            return refusal.build();
         }
         long digest = prepare.getRequestDigest();
         if (existing.getRequestDigest() != 0 && digest != 0 && existing.getRequestDigest() != digest) {

@@ -90,10 +90,13 @@ class RunIdTest {
         ParticipantRequest unknownSku = ParticipantRequest.newBuilder().setPrepare(prepare("t#1", FIRST_RUN)
                 .getPrepare().toBuilder().setInventory(InventoryRequest.newBuilder()
                         .addItems(Item.newBuilder().setSku("sku-9999").setQty(1)))).build();
-        send(unknownSku);
+        Vote first = send(unknownSku).getVote();
 
-        assertThat(vote(prepare("t#1", RE_RUN)).getCode())
-                .as("a replayed LOCKED could make the re-run retry under a new id and commit").isEqualTo(VoteCode.EARLIER_RUN);
+        Vote again = vote(prepare("t#1", RE_RUN));
+        assertThat(again.getCode()).as("a replayed LOCKED could make the re-run retry under a new id and commit")
+                .isEqualTo(VoteCode.EARLIER_RUN);
+        assertThat(again.getEarlierVote()).as("the earlier run's NO, for a coordinator that learns that run was lost")
+                .isEqualTo(first);
     }
 
     @Test

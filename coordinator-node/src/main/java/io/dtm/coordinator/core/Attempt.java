@@ -54,6 +54,9 @@ final class Attempt {
      * of forgotten ids is complete): a participant's earlier run of it never reached the log.
      */
     boolean neverDecided;
+    /** A participant's NO in an earlier run of this id, as this run's reason should that run prove lost. */
+    String lostRunReason;
+    String lostRunKind;
     /**
      * A Decide taken while Begin's result is still unknown, held back until it comes: if Begin is
      * refused (the id belongs to another request under a reused tid), it is never sent.

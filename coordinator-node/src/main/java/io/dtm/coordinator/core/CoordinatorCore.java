@@ -316,10 +316,9 @@ public final class CoordinatorCore {
                 // The evidence of an earlier run came before Begin's result, which says that run never
                 // reached the log: a plain ABORT for the participant's NO, nothing forgotten.
                 attempt.forgotten = false;
-                attempt.abortKind = EARLIER_RUN;
-                decision = LogRecords.decide(attempt.attemptId, Outcome.ABORT, attempt.forgottenWhy.replace(
-                        ", and the log holds no outcome of it", ", whose Begin never reached the log"),
-                        settings.proposer(), false);
+                attempt.abortKind = lostRunKind(attempt);
+                decision = LogRecords.decide(attempt.attemptId, Outcome.ABORT,
+                        lostRunReason(attempt, attempt.forgottenWhy), settings.proposer(), false);
                 attempt.forgottenWhy = null;
                 attempt.heardFrom = true;
             }
@@ -342,6 +341,12 @@ public final class CoordinatorCore {
         List<Action> actions = new ArrayList<>();
         Attempt attempt = attempts.get(attemptId);
         if (attempt != null && vote.getCode() == VoteCode.EARLIER_RUN) {
+            if (vote.hasEarlierVote() && !vote.getEarlierVote().getYes() && attempt.lostRunReason == null) {
+                // Should that run prove never to have reached the log, its NO is this run's, word for word.
+                Vote earlier = vote.getEarlierVote();
+                attempt.lostRunReason = service.id() + ": " + earlier.getCode() + ": " + earlier.getMessage();
+                attempt.lostRunKind = earlier.getCode().name();
+            }
             earlierRun(attempt, vote.getMessage() + ", and the log holds no outcome of it", actions);
             return actions;
         }
@@ -429,11 +434,19 @@ public final class CoordinatorCore {
      * in the log). That NO stands for this run too: an ordinary ABORT, not a lost outcome.
      */
     private void lostRun(Attempt attempt, String why, List<Action> actions) {
-        String reason = why.replace(", and the log holds no outcome of it", ", whose Begin never reached the log");
         attempt.heardFrom = true;
         if (attempt.phase == AttemptPhase.PREPARING && !attempt.givingWay) {
-            decide(attempt, Outcome.ABORT, reason, EARLIER_RUN, actions);
+            decide(attempt, Outcome.ABORT, lostRunReason(attempt, why), lostRunKind(attempt), actions);
         }
+    }
+
+    private static String lostRunReason(Attempt attempt, String why) {
+        return attempt.lostRunReason != null ? attempt.lostRunReason
+                : why.replace(", and the log holds no outcome of it", ", whose Begin never reached the log");
+    }
+
+    private static String lostRunKind(Attempt attempt) {
+        return attempt.lostRunKind != null ? attempt.lostRunKind : EARLIER_RUN;
     }
 
     /**

@@ -90,32 +90,37 @@ class ForgottenTidTest {
 
     static final RecordResult BEGUN_NEVER_DECIDED = BEGUN.toBuilder().setNeverDecided(true).build();
 
+    /** EARLIER_RUN from a service that voted NO in that run (CARD_EXPIRED). */
+    static Vote earlierNo(ServiceName s, String attemptId) {
+        return earlierRun(s, attemptId, "VOTED_NO").toBuilder()
+                .setEarlierVote(no(VoteCode.CARD_EXPIRED, "card ending 1111 expired 01/20")).build();
+    }
+
     @Test
     void aNoVoteOfARunWhoseBeginNeverReachedTheLogIsAnOrdinaryNoWhenTheLogKnowsItNeverDecidedTheId() {
         start("v");
         core.beginApplied("v#1", BEGUN_NEVER_DECIDED, now);
 
-        TxnRecord decide = appended(core.voted("v#1", ServiceName.INVENTORY,
-                earlierRun(ServiceName.INVENTORY, "v#1", "VOTED_NO"), now));
+        TxnRecord decide = appended(core.voted("v#1", ServiceName.PAYMENT, earlierNo(ServiceName.PAYMENT, "v#1"), now));
 
         assertThat(decide.getDecide().getForgotten()).as("nothing was forgotten: that run never reached the log")
                 .isFalse();
         SubmitResult answer = reply(core.decideApplied("v#1", applied(Outcome.ABORT, TxnStatus.DECIDED).toBuilder()
                 .setReason(decide.getDecide().getReason()).build(), now));
         assertThat(answer.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
-        assertThat(answer.getReason()).contains("inventory: v#1 already ran here")
-                .contains("whose Begin never reached the log");
+        assertThat(answer.getReason()).as("the NO of that run, as if given to this one")
+                .isEqualTo("payment: CARD_EXPIRED: card ending 1111 expired 01/20");
     }
 
     @Test
     void theSameWhenTheVoteComesBeforeBeginsResult() {
         start("w");
-        assertThat(core.voted("w#1", ServiceName.INVENTORY, earlierRun(ServiceName.INVENTORY, "w#1", "VOTED_NO"), now))
-                .isEmpty();
+        assertThat(core.voted("w#1", ServiceName.PAYMENT, earlierNo(ServiceName.PAYMENT, "w#1"), now)).isEmpty();
 
         TxnRecord decide = appended(core.beginApplied("w#1", BEGUN_NEVER_DECIDED, now));
 
         assertThat(decide.getDecide().getForgotten()).isFalse();
+        assertThat(decide.getDecide().getReason()).isEqualTo("payment: CARD_EXPIRED: card ending 1111 expired 01/20");
         assertThat(reply(core.decideApplied("w#1", applied(Outcome.ABORT, TxnStatus.DECIDED), now)).getStatus())
                 .isEqualTo(SubmitResult.Status.ABORTED);
     }
