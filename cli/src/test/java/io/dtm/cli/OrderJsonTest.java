@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The input format of {@code dtm submit}: what parses into which request, and what each mistake says. */
 class OrderJsonTest {
-    /** The example line of the input format, as the README and {@code dtm submit --help} give it. */
+    /** The example line of the input format, as docs/CLI.md and {@code dtm submit --help} give it. */
     private static final String EXAMPLE = "{\"tid\":\"t-1\",\"services\":{\"inventory\":{\"items\":[{\"sku\":\"sku-0001\","
             + "\"qty\":2,\"expectedVersion\":3}]},\"payment\":{\"account\":\"acct-0001\",\"card\":\"4111111111111111\","
             + "\"expiry\":\"12/30\",\"amountCents\":2500},\"order\":{\"orderId\":\"o-1\",\"customer\":\"acct-0001\","

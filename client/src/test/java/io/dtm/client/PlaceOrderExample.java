@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The README's example program, compiled with the tests so that it stays true: reserve stock and
+ * The example program of docs/CLI.md, compiled with the tests so that it stays true: reserve stock and
  * charge a card in one transaction, and print its final status. Run it against a running cluster:
  * {@code java -cp ... io.dtm.client.PlaceOrderExample run/local/cluster.yaml}.
  */

@@ -65,7 +65,7 @@ import java.util.Objects;
  * it again under another run id (Begin.run_id), and the coordinator ends such a re-run with an
  * ABORT marked {@code forgotten}, which only undoes the re-run and ends FORGOTTEN again.
  *
- * <p>Memory, measured by {@code TxnLogStateFootprintTest}: see the README's "Log state" section.
+ * <p>Memory, measured by {@code TxnLogStateFootprintTest}: see docs/ARCHITECTURE.md, "Log state and numbers".
  */
 public final class TxnLogState {
 

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * What the log's table costs per transaction on the heap, measured exactly (object graph walk, JOL)
  * for tids like {@code order-000042} (12 characters) and four participants. The numbers are in the
- * README; the bounds here catch a change that bloats the table (e.g. keeping whole records).
+ * docs/ARCHITECTURE.md ("Log state and numbers"); the bounds here catch a change that bloats the table (e.g. keeping whole records).
  */
 class TxnLogStateFootprintTest {
     private static final int N = 20_000;
