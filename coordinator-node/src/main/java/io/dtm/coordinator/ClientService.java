@@ -3,6 +3,7 @@ package io.dtm.coordinator;
 import io.dtm.config.ClusterConfig;
 import io.dtm.coordinator.admin.NodeMetrics;
 import io.dtm.coordinator.core.CoordinatorCore;
+import io.dtm.coordinator.core.Violation;
 import io.dtm.coordinator.core.CoordinatorSettings;
 import io.dtm.coordinator.core.TxnRequest;
 import io.dtm.coordinator.runtime.CoordinatorEngine;
@@ -82,7 +83,7 @@ final class ClientService {
             return status;
         }
         NodeStatus.Builder out = status.toBuilder();
-        for (CoordinatorCore.Violation v : running.violations()) {
+        for (Violation v : running.violations()) {
             out.addViolations(InvariantViolation.newBuilder().setAttemptId(v.attemptId()).setService(v.service().id())
                     .setMessage(v.message()).setSinceMs(v.sinceMs()));
         }

@@ -5,6 +5,7 @@ import io.dtm.config.ServiceName;
 import io.dtm.coordinator.admin.NodeMetrics;
 import io.dtm.coordinator.core.Action;
 import io.dtm.coordinator.core.CoordinatorCore;
+import io.dtm.coordinator.core.Violation;
 import io.dtm.coordinator.core.TxnRequest;
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnRecord;
@@ -71,7 +72,7 @@ public final class CoordinatorEngine implements AutoCloseable {
     private final Map<String, List<CompletableFuture<SubmitResult>>> waiters = new HashMap<>();
     private final Map<String, Long> startedNanos = new HashMap<>();
     /** The core's open invariant violations, copied out on the engine's thread whenever they change. */
-    private volatile List<CoordinatorCore.Violation> violations = List.of();
+    private volatile List<Violation> violations = List.of();
     private int violationsVersion;
     private EngineThread.Cancellable wakeup;
     private long wakeupAtMs = Long.MAX_VALUE;
@@ -333,7 +334,7 @@ public final class CoordinatorEngine implements AutoCloseable {
     }
 
     /** Participants contradicting the log about attempts this engine runs (safe from any thread). */
-    public List<CoordinatorCore.Violation> violations() {
+    public List<Violation> violations() {
         return violations;
     }
 

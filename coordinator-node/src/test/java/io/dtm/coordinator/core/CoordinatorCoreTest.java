@@ -782,7 +782,7 @@ class CoordinatorCoreTest {
         List<Action> actions = core.acknowledged("p-3#1", ServiceName.PAYMENT, LocalState.ROLLED_BACK, false, now);
 
         assertThat(only(actions, Action.Alarm.class)).hasSize(1);
-        assertThat(core.violations()).extracting(CoordinatorCore.Violation::service).containsExactly(ServiceName.PAYMENT);
+        assertThat(core.violations()).extracting(Violation::service).containsExactly(ServiceName.PAYMENT);
         for (ServiceName s : List.of(ServiceName.INVENTORY, ServiceName.ORDER, ServiceName.SHIPPING)) {
             assertThat(only(core.acknowledged("p-3#1", s, LocalState.COMMITTED, false, now), Action.Append.class))
                     .as("no End while payment contradicts the log").isEmpty();
