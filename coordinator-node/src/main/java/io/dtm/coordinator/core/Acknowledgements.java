@@ -59,7 +59,7 @@ final class Acknowledgements {
                 decisions.decide(attempt, Outcome.COMMIT, "", "", out);
             } else {
                 decisions.decide(attempt, Outcome.ABORT, attempt.forgotten ? attempt.forgottenWhy : attempt.fenceReason,
-                        attempt.forgotten ? CoordinatorCore.FORGOTTEN : attempt.fenceKind, out);
+                        attempt.forgotten ? AbortKind.FORGOTTEN : attempt.fenceKind, out);
             }
             return;
         }

@@ -58,13 +58,13 @@ final class Answers {
             String why = txn.forgottenWhy != null ? txn.forgottenWhy
                     : attempt.forgottenWhy != null ? attempt.forgottenWhy : attempt.reason;
             reply(txn, rejected(txn.tid, "the outcome of tid " + txn.tid + " is no longer retained (" + why
-                    + "); nothing of this submission was applied"), CoordinatorCore.FORGOTTEN, out);
+                    + "); nothing of this submission was applied"), AbortKind.FORGOTTEN, out);
             return;
         }
         // A LOCKED attempt that could retry gave way to its successor when the vote came; one decided
         // here is the tid's last word, whatever its kind.
         String reason = attempt.reason;
-        if (attempt.outcome == Outcome.ABORT && CoordinatorCore.LOCKED.equals(attempt.abortKind) && attempt.number > 1) {
+        if (attempt.outcome == Outcome.ABORT && AbortKind.LOCKED.equals(attempt.abortKind) && attempt.number > 1) {
             reason += " (gave up after " + attempt.number + " attempts)";
         }
         boolean committed = attempt.outcome == Outcome.COMMIT;
@@ -144,7 +144,7 @@ final class Answers {
             return;
         }
         Attempt previous = txn.current;
-        if (state.getStatus() != TxnStatus.UNKNOWN && !CoordinatorCore.sameDigest(state.getRequestDigest(), txn.digest)) {
+        if (state.getStatus() != TxnStatus.UNKNOWN && !Txn.sameDigest(state.getRequestDigest(), txn.digest)) {
             // A later attempt of this tid belongs to another request: this one was never the tid's.
             // (Its own phase 2, if any, goes on: the attempt stays in the table until its End.)
             table.remove(txn);

@@ -37,13 +37,6 @@ import java.util.Random;
  * fences the records of a deposed leader, so whatever this core proposes, phase 2 follows the log.
  */
 public final class CoordinatorCore {
-    /** Why an attempt aborted, in a word: the retry decision and the metrics use it. */
-    public static final String LOCKED = "LOCKED";
-    /** The kind of an abort that only undid a re-run of a tid whose outcome is no longer retained. */
-    public static final String FORGOTTEN = "FORGOTTEN";
-    /** The kind of an abort for a NO a participant gave in an earlier run that never reached the log. */
-    public static final String EARLIER_RUN = "EARLIER_RUN";
-
     private final CoordinatorSettings settings;
     private final Transactions table = new Transactions();
     private final Timers timers = new Timers();
@@ -107,12 +100,12 @@ public final class CoordinatorCore {
     public Submitted submit(TxnRequest request, long nowMs) {
         String tid = request.tid();
         Txn running = table.txn(tid);
-        if (running != null && sameDigest(running.digest, request.digest())) {
+        if (running != null && Txn.sameDigest(running.digest, request.digest())) {
             return running.answered ? new Answered(running.result, false) : new Joined();
         }
         AnswerCache.Kept done = cache.find(tid);
         if (done != null) {
-            return sameDigest(done.digest(), request.digest()) ? new Answered(done.answer(), false)
+            return Txn.sameDigest(done.digest(), request.digest()) ? new Answered(done.answer(), false)
                     : new Answered(Answers.rejected(tid, "tid " + tid + " was used for a different request"), false);
         }
         if (running != null) {
@@ -166,9 +159,9 @@ public final class CoordinatorCore {
         attempt.heardFrom = true;
         attempt.errors.remove(service);
         if (!vote.getYes()) {
-            String kind = vote.getCode() == VoteCode.LOCKED ? LOCKED : vote.getCode().name();
+            String kind = vote.getCode() == VoteCode.LOCKED ? AbortKind.LOCKED : vote.getCode().name();
             String reason = service.id() + ": " + vote.getCode() + ": " + vote.getMessage();
-            if (!LOCKED.equals(kind) || !retries.giveWay(attempt, reason, nowMs, out)) {
+            if (!AbortKind.LOCKED.equals(kind) || !retries.giveWay(attempt, reason, nowMs, out)) {
                 decisions.decide(attempt, Outcome.ABORT, reason, kind, out);
             }
         } else if (attempt.onePhase) {
@@ -388,8 +381,4 @@ public final class CoordinatorCore {
         return Optional.ofNullable(table.attempt(attemptId)).map(a -> a.phase);
     }
 
-    /** Digest 0 ("not known", a transaction recovered from an old record) matches anything. */
-    static boolean sameDigest(long a, long b) {
-        return a == 0 || b == 0 || a == b;
-    }
 }

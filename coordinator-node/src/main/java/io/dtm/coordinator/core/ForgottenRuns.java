@@ -65,7 +65,7 @@ final class ForgottenRuns {
         switch (attempt.phase) {
             case PREPARING -> {
                 if (!attempt.givingWay) {
-                    decisions.decide(attempt, Outcome.ABORT, why, CoordinatorCore.FORGOTTEN, out);
+                    decisions.decide(attempt, Outcome.ABORT, why, AbortKind.FORGOTTEN, out);
                 } // else its ABORT (when its successor's Begin is in) carries the mark, and the successor never prepares
             }
             case DECIDING -> {
@@ -115,7 +115,7 @@ final class ForgottenRuns {
     }
 
     private static String lostRunKind(Attempt attempt) {
-        return attempt.lostRunKind != null ? attempt.lostRunKind : CoordinatorCore.EARLIER_RUN;
+        return attempt.lostRunKind != null ? attempt.lostRunKind : AbortKind.EARLIER_RUN;
     }
 
     /**
@@ -166,7 +166,7 @@ final class ForgottenRuns {
             attempt.predecessor = null;
             if (previous.phase == AttemptPhase.PREPARING) {
                 evidence(previous, why, out); // the id after it ran before: so did it
-                decisions.decide(previous, Outcome.ABORT, previous.retryReason, CoordinatorCore.LOCKED, out);
+                decisions.decide(previous, Outcome.ABORT, previous.retryReason, AbortKind.LOCKED, out);
             }
         }
         answers.standsForgotten(attempt, why, nowMs, out);

@@ -63,7 +63,7 @@ final class RetryChain {
         Attempt previous = next.predecessor;
         next.predecessor = null;
         if (previous.phase == AttemptPhase.PREPARING) {
-            decisions.decide(previous, Outcome.ABORT, previous.retryReason, CoordinatorCore.LOCKED, out);
+            decisions.decide(previous, Outcome.ABORT, previous.retryReason, AbortKind.LOCKED, out);
         }
         timers.at(next.prepareAtMs, Timers.Kind.NEXT_ATTEMPT, next.tid);
     }
@@ -73,7 +73,7 @@ final class RetryChain {
         Attempt previous = next.predecessor;
         next.predecessor = null;
         if (previous.phase == AttemptPhase.PREPARING) {
-            decisions.decide(previous, Outcome.ABORT, previous.retryReason, CoordinatorCore.LOCKED, out);
+            decisions.decide(previous, Outcome.ABORT, previous.retryReason, AbortKind.LOCKED, out);
         }
     }
 

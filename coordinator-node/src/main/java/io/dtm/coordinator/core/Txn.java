@@ -29,4 +29,9 @@ final class Txn {
         this.deadlineMs = deadlineMs;
         this.maxAttempts = maxAttempts;
     }
+
+    /** Digest 0 ("not known", a transaction recovered from an old record) matches anything. */
+    static boolean sameDigest(long a, long b) {
+        return a == 0 || b == 0 || a == b;
+    }
 }
