@@ -9,6 +9,7 @@ import io.dtm.coordinator.admin.AdminServer;
 import io.dtm.coordinator.admin.NodeMetrics;
 import io.dtm.coordinator.core.CoordinatorCore;
 import io.dtm.coordinator.core.CoordinatorSettings;
+import io.dtm.coordinator.runtime.Breakage;
 import io.dtm.coordinator.runtime.CoordinatorEngine;
 import io.dtm.log.LeadershipListener;
 import io.dtm.log.RatisMetricsReporting;
@@ -54,6 +55,13 @@ public final class CoordinatorNode implements AutoCloseable {
      * installed, where libfaketime would also move the monotonic clock and must be preloaded.
      */
     public static final String CLOCK_OFFSET_PROPERTY = "dtm.clock.offsetMs";
+
+    /**
+     * Test only: {@code -Ddtm.test.break=NAME} gives this node's engines a deliberate bug
+     * ({@link Breakage#named}), so that the Jepsen-style harness can show its checkers catch it.
+     */
+    static final String BREAKAGE_PROPERTY = "dtm.test.break";
+    private static final Breakage BREAKAGE = Breakage.named(System.getProperty(BREAKAGE_PROPERTY, ""));
 
     private final String nodeId;
     private final ClusterConfig config;
@@ -173,9 +181,9 @@ public final class CoordinatorNode implements AutoCloseable {
             leadership.execute(() -> lead(term));
         }
         LOG.info("[{}] serving clients on {}, admin on {}", nodeId, node.clientAddress(), node.adminAddress());
-        if (!CoordinatorEngine.BREAKAGE.isEmpty()) {
+        if (BREAKAGE != Breakage.NONE) {
             LOG.error("[{}] TEST-ONLY BREAKAGE ENABLED (dtm.test.break={}): this node violates two-phase commit on"
-                    + " purpose, to test the test harness", nodeId, CoordinatorEngine.BREAKAGE);
+                    + " purpose, to test the test harness", nodeId, System.getProperty(BREAKAGE_PROPERTY));
         }
     }
 
@@ -208,7 +216,7 @@ public final class CoordinatorNode implements AutoCloseable {
         CoordinatorEngine next = new CoordinatorEngine(nodeId, term, core,
                 EngineAdapters.log(logServer.appender(nodeId, term), logClient), EngineAdapters.participants(participants),
                 EngineAdapters.thread(connections.eventLoop()), metrics, clockMs,
-                detail -> leadership.execute(() -> stepDownFrom(term, "fenced by the log: " + detail)));
+                detail -> leadership.execute(() -> stepDownFrom(term, "fenced by the log: " + detail)), BREAKAGE);
         next.recover(logServer.stateMachine().inFlightTransactions());
         engine = next;
         LOG.info("[{}] leading in term {}: coordinating transactions", nodeId, term);

@@ -196,6 +196,16 @@ public final class CoordinatorCore {
 
     // ------------------------------------------------------------------ decision
 
+    /** What became of a record this core asked to append: Begin, Decide or End. */
+    public List<Action> appended(String attemptId, TxnRecord record, RecordResult result, long nowMs) {
+        return switch (record.getRecordCase()) {
+            case BEGIN -> beginApplied(attemptId, result, nowMs);
+            case DECIDE -> decideApplied(attemptId, result, nowMs);
+            case END -> endApplied(attemptId, result, nowMs);
+            case RECORD_NOT_SET -> throw new IllegalStateException("empty record appended for " + attemptId);
+        };
+    }
+
     public List<Action> decideApplied(String attemptId, RecordResult result, long nowMs) {
         Outbox out = outbox();
         outcomes.decided(attemptId, result, nowMs, out);

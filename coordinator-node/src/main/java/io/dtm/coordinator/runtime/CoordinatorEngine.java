@@ -7,7 +7,6 @@ import io.dtm.coordinator.core.Action;
 import io.dtm.coordinator.core.CoordinatorCore;
 import io.dtm.coordinator.core.Violation;
 import io.dtm.coordinator.core.TxnRequest;
-import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnRecord;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.participant.LocalState;
@@ -67,6 +66,7 @@ public final class CoordinatorEngine implements AutoCloseable {
     private final NodeMetrics metrics;
     private final LongSupplier clockMs;
     private final Consumer<String> onDeposed;
+    private final Breakage breakage;
     /** Runs every event; in a node shared with the participant connections, so never blocked nor shut down here. */
     private final EngineThread thread;
     private final Map<String, List<CompletableFuture<SubmitResult>>> waiters = new HashMap<>();
@@ -86,6 +86,14 @@ public final class CoordinatorEngine implements AutoCloseable {
     public CoordinatorEngine(String nodeId, long term, CoordinatorCore core, EngineLog log,
             EngineParticipants participants, EngineThread thread, NodeMetrics metrics, LongSupplier clockMs,
             Consumer<String> onDeposed) {
+        this(nodeId, term, core, log, participants, thread, metrics, clockMs, onDeposed, Breakage.NONE);
+    }
+
+    /** {@code breakage}: a deliberate bug, for testing the test harness ({@link Breakage#NONE} otherwise). */
+    public CoordinatorEngine(String nodeId, long term, CoordinatorCore core, EngineLog log,
+            EngineParticipants participants, EngineThread thread, NodeMetrics metrics, LongSupplier clockMs,
+            Consumer<String> onDeposed, Breakage breakage) {
+        this.breakage = breakage;
         this.nodeId = nodeId;
         this.term = term;
         this.core = core;
@@ -168,25 +176,23 @@ public final class CoordinatorEngine implements AutoCloseable {
         scheduleWakeup();
     }
 
-    /**
-     * A deliberately broken build, for testing the Jepsen-style harness and nothing else:
-     * {@code -Ddtm.test.break=commit-before-decision} sends COMMIT to the participants as soon as
-     * the COMMIT decision is proposed, and logs the decision a second later. A leader killed in that
-     * second leaves participants committed for a transaction the next leader aborts: the harness's
-     * checkers must catch it.
-     */
-    public static final String BREAKAGE = System.getProperty("dtm.test.break", "");
-    static final String COMMIT_BEFORE_DECISION = "commit-before-decision";
-
     private void append(String attemptId, TxnRecord record) {
-        if (BREAKAGE.equals(COMMIT_BEFORE_DECISION) && record.hasDecide()
-                && record.getDecide().getOutcome() == io.dtm.protocol.log.Outcome.COMMIT) {
-            core.servicesOf(attemptId).forEach(service -> phase2(service, attemptId, true, false, 0));
-            thread.schedule(() -> appendNow(attemptId, record), TimeUnit.SECONDS.toMillis(1));
-            return;
+        if (!breakage.takeOver(attemptId, record, breakageMoves)) {
+            appendNow(attemptId, record);
         }
-        appendNow(attemptId, record);
     }
+
+    private final Breakage.Moves breakageMoves = new Breakage.Moves() {
+        @Override
+        public void commitNow(String attemptId) {
+            core.servicesOf(attemptId).forEach(service -> phase2(service, attemptId, true, false, 0));
+        }
+
+        @Override
+        public void appendAfter(String attemptId, TxnRecord record, long delayMs) {
+            thread.schedule(() -> appendNow(attemptId, record), delayMs);
+        }
+    };
 
     private void appendNow(String attemptId, TxnRecord record) {
         log.append(record).whenComplete((result, error) -> on(() -> {
@@ -195,18 +201,11 @@ public final class CoordinatorEngine implements AutoCloseable {
                 metrics.retries("append");
                 return core.appendFailed(attemptId, record, now);
             }
-            return applied(attemptId, record, result, now);
+            return core.appended(attemptId, record, result, now);
         }));
     }
 
-    private List<Action> applied(String attemptId, TxnRecord record, RecordResult result, long now) {
-        return switch (record.getRecordCase()) {
-            case BEGIN -> core.beginApplied(attemptId, result, now);
-            case DECIDE -> core.decideApplied(attemptId, result, now);
-            case END -> core.endApplied(attemptId, result, now);
-            case RECORD_NOT_SET -> throw new IllegalStateException("empty record appended for " + attemptId);
-        };
-    }
+
 
     private void prepare(ServiceName service, Prepare prepare) {
         String attemptId = prepare.getTid();
