@@ -1,10 +1,10 @@
 package io.dtm.cli;
 
+import io.dtm.protocol.AttemptId;
 import io.dtm.client.DtmConnections;
 import io.dtm.client.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.ServiceName;
-import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.participant.InspectReply;
 import io.dtm.protocol.participant.LocalTxn;
 import io.dtm.protocol.participant.PreparedTxn;
@@ -56,7 +56,7 @@ final class InspectCommand implements Callable<Integer> {
         ServiceName name = ServiceName.fromId(service).orElseThrow(() -> new UserException(
                 "unknown service \"" + service + "\" (expected one of: " + ServiceName.knownIds() + ")", 2));
         if (tid != null) {
-            TxnIds.attemptProblem(tid).ifPresent(p -> {
+            AttemptId.problem(tid).ifPresent(p -> {
                 throw new UserException(p, 2);
             });
         }

@@ -1,12 +1,12 @@
 package io.dtm.cli;
 
+import io.dtm.protocol.AttemptId;
 import io.dtm.client.ClusterStatusReader;
 import io.dtm.client.DtmConnections;
 import io.dtm.client.NodeClient;
 import io.dtm.client.RemoteException;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
-import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.rpc.InvariantViolation;
@@ -51,7 +51,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        TxnIds.attemptProblem(tid).ifPresent(p -> {
+        AttemptId.problem(tid).ifPresent(p -> {
             throw new UserException(p, 2);
         });
         ClusterConfig config = options.load();
@@ -77,9 +77,8 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
 
     /** The violations about this tid's attempts (or this attempt). */
     private List<InvariantViolation> violationsOf(List<InvariantViolation> all) {
-        String base = tid.indexOf('#') < 0 ? tid : tid.substring(0, tid.lastIndexOf('#'));
         return all.stream().filter(v -> v.getAttemptId().equals(tid)
-                || v.getAttemptId().startsWith(base + "#") && tid.indexOf('#') < 0).toList();
+                || AttemptId.isBare(tid) && AttemptId.tidOf(v.getAttemptId()).equals(tid)).toList();
     }
 
     private void print(TxnState state, String via, List<InvariantViolation> violations) {

@@ -1,5 +1,6 @@
 package io.dtm.coordinator;
 
+import io.dtm.protocol.AttemptId;
 import io.dtm.config.ClusterConfig;
 import io.dtm.coordinator.admin.NodeMetrics;
 import io.dtm.coordinator.core.CoordinatorCore;
@@ -12,7 +13,6 @@ import io.dtm.log.TxnLogClient;
 import io.dtm.log.TxnLogServer;
 import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.RpcContext;
-import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.rpc.InvariantViolation;
@@ -154,12 +154,12 @@ final class ClientService {
      * turn (linearizably, through this node) until one is unknown. An attempt id is read as is.
      */
     private CompletableFuture<Response> txnStatus(String tid, Response.Builder reply) {
-        Optional<String> problem = TxnIds.attemptProblem(tid);
+        Optional<String> problem = AttemptId.problem(tid);
         if (problem.isPresent()) {
             return CompletableFuture.completedFuture(reply.setError(ErrorCode.INVALID_REQUEST.toProto(problem.get()))
                     .build());
         }
-        if (tid.indexOf('#') >= 0) {
+        if (!AttemptId.isBare(tid)) {
             return answer(logClient.readVia(tid, nodeId), reply);
         }
         // One read of the last attempt the log knows: tid#1 may have been evicted while tid#2 is
@@ -170,7 +170,7 @@ final class ClientService {
     /** An in-doubt participant's question, or its ABORT proposal (appended; the first decision wins). */
     private CompletableFuture<Response> resolve(ResolveRequest resolve, Response.Builder reply) {
         String attempt = resolve.getAttemptId();
-        Optional<String> problem = TxnIds.attemptProblem(attempt);
+        Optional<String> problem = AttemptId.problem(attempt);
         if (problem.isPresent()) {
             return CompletableFuture.completedFuture(reply.setError(ErrorCode.INVALID_REQUEST.toProto(problem.get()))
                     .build());

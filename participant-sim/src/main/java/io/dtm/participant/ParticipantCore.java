@@ -1,5 +1,6 @@
 package io.dtm.participant;
 
+import io.dtm.protocol.AttemptId;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.dtm.participant.domain.Decision;
 import io.dtm.participant.domain.DomainService;
@@ -11,7 +12,6 @@ import io.dtm.participant.store.PreparedEntry;
 import io.dtm.participant.store.Seeded;
 import io.dtm.participant.store.StoredTxn;
 import io.dtm.protocol.ErrorCode;
-import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.participant.Ack;
 import io.dtm.protocol.participant.InspectReply;
 import io.dtm.protocol.participant.ListedTxn;
@@ -546,7 +546,7 @@ public final class ParticipantCore {
     }
 
     private boolean invalidTid(String tid, ParticipantResponse.Builder reply) {
-        Optional<String> problem = TxnIds.attemptProblem(tid);
+        Optional<String> problem = AttemptId.problem(tid);
         problem.ifPresent(p -> error(reply, ErrorCode.INVALID_REQUEST, service.name().id() + ": " + p));
         return problem.isPresent();
     }

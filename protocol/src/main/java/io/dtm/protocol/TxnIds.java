@@ -6,16 +6,13 @@ import java.util.Optional;
  * The one rule for transaction ids, shared by every entry point (client, command line, coordinator):
  * 1 to 128 characters of {@code [A-Za-z0-9._:-]}.
  *
- * <p>An attempt id names one attempt of a transaction: the tid, optionally followed by
- * {@code #n} (the coordinator retries a transaction that met a lock under {@code tid#2}, ...).
- * The log and the participants key everything by attempt id; {@code #} is reserved for it.
+ * <p>{@code #} is reserved for {@link AttemptId}s ({@code tid#n}), which the log and the
+ * participants key everything by.
  */
 public final class TxnIds {
     public static final int MAX_LENGTH = 128;
     /** Most attempts of one tid (the coordinator's retries after LOCKED votes). */
     public static final int MAX_ATTEMPTS = 20;
-    /** Longest attempt number: nine digits, so that it fits an int. */
-    private static final int MAX_ATTEMPT_DIGITS = 9;
 
     private TxnIds() {
     }
@@ -34,21 +31,6 @@ public final class TxnIds {
         return Optional.empty();
     }
 
-    /** Why {@code attemptId} is not a valid attempt id ({@code tid} or {@code tid#n}), or empty when it is. */
-    public static Optional<String> attemptProblem(String attemptId) {
-        if (attemptId == null) {
-            return problem(null);
-        }
-        int hash = attemptId.lastIndexOf('#');
-        if (hash < 0) {
-            return problem(attemptId);
-        }
-        if (!isAttemptNumber(attemptId, hash + 1)) {
-            return Optional.of("attempt id \"" + printable(attemptId) + "\": expected tid#n with n a number from 1");
-        }
-        return problem(attemptId.substring(0, hash));
-    }
-
     // Every participant and the coordinator check the id of each message they get: a scan of the
     // characters, not a regular expression, which was 1.7% of a service's CPU (async-profiler).
 
@@ -65,29 +47,8 @@ public final class TxnIds {
         return true;
     }
 
-    /** Whether {@code s} from {@code from} to its end is a number from 1 of at most nine digits, no leading zero. */
-    private static boolean isAttemptNumber(String s, int from) {
-        int digits = s.length() - from;
-        if (digits < 1 || digits > MAX_ATTEMPT_DIGITS || s.charAt(from) == '0') {
-            return false;
-        }
-        for (int i = from; i < s.length(); i++) {
-            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** The attempt id of attempt {@code n} (from 1) of {@code tid}. */
-    public static String attemptId(String tid, int n) {
-        if (n < 1) {
-            throw new IllegalArgumentException("attempts count from 1, got " + n);
-        }
-        return tid + "#" + n;
-    }
-
-    private static String printable(String tid) {
+    /** {@code tid} with control and quote characters escaped, cut at 40 characters: for messages. */
+    static String printable(String tid) {
         StringBuilder out = new StringBuilder();
         tid.codePoints().limit(40).forEach(c -> {
             if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {

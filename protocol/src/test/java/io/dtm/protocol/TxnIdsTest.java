@@ -38,19 +38,6 @@ class TxnIdsTest {
         assertThat(TxnIds.problem("a\u0000b")).get().asString().contains("a\\u0000b");
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"t-1", "t-1#1", "t-1#2", "order.7#999999999"})
-    void acceptsAttemptIds(String id) {
-        assertThat(TxnIds.attemptProblem(id)).isEmpty();
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"t-1#", "t-1#0", "t-1#x", "#1", "t 1#1", "t#1#2", "t-1#01", "t-1#1234567890",
-        "t-1#+1", "t-1#-1", "t-1#1 ", "t-1#\u0661"})
-    void refusesMalformedAttemptIds(String id) {
-        assertThat(TxnIds.attemptProblem(id)).isPresent();
-    }
-
     @Test
     void acceptsExactlyTheCharactersOfTheDocumentedClass() {
         Pattern documented = Pattern.compile("[A-Za-z0-9._:-]");
@@ -59,11 +46,5 @@ class TxnIdsTest {
             assertThat(TxnIds.problem("t" + one).isEmpty()).as("U+%04x", (int) c)
                     .isEqualTo(documented.matcher(one).matches());
         }
-    }
-
-    @Test
-    void buildsAttemptIdsThatParse() {
-        assertThat(TxnIds.attemptId("t-1", 3)).isEqualTo("t-1#3");
-        assertThat(TxnIds.attemptProblem(TxnIds.attemptId("t-1", 3))).isEmpty();
     }
 }

@@ -1,5 +1,6 @@
 package io.dtm.log;
 
+import io.dtm.protocol.AttemptId;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
 import org.apache.ratis.protocol.RaftGroup;
@@ -68,8 +69,7 @@ public final class LogGroups {
         if (groups.size() == 1) {
             return 0;
         }
-        int hash = tid.lastIndexOf('#');
-        String base = hash < 0 ? tid : tid.substring(0, hash);
+        String base = AttemptId.tidOf(tid);
         // String.hashCode is specified by the JLS, so every JVM computes the same value.
         return Math.floorMod(base.hashCode(), groups.size());
     }

@@ -1,5 +1,6 @@
 package io.dtm.log;
 
+import io.dtm.protocol.AttemptId;
 import io.dtm.protocol.log.Begin;
 import io.dtm.protocol.log.BatchResult;
 import io.dtm.protocol.log.Decide;
@@ -352,7 +353,7 @@ public final class TxnLogState {
     public TxnState queryLastAttempt(String tid) {
         TxnState last = null;
         for (int n = 1; n <= io.dtm.protocol.TxnIds.MAX_ATTEMPTS; n++) {
-            TxnState attempt = query(io.dtm.protocol.TxnIds.attemptId(tid, n));
+            TxnState attempt = query(io.dtm.protocol.AttemptId.format(tid, n));
             if (attempt.getStatus() != TxnStatus.UNKNOWN) {
                 last = attempt;
             }

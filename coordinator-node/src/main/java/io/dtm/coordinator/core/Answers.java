@@ -1,6 +1,6 @@
 package io.dtm.coordinator.core;
 
-import io.dtm.protocol.TxnIds;
+import io.dtm.protocol.AttemptId;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.log.TxnStatus;
@@ -38,7 +38,7 @@ final class Answers {
             // Recovered from the log, or a re-run of a forgotten attempt: a later attempt may have
             // ended already (not in flight, so recovery did not see it; or still retained when this
             // one's outcome was not). The tid's outcome is its last attempt's: ask.
-            out.readLog(TxnIds.attemptId(attempt.tid, attempt.number + 1));
+            out.readLog(AttemptId.format(attempt.tid, attempt.number + 1));
             return;
         }
         if (attempt.outcome == Outcome.ABORT && !attempt.heardFrom && !attempt.fromLog && !attempt.forgotten
@@ -115,7 +115,7 @@ final class Answers {
         Txn txn = table.txn(attempt.tid);
         if (outcome == Outcome.ABORT && txn != null && !txn.answered && txn.current == attempt) {
             // Was this the last attempt of a resubmitted tid? Ask the log about the next one.
-            out.readLog(TxnIds.attemptId(attempt.tid, attempt.number + 1));
+            out.readLog(AttemptId.format(attempt.tid, attempt.number + 1));
         } else {
             finish(attempt, nowMs, out);
         }
@@ -159,7 +159,7 @@ final class Answers {
             table.forgetIfDone(txn);
             return;
         }
-        int number = Integer.parseInt(attemptId.substring(attemptId.lastIndexOf('#') + 1));
+        int number = AttemptId.parse(attemptId).number();
         Attempt next = new Attempt(attemptId, txn.tid, number, previous.services, txn.deadlineMs, txn.digest,
                 state.getRunId(), AttemptPhase.PREPARING);
         next.beginCommitted = true; // the log holds it

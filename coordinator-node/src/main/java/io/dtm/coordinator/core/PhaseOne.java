@@ -1,7 +1,7 @@
 package io.dtm.coordinator.core;
 
+import io.dtm.protocol.AttemptId;
 import io.dtm.config.ServiceName;
-import io.dtm.protocol.TxnIds;
 
 /** Beginning an attempt and sending its PREPAREs. */
 final class PhaseOne {
@@ -15,7 +15,7 @@ final class PhaseOne {
 
     /** A new attempt of {@code txn}, with a run of its own, in the table. */
     Attempt newAttempt(Txn txn, int number) {
-        Attempt attempt = new Attempt(TxnIds.attemptId(txn.tid, number), txn.tid, number, txn.request.services(),
+        Attempt attempt = new Attempt(AttemptId.format(txn.tid, number), txn.tid, number, txn.request.services(),
                 txn.deadlineMs, txn.digest, backoff.runId(), AttemptPhase.PREPARING);
         txn.current = attempt;
         table.put(attempt);

@@ -1,5 +1,6 @@
 package io.dtm.coordinator.core;
 
+import io.dtm.protocol.AttemptId;
 import io.dtm.config.ServiceName;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
@@ -53,12 +54,12 @@ final class Takeover {
     /** The attempt a record in flight stands for, in the table; null for a tool's record or one already driven. */
     private Attempt attemptOf(TxnState state) {
         String attemptId = state.getTid();
-        int hash = attemptId.lastIndexOf('#');
-        if (hash < 0 || table.has(attemptId)) {
+        if (AttemptId.isBare(attemptId) || table.has(attemptId)) {
             return null;
         }
-        String tid = attemptId.substring(0, hash);
-        int number = Integer.parseInt(attemptId.substring(hash + 1));
+        AttemptId parsed = AttemptId.parse(attemptId);
+        String tid = parsed.tid();
+        int number = parsed.number();
         List<ServiceName> services = state.getParticipantsList().stream()
                 .map(id -> ServiceName.fromId(id).orElseThrow(() -> new IllegalStateException(
                         attemptId + ": unknown participant " + id + " in the log")))

@@ -1,5 +1,6 @@
 package io.dtm.coordinator.core;
 
+import io.dtm.protocol.AttemptId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -22,7 +23,7 @@ final class Transactions {
 
     /** The transaction of an attempt id ({@code tid#n}), or null. */
     Txn txnOf(String attemptId) {
-        return txns.get(attemptId.substring(0, attemptId.lastIndexOf('#')));
+        return txns.get(AttemptId.tidOf(attemptId));
     }
 
     void put(Txn txn) {

@@ -1,5 +1,6 @@
 package io.dtm.coordinator.sim;
 
+import io.dtm.protocol.AttemptId;
 import io.dtm.config.ServiceName;
 import io.dtm.coordinator.core.TxnRequest;
 import io.dtm.protocol.TxnIds;
@@ -46,7 +47,7 @@ final class Invariants {
             List<ServiceName> services = services(request);
             String committedAttempt = null;
             for (int n = 1; n <= TxnIds.MAX_ATTEMPTS; n++) {
-                String attempt = TxnIds.attemptId(tid, n);
+                String attempt = AttemptId.format(tid, n);
                 TxnState logged = sim.log().query(attempt);
                 int committedHere = 0;
                 for (ServiceName s : ServiceName.values()) {

@@ -1,5 +1,6 @@
 package io.dtm.coordinator.sim;
 
+import io.dtm.protocol.AttemptId;
 import com.codahale.metrics.MetricRegistry;
 import io.dtm.config.ServiceName;
 import io.dtm.coordinator.admin.NodeMetrics;
@@ -309,7 +310,7 @@ final class Simulation {
             }
         } else if (record.hasBegin()) {
             String attempt = record.getBegin().getTid();
-            String tid = attempt.substring(0, attempt.lastIndexOf('#'));
+            String tid = AttemptId.tidOf(attempt);
             if (attempt.endsWith("#1")) {
                 firstDigest.putIfAbsent(tid, record.getBegin().getRequestDigest());
             }
@@ -339,7 +340,7 @@ final class Simulation {
             return;
         }
         for (int n = 1; n <= TxnIds.MAX_ATTEMPTS; n++) {
-            String attempt = TxnIds.attemptId(tid, n);
+            String attempt = AttemptId.format(tid, n);
             Long ended = endedAt.get(attempt);
             // Log time lags true time by up to a clock report's interval, never leads it (one skewed clock).
             if (ended != null && log.query(attempt).getStatus() != TxnStatus.ENDED
@@ -354,7 +355,7 @@ final class Simulation {
     /** One of the tid's attempts was decided, its outcome not marked forgotten, and it left retention since. */
     private boolean outcomeLeftRetention(String tid) {
         for (int n = 1; n <= TxnIds.MAX_ATTEMPTS; n++) {
-            String attempt = TxnIds.attemptId(tid, n);
+            String attempt = AttemptId.format(tid, n);
             TxnStatus now = log.query(attempt).getStatus();
             if (everDecided.contains(attempt) && !marked.contains(attempt)
                     && (now == TxnStatus.FORGOTTEN || now == TxnStatus.UNKNOWN)) {

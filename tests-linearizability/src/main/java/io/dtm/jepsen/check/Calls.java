@@ -105,10 +105,4 @@ final class Calls {
         }
         return byTid;
     }
-
-    /** The tid of an attempt id ({@code t-1#2} → {@code t-1}). */
-    static String tidOf(String attemptId) {
-        int hash = attemptId.lastIndexOf('#');
-        return hash < 0 ? attemptId : attemptId.substring(0, hash);
-    }
 }

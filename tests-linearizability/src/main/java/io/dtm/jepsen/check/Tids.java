@@ -1,5 +1,6 @@
 package io.dtm.jepsen.check;
 
+import io.dtm.protocol.AttemptId;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -15,7 +16,7 @@ final class Tids {
         Map<String, Map<String, Map<String, String>>> out = new TreeMap<>();
         observed.participants().forEach((service, states) -> {
             Map<String, Map<String, String>> byTid = new TreeMap<>();
-            states.forEach((attempt, state) -> byTid.computeIfAbsent(Calls.tidOf(attempt), t -> new TreeMap<>())
+            states.forEach((attempt, state) -> byTid.computeIfAbsent(AttemptId.tidOf(attempt), t -> new TreeMap<>())
                     .put(attempt, state));
             out.put(service, byTid);
         });
@@ -40,7 +41,7 @@ final class Tids {
         Set<String> committed = new TreeSet<>();
         for (Map<String, String> log : observed.logs().values()) {
             log.forEach((attempt, outcome) -> {
-                if (Observed.COMMIT.equals(outcome) && Calls.tidOf(attempt).equals(tid)) {
+                if (Observed.COMMIT.equals(outcome) && AttemptId.tidOf(attempt).equals(tid)) {
                     committed.add(attempt);
                 }
             });
@@ -53,7 +54,7 @@ final class Tids {
         Set<String> tids = new TreeSet<>();
         observed.participants().values().forEach(states -> states.forEach((attempt, state) -> {
             if (Observed.COMMITTED.equals(state)) {
-                tids.add(Calls.tidOf(attempt));
+                tids.add(AttemptId.tidOf(attempt));
             }
         }));
         return tids;
@@ -65,7 +66,7 @@ final class Tids {
         for (Map<String, String> log : observed.logs().values()) {
             log.forEach((attempt, outcome) -> {
                 if (Observed.COMMIT.equals(outcome)) {
-                    tids.add(Calls.tidOf(attempt));
+                    tids.add(AttemptId.tidOf(attempt));
                 }
             });
         }
