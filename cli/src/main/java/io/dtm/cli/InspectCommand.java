@@ -83,7 +83,7 @@ final class InspectCommand implements Callable<Integer> {
             o.put("states", new LinkedHashMap<>(r.getStatesMap()));
             List<Map<String, Object>> prepared = new ArrayList<>();
             for (PreparedTxn p : r.getPreparedList()) {
-                prepared.add(Map.of("tid", p.getTid(), "ageMs", p.getAgeMs()));
+                prepared.add(Map.of("tid", p.getAttemptId(), "ageMs", p.getAgeMs()));
             }
             o.put("prepared", prepared);
             o.putAll(r.getTotalsMap());
@@ -101,7 +101,7 @@ final class InspectCommand implements Callable<Integer> {
                     r.getWrites(), r.getWrittenMessages(), r.getFsyncs());
             out.println("  prepared      " + (r.getPreparedCount() == 0 ? "none" : ""));
             for (PreparedTxn p : r.getPreparedList()) {
-                out.printf("    %-40s %,d ms%n", p.getTid(), p.getAgeMs());
+                out.printf("    %-40s %,d ms%n", p.getAttemptId(), p.getAgeMs());
             }
         }
         out.flush();
@@ -112,7 +112,7 @@ final class InspectCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("service", service);
-            o.put("tid", t.getTid());
+            o.put("tid", t.getAttemptId());
             o.put("state", t.getState().name());
             if (t.hasVote()) {
                 Map<String, Object> vote = new LinkedHashMap<>();
@@ -125,7 +125,7 @@ final class InspectCommand implements Callable<Integer> {
             o.put("effects", t.getEffectsList());
             out.println(Json.write(o));
         } else {
-            out.printf("%s at %s: %s%n", t.getTid(), service, t.getState());
+            out.printf("%s at %s: %s%n", t.getAttemptId(), service, t.getState());
             if (t.hasVote()) {
                 out.printf("  vote     %s %s%s%n", t.getVote().getYes() ? "YES" : "NO", t.getVote().getCode(),
                         t.getVote().getMessage().isEmpty() ? "" : " (" + t.getVote().getMessage() + ")");

@@ -24,7 +24,7 @@ final class SampleRequests {
         String sku = String.format("sku-%04d", n % 1000);
         String account = String.format("acct-%04d", n % 1000);
         String orderId = "o-" + tid.replace('#', '-');
-        Prepare.Builder p = Prepare.newBuilder().setTid(tid);
+        Prepare.Builder p = Prepare.newBuilder().setAttemptId(tid);
         return switch (service) {
             case INVENTORY -> p.setInventory(InventoryRequest.newBuilder()
                     .addItems(Item.newBuilder().setSku(sku).setQty(1))).build();

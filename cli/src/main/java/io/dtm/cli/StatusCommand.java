@@ -85,7 +85,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
-            o.put("tid", state.getTid());
+            o.put("tid", state.getAttemptId());
             o.put("status", state.getStatus().name());
             o.put("outcome", state.getOutcome() == Outcome.UNDECIDED ? null : state.getOutcome().name());
             o.put("reason", state.getReason().isEmpty() ? null : state.getReason());
@@ -95,7 +95,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
             o.put("violations", ViolationsCommand.toJson(violations));
             out.println(Json.write(o));
         } else {
-            StringBuilder line = new StringBuilder(state.getTid()).append(": ").append(state.getStatus());
+            StringBuilder line = new StringBuilder(state.getAttemptId()).append(": ").append(state.getStatus());
             if (state.getOutcome() != Outcome.UNDECIDED) {
                 line.append(' ').append(state.getOutcome());
                 if (!state.getReason().isEmpty()) {

@@ -62,7 +62,7 @@ class InDoubtResolutionTest {
     }
 
     private static Prepare reserve(String tid, String sku) {
-        return Prepare.newBuilder().setTid(tid)
+        return Prepare.newBuilder().setAttemptId(tid)
                 .setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(1))).build();
     }
 

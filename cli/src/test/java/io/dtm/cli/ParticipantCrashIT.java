@@ -78,13 +78,13 @@ class ParticipantCrashIT {
     }
 
     private static Prepare reserve(String tid, String sku, long qty) {
-        return Prepare.newBuilder().setTid(tid)
+        return Prepare.newBuilder().setAttemptId(tid)
                 .setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(qty))).build();
     }
 
     /** A reservation that names the version it read: it holds the SKU alone. */
     private static Prepare reserveVersioned(String tid, String sku, long qty, long expectedVersion) {
-        return Prepare.newBuilder().setTid(tid).setInventory(InventoryRequest.newBuilder()
+        return Prepare.newBuilder().setAttemptId(tid).setInventory(InventoryRequest.newBuilder()
                 .addItems(Item.newBuilder().setSku(sku).setQty(qty).setExpectedVersion(expectedVersion))).build();
     }
 
@@ -104,7 +104,7 @@ class ParticipantCrashIT {
             ParticipantClient afterKill = connect(connections);
 
             InspectReply inspect = afterKill.inspect().get();
-            assertThat(inspect.getPreparedList()).extracting(p -> p.getTid()).containsExactly("t-1#1");
+            assertThat(inspect.getPreparedList()).extracting(p -> p.getAttemptId()).containsExactly("t-1#1");
             assertThat(inspect.getTotalsMap()).containsEntry("reserved", 5L).containsEntry("sold", 1L);
             Vote blocked = afterKill.prepare(reserve("t-3#1", "sku-0001", 1)).get();
             assertThat(blocked.getCode()).as("t-1 still holds sku-0001").isEqualTo(VoteCode.LOCKED);

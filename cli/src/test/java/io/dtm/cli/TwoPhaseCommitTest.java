@@ -103,12 +103,12 @@ class TwoPhaseCommitTest {
             NodeClient client = cluster.client(node.id());
             org.awaitility.Awaitility.await(node.id() + " applied the decision").atMost(java.time.Duration.ofSeconds(10))
                     .until(() -> client.logDump("listed-0", 0).get().getStatesList().stream()
-                            .anyMatch(st -> st.getTid().equals("listed-1#1") && st.getOutcome() == Outcome.COMMIT));
+                            .anyMatch(st -> st.getAttemptId().equals("listed-1#1") && st.getOutcome() == Outcome.COMMIT));
         }
         for (ServiceName s : ServiceName.values()) {
             org.awaitility.Awaitility.await(s.id() + " committed").atMost(java.time.Duration.ofSeconds(10))
                     .until(() -> cluster.participant(s).list("listed-0", 0).get().getTxnsList().stream()
-                            .anyMatch(t -> t.getTid().equals("listed-1#1") && t.getState() == LocalState.COMMITTED));
+                            .anyMatch(t -> t.getAttemptId().equals("listed-1#1") && t.getState() == LocalState.COMMITTED));
         }
     }
 

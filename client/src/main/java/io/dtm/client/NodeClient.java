@@ -53,7 +53,7 @@ public final class NodeClient implements AutoCloseable {
     /** A transaction's state in the log, read linearizably through this node. */
     public CompletableFuture<TxnState> txnStatus(String tid) {
         return call(id -> Request.newBuilder().setRequestId(id)
-                .setTxnStatus(TxnStatusRequest.newBuilder().setTid(tid)).build(), Response::getTxnState);
+                .setTxnStatus(TxnStatusRequest.newBuilder().setAttemptId(tid)).build(), Response::getTxnState);
     }
 
     /** A page of this node's own replica of the log (not linearizable: that is the point). */

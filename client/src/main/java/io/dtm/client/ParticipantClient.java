@@ -54,7 +54,7 @@ public final class ParticipantClient implements AutoCloseable {
     }
 
     public CompletableFuture<LocalState> commit(String tid) {
-        return call(id -> ParticipantRequest.newBuilder().setRequestId(id).setCommit(Commit.newBuilder().setTid(tid))
+        return call(id -> ParticipantRequest.newBuilder().setRequestId(id).setCommit(Commit.newBuilder().setAttemptId(tid))
                 .build(), r -> r.getAck().getState());
     }
 
@@ -67,7 +67,7 @@ public final class ParticipantClient implements AutoCloseable {
      * answers which (COMMITTED is then an answer, not a protocol error).
      */
     public CompletableFuture<LocalState> rollback(String tid, boolean unlessCommitted) {
-        return call(id -> ParticipantRequest.newBuilder().setRequestId(id).setRollback(Rollback.newBuilder().setTid(tid)
+        return call(id -> ParticipantRequest.newBuilder().setRequestId(id).setRollback(Rollback.newBuilder().setAttemptId(tid)
                 .setUnlessCommitted(unlessCommitted)).build(), r -> r.getAck().getState());
     }
 
@@ -79,12 +79,12 @@ public final class ParticipantClient implements AutoCloseable {
 
     /** A COMMIT; the acknowledgement says the state after it. */
     public CompletableFuture<Ack> commitAck(String tid) {
-        return call(id -> ParticipantRequest.newBuilder().setRequestId(id).setCommit(Commit.newBuilder().setTid(tid))
+        return call(id -> ParticipantRequest.newBuilder().setRequestId(id).setCommit(Commit.newBuilder().setAttemptId(tid))
                 .build(), ParticipantResponse::getAck);
     }
 
     public CompletableFuture<LocalTxn> query(String tid) {
-        return call(id -> ParticipantRequest.newBuilder().setRequestId(id).setQuery(Query.newBuilder().setTid(tid))
+        return call(id -> ParticipantRequest.newBuilder().setRequestId(id).setQuery(Query.newBuilder().setAttemptId(tid))
                 .build(), ParticipantResponse::getTxn);
     }
 

@@ -65,7 +65,7 @@ final class ClientService {
         return switch (request.getBodyCase()) {
             case SUBMIT -> submit(request.getSubmit(), reply);
             case NODE_STATUS -> CompletableFuture.completedFuture(reply.setNodeStatus(nodeStatus()).build());
-            case TXN_STATUS -> txnStatus(request.getTxnStatus().getTid(), reply);
+            case TXN_STATUS -> txnStatus(request.getTxnStatus().getAttemptId(), reply);
             case RESOLVE -> resolve(request.getResolve(), reply);
             case LOG_DUMP -> CompletableFuture.completedFuture(reply.setLogDump(logServer.stateMachine().localPage(
                     request.getLogDump().getAfter(), pageSize(request.getLogDump().getLimit()))).build());

@@ -279,8 +279,8 @@ public final class InDoubtResolver {
 
     private CompletableFuture<Void> apply(String tid, Outcome outcome) {
         ParticipantRequest request = switch (outcome) {
-            case COMMIT -> ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setTid(tid)).build();
-            case ABORT -> ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setTid(tid)).build();
+            case COMMIT -> ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setAttemptId(tid)).build();
+            case ABORT -> ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setAttemptId(tid)).build();
             default -> throw new IllegalStateException(tid + ": the log answered " + outcome + " to an ABORT proposal");
         };
         // DEBUG: a partition can leave thousands; finished() logs a summary when the queue drains.

@@ -269,9 +269,9 @@ public final class ParticipantCore {
         ParticipantResponse.Builder reply = ParticipantResponse.newBuilder().setRequestId(request.getRequestId());
         switch (request.getBodyCase()) {
             case PREPARE -> prepare(request.getPrepare(), nowMs, forceNo, out, reply);
-            case COMMIT -> commit(request.getCommit().getTid(), out, reply);
+            case COMMIT -> commit(request.getCommit().getAttemptId(), out, reply);
             case ROLLBACK -> rollback(request.getRollback(), out, reply);
-            case QUERY -> query(request.getQuery().getTid(), reply);
+            case QUERY -> query(request.getQuery().getAttemptId(), reply);
             case INSPECT -> reply.setInspect(inspect(nowMs));
             case LIST_TXNS -> reply.setTxnList(list(request.getListTxns().getAfter(), request.getListTxns().getLimit()));
             case SET_FAULTS -> throw new IllegalArgumentException("fault settings are the engine's, not the core's");
@@ -285,7 +285,7 @@ public final class ParticipantCore {
 
     private void prepare(Prepare prepare, long nowMs, boolean forceNo, RecordWriter out,
             ParticipantResponse.Builder reply) {
-        String tid = prepare.getTid();
+        String tid = prepare.getAttemptId();
         if (invalidTid(tid, reply)) {
             return;
         }
@@ -382,7 +382,7 @@ public final class ParticipantCore {
     }
 
     private void rollback(Rollback rollback, RecordWriter out, ParticipantResponse.Builder reply) {
-        String tid = rollback.getTid();
+        String tid = rollback.getAttemptId();
         if (invalidTid(tid, reply)) {
             return;
         }
@@ -429,9 +429,9 @@ public final class ParticipantCore {
     public LocalTxn localTxn(String tid) {
         StoredTxn txn = txns.get(tid);
         if (txn == null) {
-            return LocalTxn.newBuilder().setTid(tid).setState(LocalState.NONE).build();
+            return LocalTxn.newBuilder().setAttemptId(tid).setState(LocalState.NONE).build();
         }
-        LocalTxn.Builder out = LocalTxn.newBuilder().setTid(tid).setState(txn.getState())
+        LocalTxn.Builder out = LocalTxn.newBuilder().setAttemptId(tid).setState(txn.getState())
                 .setPreparedAtMs(txn.getPreparedAtMs());
         if (txn.hasVote()) {
             out.setVote(txn.getVote());
@@ -445,7 +445,7 @@ public final class ParticipantCore {
     public InspectReply inspect(long nowMs) {
         InspectReply.Builder out = InspectReply.newBuilder().setService(service.name().id());
         states.forEach((state, count) -> out.putStates(state.name(), count));
-        prepared.forEach((tid, at) -> out.addPrepared(PreparedTxn.newBuilder().setTid(tid).setAgeMs(nowMs - at)));
+        prepared.forEach((tid, at) -> out.addPrepared(PreparedTxn.newBuilder().setAttemptId(tid).setAgeMs(nowMs - at)));
         out.putAllTotals(service.totals());
         return out.setProtocolErrors(protocolErrors).build();
     }
@@ -477,10 +477,10 @@ public final class ParticipantCore {
         TxnList.Builder out = TxnList.newBuilder();
         for (Map.Entry<String, LocalState> e : ids.entrySet()) {
             if (out.getTxnsCount() == page) {
-                out.setNext(out.getTxns(page - 1).getTid());
+                out.setNext(out.getTxns(page - 1).getAttemptId());
                 break;
             }
-            out.addTxns(ListedTxn.newBuilder().setTid(e.getKey()).setState(e.getValue()));
+            out.addTxns(ListedTxn.newBuilder().setAttemptId(e.getKey()).setState(e.getValue()));
         }
         return out.build();
     }

@@ -136,14 +136,14 @@ class BoundedParticipantCoreTest {
     private int fillers;
 
     static ParticipantRequest order(String tid, String orderId) {
-        return ParticipantRequest.newBuilder().setPrepare(Prepare.newBuilder().setTid(tid)
+        return ParticipantRequest.newBuilder().setPrepare(Prepare.newBuilder().setAttemptId(tid)
                 .setOrder(OrderRequest.newBuilder().setOrderId(orderId).setCustomer("c-1")
                         .addLines(OrderLine.newBuilder().setSku("sku-0001").setQty(2).setPriceCents(1000))
                         .addLines(OrderLine.newBuilder().setSku("sku-0002").setQty(1).setPriceCents(2500)))).build();
     }
 
     static ParticipantRequest shipment(String tid, String orderId) {
-        return ParticipantRequest.newBuilder().setPrepare(Prepare.newBuilder().setTid(tid)
+        return ParticipantRequest.newBuilder().setPrepare(Prepare.newBuilder().setAttemptId(tid)
                 .setShipping(ShippingRequest.newBuilder().setOrderId(orderId).setDate("2030-06-0" + (1 + orderId.length() % 3))
                         .setAddress(Address.newBuilder().setStreet("1 Main St").setCity("Springfield").setZip("12345")
                                 .setCountry("US")))).build();
@@ -398,7 +398,7 @@ class BoundedParticipantCoreTest {
             };
             case 4, 5, 6 -> commit(tid);
             case 7, 8 -> rollback(tid);
-            case 9 -> ParticipantRequest.newBuilder().setQuery(Query.newBuilder().setTid(tid)).build();
+            case 9 -> ParticipantRequest.newBuilder().setQuery(Query.newBuilder().setAttemptId(tid)).build();
             case 10 -> ParticipantRequest.newBuilder().setListTxns(ListTxns.newBuilder()
                     .setAfter(random.nextBoolean() ? "" : tid).setLimit(random.nextInt(12))).build();
             default -> ParticipantRequest.newBuilder().setInspect(Inspect.newBuilder()).build();

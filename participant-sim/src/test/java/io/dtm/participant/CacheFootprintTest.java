@@ -60,7 +60,7 @@ class CacheFootprintTest {
 
         for (int n = 0; n < N; n++) {
             String tid = String.format("load-%08d#1", n);
-            ParticipantRequest prepare = ParticipantRequest.newBuilder().setPrepare(request(service, n).setTid(tid)).build();
+            ParticipantRequest prepare = ParticipantRequest.newBuilder().setPrepare(request(service, n).setAttemptId(tid)).build();
             assertThat(core.handle(prepare, NOW, false, store).getVote().getYes()).isTrue();
             core.handle(ParticipantCoreTest.commit(tid), NOW, false, store);
             store.clearChanges();

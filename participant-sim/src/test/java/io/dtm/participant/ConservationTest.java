@@ -90,7 +90,7 @@ class ConservationTest {
             List<CompletableFuture<?>> all = new ArrayList<>();
             for (int i = 0; i < TRANSACTIONS; i++) {
                 int n = i;
-                String tid = prepare.apply(n).getTid();
+                String tid = prepare.apply(n).getAttemptId();
                 boolean rollbackFirst = random.nextInt(10) == 0;
                 boolean duplicatePrepare = random.nextInt(5) == 0;
                 boolean duplicateDecision = random.nextInt(5) == 0;

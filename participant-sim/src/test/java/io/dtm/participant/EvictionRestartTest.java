@@ -130,7 +130,7 @@ class EvictionRestartTest {
             assertThat(ack(commit(tid))).isEqualTo(LocalState.COMMITTED);
         }
         InspectReply after = engine.read(core -> core.inspect(now.get())).join();
-        assertThat(after.getPreparedList()).extracting(p -> p.getTid()).containsExactly("again");
+        assertThat(after.getPreparedList()).extracting(p -> p.getAttemptId()).containsExactly("again");
         assertThat(after.getTotalsMap()).containsEntry("confirmed", 35L).containsEntry("pending", 1L);
         assertThat(after.getStatesMap()).containsEntry("COMMITTED", 35L).containsEntry("PREPARED", 1L)
                 .containsEntry("VOTED_NO", 2L);

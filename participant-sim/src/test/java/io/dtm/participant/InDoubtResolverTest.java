@@ -45,7 +45,7 @@ class InDoubtResolverTest {
         volatile boolean down;
 
         TxnState state(String attemptId, Outcome outcome) {
-            return TxnState.newBuilder().setTid(attemptId).setOutcome(outcome)
+            return TxnState.newBuilder().setAttemptId(attemptId).setOutcome(outcome)
                     .setRequestDigest(digests.getOrDefault(attemptId, 0L)).build();
         }
 
@@ -260,7 +260,7 @@ class InDoubtResolverTest {
             CompletableFuture<TxnState> answer = new CompletableFuture<>();
             answers.add(() -> {
                 outstanding.decrementAndGet();
-                answer.complete(TxnState.newBuilder().setTid(attemptId).setOutcome(Outcome.ABORT).build());
+                answer.complete(TxnState.newBuilder().setAttemptId(attemptId).setOutcome(Outcome.ABORT).build());
             });
             return answer;
         }

@@ -45,23 +45,23 @@ class ParticipantCoreTest {
     }
 
     static ParticipantRequest prepare(String tid, String sku, long qty) {
-        return ParticipantRequest.newBuilder().setPrepare(Prepare.newBuilder().setTid(tid)
+        return ParticipantRequest.newBuilder().setPrepare(Prepare.newBuilder().setAttemptId(tid)
                 .setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(qty)))).build();
     }
 
     /** A reservation that names the version it read: it holds the SKU alone. */
     static ParticipantRequest prepareVersioned(String tid, String sku, long qty, long expectedVersion) {
-        return ParticipantRequest.newBuilder().setPrepare(Prepare.newBuilder().setTid(tid)
+        return ParticipantRequest.newBuilder().setPrepare(Prepare.newBuilder().setAttemptId(tid)
                 .setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(qty)
                         .setExpectedVersion(expectedVersion)))).build();
     }
 
     static ParticipantRequest commit(String tid) {
-        return ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setTid(tid)).build();
+        return ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setAttemptId(tid)).build();
     }
 
     static ParticipantRequest rollback(String tid) {
-        return ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setTid(tid)).build();
+        return ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setAttemptId(tid)).build();
     }
 
     private ParticipantResponse send(ParticipantRequest request) {
@@ -185,13 +185,13 @@ class ParticipantCoreTest {
 
         var first = send(ParticipantRequest.newBuilder().setListTxns(ListTxns.newBuilder().setLimit(3)).build())
                 .getTxnList();
-        assertThat(first.getTxnsList()).extracting(ListedTxn::getTid, ListedTxn::getState).containsExactly(
+        assertThat(first.getTxnsList()).extracting(ListedTxn::getAttemptId, ListedTxn::getState).containsExactly(
                 tuple("t-1#1", LocalState.COMMITTED), tuple("t-2#1", LocalState.VOTED_NO),
                 tuple("t-3#1", LocalState.PREPARED));
         assertThat(first.getNext()).isEqualTo("t-3#1");
         var second = send(ParticipantRequest.newBuilder().setListTxns(ListTxns.newBuilder().setAfter(first.getNext())
                 .setLimit(3)).build()).getTxnList();
-        assertThat(second.getTxnsList()).extracting(ListedTxn::getTid, ListedTxn::getState)
+        assertThat(second.getTxnsList()).extracting(ListedTxn::getAttemptId, ListedTxn::getState)
                 .containsExactly(tuple("t-4#1", LocalState.ROLLED_BACK));
         assertThat(second.getNext()).isEmpty();
     }
@@ -289,7 +289,7 @@ class ParticipantCoreTest {
         assertThat(inspect.getStatesMap()).containsEntry("PREPARED", 1L).containsEntry("VOTED_NO", 1L)
                 .containsEntry("COMMITTED", 1L).containsEntry("ROLLED_BACK", 0L);
         assertThat(inspect.getPreparedList()).singleElement()
-                .satisfies(p -> assertThat(p.getTid()).isEqualTo("a"))
+                .satisfies(p -> assertThat(p.getAttemptId()).isEqualTo("a"))
                 .satisfies(p -> assertThat(p.getAgeMs()).isEqualTo(1_500));
         assertThat(inspect.getTotalsMap()).containsKeys("initialStock", "available", "reserved", "sold");
         assertThat(inspect.getProtocolErrors()).isEqualTo(1);
@@ -307,7 +307,7 @@ class ParticipantCoreTest {
         ParticipantResponse r = send(prepare("bad tid", "sku-0001", 1));
         assertThat(ErrorCode.of(r.getError())).isEqualTo(ErrorCode.INVALID_REQUEST);
         assertThat(r.getError().getMessage()).contains("outside [A-Za-z0-9._:-]");
-        ParticipantResponse q = send(ParticipantRequest.newBuilder().setQuery(Query.newBuilder().setTid("t#0")).build());
+        ParticipantResponse q = send(ParticipantRequest.newBuilder().setQuery(Query.newBuilder().setAttemptId("t#0")).build());
         assertThat(ErrorCode.of(q.getError())).isEqualTo(ErrorCode.INVALID_REQUEST);
     }
 

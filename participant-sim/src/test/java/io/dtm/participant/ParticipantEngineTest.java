@@ -49,7 +49,7 @@ class ParticipantEngineTest {
     }
 
     private static ParticipantRequest commit(String tid) {
-        return ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setTid(tid)).build();
+        return ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setAttemptId(tid)).build();
     }
 
     @Test

@@ -73,18 +73,18 @@ class ParticipantServerTest {
     }
 
     static Prepare reserve(String tid, String sku, long qty) {
-        return Prepare.newBuilder().setTid(tid)
+        return Prepare.newBuilder().setAttemptId(tid)
                 .setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(qty))).build();
     }
 
     /** A reservation that names the version it read: it holds the SKU alone. */
     static Prepare reserveVersioned(String tid, String sku, long qty, long expectedVersion) {
-        return Prepare.newBuilder().setTid(tid).setInventory(InventoryRequest.newBuilder()
+        return Prepare.newBuilder().setAttemptId(tid).setInventory(InventoryRequest.newBuilder()
                 .addItems(Item.newBuilder().setSku(sku).setQty(qty).setExpectedVersion(expectedVersion))).build();
     }
 
     static Prepare pay(String tid, String account, long cents) {
-        return Prepare.newBuilder().setTid(tid).setPayment(PaymentRequest.newBuilder().setAccount(account)
+        return Prepare.newBuilder().setAttemptId(tid).setPayment(PaymentRequest.newBuilder().setAccount(account)
                 .setCard("4111111111111111").setExpiry("12/99").setAmountCents(cents)).build();
     }
 
@@ -102,7 +102,7 @@ class ParticipantServerTest {
         assertThat(blocked.getCode()).isEqualTo(VoteCode.LOCKED);
         assertThat(blocked.getMessage()).contains("t-1");
         InspectReply before = again.inspect().get();
-        assertThat(before.getPreparedList()).extracting(p -> p.getTid()).containsExactly("t-1");
+        assertThat(before.getPreparedList()).extracting(p -> p.getAttemptId()).containsExactly("t-1");
         assertThat(before.getTotalsMap()).containsEntry("reserved", 5L);
         assertThat(again.commit("t-1").get()).isEqualTo(LocalState.COMMITTED);
         assertThat(again.inspect().get().getTotalsMap()).containsEntry("sold", 5L).containsEntry("reserved", 0L);

@@ -39,14 +39,14 @@ class RunIdTest {
     }
 
     private static ParticipantRequest prepare(String tid, long run) {
-        return ParticipantRequest.newBuilder().setPrepare(Prepare.newBuilder().setTid(tid).setRunId(run)
+        return ParticipantRequest.newBuilder().setPrepare(Prepare.newBuilder().setAttemptId(tid).setRunId(run)
                 .setRequestDigest(7)
                 .setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku("sku-0001").setQty(2))))
                 .build();
     }
 
     private static ParticipantRequest rollback(String tid, long run) {
-        return ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setTid(tid).setRunId(run)).build();
+        return ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setAttemptId(tid).setRunId(run)).build();
     }
 
     private ParticipantResponse send(ParticipantRequest request) {

@@ -267,7 +267,7 @@ class FrameCodecTest {
     static Request request(long requestId, String tid) {
         return Request.newBuilder()
                 .setRequestId(requestId)
-                .setTxnStatus(TxnStatusRequest.newBuilder().setTid(tid))
+                .setTxnStatus(TxnStatusRequest.newBuilder().setAttemptId(tid))
                 .build();
     }
 

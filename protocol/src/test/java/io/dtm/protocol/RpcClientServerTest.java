@@ -85,7 +85,7 @@ class RpcClientServerTest extends RpcTestSupport {
     @Test
     void callToAHandlerThatNeverAnswersTimesOutAndTheConnectionStaysUsable() throws Exception {
         RpcServer<Request, Response> server = startServer((request, ctx) ->
-                request.getTxnStatus().getTid().equals("silent") ? new CompletableFuture<>() : echo(request, ctx));
+                request.getTxnStatus().getAttemptId().equals("silent") ? new CompletableFuture<>() : echo(request, ctx));
         RpcClient<Request, Response> client = connect(server);
 
         CompletableFuture<Response> silent = callTxnStatus(client, "silent", Duration.ofMillis(200));
@@ -157,7 +157,7 @@ class RpcClientServerTest extends RpcTestSupport {
     @Test
     void handlerThatThrowsYieldsTheErrorResponseAndTheConnectionStaysOpen() throws Exception {
         RpcServer<Request, Response> server = startServer((request, ctx) -> {
-            if (request.getTxnStatus().getTid().equals("boom")) {
+            if (request.getTxnStatus().getAttemptId().equals("boom")) {
                 throw new IllegalStateException("handler exploded");
             }
             return echo(request, ctx);

@@ -64,7 +64,7 @@ abstract class RpcTestSupport {
     static Response echoOf(Request request) {
         return Response.newBuilder()
                 .setRequestId(request.getRequestId())
-                .setTxnState(TxnState.newBuilder().setTid(request.getTxnStatus().getTid()))
+                .setTxnState(TxnState.newBuilder().setAttemptId(request.getTxnStatus().getAttemptId()))
                 .build();
     }
 
@@ -85,6 +85,6 @@ abstract class RpcTestSupport {
     }
 
     static String tidOf(Response response) {
-        return response.getTxnState().getTid();
+        return response.getTxnState().getAttemptId();
     }
 }

@@ -26,7 +26,7 @@ public final class LogRecords {
     public static TxnRecord begin(String tid, List<String> participants, long deadlineMs, long requestDigest,
             long runId) {
         return TxnRecord.newBuilder()
-                .setBegin(Begin.newBuilder().setTid(tid).addAllParticipants(participants).setDeadlineMs(deadlineMs)
+                .setBegin(Begin.newBuilder().setAttemptId(tid).addAllParticipants(participants).setDeadlineMs(deadlineMs)
                         .setRequestDigest(requestDigest).setRunId(runId))
                 .build();
     }
@@ -38,21 +38,21 @@ public final class LogRecords {
     /** {@code forgotten}: an ABORT that only undoes a re-run of a forgotten attempt (Decide.forgotten). */
     public static TxnRecord decide(String tid, Outcome outcome, String reason, String proposer, boolean forgotten) {
         return TxnRecord.newBuilder()
-                .setDecide(Decide.newBuilder().setTid(tid).setOutcome(outcome).setReason(reason).setProposer(proposer)
+                .setDecide(Decide.newBuilder().setAttemptId(tid).setOutcome(outcome).setReason(reason).setProposer(proposer)
                         .setForgotten(forgotten))
                 .build();
     }
 
     public static TxnRecord end(String tid) {
-        return TxnRecord.newBuilder().setEnd(End.newBuilder().setTid(tid)).build();
+        return TxnRecord.newBuilder().setEnd(End.newBuilder().setAttemptId(tid)).build();
     }
 
     /** The tid a record is about; routing and batching key on it. */
     public static String tidOf(TxnRecord record) {
         return switch (record.getRecordCase()) {
-            case BEGIN -> record.getBegin().getTid();
-            case DECIDE -> record.getDecide().getTid();
-            case END -> record.getEnd().getTid();
+            case BEGIN -> record.getBegin().getAttemptId();
+            case DECIDE -> record.getDecide().getAttemptId();
+            case END -> record.getEnd().getAttemptId();
             case RECORD_NOT_SET -> "";
         };
     }

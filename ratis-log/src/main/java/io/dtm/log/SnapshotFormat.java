@@ -51,7 +51,7 @@ final class SnapshotFormat {
         for (Map.Entry<String, InFlightTxn> entry : state.inFlightEntries()) {
             InFlightTxn txn = entry.getValue();
             SnapshotEntry.Builder e = SnapshotEntry.newBuilder()
-                    .setTid(entry.getKey())
+                    .setAttemptId(entry.getKey())
                     .setInFlight(true)
                     .setDeadlineMs(txn.deadlineMs)
                     .setRequestDigest(txn.requestDigest)
@@ -69,7 +69,7 @@ final class SnapshotFormat {
         for (Map.Entry<String, RetainedOutcome> entry : state.retainedEntries()) {
             RetainedOutcome ended = entry.getValue();
             SnapshotEntry.newBuilder()
-                    .setTid(entry.getKey())
+                    .setAttemptId(entry.getKey())
                     .setOutcome(ended.outcome())
                     .setReason(ended.reason())
                     .setProposer(ended.proposer())
@@ -116,11 +116,11 @@ final class SnapshotFormat {
                 throw new IOException("snapshot is truncated: " + i + " of " + expected + " entries");
             }
             if (e.getInFlight()) {
-                state.restoreInFlight(e.getTid(), e.getParticipantsList().toArray(new String[0]),
+                state.restoreInFlight(e.getAttemptId(), e.getParticipantsList().toArray(new String[0]),
                         e.getDeadlineMs(), e.getRequestDigest(), e.getRunId(), e.getOutcome(), e.getReason(),
                         e.getProposer(), e.getForgotten());
             } else {
-                state.restoreRetained(e.getTid(), e.getOutcome(), e.getReason(), e.getProposer(), e.getEndedAtMs(),
+                state.restoreRetained(e.getAttemptId(), e.getOutcome(), e.getReason(), e.getProposer(), e.getEndedAtMs(),
                         e.getRequestDigest());
             }
         }

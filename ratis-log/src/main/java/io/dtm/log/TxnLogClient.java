@@ -88,13 +88,13 @@ public final class TxnLogClient implements AutoCloseable {
 
     /** The transaction's state, read linearizably through the group's leader. */
     public CompletableFuture<TxnState> read(String tid) {
-        return query(groups.indexOf(tid), LogQuery.newBuilder().setTid(tid).build(), null)
+        return query(groups.indexOf(tid), LogQuery.newBuilder().setAttemptId(tid).build(), null)
                 .thenApply(LogQueryReply::getTxn);
     }
 
     /** The transaction's state, read linearizably through one node (any node can serve it). */
     public CompletableFuture<TxnState> readVia(String tid, String nodeId) {
-        return query(groups.indexOf(tid), LogQuery.newBuilder().setTid(tid).build(), RaftPeerId.valueOf(nodeId))
+        return query(groups.indexOf(tid), LogQuery.newBuilder().setAttemptId(tid).build(), RaftPeerId.valueOf(nodeId))
                 .thenApply(LogQueryReply::getTxn);
     }
 

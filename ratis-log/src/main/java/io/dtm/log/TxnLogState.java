@@ -1,6 +1,7 @@
 package io.dtm.log;
 
 import io.dtm.protocol.AttemptId;
+import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.log.Begin;
 import io.dtm.protocol.log.BatchResult;
 import io.dtm.protocol.log.Decide;
@@ -148,7 +149,7 @@ public final class TxnLogState {
     }
 
     private RecordResult begin(Begin begin) {
-        String tid = begin.getTid();
+        String tid = begin.getAttemptId();
         if (tid.isEmpty()) {
             return refused("Begin without a tid");
         }
@@ -194,7 +195,7 @@ public final class TxnLogState {
     }
 
     private RecordResult decide(Decide decide) {
-        String tid = decide.getTid();
+        String tid = decide.getAttemptId();
         Outcome outcome = decide.getOutcome();
         if (tid.isEmpty()) {
             return refused("Decide without a tid");
@@ -256,7 +257,7 @@ public final class TxnLogState {
     }
 
     private RecordResult end(End end) {
-        String tid = end.getTid();
+        String tid = end.getAttemptId();
         InFlightTxn txn = inFlight.get(tid);
         if (txn != null) {
             if (txn.outcome == Outcome.UNDECIDED) {
@@ -312,7 +313,7 @@ public final class TxnLogState {
 
     /** The state of one transaction. */
     public TxnState query(String tid) {
-        TxnState.Builder state = TxnState.newBuilder().setTid(tid);
+        TxnState.Builder state = TxnState.newBuilder().setAttemptId(tid);
         InFlightTxn txn = inFlight.get(tid);
         if (txn != null) {
             state.setStatus(txn.status())
@@ -345,15 +346,15 @@ public final class TxnLogState {
 
     /**
      * The state of a transaction as its client sees it: its last attempt ({@code tid#1}, {@code tid#2},
-     * ... up to {@link io.dtm.protocol.TxnIds#MAX_ATTEMPTS}) that the log knows, in flight, retained
+     * ... up to {@link TxnIds#MAX_ATTEMPTS}) that the log knows, in flight, retained
      * or forgotten. Every attempt is looked at, not only up to the first unknown one: the outcome of
      * {@code #1} may have been evicted while {@code #2}'s is still retained. UNKNOWN when no attempt is
      * known (then the bare tid, which tools use, is looked up).
      */
     public TxnState queryLastAttempt(String tid) {
         TxnState last = null;
-        for (int n = 1; n <= io.dtm.protocol.TxnIds.MAX_ATTEMPTS; n++) {
-            TxnState attempt = query(io.dtm.protocol.AttemptId.format(tid, n));
+        for (int n = 1; n <= TxnIds.MAX_ATTEMPTS; n++) {
+            TxnState attempt = query(AttemptId.format(tid, n));
             if (attempt.getStatus() != TxnStatus.UNKNOWN) {
                 last = attempt;
             }
@@ -372,7 +373,7 @@ public final class TxnLogState {
         List<TxnState> states = new ArrayList<>();
         for (String tid : ids.tailSet(after, false)) {
             if (states.size() == limit) {
-                return new Page(states, states.get(limit - 1).getTid());
+                return new Page(states, states.get(limit - 1).getAttemptId());
             }
             states.add(query(tid));
         }

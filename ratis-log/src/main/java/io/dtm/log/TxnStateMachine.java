@@ -185,7 +185,7 @@ public final class TxnStateMachine extends BaseStateMachine {
         LogQueryReply reply;
         synchronized (this) {
             reply = switch (query.getQueryCase()) {
-                case TID -> LogQueryReply.newBuilder().setTxn(state.query(query.getTid())).build();
+                case ATTEMPT_ID -> LogQueryReply.newBuilder().setTxn(state.query(query.getAttemptId())).build();
                 case LAST_ATTEMPT_OF -> LogQueryReply.newBuilder()
                         .setTxn(state.queryLastAttempt(query.getLastAttemptOf())).build();
                 case STATS -> LogQueryReply.newBuilder()

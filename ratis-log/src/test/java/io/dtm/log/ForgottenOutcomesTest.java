@@ -128,7 +128,7 @@ class ForgottenOutcomesTest {
         run("x#2", Outcome.COMMIT); // x#1 is evicted by this End; x#2 is retained
 
         assertThat(log.query("x#1").getStatus()).isEqualTo(TxnStatus.FORGOTTEN);
-        assertThat(log.queryLastAttempt("x").getTid()).isEqualTo("x#2");
+        assertThat(log.queryLastAttempt("x").getAttemptId()).isEqualTo("x#2");
         assertThat(log.queryLastAttempt("x").getOutcome()).isEqualTo(Outcome.COMMIT);
         assertThat(log.queryLastAttempt("never").getStatus()).isEqualTo(TxnStatus.UNKNOWN);
     }

@@ -199,7 +199,7 @@ class LogClockTest {
         ByteArrayOutputStream formatOne = new ByteArrayOutputStream();
         SnapshotHeader.newBuilder().setFormatVersion(1).setClockMs(T0).setRetainedCount(1).build()
                 .writeDelimitedTo(formatOne);
-        SnapshotEntry.newBuilder().setTid("kept").setOutcome(Outcome.COMMIT).setProposer("coordinator:n1")
+        SnapshotEntry.newBuilder().setAttemptId("kept").setOutcome(Outcome.COMMIT).setProposer("coordinator:n1")
                 .setEndedAtMs(T0 - 1_000).setRequestDigest(7).build().writeDelimitedTo(formatOne);
 
         TxnLogState loaded = SnapshotFormat.read(new ByteArrayInputStream(formatOne.toByteArray()), ONE_MINUTE,

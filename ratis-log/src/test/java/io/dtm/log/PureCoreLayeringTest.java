@@ -18,7 +18,8 @@ class PureCoreLayeringTest {
     private static final Path SOURCES = Path.of("src/main/java/io/dtm/log");
     private static final List<String> ALLOWED_PREFIXES = List.of(
             "import java.util.", "import java.io.InputStream", "import java.io.OutputStream",
-            "import java.io.IOException", "import io.dtm.protocol.log.");
+            "import java.io.IOException", "import io.dtm.protocol.log.", "import io.dtm.protocol.AttemptId;",
+            "import io.dtm.protocol.TxnIds;");
 
     @ParameterizedTest
     @ValueSource(strings = {"TxnLogState.java", "LogClock.java", "InFlightTxn.java", "RetainedOutcome.java",

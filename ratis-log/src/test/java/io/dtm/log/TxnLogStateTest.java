@@ -293,7 +293,7 @@ class TxnLogStateTest {
         assertThat(s.getDeadlineMs()).isEqualTo(9_000);
         assertThat(s.getReason()).isEqualTo("inventory: INSUFFICIENT_STOCK");
         assertThat(s.getProposer()).isEqualTo("coordinator:n1");
-        assertThat(state.inFlightTransactions()).extracting(TxnState::getTid).containsExactly("t");
+        assertThat(state.inFlightTransactions()).extracting(TxnState::getAttemptId).containsExactly("t");
     }
 
     @Test
@@ -306,11 +306,11 @@ class TxnLogStateTest {
         apply(abort("a", "payment: CARD_DECLINED"));
 
         TxnLogState.Page first = state.page("", 2);
-        assertThat(first.states()).extracting(TxnState::getTid, TxnState::getOutcome)
+        assertThat(first.states()).extracting(TxnState::getAttemptId, TxnState::getOutcome)
                 .containsExactly(tuple("a", Outcome.ABORT), tuple("b", Outcome.UNDECIDED));
         assertThat(first.next()).isEqualTo("b");
         TxnLogState.Page second = state.page(first.next(), 2);
-        assertThat(second.states()).extracting(TxnState::getTid, TxnState::getStatus, TxnState::getOutcome)
+        assertThat(second.states()).extracting(TxnState::getAttemptId, TxnState::getStatus, TxnState::getOutcome)
                 .containsExactly(tuple("c", TxnStatus.ENDED, Outcome.COMMIT));
         assertThat(second.next()).isEmpty();
     }

@@ -69,7 +69,7 @@ public class FrameCodecBenchmark {
         coordinator = endpoint(ParticipantResponse.parser());
         participant = endpoint(ParticipantRequest.parser());
         submit = typicalOrder("bench-m3x9k2-000042");
-        prepare = Prepare.newBuilder().setTid(submit.getTid() + "#1").setPayment(submit.getPayment())
+        prepare = Prepare.newBuilder().setAttemptId(submit.getTid() + "#1").setPayment(submit.getPayment())
                 .setRequestDigest(0x5DEECE66DL).build();
         yes = Vote.newBuilder().setYes(true).setCode(VoteCode.YES).build();
     }

@@ -53,7 +53,7 @@ final class Takeover {
 
     /** The attempt a record in flight stands for, in the table; null for a tool's record or one already driven. */
     private Attempt attemptOf(TxnState state) {
-        String attemptId = state.getTid();
+        String attemptId = state.getAttemptId();
         if (AttemptId.isBare(attemptId) || table.has(attemptId)) {
             return null;
         }

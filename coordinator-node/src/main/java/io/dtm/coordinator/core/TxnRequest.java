@@ -43,7 +43,7 @@ public record TxnRequest(String tid, Map<ServiceName, Prepare> prepares, long ti
 
     /** The PREPARE {@code service} gets in attempt {@code attemptId}. */
     public Prepare prepare(ServiceName service, String attemptId) {
-        return prepares.get(service).toBuilder().setTid(attemptId).setRequestDigest(digest).build();
+        return prepares.get(service).toBuilder().setAttemptId(attemptId).setRequestDigest(digest).build();
     }
 
     /** A checked request, or the reason it is REJECTED (nothing is logged for it). */

@@ -208,7 +208,7 @@ public final class CoordinatorEngine implements AutoCloseable {
 
 
     private void prepare(ServiceName service, Prepare prepare) {
-        String attemptId = prepare.getTid();
+        String attemptId = prepare.getAttemptId();
         long start = System.nanoTime();
         participants.prepare(service, prepare)
                 .whenComplete((vote, error) -> {
@@ -230,7 +230,7 @@ public final class CoordinatorEngine implements AutoCloseable {
     private void phase2(ServiceName service, String attemptId, boolean commit, boolean fence, long runId) {
         long start = System.nanoTime();
         (commit ? participants.commit(service, attemptId) : participants.rollback(service, Rollback.newBuilder()
-                .setTid(attemptId).setUnlessCommitted(fence).setRunId(runId).build()))
+                .setAttemptId(attemptId).setUnlessCommitted(fence).setRunId(runId).build()))
                 .whenComplete((ack, error) -> {
                     metrics.phaseLatency(service.id(), "phase2", System.nanoTime() - start);
                     on(() -> {

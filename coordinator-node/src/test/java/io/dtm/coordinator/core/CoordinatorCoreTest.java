@@ -116,13 +116,13 @@ class CoordinatorCoreTest {
         List<Action> actions = start("t-1");
 
         TxnRecord begin = appended(actions);
-        assertThat(begin.getBegin().getTid()).isEqualTo("t-1#1");
+        assertThat(begin.getBegin().getAttemptId()).isEqualTo("t-1#1");
         assertThat(begin.getBegin().getParticipantsList()).containsExactly("inventory", "payment", "order", "shipping");
         assertThat(begin.getBegin().getRequestDigest()).isNotZero();
         assertThat(only(actions, Action.SendPrepare.class)).extracting(Action.SendPrepare::service)
                 .containsExactlyElementsOf(ALL);
         assertThat(only(actions, Action.SendPrepare.class)).allSatisfy(p -> {
-            assertThat(p.prepare().getTid()).isEqualTo("t-1#1");
+            assertThat(p.prepare().getAttemptId()).isEqualTo("t-1#1");
             assertThat(p.prepare().getRequestDigest()).isEqualTo(begin.getBegin().getRequestDigest());
         });
     }
@@ -168,7 +168,7 @@ class CoordinatorCoreTest {
         }
 
         TxnRecord end = appended(core.acknowledged("t-1#1", ServiceName.SHIPPING, LocalState.COMMITTED, false, now));
-        assertThat(end.getEnd().getTid()).isEqualTo("t-1#1");
+        assertThat(end.getEnd().getAttemptId()).isEqualTo("t-1#1");
         assertThat(core.inFlight()).isEqualTo(1);
 
         core.endApplied("t-1#1", ENDED, now);
@@ -244,7 +244,7 @@ class CoordinatorCoreTest {
         assertThat(only(actions, Action.Append.class)).as("the log's word stands: no second decision").isEmpty();
         assertThat(only(actions, Action.ReadLog.class)).as("was it the tid's last attempt?").singleElement()
                 .satisfies(r -> assertThat(r.attemptId()).isEqualTo("o-2#2"));
-        SubmitResult result = reply(core.logRead("o-2#2", TxnState.newBuilder().setTid("o-2#2")
+        SubmitResult result = reply(core.logRead("o-2#2", TxnState.newBuilder().setAttemptId("o-2#2")
                 .setStatus(TxnStatus.UNKNOWN).build(), now));
         assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
         assertThat(result.getReason()).isEqualTo("payment: in doubt");
@@ -312,7 +312,7 @@ class CoordinatorCoreTest {
         assertThat(only(actions, Action.SendCommit.class)).isEmpty();
         assertThat(only(actions, Action.ReadLog.class)).as("is there a later attempt? (no: this one is the last)")
                 .singleElement().satisfies(r -> assertThat(r.attemptId()).isEqualTo("t-6#2"));
-        List<Action> answered = core.logRead("t-6#2", TxnState.newBuilder().setTid("t-6#2")
+        List<Action> answered = core.logRead("t-6#2", TxnState.newBuilder().setAttemptId("t-6#2")
                 .setStatus(TxnStatus.UNKNOWN).build(), now);
         assertThat(reply(answered).getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
         assertThat(reply(answered).getReason()).contains("in doubt");
@@ -330,11 +330,11 @@ class CoordinatorCoreTest {
             core.beginApplied("t-7#1", BEGUN, now);
 
             List<Action> locked = core.voted("t-7#1", ServiceName.INVENTORY, no(VoteCode.LOCKED, HELD), now);
-            assertThat(appended(locked).getBegin().getTid()).as("the successor's Begin goes first").isEqualTo("t-7#2");
+            assertThat(appended(locked).getBegin().getAttemptId()).as("the successor's Begin goes first").isEqualTo("t-7#2");
             assertThat(only(locked, Action.SendPrepare.class)).isEmpty();
 
             List<Action> begun = core.beginApplied("t-7#2", BEGUN, now);
-            assertThat(appended(begun).getDecide().getTid()).isEqualTo("t-7#1");
+            assertThat(appended(begun).getDecide().getAttemptId()).isEqualTo("t-7#1");
             assertThat(appended(begun).getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
             assertThat(only(begun, Action.SendPrepare.class)).as("the backoff is not over").isEmpty();
             List<Action> decided = core.decideApplied("t-7#1", applied(Outcome.ABORT, TxnStatus.DECIDED), now);
@@ -349,7 +349,7 @@ class CoordinatorCoreTest {
                 retry = core.acknowledged("t-7#1", service, LocalState.ROLLED_BACK, false, now);
             }
             assertThat(only(retry, Action.SendPrepare.class)).hasSize(4)
-                    .allSatisfy(p -> assertThat(p.prepare().getTid()).isEqualTo("t-7#2"));
+                    .allSatisfy(p -> assertThat(p.prepare().getAttemptId()).isEqualTo("t-7#2"));
             allYes("t-7#2");
             SubmitResult result = reply(core.decideApplied("t-7#2", applied(Outcome.COMMIT, TxnStatus.DECIDED), now));
             assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
@@ -521,7 +521,7 @@ class CoordinatorCoreTest {
         assertThat(only(begun, Action.ReadLog.class)).singleElement()
                 .satisfies(r -> assertThat(r.attemptId()).isEqualTo("r-2#2"));
 
-        TxnState second = TxnState.newBuilder().setTid("r-2#2").setStatus(TxnStatus.ENDED).setOutcome(Outcome.COMMIT)
+        TxnState second = TxnState.newBuilder().setAttemptId("r-2#2").setStatus(TxnStatus.ENDED).setOutcome(Outcome.COMMIT)
                 .build();
         SubmitResult result = reply(core.logRead("r-2#2", second, now));
 
@@ -547,7 +547,7 @@ class CoordinatorCoreTest {
         assertThat(only(begun, Action.Reply.class)).isEmpty();
         assertThat(only(begun, Action.ReadLog.class)).singleElement()
                 .satisfies(r -> assertThat(r.attemptId()).isEqualTo("r-3#2"));
-        TxnState second = TxnState.newBuilder().setTid("r-3#2").setStatus(TxnStatus.ENDED).setOutcome(Outcome.COMMIT)
+        TxnState second = TxnState.newBuilder().setAttemptId("r-3#2").setStatus(TxnStatus.ENDED).setOutcome(Outcome.COMMIT)
                 .build();
         SubmitResult result = reply(core.logRead("r-3#2", second, now));
         assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
@@ -569,7 +569,7 @@ class CoordinatorCoreTest {
         assertThat(only(begun, Action.Append.class)).as("its own ABORT is not proposed over the log's").isEmpty();
         assertThat(only(begun, Action.ReadLog.class)).singleElement()
                 .satisfies(r -> assertThat(r.attemptId()).isEqualTo("r-4#2"));
-        SubmitResult result = reply(core.logRead("r-4#2", TxnState.newBuilder().setTid("r-4#2")
+        SubmitResult result = reply(core.logRead("r-4#2", TxnState.newBuilder().setAttemptId("r-4#2")
                 .setStatus(TxnStatus.ENDED).setOutcome(Outcome.COMMIT).build(), now));
         assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
     }
@@ -591,15 +591,15 @@ class CoordinatorCoreTest {
 
     @Test
     void aNewLeaderAbortsWhatWasUndecidedAndFinishesWhatWasDecided() {
-        TxnState undecided = TxnState.newBuilder().setTid("u#1").setStatus(TxnStatus.IN_FLIGHT)
+        TxnState undecided = TxnState.newBuilder().setAttemptId("u#1").setStatus(TxnStatus.IN_FLIGHT)
                 .addAllParticipants(List.of("inventory", "payment")).setRequestDigest(42).build();
-        TxnState decided = TxnState.newBuilder().setTid("d#1").setStatus(TxnStatus.DECIDED).setOutcome(Outcome.COMMIT)
+        TxnState decided = TxnState.newBuilder().setAttemptId("d#1").setStatus(TxnStatus.DECIDED).setOutcome(Outcome.COMMIT)
                 .addAllParticipants(List.of("order", "shipping")).build();
 
         List<Action> actions = core.recover(List.of(undecided, decided), now);
 
         assertThat(only(actions, Action.Append.class)).singleElement().satisfies(a -> {
-            assertThat(a.record().getDecide().getTid()).isEqualTo("u#1");
+            assertThat(a.record().getDecide().getAttemptId()).isEqualTo("u#1");
             assertThat(a.record().getDecide().getOutcome()).isEqualTo(Outcome.ABORT);
             assertThat(a.record().getDecide().getReason()).isEqualTo("coordinator failover before decision");
         });
@@ -657,7 +657,7 @@ class CoordinatorCoreTest {
 
     @Test
     void aNewLeaderFencesAnUndecidedOnePhaseAttempt() {
-        TxnState undecided = TxnState.newBuilder().setTid("one-3#1").setStatus(TxnStatus.IN_FLIGHT)
+        TxnState undecided = TxnState.newBuilder().setAttemptId("one-3#1").setStatus(TxnStatus.IN_FLIGHT)
                 .addAllParticipants(List.of("payment")).build();
 
         List<Action> actions = core.recover(List.of(undecided), now);
@@ -674,9 +674,9 @@ class CoordinatorCoreTest {
 
     @Test
     void aRecoveredTransactionIsAnsweredWithItsLatestAttemptsOutcome() {
-        TxnState lockedOut = TxnState.newBuilder().setTid("x#2").setStatus(TxnStatus.DECIDED).setOutcome(Outcome.ABORT)
+        TxnState lockedOut = TxnState.newBuilder().setAttemptId("x#2").setStatus(TxnStatus.DECIDED).setOutcome(Outcome.ABORT)
                 .setReason("inventory: LOCKED: ...").addAllParticipants(List.of("inventory")).build();
-        TxnState committed = TxnState.newBuilder().setTid("x#3").setStatus(TxnStatus.DECIDED)
+        TxnState committed = TxnState.newBuilder().setAttemptId("x#3").setStatus(TxnStatus.DECIDED)
                 .setOutcome(Outcome.COMMIT).addAllParticipants(List.of("inventory")).build();
 
         List<Action> actions = core.recover(List.of(lockedOut, committed), now);
@@ -687,14 +687,14 @@ class CoordinatorCoreTest {
 
     @Test
     void aRecoveredAbortAsksTheLogWhetherALaterAttemptEndedAlready() {
-        TxnState old = TxnState.newBuilder().setTid("y#1").setStatus(TxnStatus.DECIDED).setOutcome(Outcome.ABORT)
+        TxnState old = TxnState.newBuilder().setAttemptId("y#1").setStatus(TxnStatus.DECIDED).setOutcome(Outcome.ABORT)
                 .addAllParticipants(List.of("inventory")).build();
         List<Action> actions = core.recover(List.of(old), now);
         assertThat(only(actions, Action.Reply.class)).isEmpty();
         assertThat(only(actions, Action.ReadLog.class)).singleElement()
                 .satisfies(r -> assertThat(r.attemptId()).isEqualTo("y#2"));
 
-        TxnState later = TxnState.newBuilder().setTid("y#2").setStatus(TxnStatus.ENDED).setOutcome(Outcome.COMMIT).build();
+        TxnState later = TxnState.newBuilder().setAttemptId("y#2").setStatus(TxnStatus.ENDED).setOutcome(Outcome.COMMIT).build();
         List<Action> read = core.logRead("y#2", later, now);
 
         assertThat(reply(read).getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
@@ -702,7 +702,7 @@ class CoordinatorCoreTest {
 
     @Test
     void aClientRetryAfterFailoverJoinsTheRecoveredTransaction() {
-        TxnState undecided = TxnState.newBuilder().setTid("t-9#1").setStatus(TxnStatus.IN_FLIGHT)
+        TxnState undecided = TxnState.newBuilder().setAttemptId("t-9#1").setStatus(TxnStatus.IN_FLIGHT)
                 .addAllParticipants(List.of("inventory", "payment", "order", "shipping"))
                 .setRequestDigest(valid(order("t-9")).digest()).build();
         core.recover(List.of(undecided), now);
@@ -711,7 +711,7 @@ class CoordinatorCoreTest {
         List<Action> decided = core.decideApplied("t-9#1", applied(Outcome.ABORT, TxnStatus.DECIDED).toBuilder()
                 .setReason("coordinator failover before decision").build(), now);
         assertThat(only(decided, Action.ReadLog.class)).as("no later attempt?").hasSize(1);
-        assertThat(only(core.logRead("t-9#2", TxnState.newBuilder().setTid("t-9#2").setStatus(TxnStatus.UNKNOWN)
+        assertThat(only(core.logRead("t-9#2", TxnState.newBuilder().setAttemptId("t-9#2").setStatus(TxnStatus.UNKNOWN)
                 .build(), now), Action.Reply.class)).as("no participant answered this run yet").isEmpty();
         SubmitResult result = reply(core.acknowledged("t-9#1", ServiceName.PAYMENT, LocalState.ROLLED_BACK, false,
                 now));

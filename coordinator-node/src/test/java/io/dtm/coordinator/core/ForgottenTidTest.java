@@ -51,7 +51,7 @@ class ForgottenTidTest {
             .setStatus(TxnStatus.FORGOTTEN).setReason("f#1 ended long ago: the log keeps the last 2 outcomes").build();
 
     static TxnState unknown(String attemptId) {
-        return TxnState.newBuilder().setTid(attemptId).setStatus(TxnStatus.UNKNOWN).build();
+        return TxnState.newBuilder().setAttemptId(attemptId).setStatus(TxnStatus.UNKNOWN).build();
     }
 
     @Test
@@ -133,7 +133,7 @@ class ForgottenTidTest {
         core.decideApplied("f#1", applied(Outcome.ABORT, TxnStatus.DECIDED).toBuilder().setForgotten(true).build(),
                 now);
 
-        SubmitResult answer = reply(core.logRead("f#2", TxnState.newBuilder().setTid("f#2")
+        SubmitResult answer = reply(core.logRead("f#2", TxnState.newBuilder().setAttemptId("f#2")
                 .setStatus(TxnStatus.ENDED).setOutcome(Outcome.COMMIT).build(), now));
 
         assertThat(answer.getStatus()).as("the first run's answer, still in the log").isEqualTo(SubmitResult.Status.COMMITTED);
@@ -193,11 +193,11 @@ class ForgottenTidTest {
         core.beginApplied("l#1", BEGUN, now);
         // LOCKED first: the next attempt is begun ahead of its PREPAREs.
         TxnRecord next = appended(core.voted("l#1", ServiceName.INVENTORY, no(VoteCode.LOCKED, "sku held"), now));
-        assertThat(next.getBegin().getTid()).isEqualTo("l#2");
+        assertThat(next.getBegin().getAttemptId()).isEqualTo("l#2");
         core.voted("l#1", ServiceName.PAYMENT, earlierRun(ServiceName.PAYMENT, "l#1", "ROLLED_BACK"), now);
         List<Action> secondBegun = core.beginApplied("l#2", BEGUN, now);
         TxnRecord abortFirst = appended(secondBegun);
-        assertThat(abortFirst.getDecide().getTid()).isEqualTo("l#1");
+        assertThat(abortFirst.getDecide().getAttemptId()).isEqualTo("l#1");
         assertThat(abortFirst.getDecide().getForgotten()).isTrue();
         core.decideApplied("l#1", applied(Outcome.ABORT, TxnStatus.DECIDED).toBuilder().setForgotten(true).build(),
                 now);
@@ -213,7 +213,7 @@ class ForgottenTidTest {
         assertThat(only(whenDue, Action.SendPrepare.class)).as("l#2 must not run in place of l#1").isEmpty();
         TxnRecord abortSecond = only(whenDue, Action.Append.class).stream().map(Action.Append::record)
                 .filter(TxnRecord::hasDecide).findFirst().orElseThrow();
-        assertThat(abortSecond.getDecide().getTid()).isEqualTo("l#2");
+        assertThat(abortSecond.getDecide().getAttemptId()).isEqualTo("l#2");
         assertThat(abortSecond.getDecide().getForgotten()).isTrue();
     }
 

@@ -60,7 +60,7 @@ final class SimParticipants implements EngineParticipants {
 
     @Override
     public CompletableFuture<Ack> commit(ServiceName service, String attemptId) {
-        return rpc(service, ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setTid(attemptId)).build(),
+        return rpc(service, ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setAttemptId(attemptId)).build(),
                 ParticipantResponse::getAck);
     }
 
@@ -117,8 +117,8 @@ final class SimParticipants implements EngineParticipants {
     }
 
     private static String tidOf(ParticipantRequest r) {
-        return r.hasPrepare() ? r.getPrepare().getTid() + " digest " + r.getPrepare().getRequestDigest()
-                : r.hasCommit() ? r.getCommit().getTid() : r.hasRollback() ? r.getRollback().getTid() : "";
+        return r.hasPrepare() ? r.getPrepare().getAttemptId() + " digest " + r.getPrepare().getRequestDigest()
+                : r.hasCommit() ? r.getCommit().getAttemptId() : r.hasRollback() ? r.getRollback().getAttemptId() : "";
     }
 
     // ------------------------------------------------------------------ crashes and the in-doubt rule
@@ -180,8 +180,8 @@ final class SimParticipants implements EngineParticipants {
                     }
                     Outcome outcome = InDoubtResolver.outcomeFor(service.id(), d.requestDigest(), state);
                     ParticipantRequest r = outcome == Outcome.COMMIT
-                            ? ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setTid(d.tid())).build()
-                            : ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setTid(d.tid())).build();
+                            ? ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setAttemptId(d.tid())).build()
+                            : ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setAttemptId(d.tid())).build();
                     p.handle(r, sim.now(), false, writer(service));
                 }
             }

@@ -292,24 +292,24 @@ final class Simulation {
     private void remember(TxnRecord record, RecordResult result) {
         RecordResult.Disposition disposition = result.getDisposition();
         if (record.hasBegin() && disposition == RecordResult.Disposition.DUPLICATE
-                && record.getBegin().getTid().endsWith("#1")) {
+                && record.getBegin().getAttemptId().endsWith("#1")) {
             // A Begin after an early ABORT (no Begin before it) claims the id for its request.
-            String attempt = record.getBegin().getTid();
+            String attempt = record.getBegin().getAttemptId();
             firstDigest.putIfAbsent(attempt.substring(0, attempt.length() - 2), record.getBegin().getRequestDigest());
         }
         if (disposition != RecordResult.Disposition.APPLIED) {
             return;
         }
         if (record.hasDecide() && record.getDecide().getForgotten()) {
-            marked.add(record.getDecide().getTid()); // a re-run's ABORT marked: its FORGOTTEN is no eviction
+            marked.add(record.getDecide().getAttemptId()); // a re-run's ABORT marked: its FORGOTTEN is no eviction
         }
         if (record.hasDecide()) {
-            everDecided.add(record.getDecide().getTid());
+            everDecided.add(record.getDecide().getAttemptId());
             if (record.getDecide().getOutcome() == Outcome.COMMIT) {
-                everCommitted.add(record.getDecide().getTid());
+                everCommitted.add(record.getDecide().getAttemptId());
             }
         } else if (record.hasBegin()) {
-            String attempt = record.getBegin().getTid();
+            String attempt = record.getBegin().getAttemptId();
             String tid = AttemptId.tidOf(attempt);
             if (attempt.endsWith("#1")) {
                 firstDigest.putIfAbsent(tid, record.getBegin().getRequestDigest());
@@ -318,7 +318,7 @@ final class Simulation {
                 rerunBeyondMemory.add(tid); // decided before, and the log began it as new: it had no trace left
             }
         } else if (record.hasEnd() && result.getStatus() == TxnStatus.ENDED) {
-            endedAt.putIfAbsent(record.getEnd().getTid(), now); // the first run's End: what clients were told of
+            endedAt.putIfAbsent(record.getEnd().getAttemptId(), now); // the first run's End: what clients were told of
         }
     }
 

@@ -271,7 +271,7 @@ public final class TestCluster implements AutoCloseable {
                 do {
                     LogDump page = client.logDump(after, 0).get(30, TimeUnit.SECONDS);
                     for (TxnState s : page.getStatesList()) {
-                        outcomes.put(s.getTid(), s.getOutcome().name());
+                        outcomes.put(s.getAttemptId(), s.getOutcome().name());
                     }
                     after = page.getNext();
                 } while (!after.isEmpty());
@@ -293,7 +293,7 @@ public final class TestCluster implements AutoCloseable {
                 do {
                     TxnList page = client.list(after, 0).get(30, TimeUnit.SECONDS);
                     for (ListedTxn t : page.getTxnsList()) {
-                        states.put(t.getTid(), t.getState().name());
+                        states.put(t.getAttemptId(), t.getState().name());
                     }
                     after = page.getNext();
                 } while (!after.isEmpty());
