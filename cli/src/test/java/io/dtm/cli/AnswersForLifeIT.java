@@ -1,26 +1,18 @@
 package io.dtm.cli;
 
 import io.dtm.client.ClusterStatusReader;
-import io.dtm.client.DtmClient;
-import io.dtm.client.DtmConnections;
 import io.dtm.client.NodeClient;
-import io.dtm.client.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.CoordinatorConfig;
-import io.dtm.config.FreePorts;
 import io.dtm.config.LogConfig;
-import io.dtm.config.ParticipantsConfig;
 import io.dtm.config.RetentionConfig;
 import io.dtm.config.ServiceName;
-import io.dtm.config.TimeoutsConfig;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.log.TxnStatus;
 import io.dtm.protocol.participant.Faults;
 import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -28,13 +20,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -54,74 +39,34 @@ import static org.awaitility.Awaitility.await;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
-class AnswersForLifeIT {
-    private static final Duration WAIT = Duration.ofSeconds(90);
+class AnswersForLifeIT extends ProcessClusterHarness {
     /** Retention so small that two later transactions push an outcome out, and three more its id. */
     private static final RetentionConfig TINY = new RetentionConfig(2, 3_600_000, 3);
 
-    private ClusterLauncher launcher;
-    private ClusterConfig config;
-    private DtmConnections connections;
-    private DtmClient client;
-    private final StringWriter launcherOutput = new StringWriter();
-    private final String shipOn = LocalDate.now(ZoneOffset.UTC).plusDays(20).toString();
     private int n = 500;
 
-    @BeforeAll
-    void startCluster() throws Exception {
-        Path root = Files.createTempDirectory("answers-for-life");
-        launcher = new ClusterLauncher(new ClusterDir(root), new PrintWriter(launcherOutput, true));
-        ClusterConfig base = ClusterConfig.loadDefault().withPorts(FreePorts::next)
-                .withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 90_000))
-                .withParticipants(new ParticipantsConfig(6_000, ParticipantsConfig.defaults().maxBatch()));
+    AnswersForLifeIT() {
+        super("answers-for-life");
+    }
+
+    @Override
+    ClusterConfig configure(ClusterConfig base) {
         LogConfig log = base.log();
         CoordinatorConfig c = base.coordinator();
-        config = launcher.prepare(base
+        return base
                 .withLog(new LogConfig(log.snapshotEveryEntries(), log.segmentSizeBytes(), TINY, log.groupCommit()))
                 // No answers kept by the leader: a resubmit meets the log, as after a failover.
                 .withCoordinator(new CoordinatorConfig(c.prepareTimeoutMs(), c.prepareAttempts(), c.retryBackoffMs(),
                         c.retryBackoffMaxMs(), c.transactionTimeoutMs(), c.maxAttempts(), c.lockBackoffMs(),
-                        c.maxInFlight(), 0)));
-        launcher.awaitLeader(config, launcher.startMissing(config));
-        connections = new DtmConnections(Duration.ofSeconds(20));
-        client = new DtmClient(config, Duration.ofSeconds(20), Duration.ofSeconds(60));
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (client != null) {
-            client.close();
-        }
-        if (connections != null) {
-            connections.close();
-        }
-        if (launcher != null) {
-            launcher.stopAll(Duration.ofSeconds(5));
-        }
+                        c.maxInFlight(), 0));
     }
 
     private SubmitRequest order(String tid, int timeoutMs) {
-        int number = n++;
-        SubmitRequest.Builder r = SubmitRequest.newBuilder().setTid(tid).setTimeoutMs(timeoutMs);
-        for (ServiceName s : ServiceName.values()) {
-            var p = SampleRequests.prepare(s, tid, number, LocalDate.parse(shipOn));
-            switch (s) {
-                case INVENTORY -> r.setInventory(p.getInventory());
-                case PAYMENT -> r.setPayment(p.getPayment());
-                case ORDER -> r.setOrder(p.getOrder());
-                case SHIPPING -> r.setShipping(p.getShipping());
-            }
-        }
-        return r.build();
+        return sampleOrder(tid, n++).setTimeoutMs(timeoutMs).build();
     }
 
     private SubmitResult submit(SubmitRequest request) throws Exception {
         return client.submit(request).get(90, TimeUnit.SECONDS);
-    }
-
-    private ParticipantClient participant(ServiceName s) {
-        return await().atMost(WAIT).ignoreExceptions().until(
-                () -> connections.connectParticipant(s, config.service(s)).get(5, TimeUnit.SECONDS), c -> true);
     }
 
     private Map<ServiceName, Map<String, Long>> totals() throws Exception {

@@ -1,15 +1,9 @@
 package io.dtm.cli;
 
-import io.dtm.client.DtmClient;
-import io.dtm.client.DtmConnections;
 import io.dtm.client.NodeClient;
 import io.dtm.client.ParticipantClient;
-import io.dtm.config.ClusterConfig;
-import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
-import io.dtm.config.ParticipantsConfig;
 import io.dtm.config.ServiceName;
-import io.dtm.config.TimeoutsConfig;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.log.TxnStatus;
@@ -19,8 +13,6 @@ import io.dtm.protocol.participant.InspectReply;
 import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -29,13 +21,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,46 +39,13 @@ import static org.awaitility.Awaitility.await;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
-class FailureMatrixIT {
-    private static final Duration WAIT = Duration.ofSeconds(90);
+class FailureMatrixIT extends ProcessClusterHarness {
     private static final List<ServiceName> SERVICES = List.of(ServiceName.values());
 
-    private Path root;
-    private ClusterDir dir;
-    private ClusterLauncher launcher;
-    private ClusterConfig config;
-    private DtmConnections connections;
-    private DtmClient client;
-    private final StringWriter launcherOutput = new StringWriter();
-    private final String shipOn = LocalDate.now(ZoneOffset.UTC).plusDays(20).toString();
     private int sku = 300;
 
-    @BeforeAll
-    void startCluster() throws Exception {
-        root = Files.createTempDirectory("failure-matrix");
-        dir = new ClusterDir(root);
-        launcher = new ClusterLauncher(dir, new PrintWriter(launcherOutput, true));
-        // Short in-doubt timeout and deadline, so that resolution happens within a test.
-        ClusterConfig base = ClusterConfig.loadDefault().withPorts(FreePorts::next)
-                .withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 90_000))
-                .withParticipants(new ParticipantsConfig(6_000, ParticipantsConfig.defaults().maxBatch()));
-        config = launcher.prepare(base);
-        launcher.awaitLeader(config, launcher.startMissing(config));
-        connections = new DtmConnections(Duration.ofSeconds(20));
-        client = new DtmClient(config, Duration.ofSeconds(20), Duration.ofSeconds(60));
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (client != null) {
-            client.close();
-        }
-        if (connections != null) {
-            connections.close();
-        }
-        if (launcher != null) {
-            launcher.stopAll(Duration.ofSeconds(5));
-        }
+    FailureMatrixIT() {
+        super("failure-matrix");
     }
 
     @BeforeEach
@@ -107,24 +59,7 @@ class FailureMatrixIT {
     // ------------------------------------------------------------------ helpers
 
     private SubmitRequest order(String tid) {
-        int n = sku++;
-        SubmitRequest.Builder r = SubmitRequest.newBuilder().setTid(tid);
-        LocalDate date = LocalDate.parse(shipOn);
-        for (ServiceName s : SERVICES) {
-            var p = SampleRequests.prepare(s, tid, n, date);
-            switch (s) {
-                case INVENTORY -> r.setInventory(p.getInventory());
-                case PAYMENT -> r.setPayment(p.getPayment());
-                case ORDER -> r.setOrder(p.getOrder());
-                case SHIPPING -> r.setShipping(p.getShipping());
-            }
-        }
-        return r.build();
-    }
-
-    private ParticipantClient participant(ServiceName s) throws Exception {
-        return await().atMost(WAIT).ignoreExceptions().until(
-                () -> connections.connectParticipant(s, config.service(s)).get(5, TimeUnit.SECONDS), c -> true);
+        return sampleOrder(tid, sku++).build();
     }
 
     private TxnState logState(String tid) {

@@ -9,13 +9,13 @@ import org.openjdk.jol.info.GraphLayout;
 
 import java.util.Random;
 
-import static io.dtm.coordinator.core.CoordinatorCoreTest.ALL;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.BEGUN;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.ENDED;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.applied;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.order;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.valid;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.yes;
+import static io.dtm.coordinator.core.CoreHarness.ALL;
+import static io.dtm.coordinator.core.CoreHarness.BEGUN;
+import static io.dtm.coordinator.core.CoreHarness.ENDED;
+import static io.dtm.coordinator.core.CoreHarness.applied;
+import static io.dtm.coordinator.core.CoreHarness.order;
+import static io.dtm.coordinator.core.CoreHarness.valid;
+import static io.dtm.coordinator.core.CoreHarness.yes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -14,19 +14,7 @@ import io.dtm.protocol.rpc.SubmitResult;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.Random;
 
-import static io.dtm.coordinator.core.CoordinatorCoreTest.ALL;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.BEGUN;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.SETTINGS;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.appended;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.applied;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.no;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.only;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.order;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.reply;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.valid;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.yes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -34,12 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * is its first one (still in the log under a later attempt) or "no longer retained", never the
  * outcome of a second run.
  */
-class ForgottenTidTest {
-    long now = 1_000_000;
-    final CoordinatorCore core = new CoordinatorCore(SETTINGS, new Random(5));
-
-    List<Action> start(String tid) {
-        return ((CoordinatorCore.Started) core.submit(valid(order(tid)), now)).actions();
+class ForgottenTidTest extends CoreHarness {
+    ForgottenTidTest() {
+        super(5);
     }
 
     static Vote earlierRun(ServiceName s, String attemptId, String state) {

@@ -12,19 +12,7 @@ import io.dtm.protocol.rpc.SubmitResult;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.Random;
 
-import static io.dtm.coordinator.core.CoordinatorCoreTest.ALL;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.BEGUN;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.ENDED;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.SETTINGS;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.appended;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.applied;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.only;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.order;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.reply;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.valid;
-import static io.dtm.coordinator.core.CoordinatorCoreTest.yes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -33,9 +21,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * an empty table: a transaction the leader forgets to answer holds a client and an admission slot
  * until the next failover.
  */
-class TightDeadlineTest {
-    long now = 1_000_000;
-    final CoordinatorCore core = new CoordinatorCore(SETTINGS, new Random(3));
+class TightDeadlineTest extends CoreHarness {
+    TightDeadlineTest() {
+        super(3);
+    }
 
     /** A one-phase transaction (payment alone) with a 1 ms deadline. */
     List<Action> startOnePhase(String tid) {

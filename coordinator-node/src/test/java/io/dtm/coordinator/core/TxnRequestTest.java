@@ -3,7 +3,7 @@ package io.dtm.coordinator.core;
 import io.dtm.protocol.rpc.SubmitRequest;
 import org.junit.jupiter.api.Test;
 
-import static io.dtm.coordinator.core.CoordinatorCoreTest.order;
+import static io.dtm.coordinator.core.CoreHarness.order;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The request digest: what makes two submissions of a tid "the same request". */

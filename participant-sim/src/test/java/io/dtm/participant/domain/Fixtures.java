@@ -8,6 +8,8 @@ import io.dtm.protocol.participant.OrderRequest;
 import io.dtm.protocol.participant.PaymentRequest;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.ShippingRequest;
+import io.dtm.protocol.participant.Vote;
+import io.dtm.protocol.participant.VoteCode;
 
 import io.dtm.participant.store.Hold;
 
@@ -17,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -82,6 +85,36 @@ final class Fixtures {
 
     static Prepare prepare(ShippingRequest.Builder shipping) {
         return Prepare.newBuilder().setShipping(shipping).build();
+    }
+
+    /**
+     * Asserts that {@code service} votes NO ({@code code}, {@code message}) to {@code request} under
+     * tid t-2 and changes nothing: nothing written to {@code out}, the same totals, as many records
+     * held ({@code heldRecords}, which each service counts for itself); returns the vote.
+     */
+    static Vote refused(DomainService service, IntSupplier heldRecords, MemoryWriter out, Prepare request,
+            VoteCode code, String message) {
+        Map<String, Long> totals = service.totals();
+        int held = heldRecords.getAsInt();
+
+        Decision decision = service.prepare("t-2", request, NOW, out);
+
+        assertThat(decision.isYes()).isFalse();
+        assertThat(decision.vote().getCode()).isEqualTo(code);
+        assertThat(decision.vote().getMessage()).isEqualTo(message);
+        assertThat(decision.hold()).isNull();
+        assertThat(out.changes()).isEmpty();
+        assertThat(service.totals()).isEqualTo(totals);
+        assertThat(heldRecords.getAsInt()).isEqualTo(held);
+        return decision.vote();
+    }
+
+    /** Prepares {@code request} under {@code tid}, which must vote YES, commits it and clears {@code out}. */
+    static void prepareAndCommit(DomainService service, MemoryWriter out, String tid, Prepare request) {
+        Decision decision = service.prepare(tid, request, NOW, out);
+        assertThat(decision.isYes()).isTrue();
+        service.commit(tid, decision.hold(), out);
+        out.clearChanges();
     }
 
     /**

@@ -105,7 +105,7 @@ class InventoryServiceTest {
 
     @Test
     void insufficientStockNamesTheSkuAndWhatIsLeft() {
-        prepareAndCommit("t-1", inventory(item("sku-0042", 999_997)));
+        Fixtures.prepareAndCommit(service, out, "t-1", inventory(item("sku-0042", 999_997)));
 
         refused(inventory(item("sku-0042", 5)), VoteCode.INSUFFICIENT_STOCK, "sku-0042: requested 5, available 3");
         // Duplicates count together against the stock.
@@ -308,26 +308,7 @@ class InventoryServiceTest {
     }
 
     private Vote refused(Prepare request, VoteCode code, String message) {
-        Map<String, Long> totals = service.totals();
-        int held = service.heldRecords();
-
-        Decision decision = service.prepare("t-2", request, NOW, out);
-
-        assertThat(decision.isYes()).isFalse();
-        assertThat(decision.vote().getCode()).isEqualTo(code);
-        assertThat(decision.vote().getMessage()).isEqualTo(message);
-        assertThat(decision.hold()).isNull();
-        assertThat(out.changes()).isEmpty();
-        assertThat(service.totals()).isEqualTo(totals);
-        assertThat(service.heldRecords()).isEqualTo(held);
-        return decision.vote();
-    }
-
-    private void prepareAndCommit(String tid, Prepare request) {
-        Decision decision = service.prepare(tid, request, NOW, out);
-        assertThat(decision.isYes()).isTrue();
-        service.commit(tid, decision.hold(), out);
-        out.clearChanges();
+        return Fixtures.refused(service, service::heldRecords, out, request, code, message);
     }
 
     private static long quantity(Hold hold) {

@@ -108,7 +108,7 @@ class PaymentServiceTest {
 
     @Test
     void insufficientFundsNamesTheBalance() {
-        prepareAndCommit("t-1", prepare(payment("acct-0001", 99_999_500)));
+        Fixtures.prepareAndCommit(service, out, "t-1", prepare(payment("acct-0001", 99_999_500)));
 
         refused(prepare(payment("acct-0001", 2500)), VoteCode.INSUFFICIENT_FUNDS,
                 "acct-0001: balance 500 cents, requested 2500");
@@ -277,25 +277,6 @@ class PaymentServiceTest {
     }
 
     private Vote refused(Prepare request, VoteCode code, String message) {
-        Map<String, Long> totals = service.totals();
-        int held = service.heldRecords();
-
-        Decision decision = service.prepare("t-2", request, NOW, out);
-
-        assertThat(decision.isYes()).isFalse();
-        assertThat(decision.vote().getCode()).isEqualTo(code);
-        assertThat(decision.vote().getMessage()).isEqualTo(message);
-        assertThat(decision.hold()).isNull();
-        assertThat(out.changes()).isEmpty();
-        assertThat(service.totals()).isEqualTo(totals);
-        assertThat(service.heldRecords()).isEqualTo(held);
-        return decision.vote();
-    }
-
-    private void prepareAndCommit(String tid, Prepare request) {
-        Decision decision = service.prepare(tid, request, NOW, out);
-        assertThat(decision.isYes()).isTrue();
-        service.commit(tid, decision.hold(), out);
-        out.clearChanges();
+        return Fixtures.refused(service, service::heldRecords, out, request, code, message);
     }
 }

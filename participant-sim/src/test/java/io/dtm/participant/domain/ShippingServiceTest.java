@@ -267,18 +267,7 @@ class ShippingServiceTest {
     }
 
     private void refused(Prepare request, VoteCode code, String message) {
-        Map<String, Long> totals = service.totals();
-        int held = service.heldRecords();
-
-        Decision decision = service.prepare("t-2", request, NOW, out);
-
-        assertThat(decision.isYes()).isFalse();
-        assertThat(decision.vote().getCode()).isEqualTo(code);
-        assertThat(decision.vote().getMessage()).isEqualTo(message);
-        assertThat(decision.hold()).isNull();
-        assertThat(out.changes()).isEmpty();
-        assertThat(service.totals()).isEqualTo(totals);
-        assertThat(service.heldRecords()).isEqualTo(held);
+        Fixtures.refused(service, service::heldRecords, out, request, code, message);
     }
 
     private static DayRecord day(long pending, long scheduled) {
