@@ -1,5 +1,6 @@
 package io.dtm.cli;
 
+import io.dtm.protocol.Failures;
 import io.dtm.client.DtmClient;
 import io.dtm.client.RemoteException;
 import io.dtm.config.ServiceName;
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.io.Reader;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntConsumer;
@@ -174,10 +174,7 @@ final class SubmitPipeline {
      * the request itself (nothing ran), otherwise UNKNOWN — it may have run, so never a guess.
      */
     static SubmitResult failed(String tid, Throwable error) {
-        Throwable cause = error;
-        while (cause instanceof CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
+        Throwable cause = Failures.unwrap(error);
         String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         boolean refused = cause instanceof RemoteException remote && (remote.code() == ErrorCode.INVALID_REQUEST
                 || remote.code() == ErrorCode.FRAME_TOO_LARGE || remote.code() == ErrorCode.CONFLICT);

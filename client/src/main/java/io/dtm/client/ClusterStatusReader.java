@@ -1,5 +1,6 @@
 package io.dtm.client;
 
+import io.dtm.protocol.Failures;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.ServiceConfig;
@@ -8,7 +9,6 @@ import io.dtm.config.ServiceName;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /** Asks every node and participant service of a cluster for its status, all at once, and gathers the answers. */
 public final class ClusterStatusReader {
@@ -39,10 +39,7 @@ public final class ClusterStatusReader {
     }
 
     static String describe(Throwable error) {
-        Throwable e = error;
-        while (e instanceof CompletionException && e.getCause() != null) {
-            e = e.getCause();
-        }
+        Throwable e = Failures.unwrap(error);
         StringBuilder out = new StringBuilder(String.valueOf(e.getMessage()));
         for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
             if (c.getMessage() != null && !out.toString().contains(c.getMessage())) {

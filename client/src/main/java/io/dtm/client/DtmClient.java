@@ -1,5 +1,6 @@
 package io.dtm.client;
 
+import io.dtm.protocol.Failures;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.protocol.ErrorCode;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -243,7 +243,7 @@ public final class DtmClient implements AutoCloseable {
                 retryLater(r, index);
                 return;
             }
-            Throwable cause = unwrap(error);
+            Throwable cause = Failures.unwrap(error);
             // The last word is no longer the leader's "no room": this try may have run.
             r.overloaded = null;
             r.lastError = describe(cause);
@@ -305,13 +305,6 @@ public final class DtmClient implements AutoCloseable {
         return fresh;
     }
 
-    private static Throwable unwrap(Throwable e) {
-        Throwable cause = e;
-        while (cause instanceof CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
 
     private static String describe(Throwable cause) {
         return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();

@@ -1,5 +1,6 @@
 package io.dtm.coordinator;
 
+import io.dtm.protocol.Failures;
 import io.dtm.protocol.AttemptId;
 import io.dtm.config.ClusterConfig;
 import io.dtm.coordinator.admin.NodeMetrics;
@@ -27,7 +28,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -123,7 +123,7 @@ final class ClientService {
             if (error == null) {
                 return reply.setSubmitResult(result).build();
             }
-            Throwable cause = unwrap(error);
+            Throwable cause = Failures.unwrap(error);
             if (cause instanceof CoordinatorEngine.NotLeaderException) {
                 return notLeader(reply);
             }
@@ -194,14 +194,7 @@ final class ClientService {
                 .handle((txn, error) -> error == null
                         ? reply.setTxnState(txn).build()
                         : reply.setError(ErrorCode.UNAVAILABLE.toProto("[" + nodeId
-                                + "] cannot reach the log now (is a majority of nodes up?): " + unwrap(error))).build());
+                                + "] cannot reach the log now (is a majority of nodes up?): " + Failures.unwrap(error))).build());
     }
 
-    private static Throwable unwrap(Throwable error) {
-        Throwable cause = error;
-        while (cause instanceof CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
 }

@@ -1,5 +1,6 @@
 package io.dtm.participant;
 
+import io.dtm.protocol.Failures;
 import io.dtm.client.DtmConnections;
 import io.dtm.client.NodeClient;
 import io.dtm.client.RemoteException;
@@ -10,7 +11,6 @@ import io.dtm.protocol.log.TxnState;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
@@ -60,7 +60,7 @@ final class CoordinatorDecisionSource implements DecisionSource, AutoCloseable {
                 preferred.set(i);
                 return CompletableFuture.completedFuture(state);
             }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = Failures.unwrap(error);
             if (cause instanceof RemoteException remote && !remote.code().retriable()) {
                 return CompletableFuture.<TxnState>failedFuture(cause);
             }

@@ -1,5 +1,6 @@
 package io.dtm.participant;
 
+import io.dtm.protocol.Failures;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.log.TxnStatus;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.LongSupplier;
 
 /**
@@ -213,7 +213,7 @@ public final class InDoubtResolver {
         p.tried.complete(null);
         dropped.forEach(d -> d.tried.complete(null));
         if (backoffMs >= 0) {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = Failures.unwrap(error);
             LOG.warn("[{}] the log cannot be asked about {} in doubt now ({}); {} more wait; asking again in {} ms",
                     name, tid, cause.getMessage(), dropped.size(), backoffMs);
             retryTimer.schedule(this::endPause, backoffMs);

@@ -6,8 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.EncoderException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,7 +64,7 @@ final class RpcServerHandler<Req extends MessageLite, Resp extends MessageLite> 
             if (failure == null && response != null) {
                 send(ctx, request, response, false);
             } else {
-                sendError(ctx, request, failure != null ? unwrap(failure)
+                sendError(ctx, request, failure != null ? Failures.unwrap(failure)
                         : new IllegalStateException("handler completed with no response"));
             }
         });
@@ -120,12 +118,4 @@ final class RpcServerHandler<Req extends MessageLite, Resp extends MessageLite> 
         });
     }
 
-    private static Throwable unwrap(Throwable failure) {
-        Throwable cause = failure;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-                && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
 }

@@ -1,5 +1,6 @@
 package io.dtm.coordinator.runtime;
 
+import io.dtm.protocol.Failures;
 import io.dtm.client.RemoteException;
 import io.dtm.config.ServiceName;
 import io.dtm.coordinator.admin.NodeMetrics;
@@ -21,7 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -218,7 +218,7 @@ public final class CoordinatorEngine implements AutoCloseable {
                         if (error == null) {
                             return core.voted(attemptId, service, vote, now);
                         }
-                        if (unwrap(error) instanceof java.util.concurrent.TimeoutException) {
+                        if (Failures.unwrap(error) instanceof java.util.concurrent.TimeoutException) {
                             metrics.timeouts();
                         }
                         metrics.retries("prepare");
@@ -238,7 +238,7 @@ public final class CoordinatorEngine implements AutoCloseable {
                         if (error == null) {
                             return core.acknowledged(attemptId, service, ack.getState(), ack.getEarlierRun(), now);
                         }
-                        Throwable cause = unwrap(error);
+                        Throwable cause = Failures.unwrap(error);
                         if (cause instanceof RemoteException remote && !remote.code().retriable()) {
                             return core.phase2Refused(attemptId, service, remote.getMessage(), now);
                         }
@@ -337,16 +337,9 @@ public final class CoordinatorEngine implements AutoCloseable {
         return violations;
     }
 
-    private static Throwable unwrap(Throwable e) {
-        Throwable cause = e;
-        while (cause instanceof CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
 
     private static String describe(Throwable error) {
-        Throwable cause = unwrap(error);
+        Throwable cause = Failures.unwrap(error);
         if (cause instanceof java.util.concurrent.TimeoutException) {
             return "timed out";
         }

@@ -1,5 +1,6 @@
 package io.dtm.jepsen.run;
 
+import io.dtm.protocol.Failures;
 import io.dtm.client.DtmClient;
 import io.dtm.client.NodeClient;
 import io.dtm.client.RemoteException;
@@ -21,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -210,7 +210,7 @@ final class Clients {
 
     /** A refusal before anything started is {@code fail}; anything else may have run: {@code info}. */
     private void failed(Op invoke, Exception e) {
-        Throwable cause = e instanceof ExecutionException || e instanceof CompletionException ? e.getCause() : e;
+        Throwable cause = Failures.unwrap(e);
         boolean refused = cause instanceof RemoteException r
                 && (r.code() == ErrorCode.NOT_LEADER || r.code() == ErrorCode.OVERLOADED
                 || r.code() == ErrorCode.INVALID_REQUEST);
@@ -224,8 +224,8 @@ final class Clients {
     }
 
     private static String describe(Throwable e) {
-        Throwable cause = e instanceof ExecutionException || e instanceof CompletionException ? e.getCause() : e;
-        return cause == null ? e.toString() : cause.getMessage() == null ? cause.getClass().getSimpleName()
+        Throwable cause = Failures.unwrap(e);
+        return cause.getMessage() == null ? cause.getClass().getSimpleName()
                 : cause.getMessage();
     }
 
