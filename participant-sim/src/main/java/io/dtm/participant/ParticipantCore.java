@@ -7,14 +7,10 @@ import io.dtm.participant.domain.DomainService;
 import io.dtm.participant.domain.RecordCache;
 import io.dtm.participant.domain.RecordReader;
 import io.dtm.participant.domain.RecordWriter;
-import io.dtm.participant.store.Counters;
-import io.dtm.participant.store.PreparedEntry;
-import io.dtm.participant.store.Seeded;
 import io.dtm.participant.store.StoredTxn;
 import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.participant.Ack;
 import io.dtm.protocol.participant.InspectReply;
-import io.dtm.protocol.participant.ListedTxn;
 import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.participant.LocalTxn;
 import io.dtm.protocol.participant.ParticipantRequest;
@@ -27,12 +23,9 @@ import io.dtm.protocol.participant.Vote;
 import io.dtm.protocol.participant.VoteCode;
 
 import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * A participant's local transaction table around its {@link DomainService}: which attempt is in
@@ -58,50 +51,17 @@ import java.util.TreeMap;
  * Begin never reached the log, taken over by a new one) joins it: the log's decision for the id
  * applies to both. Run id 0 means "not known" (an older coordinator or tool) and matches any.
  *
- * <p>Only a bounded cache of the transactions is in memory; the others are read back from the store
- * through a {@link RecordReader} when a message names them. The caches are trimmed only at a batch
- * boundary ({@link #endBatch}), which the caller reaches after a group of messages and before it
- * writes their batch: until the batch is written the store lacks its changes, so the caches must
- * still hold them. The prepared transactions are indexed under {@code prep/} and the counts
- * {@code inspect} reports are kept as they change, so a start reads neither all transactions nor
- * all records.
+ * <p>The table itself (the stored transactions behind a bounded cache, the prepared index, the
+ * counts, loading and batches) is {@link LocalTxns}.
  */
 public final class ParticipantCore {
-    static final String TXN_PREFIX = "txn/";
-    /**
-     * The prepared index: put once when an attempt prepares (a duplicate PREPARE finds the attempt
-     * and writes nothing; a store from before the index gets it once, in {@link #upgrade}) and
-     * removed once when it commits or rolls back, so its deletes are {@link RecordWriter#deleteSinglePut}.
-     */
-    static final String PREPARED_PREFIX = "prep/";
-    static final String RECORD_PREFIX = "rec/";
-    static final String META_PREFIX = "meta/";
-    static final String COUNTERS_KEY = "meta/counters";
-    static final String SEEDED_KEY = "meta/seeded";
-    /** The store's layout with {@code prep/} and the persisted counts ({@link Counters#getLayoutVersion}). */
-    static final int LAYOUT_VERSION = 1;
     /** Transactions kept in memory by default: see {@link #ParticipantCore(DomainService, RecordReader, int)}. */
     public static final int DEFAULT_TXN_CACHE = 50_000;
-    private static final List<LocalState> COUNTED_STATES =
-            List.of(LocalState.PREPARED, LocalState.VOTED_NO, LocalState.COMMITTED, LocalState.ROLLED_BACK);
 
     private final DomainService service;
-    private final RecordReader store;
-    private final RecordCache<String, StoredTxn> txns;
+    private final LocalTxns txns;
     /** Every message is a batch of its own: for a caller without batches. */
     private final boolean batchPerMessage;
-    /** Prepared attempts and when they prepared, oldest first: what the in-doubt resolver looks at. */
-    private final LinkedHashMap<String, Long> prepared = new LinkedHashMap<>();
-    /** The prepared index as loaded ({@code prep/}), until {@link #finishLoading} orders it into {@link #prepared}. */
-    private final Map<String, Long> loadedPrepared = new TreeMap<>();
-    /** How many transactions are in each local state. */
-    private final Map<LocalState, Long> states = new EnumMap<>(LocalState.class);
-    private long protocolErrors;
-    /** The counters changed since they were last written. */
-    private boolean countersChanged;
-    private int layoutVersion;
-    private boolean seeded;
-    private Start start;
 
     /** What {@link #finishLoading} found in the store. */
     public enum Start {
@@ -131,28 +91,22 @@ public final class ParticipantCore {
 
     private ParticipantCore(DomainService service, RecordReader store, int txnCapacity, boolean batchPerMessage) {
         this.service = service;
-        this.store = store;
-        this.txns = new RecordCache<>(txnCapacity, tid -> store.get(TXN_PREFIX + tid, StoredTxn.parser()));
+        this.txns = new LocalTxns(service, store, txnCapacity);
         this.batchPerMessage = batchPerMessage;
-        COUNTED_STATES.forEach(s -> states.put(s, 0L));
     }
 
     public DomainService service() {
         return service;
     }
 
-    // --- startup ---
+    // --- startup and batches (the table's) ---
 
     /**
      * Loads what stays in memory from the store: the bookkeeping ({@code meta/}), the prepared
      * index ({@code prep/}) and the records the service keeps resident. Then call {@link #finishLoading}.
      */
     public void loadResident() throws InvalidProtocolBufferException {
-        store.forEach(META_PREFIX, this::load);
-        store.forEach(PREPARED_PREFIX, this::load);
-        for (String prefix : service.residentPrefixes()) {
-            store.forEach(prefix, this::load);
-        }
+        txns.loadResident();
     }
 
     /**
@@ -160,23 +114,7 @@ public final class ParticipantCore {
      * {@link #loadResident} gives it what it needs; a transaction or record given besides is cached.
      */
     public void load(String key, byte[] value) throws InvalidProtocolBufferException {
-        if (key.startsWith(TXN_PREFIX)) {
-            StoredTxn txn = StoredTxn.parseFrom(value);
-            txns.put(txn.getTid(), txn);
-        } else if (key.startsWith(PREPARED_PREFIX)) {
-            loadedPrepared.put(key.substring(PREPARED_PREFIX.length()), PreparedEntry.parseFrom(value).getPreparedAtMs());
-        } else if (key.startsWith(RECORD_PREFIX)) {
-            service.load(key, value);
-        } else if (key.equals(COUNTERS_KEY)) {
-            Counters counters = Counters.parseFrom(value);
-            protocolErrors = counters.getProtocolErrors();
-            counters.getStatesMap().forEach((state, count) -> states.put(LocalState.valueOf(state), count));
-            layoutVersion = counters.getLayoutVersion();
-        } else if (key.equals(SEEDED_KEY)) {
-            seeded = true;
-        } else {
-            throw new IllegalStateException("unknown key in the store: " + key);
-        }
+        txns.load(key, value);
     }
 
     /**
@@ -184,62 +122,12 @@ public final class ParticipantCore {
      * of every transaction still prepared, oldest first. Ends a batch: write {@code out} next.
      */
     public void finishLoading(long nowMs, RecordWriter out) {
-        start = Start.LOADED;
-        if (!seeded) {
-            service.seed(out);
-            out.put(SEEDED_KEY, Seeded.newBuilder().setAtMs(nowMs).build());
-            seeded = true;
-            layoutVersion = LAYOUT_VERSION;
-            countersChanged = true;
-            start = Start.SEEDED;
-        } else if (layoutVersion < LAYOUT_VERSION) {
-            upgrade(out);
-            start = Start.UPGRADED;
-        }
-        List<Map.Entry<String, Long>> oldestFirst = new ArrayList<>(loadedPrepared.entrySet());
-        oldestFirst.sort(Map.Entry.comparingByValue()); // stable: ties stay in id order
-        for (Map.Entry<String, Long> e : oldestFirst) {
-            StoredTxn txn = txns.get(e.getKey());
-            if (txn == null || txn.getState() != LocalState.PREPARED) {
-                throw new IllegalStateException("the store indexes " + e.getKey() + " as prepared, but it is "
-                        + (txn == null ? "missing" : txn.getState()));
-            }
-            service.restore(txn.getTid(), txn.getHold());
-            prepared.put(txn.getTid(), e.getValue());
-        }
-        loadedPrepared.clear();
-        endBatch(out);
+        txns.finishLoading(nowMs, out);
     }
 
     /** What {@link #finishLoading} found; null before. */
     public Start start() {
-        return start;
-    }
-
-    /**
-     * A store written before the prepared index and the persisted counts: reads every transaction
-     * once to rebuild both (and lets the service rebuild its own counts).
-     */
-    private void upgrade(RecordWriter out) {
-        COUNTED_STATES.forEach(s -> states.put(s, 0L));
-        loadedPrepared.clear();
-        store.forEach(TXN_PREFIX, (key, value) -> {
-            if (!txns.contains(key.substring(TXN_PREFIX.length()))) {
-                upgrade(RecordReader.parse(key, value, StoredTxn.parser()), out);
-            }
-        });
-        txns.forEach((tid, txn) -> upgrade(txn, out));
-        service.upgradeStore();
-        layoutVersion = LAYOUT_VERSION;
-        countersChanged = true;
-    }
-
-    private void upgrade(StoredTxn txn, RecordWriter out) {
-        count(null, txn);
-        if (txn.getState() == LocalState.PREPARED) {
-            loadedPrepared.put(txn.getTid(), txn.getPreparedAtMs());
-            out.put(PREPARED_PREFIX + txn.getTid(), PreparedEntry.newBuilder().setPreparedAtMs(txn.getPreparedAtMs()).build());
-        }
+        return txns.start();
     }
 
     /**
@@ -248,15 +136,7 @@ public final class ParticipantCore {
      * caches to their capacities.
      */
     public void endBatch(RecordWriter out) {
-        if (countersChanged) {
-            Counters.Builder counters = Counters.newBuilder().setProtocolErrors(protocolErrors)
-                    .setLayoutVersion(layoutVersion);
-            states.forEach((state, count) -> counters.putStates(state.name(), count));
-            out.put(COUNTERS_KEY, counters.build());
-            countersChanged = false;
-        }
-        service.endBatch(out);
-        txns.endBatch();
+        txns.endBatch(out);
     }
 
     // --- messages ---
@@ -305,12 +185,11 @@ public final class ParticipantCore {
             txn.setState(LocalState.COMMITTED).setHold(decision.hold());
         } else if (decision.isYes()) {
             txn.setState(LocalState.PREPARED).setHold(decision.hold());
-            prepared.put(tid, nowMs);
-            out.put(PREPARED_PREFIX + tid, PreparedEntry.newBuilder().setPreparedAtMs(nowMs).build());
+            txns.indexPrepared(tid, nowMs, out);
         } else {
             txn.setState(LocalState.VOTED_NO);
         }
-        save(txn.build(), null, out);
+        txns.save(txn.build(), null, out);
         reply.setVote(decision.vote());
     }
 
@@ -338,7 +217,7 @@ public final class ParticipantCore {
         return switch (state) {
             case PREPARED -> {
                 if (differentRuns(run, existing.getRunId())) {
-                    save(existing.toBuilder().setRunId(run).build(), existing, out); // the new run takes it over
+                    txns.save(existing.toBuilder().setRunId(run).build(), existing, out); // the new run takes it over
                 }
                 yield existing.getVote();
             }
@@ -368,9 +247,8 @@ public final class ParticipantCore {
         switch (txn.getState()) {
             case PREPARED -> {
                 service.commit(tid, txn.getHold(), out);
-                prepared.remove(tid);
-                out.deleteSinglePut(PREPARED_PREFIX + tid);
-                save(txn.toBuilder().setState(LocalState.COMMITTED).build(), txn, out);
+                txns.unindexPrepared(tid, out);
+                txns.save(txn.toBuilder().setState(LocalState.COMMITTED).build(), txn, out);
                 ack(reply, LocalState.COMMITTED);
             }
             case COMMITTED -> ack(reply, LocalState.COMMITTED);
@@ -391,7 +269,7 @@ public final class ParticipantCore {
         if (txn == null) {
             // The ROLLBACK overtook its PREPARE (or the PREPARE never came): leave a tombstone so
             // a late PREPARE votes NO instead of holding records nobody will release.
-            save(StoredTxn.newBuilder().setTid(tid).setState(LocalState.ROLLED_BACK).setRunId(run).build(), null, out);
+            txns.save(StoredTxn.newBuilder().setTid(tid).setState(LocalState.ROLLED_BACK).setRunId(run).build(), null, out);
             ack(reply, LocalState.ROLLED_BACK, false);
             return;
         }
@@ -399,9 +277,8 @@ public final class ParticipantCore {
         switch (txn.getState()) {
             case PREPARED -> {
                 service.rollback(tid, txn.getHold(), out);
-                prepared.remove(tid);
-                out.deleteSinglePut(PREPARED_PREFIX + tid);
-                save(txn.toBuilder().setState(LocalState.ROLLED_BACK).setRunId(run != 0 ? run : txn.getRunId()).build(),
+                txns.unindexPrepared(tid, out);
+                txns.save(txn.toBuilder().setState(LocalState.ROLLED_BACK).setRunId(run != 0 ? run : txn.getRunId()).build(),
                         txn, out);
                 ack(reply, LocalState.ROLLED_BACK, false);
             }
@@ -444,45 +321,22 @@ public final class ParticipantCore {
 
     public InspectReply inspect(long nowMs) {
         InspectReply.Builder out = InspectReply.newBuilder().setService(service.name().id());
-        states.forEach((state, count) -> out.putStates(state.name(), count));
-        prepared.forEach((tid, at) -> out.addPrepared(PreparedTxn.newBuilder().setAttemptId(tid).setAgeMs(nowMs - at)));
+        txns.states().forEach((state, count) -> out.putStates(state.name(), count));
+        txns.prepared().forEach((tid, at) -> out.addPrepared(PreparedTxn.newBuilder().setAttemptId(tid)
+                .setAgeMs(nowMs - at)));
         out.putAllTotals(service.totals());
-        return out.setProtocolErrors(protocolErrors).build();
+        return out.setProtocolErrors(txns.protocolErrors()).build();
     }
 
     /** Largest page of {@link #list}. */
-    public static final int MAX_LIST_PAGE = 10_000;
+    public static final int MAX_LIST_PAGE = LocalTxns.MAX_LIST_PAGE;
 
     /**
      * The local transactions whose ids sort after {@code after}, at most {@code limit} (capped at
-     * {@link #MAX_LIST_PAGE}; 0 for the cap), in id order. Reads a page of the store and goes
-     * through the cache for what the current batch changed: a harness's final read, not a hot path.
+     * {@link #MAX_LIST_PAGE}; 0 for the cap), in id order: a harness's final read, not a hot path.
      */
     public TxnList list(String after, int limit) {
-        int page = limit <= 0 ? MAX_LIST_PAGE : Math.min(limit, MAX_LIST_PAGE);
-        // One more than the page, to know whether there is a next one. The cache's version of a
-        // transaction is never older than the store's.
-        TreeMap<String, LocalState> ids = new TreeMap<>();
-        for (RecordReader.Entry e : store.scan(TXN_PREFIX, TXN_PREFIX + after, page + 1)) {
-            ids.put(e.key().substring(TXN_PREFIX.length()), e.parse(StoredTxn.parser()).getState());
-        }
-        txns.forEach((tid, txn) -> {
-            if (tid.compareTo(after) > 0) {
-                ids.put(tid, txn.getState());
-                if (ids.size() > page + 1) {
-                    ids.pollLastEntry();
-                }
-            }
-        });
-        TxnList.Builder out = TxnList.newBuilder();
-        for (Map.Entry<String, LocalState> e : ids.entrySet()) {
-            if (out.getTxnsCount() == page) {
-                out.setNext(out.getTxns(page - 1).getAttemptId());
-                break;
-            }
-            out.addTxns(ListedTxn.newBuilder().setAttemptId(e.getKey()).setState(e.getValue()));
-        }
-        return out.build();
+        return txns.list(after, limit);
     }
 
     /** An attempt left prepared, and the digest of the request it prepared for. */
@@ -492,7 +346,7 @@ public final class ParticipantCore {
     /** Prepared attempts that prepared at or before {@code cutoffMs}, oldest first. */
     public List<InDoubt> preparedSince(long cutoffMs) {
         List<InDoubt> out = new ArrayList<>();
-        for (Map.Entry<String, Long> e : prepared.entrySet()) {
+        for (Map.Entry<String, Long> e : txns.prepared().entrySet()) {
             if (e.getValue() > cutoffMs) {
                 break;
             }
@@ -506,25 +360,10 @@ public final class ParticipantCore {
     }
 
     public long protocolErrors() {
-        return protocolErrors;
+        return txns.protocolErrors();
     }
 
     // --- helpers ---
-
-    /** Stores the new version of a transaction ({@code before}: its previous one, null for a new one). */
-    private void save(StoredTxn txn, StoredTxn before, RecordWriter out) {
-        txns.put(txn.getTid(), txn);
-        out.put(TXN_PREFIX + txn.getTid(), txn);
-        count(before, txn);
-    }
-
-    private void count(StoredTxn before, StoredTxn after) {
-        if (before != null) {
-            states.merge(before.getState(), -1L, Long::sum);
-        }
-        states.merge(after.getState(), 1L, Long::sum);
-        countersChanged = true;
-    }
 
     private static Vote tombstoneVote(String tid) {
         return Vote.newBuilder().setYes(false).setCode(VoteCode.ALREADY_ROLLED_BACK)
@@ -540,8 +379,7 @@ public final class ParticipantCore {
     }
 
     private void protocolError(ParticipantResponse.Builder reply, ErrorCode code, String message) {
-        protocolErrors++;
-        countersChanged = true;
+        txns.countProtocolError();
         error(reply, code, service.name().id() + ": protocol error: " + message);
     }
 

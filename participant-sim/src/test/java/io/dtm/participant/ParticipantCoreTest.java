@@ -219,7 +219,7 @@ class ParticipantCoreTest {
         send(prepare("t2", "sku-0001", 1));
 
         // The writer throws on a single-put delete of a key put twice; here the whole history is checked.
-        assertThat(disk.changes()).filteredOn(c -> c.key().startsWith(ParticipantCore.PREPARED_PREFIX))
+        assertThat(disk.changes()).filteredOn(c -> c.key().startsWith(LocalTxns.PREPARED_PREFIX))
                 .extracting(MemoryWriter.Change::key, c -> c.value() != null, MemoryWriter.Change::singlePut)
                 .containsExactly(tuple("prep/t1", true, false), tuple("prep/t1", false, true),
                         tuple("prep/t2", true, false), tuple("prep/t2", false, true));
