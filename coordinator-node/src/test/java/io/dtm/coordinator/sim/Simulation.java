@@ -1,6 +1,5 @@
 package io.dtm.coordinator.sim;
 
-import io.dtm.protocol.AttemptId;
 import com.codahale.metrics.MetricRegistry;
 import io.dtm.config.ServiceName;
 import io.dtm.coordinator.admin.NodeMetrics;
@@ -11,26 +10,20 @@ import io.dtm.coordinator.runtime.EngineLog;
 import io.dtm.coordinator.runtime.EngineThread;
 import io.dtm.log.TxnLogState;
 import io.dtm.participant.ParticipantCore;
-import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.log.BatchResult;
-import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.RecordBatch;
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnRecord;
 import io.dtm.protocol.log.TxnState;
-import io.dtm.protocol.log.TxnStatus;
 import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
 
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
@@ -74,16 +67,9 @@ final class Simulation {
     private final SimParticipants participants;
     private final SimClients clients;
 
-    // what the checks look at: facts the log forgets, kept here
-    private final Set<String> everDecided = new HashSet<>();
-    private final Set<String> everCommitted = new HashSet<>();
-    private final Map<String, Long> firstDigest = new HashMap<>();
-    private final Set<String> rerunBeyondMemory = new HashSet<>();
-    /** Attempt ids whose ABORT was marked forgotten (Decide.forgotten). */
-    private final Set<String> marked = new HashSet<>();
-    /** True time of each attempt's End (one whose outcome was retained). */
-    private final Map<String, Long> endedAt = new HashMap<>();
     final List<String> alarms = new ArrayList<>();
+    /** What the checks look at that the log forgets. */
+    private final LogHistory history;
 
     private record Event(long at, long seq, Runnable run) implements Comparable<Event> {
         @Override
@@ -113,6 +99,7 @@ final class Simulation {
         if (random.nextInt(3) == 0) {
             skewMs[random.nextInt(NODES.size())] = random.nextBoolean() ? HOURS : -HOURS;
         }
+        this.history = new LogHistory(log, alarms, CLOCK_REPORT_MS);
         this.participants = new SimParticipants(this, dropRate, duplicateRate);
         this.clients = new SimClients(this);
         newLeader();
@@ -275,7 +262,7 @@ final class Simulation {
         BatchResult r = log.apply(RecordBatch.newBuilder().setTimestampMs(clockOf(node)).setNodeId(NODES.get(node))
                 .setProposerTerm(proposerTerm).addRecords(record).build(), term);
         RecordResult result = r.getResults(0);
-        remember(record, result);
+        history.remember(record, result, now);
         debug("log " + record.toString().replace('\n', ' ') + " (term " + proposerTerm + ") -> "
                 + result.getDisposition() + " " + result.getStatus() + " " + result.getOutcome());
         return result;
@@ -288,81 +275,9 @@ final class Simulation {
         });
     }
 
-    /** Keeps what the log forgets: which attempt ids were decided, committed, ended when. */
-    private void remember(TxnRecord record, RecordResult result) {
-        RecordResult.Disposition disposition = result.getDisposition();
-        if (record.hasBegin() && disposition == RecordResult.Disposition.DUPLICATE
-                && record.getBegin().getAttemptId().endsWith("#1")) {
-            // A Begin after an early ABORT (no Begin before it) claims the id for its request.
-            String attempt = record.getBegin().getAttemptId();
-            firstDigest.putIfAbsent(attempt.substring(0, attempt.length() - 2), record.getBegin().getRequestDigest());
-        }
-        if (disposition != RecordResult.Disposition.APPLIED) {
-            return;
-        }
-        if (record.hasDecide() && record.getDecide().getForgotten()) {
-            marked.add(record.getDecide().getAttemptId()); // a re-run's ABORT marked: its FORGOTTEN is no eviction
-        }
-        if (record.hasDecide()) {
-            everDecided.add(record.getDecide().getAttemptId());
-            if (record.getDecide().getOutcome() == Outcome.COMMIT) {
-                everCommitted.add(record.getDecide().getAttemptId());
-            }
-        } else if (record.hasBegin()) {
-            String attempt = record.getBegin().getAttemptId();
-            String tid = AttemptId.tidOf(attempt);
-            if (attempt.endsWith("#1")) {
-                firstDigest.putIfAbsent(tid, record.getBegin().getRequestDigest());
-            }
-            if (everDecided.contains(attempt)) {
-                rerunBeyondMemory.add(tid); // decided before, and the log began it as new: it had no trace left
-            }
-        } else if (record.hasEnd() && result.getStatus() == TxnStatus.ENDED) {
-            endedAt.putIfAbsent(record.getEnd().getAttemptId(), now); // the first run's End: what clients were told of
-        }
-    }
-
-    /**
-     * A client was told "no longer retained": where only age could have evicted the outcome (no
-     * count bound to speak of), it must have ended at least maxAgeMs of true time ago. A clock hours
-     * ahead that moved log time would evict at once.
-     */
+    /** See {@link LogHistory#checkRetentionKeptItsPromise}. */
     void checkRetentionKeptItsPromise(String tid, SubmitResult refusal) {
-        if (!outcomeLeftRetention(tid) && !rerunBeyondMemory.contains(tid)
-                && log.stats().getForgottenIdsDropped() == 0) {
-            // No decided attempt of the tid was ever forgotten, and the log knows it: the earlier run
-            // the services speak of never reached the log. That is an ABORT, not a lost outcome.
-            alarms.add(tid + " refused as no longer retained (" + refusal.getReason() + ") although the log never"
-                    + " decided an attempt of it and still knows every id it decided");
-        }
-        TxnLogState.Retention retention = log.retention();
-        if (retention.maxOutcomes() < 1_000_000) {
-            return;
-        }
-        for (int n = 1; n <= TxnIds.MAX_ATTEMPTS; n++) {
-            String attempt = AttemptId.format(tid, n);
-            Long ended = endedAt.get(attempt);
-            // Log time lags true time by up to a clock report's interval, never leads it (one skewed clock).
-            if (ended != null && log.query(attempt).getStatus() != TxnStatus.ENDED
-                    && now - ended < retention.maxAgeMs() - CLOCK_REPORT_MS - 500) {
-                alarms.add(tid + " refused as no longer retained (" + refusal.getReason() + ") although " + attempt
-                        + " ended only " + (now - ended) + " ms ago (retention keeps " + retention.maxAgeMs()
-                        + " ms): log time ran ahead of true time");
-            }
-        }
-    }
-
-    /** One of the tid's attempts was decided, its outcome not marked forgotten, and it left retention since. */
-    private boolean outcomeLeftRetention(String tid) {
-        for (int n = 1; n <= TxnIds.MAX_ATTEMPTS; n++) {
-            String attempt = AttemptId.format(tid, n);
-            TxnStatus now = log.query(attempt).getStatus();
-            if (everDecided.contains(attempt) && !marked.contains(attempt)
-                    && (now == TxnStatus.FORGOTTEN || now == TxnStatus.UNKNOWN)) {
-                return true;
-            }
-        }
-        return false;
+        history.checkRetentionKeptItsPromise(tid, refusal, now);
     }
 
     // ------------------------------------------------------------------ plumbing
@@ -448,17 +363,17 @@ final class Simulation {
 
     /** The digest of the request whose Begin of {@code tid#1} the log applied first (0: none). */
     long firstDigest(String tid) {
-        return firstDigest.getOrDefault(tid, 0L);
+        return history.firstDigest(tid);
     }
 
     /** Whether a COMMIT was ever applied for the attempt id (its outcome may have left the log since). */
     boolean everCommitted(String attemptId) {
-        return everCommitted.contains(attemptId);
+        return history.everCommitted(attemptId);
     }
 
     /** One of the tid's decided attempts was begun again as new: the log had no trace of it left. */
     boolean rerunBeyondMemory(String tid) {
-        return rerunBeyondMemory.contains(tid);
+        return history.rerunBeyondMemory(tid);
     }
 
     ParticipantCore participant(ServiceName s) {
