@@ -113,8 +113,8 @@ public final class InDoubtResolver {
             Set<String> stillInDoubt = new HashSet<>();
             List<ParticipantCore.InDoubt> failedBefore = new ArrayList<>();
             for (ParticipantCore.InDoubt d : inDoubt) {
-                stillInDoubt.add(d.tid());
-                if (failedLastTime.contains(d.tid())) {
+                stillInDoubt.add(d.attemptId());
+                if (failedLastTime.contains(d.attemptId())) {
                     failedBefore.add(d);
                 } else {
                     round.add(add(d));
@@ -129,10 +129,10 @@ public final class InDoubtResolver {
 
     /** Queues {@code d} unless it is queued or in flight already; its {@code tried} future either way. Under the lock. */
     private CompletableFuture<Void> add(ParticipantCore.InDoubt d) {
-        Pending p = known.get(d.tid());
+        Pending p = known.get(d.attemptId());
         if (p == null) {
             p = new Pending(d, new CompletableFuture<>());
-            known.put(d.tid(), p);
+            known.put(d.attemptId(), p);
             queue.add(p);
         }
         return p.tried;
@@ -177,26 +177,26 @@ public final class InDoubtResolver {
 
     /** One question done: on a failure, pauses (once) and schedules the scan that ends the pause. */
     private void finished(Pending p, Throwable error) {
-        String tid = p.attempt.tid();
+        String attemptId = p.attempt.attemptId();
         List<Pending> dropped = List.of();
         long backoffMs = -1;
         long committed = 0;
         long rolledBack = 0;
         synchronized (lock) {
             inFlight--;
-            known.remove(tid);
+            known.remove(attemptId);
             if (error == null) {
                 pausesInARow = 0;
-                failedLastTime.remove(tid);
+                failedLastTime.remove(attemptId);
             } else {
-                failedLastTime.add(tid);
+                failedLastTime.add(attemptId);
                 if (!paused) {
                     paused = true;
                     backoffMs = backoffMs(pausesInARow++);
                     // The queue is forgotten, not kept: the scan after the pause finds what is still in doubt.
                     dropped = new ArrayList<>(queue);
                     queue.clear();
-                    dropped.forEach(d -> known.remove(d.attempt.tid()));
+                    dropped.forEach(d -> known.remove(d.attempt.attemptId()));
                 }
             }
             if (inFlight == 0 && queue.isEmpty()) {
@@ -215,7 +215,7 @@ public final class InDoubtResolver {
         if (backoffMs >= 0) {
             Throwable cause = Failures.unwrap(error);
             LOG.warn("[{}] the log cannot be asked about {} in doubt now ({}); {} more wait; asking again in {} ms",
-                    name, tid, cause.getMessage(), dropped.size(), backoffMs);
+                    name, attemptId, cause.getMessage(), dropped.size(), backoffMs);
             retryTimer.schedule(this::endPause, backoffMs);
         }
         pump();
@@ -238,19 +238,19 @@ public final class InDoubtResolver {
     }
 
     private CompletableFuture<Void> resolve(ParticipantCore.InDoubt attempt) {
-        String tid = attempt.tid();
-        return decisions.state(tid)
+        String attemptId = attempt.attemptId();
+        return decisions.state(attemptId)
                 .thenCompose(state -> state.getOutcome() == Outcome.UNDECIDED && state.getStatus() != TxnStatus.FORGOTTEN
-                        ? decisions.proposeAbort(tid, name + ": no decision after " + inDoubtTimeoutMs + " ms in doubt")
+                        ? decisions.proposeAbort(attemptId, name + ": no decision after " + inDoubtTimeoutMs + " ms in doubt")
                         : CompletableFuture.completedFuture(state))
-                .thenCompose(state -> apply(tid, outcomeFor(attempt, state)));
+                .thenCompose(state -> apply(attemptId, outcomeFor(attempt, state)));
     }
 
     private Outcome outcomeFor(ParticipantCore.InDoubt attempt, TxnState state) {
         Outcome outcome = outcomeFor(name, attempt.requestDigest(), state);
         if (state.getOutcome() == Outcome.COMMIT && outcome == Outcome.ABORT) {
             LOG.warn("[{}] {} prepared for another request than the one the log committed under that id;"
-                    + " rolling it back", name, attempt.tid());
+                    + " rolling it back", name, attempt.attemptId());
         }
         return outcome;
     }
@@ -277,17 +277,17 @@ public final class InDoubtResolver {
         return listed && sameRequest ? Outcome.COMMIT : Outcome.ABORT;
     }
 
-    private CompletableFuture<Void> apply(String tid, Outcome outcome) {
+    private CompletableFuture<Void> apply(String attemptId, Outcome outcome) {
         ParticipantRequest request = switch (outcome) {
-            case COMMIT -> ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setAttemptId(tid)).build();
-            case ABORT -> ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setAttemptId(tid)).build();
-            default -> throw new IllegalStateException(tid + ": the log answered " + outcome + " to an ABORT proposal");
+            case COMMIT -> ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setAttemptId(attemptId)).build();
+            case ABORT -> ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setAttemptId(attemptId)).build();
+            default -> throw new IllegalStateException(attemptId + ": the log answered " + outcome + " to an ABORT proposal");
         };
         // DEBUG: a partition can leave thousands; finished() logs a summary when the queue drains.
-        LOG.debug("[{}] {} was in doubt; the log says {}: applying it", name, tid, outcome);
+        LOG.debug("[{}] {} was in doubt; the log says {}: applying it", name, attemptId, outcome);
         return engine.submitInternal(request).thenAccept(reply -> {
             if (reply.hasError()) {
-                LOG.error("[{}] applying {} to in-doubt {} failed: {}", name, outcome, tid, reply.getError().getMessage());
+                LOG.error("[{}] applying {} to in-doubt {} failed: {}", name, outcome, attemptId, reply.getError().getMessage());
             } else {
                 synchronized (lock) {
                     if (outcome == Outcome.COMMIT) {

@@ -75,7 +75,7 @@ final class LocalTxns {
     LocalTxns(DomainService service, RecordReader store, int txnCapacity) {
         this.service = service;
         this.store = store;
-        this.txns = new RecordCache<>(txnCapacity, tid -> store.get(TXN_PREFIX + tid, StoredTxn.parser()));
+        this.txns = new RecordCache<>(txnCapacity, attemptId -> store.get(TXN_PREFIX + attemptId, StoredTxn.parser()));
         COUNTED_STATES.forEach(s -> states.put(s, 0L));
     }
 
@@ -98,7 +98,7 @@ final class LocalTxns {
     void load(String key, byte[] value) throws InvalidProtocolBufferException {
         if (key.startsWith(TXN_PREFIX)) {
             StoredTxn txn = StoredTxn.parseFrom(value);
-            txns.put(txn.getTid(), txn);
+            txns.put(txn.getAttemptId(), txn);
         } else if (key.startsWith(PREPARED_PREFIX)) {
             loadedPrepared.put(key.substring(PREPARED_PREFIX.length()), PreparedEntry.parseFrom(value).getPreparedAtMs());
         } else if (key.startsWith(RECORD_PREFIX)) {
@@ -140,8 +140,8 @@ final class LocalTxns {
                 throw new IllegalStateException("the store indexes " + e.getKey() + " as prepared, but it is "
                         + (txn == null ? "missing" : txn.getState()));
             }
-            service.restore(txn.getTid(), txn.getHold());
-            prepared.put(txn.getTid(), e.getValue());
+            service.restore(txn.getAttemptId(), txn.getHold());
+            prepared.put(txn.getAttemptId(), e.getValue());
         }
         loadedPrepared.clear();
         endBatch(out);
@@ -164,7 +164,7 @@ final class LocalTxns {
                 upgrade(RecordReader.parse(key, value, StoredTxn.parser()), out);
             }
         });
-        txns.forEach((tid, txn) -> upgrade(txn, out));
+        txns.forEach((attemptId, txn) -> upgrade(txn, out));
         service.upgradeStore();
         layoutVersion = LAYOUT_VERSION;
         countersChanged = true;
@@ -173,8 +173,8 @@ final class LocalTxns {
     private void upgrade(StoredTxn txn, RecordWriter out) {
         count(null, txn);
         if (txn.getState() == LocalState.PREPARED) {
-            loadedPrepared.put(txn.getTid(), txn.getPreparedAtMs());
-            out.put(PREPARED_PREFIX + txn.getTid(), PreparedEntry.newBuilder().setPreparedAtMs(txn.getPreparedAtMs()).build());
+            loadedPrepared.put(txn.getAttemptId(), txn.getPreparedAtMs());
+            out.put(PREPARED_PREFIX + txn.getAttemptId(), PreparedEntry.newBuilder().setPreparedAtMs(txn.getPreparedAtMs()).build());
         }
     }
 
@@ -197,15 +197,15 @@ final class LocalTxns {
 
     // --- the table ---
 
-    /** The stored transaction {@code tid}, from the cache or the store; null when there is none. */
-    StoredTxn get(String tid) {
-        return txns.get(tid);
+    /** The stored transaction {@code attemptId}, from the cache or the store; null when there is none. */
+    StoredTxn get(String attemptId) {
+        return txns.get(attemptId);
     }
 
     /** Stores the new version of a transaction ({@code before}: its previous one, null for a new one). */
     void save(StoredTxn txn, StoredTxn before, RecordWriter out) {
-        txns.put(txn.getTid(), txn);
-        out.put(TXN_PREFIX + txn.getTid(), txn);
+        txns.put(txn.getAttemptId(), txn);
+        out.put(TXN_PREFIX + txn.getAttemptId(), txn);
         count(before, txn);
     }
 
@@ -217,16 +217,16 @@ final class LocalTxns {
         countersChanged = true;
     }
 
-    /** {@code tid} prepared at {@code nowMs}: indexed until it commits or rolls back. */
-    void indexPrepared(String tid, long nowMs, RecordWriter out) {
-        prepared.put(tid, nowMs);
-        out.put(PREPARED_PREFIX + tid, PreparedEntry.newBuilder().setPreparedAtMs(nowMs).build());
+    /** {@code attemptId} prepared at {@code nowMs}: indexed until it commits or rolls back. */
+    void indexPrepared(String attemptId, long nowMs, RecordWriter out) {
+        prepared.put(attemptId, nowMs);
+        out.put(PREPARED_PREFIX + attemptId, PreparedEntry.newBuilder().setPreparedAtMs(nowMs).build());
     }
 
-    /** {@code tid} committed or rolled back: out of the prepared index (put once, so deleted once). */
-    void unindexPrepared(String tid, RecordWriter out) {
-        prepared.remove(tid);
-        out.deleteSinglePut(PREPARED_PREFIX + tid);
+    /** {@code attemptId} committed or rolled back: out of the prepared index (put once, so deleted once). */
+    void unindexPrepared(String attemptId, RecordWriter out) {
+        prepared.remove(attemptId);
+        out.deleteSinglePut(PREPARED_PREFIX + attemptId);
     }
 
     void countProtocolError() {
@@ -261,9 +261,9 @@ final class LocalTxns {
         for (RecordReader.Entry e : store.scan(TXN_PREFIX, TXN_PREFIX + after, page + 1)) {
             ids.put(e.key().substring(TXN_PREFIX.length()), e.parse(StoredTxn.parser()).getState());
         }
-        txns.forEach((tid, txn) -> {
-            if (tid.compareTo(after) > 0) {
-                ids.put(tid, txn.getState());
+        txns.forEach((attemptId, txn) -> {
+            if (attemptId.compareTo(after) > 0) {
+                ids.put(attemptId, txn.getState());
                 if (ids.size() > page + 1) {
                     ids.pollLastEntry();
                 }

@@ -165,27 +165,27 @@ public final class ParticipantCore {
 
     private void prepare(Prepare prepare, long nowMs, boolean forceNo, RecordWriter out,
             ParticipantResponse.Builder reply) {
-        String tid = prepare.getAttemptId();
-        if (invalidTid(tid, reply)) {
+        String attemptId = prepare.getAttemptId();
+        if (invalidTid(attemptId, reply)) {
             return;
         }
-        StoredTxn existing = txns.get(tid);
+        StoredTxn existing = txns.get(attemptId);
         if (existing != null) {
             reply.setVote(duplicatePrepare(existing, prepare, out));
             return;
         }
         Decision decision = forceNo
                 ? Decision.no(VoteCode.FORCED_NO, service.name().id() + ": fault injection forced a NO vote")
-                : service.prepare(tid, prepare, nowMs, out);
-        StoredTxn.Builder txn = StoredTxn.newBuilder().setTid(tid).setVote(decision.vote()).setPreparedAtMs(nowMs)
+                : service.prepare(attemptId, prepare, nowMs, out);
+        StoredTxn.Builder txn = StoredTxn.newBuilder().setAttemptId(attemptId).setVote(decision.vote()).setPreparedAtMs(nowMs)
                 .setRequestDigest(prepare.getRequestDigest()).setRunId(prepare.getRunId());
         if (decision.isYes() && prepare.getOnePhase()) {
             // One-phase commit: this participant decides; prepare and commit land in one write.
-            service.commit(tid, decision.hold(), out);
+            service.commit(attemptId, decision.hold(), out);
             txn.setState(LocalState.COMMITTED).setHold(decision.hold());
         } else if (decision.isYes()) {
             txn.setState(LocalState.PREPARED).setHold(decision.hold());
-            txns.indexPrepared(tid, nowMs, out);
+            txns.indexPrepared(attemptId, nowMs, out);
         } else {
             txn.setState(LocalState.VOTED_NO);
         }
@@ -195,12 +195,12 @@ public final class ParticipantCore {
 
     /** A PREPARE of an attempt this participant has seen before: see the class comment on runs. */
     private Vote duplicatePrepare(StoredTxn existing, Prepare prepare, RecordWriter out) {
-        String tid = existing.getTid();
+        String attemptId = existing.getAttemptId();
         long run = prepare.getRunId();
         LocalState state = existing.getState();
         if (state != LocalState.PREPARED && differentRuns(run, existing.getRunId())) {
             Vote.Builder refusal = Vote.newBuilder().setYes(false).setCode(VoteCode.EARLIER_RUN)
-                    .setMessage(service.name().id() + ": " + tid + " already ran here, in an earlier run that ended "
+                    .setMessage(service.name().id() + ": " + attemptId + " already ran here, in an earlier run that ended "
                             + state);
             if (existing.hasVote()) {
                 refusal.setEarlierVote(existing.getVote());
@@ -212,7 +212,7 @@ public final class ParticipantCore {
             // The same attempt id for another request (a reused tid): not a duplicate. Refuse it
             // without touching the first: a COMMIT of this id must never commit the other request.
             return Vote.newBuilder().setYes(false).setCode(VoteCode.INVALID_REQUEST)
-                    .setMessage(service.name().id() + ": " + tid + " is already used here for another request").build();
+                    .setMessage(service.name().id() + ": " + attemptId + " is already used here for another request").build();
         }
         return switch (state) {
             case PREPARED -> {
@@ -223,10 +223,10 @@ public final class ParticipantCore {
             }
             case ROLLED_BACK -> existing.hasVote() && existing.getVote().getYes()
                     ? Vote.newBuilder().setYes(false).setCode(VoteCode.ALREADY_ROLLED_BACK)
-                            .setMessage(service.name().id() + ": " + tid + " was rolled back here").build()
-                    : existing.hasVote() ? existing.getVote() : tombstoneVote(tid);
+                            .setMessage(service.name().id() + ": " + attemptId + " was rolled back here").build()
+                    : existing.hasVote() ? existing.getVote() : tombstoneVote(attemptId);
             case COMMITTED, VOTED_NO -> existing.getVote();
-            default -> throw new IllegalStateException(tid + " stored in state " + state);
+            default -> throw new IllegalStateException(attemptId + " stored in state " + state);
         };
     }
 
@@ -235,49 +235,49 @@ public final class ParticipantCore {
         return a != 0 && b != 0 && a != b;
     }
 
-    private void commit(String tid, RecordWriter out, ParticipantResponse.Builder reply) {
-        if (invalidTid(tid, reply)) {
+    private void commit(String attemptId, RecordWriter out, ParticipantResponse.Builder reply) {
+        if (invalidTid(attemptId, reply)) {
             return;
         }
-        StoredTxn txn = txns.get(tid);
+        StoredTxn txn = txns.get(attemptId);
         if (txn == null) {
-            protocolError(reply, ErrorCode.NOT_FOUND, "COMMIT for " + tid + ", which never prepared here");
+            protocolError(reply, ErrorCode.NOT_FOUND, "COMMIT for " + attemptId + ", which never prepared here");
             return;
         }
         switch (txn.getState()) {
             case PREPARED -> {
-                service.commit(tid, txn.getHold(), out);
-                txns.unindexPrepared(tid, out);
+                service.commit(attemptId, txn.getHold(), out);
+                txns.unindexPrepared(attemptId, out);
                 txns.save(txn.toBuilder().setState(LocalState.COMMITTED).build(), txn, out);
                 ack(reply, LocalState.COMMITTED);
             }
             case COMMITTED -> ack(reply, LocalState.COMMITTED);
-            case VOTED_NO -> protocolError(reply, ErrorCode.CONFLICT, "COMMIT for " + tid + ", which voted NO here");
+            case VOTED_NO -> protocolError(reply, ErrorCode.CONFLICT, "COMMIT for " + attemptId + ", which voted NO here");
             case ROLLED_BACK -> protocolError(reply, ErrorCode.CONFLICT,
-                    "COMMIT for " + tid + ", which was rolled back here");
-            default -> throw new IllegalStateException(tid + " stored in state " + txn.getState());
+                    "COMMIT for " + attemptId + ", which was rolled back here");
+            default -> throw new IllegalStateException(attemptId + " stored in state " + txn.getState());
         }
     }
 
     private void rollback(Rollback rollback, RecordWriter out, ParticipantResponse.Builder reply) {
-        String tid = rollback.getAttemptId();
-        if (invalidTid(tid, reply)) {
+        String attemptId = rollback.getAttemptId();
+        if (invalidTid(attemptId, reply)) {
             return;
         }
         long run = rollback.getRunId();
-        StoredTxn txn = txns.get(tid);
+        StoredTxn txn = txns.get(attemptId);
         if (txn == null) {
             // The ROLLBACK overtook its PREPARE (or the PREPARE never came): leave a tombstone so
             // a late PREPARE votes NO instead of holding records nobody will release.
-            txns.save(StoredTxn.newBuilder().setTid(tid).setState(LocalState.ROLLED_BACK).setRunId(run).build(), null, out);
+            txns.save(StoredTxn.newBuilder().setAttemptId(attemptId).setState(LocalState.ROLLED_BACK).setRunId(run).build(), null, out);
             ack(reply, LocalState.ROLLED_BACK, false);
             return;
         }
         boolean earlierRun = differentRuns(run, txn.getRunId());
         switch (txn.getState()) {
             case PREPARED -> {
-                service.rollback(tid, txn.getHold(), out);
-                txns.unindexPrepared(tid, out);
+                service.rollback(attemptId, txn.getHold(), out);
+                txns.unindexPrepared(attemptId, out);
                 txns.save(txn.toBuilder().setState(LocalState.ROLLED_BACK).setRunId(run != 0 ? run : txn.getRunId()).build(),
                         txn, out);
                 ack(reply, LocalState.ROLLED_BACK, false);
@@ -289,26 +289,26 @@ public final class ParticipantCore {
                     // that never prepared here meeting the earlier run's commit: an answer, not a conflict.
                     ack(reply, LocalState.COMMITTED, earlierRun);
                 } else {
-                    protocolError(reply, ErrorCode.CONFLICT, "ROLLBACK for " + tid + ", which was committed here");
+                    protocolError(reply, ErrorCode.CONFLICT, "ROLLBACK for " + attemptId + ", which was committed here");
                 }
             }
-            default -> throw new IllegalStateException(tid + " stored in state " + txn.getState());
+            default -> throw new IllegalStateException(attemptId + " stored in state " + txn.getState());
         }
     }
 
-    private void query(String tid, ParticipantResponse.Builder reply) {
-        if (!invalidTid(tid, reply)) {
-            reply.setTxn(localTxn(tid));
+    private void query(String attemptId, ParticipantResponse.Builder reply) {
+        if (!invalidTid(attemptId, reply)) {
+            reply.setTxn(localTxn(attemptId));
         }
     }
 
     /** A transaction's local state and effects; state NONE when this participant never heard of it. */
-    public LocalTxn localTxn(String tid) {
-        StoredTxn txn = txns.get(tid);
+    public LocalTxn localTxn(String attemptId) {
+        StoredTxn txn = txns.get(attemptId);
         if (txn == null) {
-            return LocalTxn.newBuilder().setAttemptId(tid).setState(LocalState.NONE).build();
+            return LocalTxn.newBuilder().setAttemptId(attemptId).setState(LocalState.NONE).build();
         }
-        LocalTxn.Builder out = LocalTxn.newBuilder().setAttemptId(tid).setState(txn.getState())
+        LocalTxn.Builder out = LocalTxn.newBuilder().setAttemptId(attemptId).setState(txn.getState())
                 .setPreparedAtMs(txn.getPreparedAtMs());
         if (txn.hasVote()) {
             out.setVote(txn.getVote());
@@ -322,7 +322,7 @@ public final class ParticipantCore {
     public InspectReply inspect(long nowMs) {
         InspectReply.Builder out = InspectReply.newBuilder().setService(service.name().id());
         txns.states().forEach((state, count) -> out.putStates(state.name(), count));
-        txns.prepared().forEach((tid, at) -> out.addPrepared(PreparedTxn.newBuilder().setAttemptId(tid)
+        txns.prepared().forEach((attemptId, at) -> out.addPrepared(PreparedTxn.newBuilder().setAttemptId(attemptId)
                 .setAgeMs(nowMs - at)));
         out.putAllTotals(service.totals());
         return out.setProtocolErrors(txns.protocolErrors()).build();
@@ -340,7 +340,7 @@ public final class ParticipantCore {
     }
 
     /** An attempt left prepared, and the digest of the request it prepared for. */
-    public record InDoubt(String tid, long requestDigest) {
+    public record InDoubt(String attemptId, long requestDigest) {
     }
 
     /** Prepared attempts that prepared at or before {@code cutoffMs}, oldest first. */
@@ -355,8 +355,8 @@ public final class ParticipantCore {
         return out;
     }
 
-    public Optional<LocalState> stateOf(String tid) {
-        return Optional.ofNullable(txns.get(tid)).map(StoredTxn::getState);
+    public Optional<LocalState> stateOf(String attemptId) {
+        return Optional.ofNullable(txns.get(attemptId)).map(StoredTxn::getState);
     }
 
     public long protocolErrors() {
@@ -365,9 +365,9 @@ public final class ParticipantCore {
 
     // --- helpers ---
 
-    private static Vote tombstoneVote(String tid) {
+    private static Vote tombstoneVote(String attemptId) {
         return Vote.newBuilder().setYes(false).setCode(VoteCode.ALREADY_ROLLED_BACK)
-                .setMessage(tid + " was rolled back here before it prepared").build();
+                .setMessage(attemptId + " was rolled back here before it prepared").build();
     }
 
     private static void ack(ParticipantResponse.Builder reply, LocalState state) {
@@ -383,8 +383,8 @@ public final class ParticipantCore {
         error(reply, code, service.name().id() + ": protocol error: " + message);
     }
 
-    private boolean invalidTid(String tid, ParticipantResponse.Builder reply) {
-        Optional<String> problem = AttemptId.problem(tid);
+    private boolean invalidTid(String attemptId, ParticipantResponse.Builder reply) {
+        Optional<String> problem = AttemptId.problem(attemptId);
         problem.ifPresent(p -> error(reply, ErrorCode.INVALID_REQUEST, service.name().id() + ": " + p));
         return problem.isPresent();
     }

@@ -220,7 +220,7 @@ class BoundedParticipantCoreTest {
         evictEverything();
 
         assertThat(alone(commit("p")).getAck().getState()).isEqualTo(LocalState.COMMITTED);
-        assertThat(core.preparedSince(NOW)).extracting(ParticipantCore.InDoubt::tid).doesNotContain("p");
+        assertThat(core.preparedSince(NOW)).extracting(ParticipantCore.InDoubt::attemptId).doesNotContain("p");
         assertThat(core.service().totals()).containsEntry("confirmed", 6L * CAPACITY + 1).containsEntry("pending", 0L);
         assertThat(alone(order("other", "o-p")).getVote().getCode()).isEqualTo(VoteCode.DUPLICATE_ORDER);
     }

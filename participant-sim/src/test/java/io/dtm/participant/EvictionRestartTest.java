@@ -111,7 +111,7 @@ class EvictionRestartTest {
             assertThat(engine.read(core -> core.localTxn(e.getKey())).join()).isEqualTo(e.getValue());
         }
         assertThat(engine.read(core -> core.preparedSince(now.get())).join())
-                .extracting(ParticipantCore.InDoubt::tid).containsExactlyElementsOf(inDoubt);
+                .extracting(ParticipantCore.InDoubt::attemptId).containsExactlyElementsOf(inDoubt);
         for (Map.Entry<String, Vote> e : votes.entrySet()) {
             String tid = e.getKey();
             String orderId = tid.equals("reuse") ? "o-c-0" : "o-" + tid;

@@ -316,7 +316,7 @@ class ParticipantCoreTest {
         core.handle(prepare("old", "sku-0001", 1), NOW - 10_000, false, disk);
         core.handle(prepare("young", "sku-0002", 1), NOW - 1_000, false, disk);
 
-        assertThat(core.preparedSince(NOW - 5_000)).extracting(ParticipantCore.InDoubt::tid).containsExactly("old");
-        assertThat(core.preparedSince(NOW)).extracting(ParticipantCore.InDoubt::tid).containsExactly("old", "young");
+        assertThat(core.preparedSince(NOW - 5_000)).extracting(ParticipantCore.InDoubt::attemptId).containsExactly("old");
+        assertThat(core.preparedSince(NOW)).extracting(ParticipantCore.InDoubt::attemptId).containsExactly("old", "young");
     }
 }

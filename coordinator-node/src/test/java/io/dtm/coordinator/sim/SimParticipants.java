@@ -172,16 +172,16 @@ final class SimParticipants implements EngineParticipants {
             ParticipantCore p = cores.get(service);
             if (p != null) {
                 for (ParticipantCore.InDoubt d : p.preparedSince(sim.now() - IN_DOUBT_MS)) {
-                    TxnState state = sim.log().query(d.tid());
+                    TxnState state = sim.log().query(d.attemptId());
                     if (state.getOutcome() == Outcome.UNDECIDED) {
-                        sim.applyToLog(io.dtm.log.LogRecords.decide(d.tid(), Outcome.ABORT, service.id() + ": in doubt",
+                        sim.applyToLog(io.dtm.log.LogRecords.decide(d.attemptId(), Outcome.ABORT, service.id() + ": in doubt",
                                 "participant:" + service.id()), 0);
-                        state = sim.log().query(d.tid());
+                        state = sim.log().query(d.attemptId());
                     }
                     Outcome outcome = InDoubtResolver.outcomeFor(service.id(), d.requestDigest(), state);
                     ParticipantRequest r = outcome == Outcome.COMMIT
-                            ? ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setAttemptId(d.tid())).build()
-                            : ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setAttemptId(d.tid())).build();
+                            ? ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setAttemptId(d.attemptId())).build()
+                            : ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setAttemptId(d.attemptId())).build();
                     p.handle(r, sim.now(), false, writer(service));
                 }
             }

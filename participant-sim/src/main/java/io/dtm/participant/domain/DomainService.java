@@ -55,19 +55,19 @@ public interface DomainService {
 
     /**
      * Validates the request and, when every rule holds, reserves what it needs and holds its records
-     * for {@code tid} (another PREPARE touching them votes LOCKED until COMMIT or ROLLBACK). A NO vote
+     * for {@code attemptId} (another PREPARE touching them votes LOCKED until COMMIT or ROLLBACK). A NO vote
      * changes nothing. Malformed input is a NO vote naming the field, never an exception.
      */
-    Decision prepare(String tid, Prepare request, long nowMs, RecordWriter out);
+    Decision prepare(String attemptId, Prepare request, long nowMs, RecordWriter out);
 
     /** After a restart: takes the holds of a transaction that is still prepared (its reservations are already in the records). */
-    void restore(String tid, Hold hold);
+    void restore(String attemptId, Hold hold);
 
     /** Makes a prepared transaction's effects final, installs new record versions, and releases its holds. */
-    void commit(String tid, Hold hold, RecordWriter out);
+    void commit(String attemptId, Hold hold, RecordWriter out);
 
     /** Undoes a prepared transaction's reservations and releases its holds. Versions do not change. */
-    void rollback(String tid, Hold hold, RecordWriter out);
+    void rollback(String attemptId, Hold hold, RecordWriter out);
 
     /**
      * A batch boundary: everything the batch changed has been reported to {@code out}, and the

@@ -23,19 +23,19 @@ final class HoldTable {
     private final Map<String, Set<String>> sharedHolders = new HashMap<>();
 
     /**
-     * A transaction other than {@code tid} whose hold on {@code key} keeps out a hold of the given
+     * A transaction other than {@code attemptId} whose hold on {@code key} keeps out a hold of the given
      * kind (a transaction never conflicts with itself); empty when the hold can be taken.
      */
-    Optional<String> conflict(String key, String tid, boolean exclusive) {
+    Optional<String> conflict(String key, String attemptId, boolean exclusive) {
         String holder = exclusiveHolder.get(key);
-        if (holder != null && !holder.equals(tid)) {
+        if (holder != null && !holder.equals(attemptId)) {
             return Optional.of(holder);
         }
         if (exclusive) {
             Set<String> sharing = sharedHolders.get(key);
             if (sharing != null) {
                 for (String other : sharing) {
-                    if (!other.equals(tid)) {
+                    if (!other.equals(attemptId)) {
                         return Optional.of(other);
                     }
                 }
@@ -45,19 +45,19 @@ final class HoldTable {
     }
 
     /** Takes a hold; check {@link #conflict} first. */
-    void take(String key, String tid, boolean exclusive) {
+    void take(String key, String attemptId, boolean exclusive) {
         if (exclusive) {
-            exclusiveHolder.put(key, tid);
+            exclusiveHolder.put(key, attemptId);
         } else {
-            sharedHolders.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(tid);
+            sharedHolders.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(attemptId);
         }
     }
 
-    /** Releases {@code tid}'s hold on {@code key}, whichever kind, so a late release cannot free another's hold. */
-    void release(String key, String tid) {
-        exclusiveHolder.remove(key, tid);
+    /** Releases {@code attemptId}'s hold on {@code key}, whichever kind, so a late release cannot free another's hold. */
+    void release(String key, String attemptId) {
+        exclusiveHolder.remove(key, attemptId);
         Set<String> sharing = sharedHolders.get(key);
-        if (sharing != null && sharing.remove(tid) && sharing.isEmpty()) {
+        if (sharing != null && sharing.remove(attemptId) && sharing.isEmpty()) {
             sharedHolders.remove(key);
         }
     }

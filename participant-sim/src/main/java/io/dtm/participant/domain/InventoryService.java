@@ -77,14 +77,14 @@ public final class InventoryService implements DomainService {
     }
 
     @Override
-    public Decision prepare(String tid, Prepare request, long nowMs, RecordWriter out) {
+    public Decision prepare(String attemptId, Prepare request, long nowMs, RecordWriter out) {
         if (request.getRequestCase() != Prepare.RequestCase.INVENTORY) {
             return Requests.wrongService(name(), request);
         }
         InventoryRequest inventory = request.getInventory();
         Map<String, Long> wanted = new LinkedHashMap<>();
         Set<String> versioned = versionedSkus(inventory);
-        Optional<Decision> refusal = validate(inventory, wanted).or(() -> check(tid, inventory, wanted, versioned));
+        Optional<Decision> refusal = validate(inventory, wanted).or(() -> check(attemptId, inventory, wanted, versioned));
         if (refusal.isPresent()) {
             return refusal.get();
         }
@@ -94,7 +94,7 @@ public final class InventoryService implements DomainService {
             write(record.toBuilder().setAvailable(record.getAvailable() - qty)
                     .setReserved(record.getReserved() + qty).build(), out);
             boolean exclusive = versioned.contains(sku);
-            holds.take(key(sku), tid, exclusive);
+            holds.take(key(sku), attemptId, exclusive);
             hold.addReservations(Reservation.newBuilder().setSku(sku).setQty(qty).setShared(!exclusive));
         });
         return Decision.yes(Hold.newBuilder().setInventory(hold).build());
@@ -124,7 +124,7 @@ public final class InventoryService implements DomainService {
     }
 
     /** Unknown SKUs, then locks, then versions, then stock: the first failure wins. */
-    private Optional<Decision> check(String tid, InventoryRequest inventory, Map<String, Long> wanted,
+    private Optional<Decision> check(String attemptId, InventoryRequest inventory, Map<String, Long> wanted,
             Set<String> versioned) {
         for (String sku : wanted.keySet()) {
             if (!skus.containsKey(sku)) {
@@ -132,7 +132,7 @@ public final class InventoryService implements DomainService {
             }
         }
         for (String sku : wanted.keySet()) {
-            Optional<String> holder = holds.conflict(key(sku), tid, versioned.contains(sku));
+            Optional<String> holder = holds.conflict(key(sku), attemptId, versioned.contains(sku));
             if (holder.isPresent()) {
                 return Optional.of(Decision.locked(sku, holder.get()));
             }
@@ -168,30 +168,30 @@ public final class InventoryService implements DomainService {
     }
 
     @Override
-    public void restore(String tid, Hold hold) {
+    public void restore(String attemptId, Hold hold) {
         for (Reservation reservation : reservations(hold)) {
-            holds.take(key(reservation.getSku()), tid, !reservation.getShared());
+            holds.take(key(reservation.getSku()), attemptId, !reservation.getShared());
         }
     }
 
     @Override
-    public void commit(String tid, Hold hold, RecordWriter out) {
+    public void commit(String attemptId, Hold hold, RecordWriter out) {
         for (Reservation reservation : reservations(hold)) {
             SkuRecord record = require(reservation.getSku());
             write(record.toBuilder().setReserved(record.getReserved() - reservation.getQty())
                     .setSold(record.getSold() + reservation.getQty())
                     .setVersion(record.getVersion() + 1).build(), out);
-            holds.release(key(reservation.getSku()), tid);
+            holds.release(key(reservation.getSku()), attemptId);
         }
     }
 
     @Override
-    public void rollback(String tid, Hold hold, RecordWriter out) {
+    public void rollback(String attemptId, Hold hold, RecordWriter out) {
         for (Reservation reservation : reservations(hold)) {
             SkuRecord record = require(reservation.getSku());
             write(record.toBuilder().setReserved(record.getReserved() - reservation.getQty())
                     .setAvailable(record.getAvailable() + reservation.getQty()).build(), out);
-            holds.release(key(reservation.getSku()), tid);
+            holds.release(key(reservation.getSku()), attemptId);
         }
     }
 

@@ -104,7 +104,7 @@ public final class OrderService implements DomainService {
     }
 
     @Override
-    public Decision prepare(String tid, Prepare request, long nowMs, RecordWriter out) {
+    public Decision prepare(String attemptId, Prepare request, long nowMs, RecordWriter out) {
         if (request.getRequestCase() != Prepare.RequestCase.ORDER) {
             return Requests.wrongService(name(), request);
         }
@@ -119,18 +119,18 @@ public final class OrderService implements DomainService {
         if (existing != null) {
             // A PENDING order of another transaction is also held by it, but the id is taken
             // whatever its outcome, so DUPLICATE_ORDER says more than LOCKED would.
-            if (!existing.getTid().equals(tid) || existing.getStatus() != OrderRecord.Status.PENDING) {
+            if (!existing.getAttemptId().equals(attemptId) || existing.getStatus() != OrderRecord.Status.PENDING) {
                 return Decision.no(VoteCode.DUPLICATE_ORDER,
-                        "order " + orderId + " already exists (transaction " + existing.getTid() + ")");
+                        "order " + orderId + " already exists (transaction " + existing.getAttemptId() + ")");
             }
             // This transaction's own pending order: it already holds it, so there is nothing to redo.
-            holds.take(key(orderId), tid, true);
+            holds.take(key(orderId), attemptId, true);
             return Decision.yes(hold);
         }
-        write(OrderRecord.newBuilder().setOrderId(orderId).setTid(tid).setCustomer(order.getCustomer())
+        write(OrderRecord.newBuilder().setOrderId(orderId).setAttemptId(attemptId).setCustomer(order.getCustomer())
                 .addAllLines(order.getLinesList()).setStatus(OrderRecord.Status.PENDING)
                 .setVersion(1).build(), null, out);
-        holds.take(key(orderId), tid, true);
+        holds.take(key(orderId), attemptId, true);
         return Decision.yes(hold);
     }
 
@@ -166,27 +166,27 @@ public final class OrderService implements DomainService {
     }
 
     @Override
-    public void restore(String tid, Hold hold) {
-        holds.take(key(orderHold(hold).getOrderId()), tid, true);
+    public void restore(String attemptId, Hold hold) {
+        holds.take(key(orderHold(hold).getOrderId()), attemptId, true);
     }
 
     @Override
-    public void commit(String tid, Hold hold, RecordWriter out) {
+    public void commit(String attemptId, Hold hold, RecordWriter out) {
         String orderId = orderHold(hold).getOrderId();
-        OrderRecord record = require(orderId, tid);
+        OrderRecord record = require(orderId, attemptId);
         write(record.toBuilder().setStatus(OrderRecord.Status.CONFIRMED)
                 .setVersion(record.getVersion() + 1).build(), record, out);
-        holds.release(key(orderId), tid);
+        holds.release(key(orderId), attemptId);
     }
 
     @Override
-    public void rollback(String tid, Hold hold, RecordWriter out) {
+    public void rollback(String attemptId, Hold hold, RecordWriter out) {
         String orderId = orderHold(hold).getOrderId();
-        OrderRecord record = require(orderId, tid);
+        OrderRecord record = require(orderId, attemptId);
         orders.delete(orderId);
         out.delete(key(orderId));
         count(record, -1);
-        holds.release(key(orderId), tid);
+        holds.release(key(orderId), attemptId);
     }
 
     @Override
@@ -239,11 +239,11 @@ public final class OrderService implements DomainService {
         return hold.getOrder();
     }
 
-    /** The order {@code tid} created; finishing any other order would change someone else's. */
-    private OrderRecord require(String orderId, String tid) {
+    /** The order {@code attemptId} created; finishing any other order would change someone else's. */
+    private OrderRecord require(String orderId, String attemptId) {
         OrderRecord record = orders.get(orderId);
-        if (record == null || !record.getTid().equals(tid)) {
-            throw new IllegalStateException("transaction " + tid + " has no order " + orderId);
+        if (record == null || !record.getAttemptId().equals(attemptId)) {
+            throw new IllegalStateException("transaction " + attemptId + " has no order " + orderId);
         }
         return record;
     }

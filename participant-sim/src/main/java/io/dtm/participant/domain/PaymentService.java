@@ -71,12 +71,12 @@ public final class PaymentService implements DomainService {
     }
 
     @Override
-    public Decision prepare(String tid, Prepare request, long nowMs, RecordWriter out) {
+    public Decision prepare(String attemptId, Prepare request, long nowMs, RecordWriter out) {
         if (request.getRequestCase() != Prepare.RequestCase.PAYMENT) {
             return Requests.wrongService(name(), request);
         }
         PaymentRequest payment = request.getPayment();
-        Optional<Decision> refusal = validate(payment).or(() -> check(tid, payment, nowMs));
+        Optional<Decision> refusal = validate(payment).or(() -> check(attemptId, payment, nowMs));
         if (refusal.isPresent()) {
             return refusal.get();
         }
@@ -85,7 +85,7 @@ public final class PaymentService implements DomainService {
         write(record.toBuilder().setBalanceCents(record.getBalanceCents() - amount)
                 .setHeldCents(record.getHeldCents() + amount).build(), out);
         boolean exclusive = payment.hasExpectedVersion();
-        holds.take(key(payment.getAccount()), tid, exclusive);
+        holds.take(key(payment.getAccount()), attemptId, exclusive);
         // check() accepted the card, so its digits are there; only the last four are kept.
         String last4 = Cards.last4(Cards.digits(payment.getCard()).orElseThrow());
         return Decision.yes(Hold.newBuilder().setPayment(PaymentHold.newBuilder()
@@ -115,13 +115,13 @@ public final class PaymentService implements DomainService {
     }
 
     /** Unknown account, lock, version, card, funds: the first failure wins. */
-    private Optional<Decision> check(String tid, PaymentRequest payment, long nowMs) {
+    private Optional<Decision> check(String attemptId, PaymentRequest payment, long nowMs) {
         String account = payment.getAccount();
         AccountRecord record = accounts.get(account);
         if (record == null) {
             return Optional.of(Decision.no(VoteCode.UNKNOWN_ACCOUNT, account + ": unknown account"));
         }
-        Optional<String> holder = holds.conflict(key(account), tid, payment.hasExpectedVersion());
+        Optional<String> holder = holds.conflict(key(account), attemptId, payment.hasExpectedVersion());
         if (holder.isPresent()) {
             return Optional.of(Decision.locked(account, holder.get()));
         }
@@ -140,28 +140,28 @@ public final class PaymentService implements DomainService {
     }
 
     @Override
-    public void restore(String tid, Hold hold) {
+    public void restore(String attemptId, Hold hold) {
         PaymentHold payment = paymentHold(hold);
-        holds.take(key(payment.getAccount()), tid, !payment.getShared());
+        holds.take(key(payment.getAccount()), attemptId, !payment.getShared());
     }
 
     @Override
-    public void commit(String tid, Hold hold, RecordWriter out) {
+    public void commit(String attemptId, Hold hold, RecordWriter out) {
         PaymentHold payment = paymentHold(hold);
         AccountRecord record = require(payment.getAccount());
         write(record.toBuilder().setHeldCents(record.getHeldCents() - payment.getAmountCents())
                 .setCapturedCents(record.getCapturedCents() + payment.getAmountCents())
                 .setVersion(record.getVersion() + 1).build(), out);
-        holds.release(key(payment.getAccount()), tid);
+        holds.release(key(payment.getAccount()), attemptId);
     }
 
     @Override
-    public void rollback(String tid, Hold hold, RecordWriter out) {
+    public void rollback(String attemptId, Hold hold, RecordWriter out) {
         PaymentHold payment = paymentHold(hold);
         AccountRecord record = require(payment.getAccount());
         write(record.toBuilder().setHeldCents(record.getHeldCents() - payment.getAmountCents())
                 .setBalanceCents(record.getBalanceCents() + payment.getAmountCents()).build(), out);
-        holds.release(key(payment.getAccount()), tid);
+        holds.release(key(payment.getAccount()), attemptId);
     }
 
     @Override

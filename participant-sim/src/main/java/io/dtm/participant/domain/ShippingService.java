@@ -78,9 +78,9 @@ public final class ShippingService implements DomainService {
      * The tracking id of a scheduled shipment: derived from the transaction and order, so a replica
      * or a restarted service computes the same one.
      */
-    public static String trackingId(String tid, String orderId) {
+    public static String trackingId(String attemptId, String orderId) {
         // The separator keeps ("t-1", "2o") and ("t-12", "o") apart.
-        byte[] digest = Sha256.of((tid + "\n" + orderId).getBytes(StandardCharsets.UTF_8));
+        byte[] digest = Sha256.of((attemptId + "\n" + orderId).getBytes(StandardCharsets.UTF_8));
         return "TRK-" + HEX.formatHex(digest, 0, 5); // the first 10 hex digits
     }
 
@@ -109,12 +109,12 @@ public final class ShippingService implements DomainService {
     }
 
     @Override
-    public Decision prepare(String tid, Prepare request, long nowMs, RecordWriter out) {
+    public Decision prepare(String attemptId, Prepare request, long nowMs, RecordWriter out) {
         if (request.getRequestCase() != Prepare.RequestCase.SHIPPING) {
             return Requests.wrongService(name(), request);
         }
         ShippingRequest shipping = request.getShipping();
-        Optional<Decision> refusal = validate(shipping, nowMs).or(() -> check(tid, shipping));
+        Optional<Decision> refusal = validate(shipping, nowMs).or(() -> check(attemptId, shipping));
         if (refusal.isPresent()) {
             return refusal.get();
         }
@@ -122,16 +122,16 @@ public final class ShippingService implements DomainService {
         ShipmentRecord own = shipments.get(orderId);
         if (own != null) {
             // This transaction's own pending shipment (check() refused any other): its slot is taken already.
-            holds.take(shipmentKey(orderId), tid, true);
+            holds.take(shipmentKey(orderId), attemptId, true);
             return Decision.yes(hold(orderId, own.getDate()));
         }
         String date = shipping.getDate();
         DayRecord day = day(date);
         writeDay(day.toBuilder().setPending(day.getPending() + 1).build(), out);
-        writeShipment(ShipmentRecord.newBuilder().setOrderId(orderId).setTid(tid).setDate(date)
+        writeShipment(ShipmentRecord.newBuilder().setOrderId(orderId).setAttemptId(attemptId).setDate(date)
                 .setAddress(shipping.getAddress()).setStatus(ShipmentRecord.Status.PENDING)
                 .setVersion(1).build(), out);
-        holds.take(shipmentKey(orderId), tid, true);
+        holds.take(shipmentKey(orderId), attemptId, true);
         return Decision.yes(hold(orderId, date));
     }
 
@@ -180,16 +180,16 @@ public final class ShippingService implements DomainService {
     }
 
     /** Duplicate shipment, then capacity. */
-    private Optional<Decision> check(String tid, ShippingRequest shipping) {
+    private Optional<Decision> check(String attemptId, ShippingRequest shipping) {
         ShipmentRecord existing = shipments.get(shipping.getOrderId());
         if (existing != null) {
-            if (existing.getTid().equals(tid) && existing.getStatus() == ShipmentRecord.Status.PENDING) {
+            if (existing.getAttemptId().equals(attemptId) && existing.getStatus() == ShipmentRecord.Status.PENDING) {
                 return Optional.empty();
             }
             // No lock check: a pending shipment is held, but the order is taken whatever its outcome,
             // so DUPLICATE_ORDER says more than LOCKED would.
             return Optional.of(Decision.no(VoteCode.DUPLICATE_ORDER, "shipment of order " + shipping.getOrderId()
-                    + " already exists (transaction " + existing.getTid() + ")"));
+                    + " already exists (transaction " + existing.getAttemptId() + ")"));
         }
         DayRecord day = day(shipping.getDate());
         long taken = day.getPending() + day.getScheduled();
@@ -214,31 +214,31 @@ public final class ShippingService implements DomainService {
     }
 
     @Override
-    public void restore(String tid, Hold hold) {
-        holds.take(shipmentKey(shippingHold(hold).getOrderId()), tid, true);
+    public void restore(String attemptId, Hold hold) {
+        holds.take(shipmentKey(shippingHold(hold).getOrderId()), attemptId, true);
     }
 
     @Override
-    public void commit(String tid, Hold hold, RecordWriter out) {
+    public void commit(String attemptId, Hold hold, RecordWriter out) {
         ShippingHold shipping = shippingHold(hold);
-        ShipmentRecord shipment = require(shipping.getOrderId(), tid);
+        ShipmentRecord shipment = require(shipping.getOrderId(), attemptId);
         DayRecord day = day(shipment.getDate());
         writeDay(day.toBuilder().setPending(day.getPending() - 1).setScheduled(day.getScheduled() + 1).build(), out);
         writeShipment(shipment.toBuilder().setStatus(ShipmentRecord.Status.SCHEDULED)
-                .setTrackingId(trackingId(tid, shipment.getOrderId()))
+                .setTrackingId(trackingId(attemptId, shipment.getOrderId()))
                 .setVersion(shipment.getVersion() + 1).build(), out);
-        holds.release(shipmentKey(shipping.getOrderId()), tid);
+        holds.release(shipmentKey(shipping.getOrderId()), attemptId);
     }
 
     @Override
-    public void rollback(String tid, Hold hold, RecordWriter out) {
+    public void rollback(String attemptId, Hold hold, RecordWriter out) {
         ShippingHold shipping = shippingHold(hold);
-        ShipmentRecord shipment = require(shipping.getOrderId(), tid);
+        ShipmentRecord shipment = require(shipping.getOrderId(), attemptId);
         DayRecord day = day(shipment.getDate());
         writeDay(day.toBuilder().setPending(day.getPending() - 1).build(), out);
         shipments.delete(shipping.getOrderId());
         out.delete(shipmentKey(shipping.getOrderId()));
-        holds.release(shipmentKey(shipping.getOrderId()), tid);
+        holds.release(shipmentKey(shipping.getOrderId()), attemptId);
     }
 
     @Override
@@ -291,11 +291,11 @@ public final class ShippingService implements DomainService {
         return hold.getShipping();
     }
 
-    /** The shipment {@code tid} created; finishing any other would change someone else's. */
-    private ShipmentRecord require(String orderId, String tid) {
+    /** The shipment {@code attemptId} created; finishing any other would change someone else's. */
+    private ShipmentRecord require(String orderId, String attemptId) {
         ShipmentRecord shipment = shipments.get(orderId);
-        if (shipment == null || !shipment.getTid().equals(tid)) {
-            throw new IllegalStateException("transaction " + tid + " has no shipment of order " + orderId);
+        if (shipment == null || !shipment.getAttemptId().equals(attemptId)) {
+            throw new IllegalStateException("transaction " + attemptId + " has no shipment of order " + orderId);
         }
         return shipment;
     }

@@ -41,7 +41,7 @@ class OrderServiceTest {
 
         assertThat(decision.isYes()).isTrue();
         assertThat(decision.hold()).isEqualTo(hold("o-1"));
-        OrderRecord pending = OrderRecord.newBuilder().setOrderId("o-1").setTid("t-1").setCustomer("c-1")
+        OrderRecord pending = OrderRecord.newBuilder().setOrderId("o-1").setAttemptId("t-1").setCustomer("c-1")
                 .addAllLines(order("o-1").getLinesList()).setStatus(OrderRecord.Status.PENDING).setVersion(1).build();
         assertThat(out.changes()).containsExactly(new MemoryWriter.Change("rec/order/o-1", pending));
         assertThat(service.totals()).containsExactly(Map.entry("confirmed", 0L), Map.entry("pending", 1L));

@@ -50,7 +50,7 @@ class ShippingServiceTest {
 
         assertThat(decision.isYes()).isTrue();
         assertThat(decision.hold()).isEqualTo(hold("o-1", DATE));
-        ShipmentRecord pending = ShipmentRecord.newBuilder().setOrderId("o-1").setTid("t-1").setDate(DATE)
+        ShipmentRecord pending = ShipmentRecord.newBuilder().setOrderId("o-1").setAttemptId("t-1").setDate(DATE)
                 .setAddress(address()).setStatus(ShipmentRecord.Status.PENDING).setVersion(1).build();
         assertThat(out.changes()).containsExactly(
                 new MemoryWriter.Change("rec/day/2026-12-24", day(1, 0)),
