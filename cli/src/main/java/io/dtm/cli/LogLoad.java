@@ -1,7 +1,7 @@
 package io.dtm.cli;
 
-import io.dtm.log.LogRecords;
 import io.dtm.log.TxnLogClient;
+import io.dtm.protocol.log.LogRecords;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.RecordResult;
 import org.HdrHistogram.Histogram;

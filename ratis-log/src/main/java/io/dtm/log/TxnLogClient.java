@@ -3,6 +3,7 @@ package io.dtm.log;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.GroupCommitConfig;
 import io.dtm.protocol.log.LogQuery;
+import io.dtm.protocol.log.LogRecords;
 import io.dtm.protocol.log.LogQueryReply;
 import io.dtm.protocol.log.LogStats;
 import io.dtm.protocol.log.LogStatsQuery;

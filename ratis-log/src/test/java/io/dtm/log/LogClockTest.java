@@ -18,10 +18,10 @@ import java.io.IOException;
 import java.util.List;
 import java.util.stream.IntStream;
 
-import static io.dtm.log.LogRecords.begin;
-import static io.dtm.log.LogRecords.decide;
-import static io.dtm.log.LogRecords.end;
 import static io.dtm.log.TxnLogStateTest.snapshotBytes;
+import static io.dtm.protocol.log.LogRecords.begin;
+import static io.dtm.protocol.log.LogRecords.decide;
+import static io.dtm.protocol.log.LogRecords.end;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

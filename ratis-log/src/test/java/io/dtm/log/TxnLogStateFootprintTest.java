@@ -7,9 +7,9 @@ import org.openjdk.jol.info.GraphLayout;
 
 import java.util.List;
 
-import static io.dtm.log.LogRecords.begin;
-import static io.dtm.log.LogRecords.decide;
-import static io.dtm.log.LogRecords.end;
+import static io.dtm.protocol.log.LogRecords.begin;
+import static io.dtm.protocol.log.LogRecords.decide;
+import static io.dtm.protocol.log.LogRecords.end;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

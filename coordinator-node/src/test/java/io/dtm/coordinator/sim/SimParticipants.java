@@ -174,7 +174,7 @@ final class SimParticipants implements EngineParticipants {
                 for (ParticipantCore.InDoubt d : p.preparedSince(sim.now() - IN_DOUBT_MS)) {
                     TxnState state = sim.log().query(d.tid());
                     if (state.getOutcome() == Outcome.UNDECIDED) {
-                        sim.applyToLog(io.dtm.log.LogRecords.decide(d.tid(), Outcome.ABORT, service.id() + ": in doubt",
+                        sim.applyToLog(io.dtm.protocol.log.LogRecords.decide(d.tid(), Outcome.ABORT, service.id() + ": in doubt",
                                 "participant:" + service.id()), 0);
                         state = sim.log().query(d.tid());
                     }

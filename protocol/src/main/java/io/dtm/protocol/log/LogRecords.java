@@ -1,10 +1,4 @@
-package io.dtm.log;
-
-import io.dtm.protocol.log.Begin;
-import io.dtm.protocol.log.Decide;
-import io.dtm.protocol.log.End;
-import io.dtm.protocol.log.Outcome;
-import io.dtm.protocol.log.TxnRecord;
+package io.dtm.protocol.log;
 
 import java.util.List;
 
