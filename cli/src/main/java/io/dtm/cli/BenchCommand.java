@@ -1,8 +1,8 @@
 package io.dtm.cli;
 
 import io.dtm.client.DtmClient;
-import io.dtm.client.DtmConnections;
-import io.dtm.client.ParticipantClient;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.protocol.participant.InspectReply;

@@ -1,9 +1,9 @@
 package io.dtm.cli;
 
-import io.dtm.client.ClusterStatusReader;
-import io.dtm.client.ClusterView;
-import io.dtm.client.ClusterView.NodeView;
-import io.dtm.client.DtmConnections;
+import io.dtm.rpc.ClusterStatusReader;
+import io.dtm.rpc.ClusterView;
+import io.dtm.rpc.ClusterView.NodeView;
+import io.dtm.rpc.DtmConnections;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.ServiceConfig;

@@ -1,8 +1,8 @@
 package io.dtm.cli;
 
-import io.dtm.client.ClusterStatusReader;
-import io.dtm.client.DtmConnections;
 import io.dtm.config.ClusterConfig;
+import io.dtm.rpc.ClusterStatusReader;
+import io.dtm.rpc.DtmConnections;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;

@@ -1,13 +1,13 @@
 package io.dtm.cli;
 
-import io.dtm.client.DtmConnections;
-import io.dtm.client.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.participant.InspectReply;
 import io.dtm.protocol.participant.LocalTxn;
 import io.dtm.protocol.participant.PreparedTxn;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.ParticipantClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,9 +1,9 @@
 package io.dtm.cli;
 
-import io.dtm.client.ClusterStatusReader;
-import io.dtm.client.DtmConnections;
 import io.dtm.config.ClusterConfig;
 import io.dtm.protocol.rpc.NodeStatus;
+import io.dtm.rpc.ClusterStatusReader;
+import io.dtm.rpc.DtmConnections;
 
 import java.time.Duration;
 import java.util.Optional;

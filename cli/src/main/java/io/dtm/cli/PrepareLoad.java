@@ -1,8 +1,8 @@
 package io.dtm.cli;
 
-import io.dtm.client.ParticipantClient;
 import io.dtm.config.ServiceName;
 import io.dtm.protocol.participant.Prepare;
+import io.dtm.rpc.ParticipantClient;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 

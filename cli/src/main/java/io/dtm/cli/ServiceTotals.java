@@ -1,8 +1,8 @@
 package io.dtm.cli;
 
-import io.dtm.client.ClusterView;
 import io.dtm.protocol.participant.Item;
 import io.dtm.protocol.rpc.SubmitRequest;
+import io.dtm.rpc.ClusterView;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;

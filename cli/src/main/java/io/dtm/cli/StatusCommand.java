@@ -1,15 +1,15 @@
 package io.dtm.cli;
 
-import io.dtm.client.ClusterStatusReader;
-import io.dtm.client.DtmConnections;
-import io.dtm.client.NodeClient;
-import io.dtm.client.RemoteException;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.rpc.InvariantViolation;
+import io.dtm.rpc.ClusterStatusReader;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.NodeClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,9 +1,9 @@
 package io.dtm.cli;
 
 import io.dtm.client.DtmClient;
-import io.dtm.client.RemoteException;
 import io.dtm.config.ServiceName;
 import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
 import org.HdrHistogram.Histogram;

@@ -1,10 +1,10 @@
 package io.dtm.cli;
 
-import io.dtm.client.ClusterStatusReader;
-import io.dtm.client.ClusterView;
-import io.dtm.client.DtmConnections;
 import io.dtm.config.ClusterConfig;
 import io.dtm.protocol.rpc.InvariantViolation;
+import io.dtm.rpc.ClusterStatusReader;
+import io.dtm.rpc.ClusterView;
+import io.dtm.rpc.DtmConnections;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,7 +1,7 @@
 package io.dtm.cli;
 
-import io.dtm.client.RemoteException;
 import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.rpc.SubmitResult;
 import org.junit.jupiter.api.Test;
 

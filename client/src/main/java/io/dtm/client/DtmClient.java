@@ -3,8 +3,11 @@ package io.dtm.client;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.NodeClient;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timer;
 

@@ -1,13 +1,13 @@
 package io.dtm.coordinator.sim;
 
 import com.google.protobuf.MessageLite;
-import io.dtm.client.RemoteException;
 import io.dtm.config.ServiceName;
 import io.dtm.coordinator.runtime.EngineParticipants;
 import io.dtm.participant.InDoubtResolver;
 import io.dtm.participant.ParticipantCore;
 import io.dtm.participant.domain.DomainServices;
 import io.dtm.participant.domain.RecordWriter;
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.participant.Ack;

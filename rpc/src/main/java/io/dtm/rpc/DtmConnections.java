@@ -1,4 +1,4 @@
-package io.dtm.client;
+package io.dtm.rpc;
 
 import io.dtm.config.NodeConfig;
 import io.dtm.config.ServiceConfig;

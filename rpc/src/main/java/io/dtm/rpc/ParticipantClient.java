@@ -1,5 +1,6 @@
-package io.dtm.client;
+package io.dtm.rpc;
 
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.RpcClient;
 import io.dtm.protocol.participant.Ack;
 import io.dtm.protocol.participant.Commit;

@@ -1,4 +1,4 @@
-package io.dtm.client;
+package io.dtm.rpc;
 
 import io.dtm.protocol.participant.InspectReply;
 import io.dtm.protocol.rpc.InvariantViolation;

@@ -1,4 +1,4 @@
-package io.dtm.client;
+package io.dtm.rpc;
 
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;

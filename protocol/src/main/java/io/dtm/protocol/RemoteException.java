@@ -1,6 +1,4 @@
-package io.dtm.client;
-
-import io.dtm.protocol.ErrorCode;
+package io.dtm.protocol;
 
 /** A node answered with an error: the typed code and the node's own message. */
 public final class RemoteException extends RuntimeException {
