@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             FaultsCommand.class,
             BenchCommand.class,
-            JepsenCommand.class,
+            JepsenStub.class,
             CommandLine.HelpCommand.class},
         footer = {"",
             "Start here:",

@@ -23,7 +23,7 @@ class CommandLineTest {
     @Test
     void everyCommandHasHelpWithExamples() {
         for (String[] command : new String[][] {{"demo"}, {"node"}, {"participant"}, {"status"}, {"inspect"}, {"faults"},
-                {"bench"}, {"submit"}, {"jepsen"}, {"cluster", "start"},
+                {"bench"}, {"submit"}, {"cluster", "start"},
                 {"cluster", "stop"}, {"cluster", "status"}}) {
             String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command), java.util.stream.Stream.of("--help"))
                     .toArray(String[]::new);
@@ -43,11 +43,12 @@ class CommandLineTest {
     }
 
     @Test
-    void aJepsenRunThatCannotStartExitsThreeNotOneWhichWouldReadAsInvalid() throws Exception {
-        Path notADirectory = Files.writeString(tmp.resolve("store"), "a file");
-        CliRun r = run("jepsen", "--nemesis", "kill-leader", "--time-limit", "1", "--store", notADirectory.toString());
-        assertThat(r.exitCode()).isEqualTo(JepsenCommand.HARNESS_FAILED);
-        assertThat(r.err()).contains("the harness could not run the test");
+    void jepsenIsListedAndPointsToTheLauncherWhichRunsTheHarness() {
+        assertThat(run("--help").out())
+                .contains("jepsen       Run a Jepsen-style test: faults against the real cluster, then a check of the history.");
+        CliRun r = run("jepsen", "--nemesis", "kill-leader");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("./dtm jepsen --nemesis kill-leader");
     }
 
     @Test

@@ -1,24 +1,31 @@
-package io.dtm.cli;
+package io.dtm.jepsen;
 
 import io.dtm.jepsen.run.JepsenTest;
 import io.dtm.jepsen.run.Nemesis;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
-import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static picocli.CommandLine.Model.CommandSpec;
 import static picocli.CommandLine.Spec;
 
-@Command(name = "jepsen",
+/**
+ * {@code dtm jepsen}: the harness's own program (target/dtm-jepsen.jar), so that the {@code dtm} command line
+ * does not carry the harness. The {@code ./dtm} launcher runs it for {@code dtm jepsen ...}, with
+ * {@value #DTM_JAR_PROPERTY} naming the dtm.jar that the test's processes run.
+ */
+@Command(name = "dtm jepsen",
         description = {"Run a Jepsen-style test: faults against the real cluster, then a check of the history.",
             "The real cluster: 3 coordinator and 4 service processes, each in its own network namespace when run",
             "as root with iptables. Clients submit and read orders while faults come on a schedule (kill, pause,",
@@ -44,9 +51,11 @@ import static picocli.CommandLine.Spec;
             "  sudo ./dtm jepsen --nemesis clock-skew,clock-skew-apart --time-limit 60",
             "  sudo ./dtm jepsen --nemesis kill-leader --break commit-before-decision    must come out invalid"},
         mixinStandardHelpOptions = true)
-final class JepsenCommand implements Callable<Integer> {
+public final class JepsenCommand implements Callable<Integer> {
     /** Exit code when the harness failed before a verdict: distinct from 1, so it never passes for "invalid". */
     static final int HARNESS_FAILED = 3;
+    /** The system property naming the dtm.jar the test's processes run (the launcher sets it). */
+    static final String DTM_JAR_PROPERTY = "dtm.jar";
 
     @Option(names = "--nemesis", paramLabel = "LIST", split = ",", required = true,
             description = "Faults to inject, comma-separated, or all.")
@@ -140,12 +149,84 @@ final class JepsenCommand implements Callable<Integer> {
         return result.exitCode();
     }
 
-    /** This same program, as the test's processes run it. */
+    /** The dtm command line, as the test's processes run it: the dtm.jar the launcher named. */
     private static List<String> dtmCommand() {
+        String jar = System.getProperty(DTM_JAR_PROPERTY);
+        if (jar == null || jar.isBlank()) {
+            throw new IllegalStateException("no dtm.jar to run the processes with: run it as ./dtm jepsen, or set -D"
+                    + DTM_JAR_PROPERTY);
+        }
         String javaBin = ProcessHandle.current().info().command().orElse("java");
-        String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .map(p -> Path.of(p).toAbsolutePath().toString())
-                .collect(Collectors.joining(File.pathSeparator));
-        return new ArrayList<>(List.of(javaBin, "-Xmx256m", "-XX:+UseSerialGC", "-cp", classPath, Dtm.class.getName()));
+        String classPath = Path.of(jar).toAbsolutePath().toString();
+        return new ArrayList<>(List.of(javaBin, "-Xmx256m", "-XX:+UseSerialGC", "-cp", classPath, "io.dtm.cli.Dtm"));
+    }
+
+    public static void main(String[] args) {
+        ensureCommonPool();
+        if (System.getProperty(LOG_LEVEL_PROPERTY) == null) {
+            System.setProperty(LOG_LEVEL_PROPERTY, "WARN");
+        }
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
+        System.exit(commandLine().execute(args));
+    }
+
+    /** Read by logback.xml; the harness keeps the terminal for its own output and logs only warnings. */
+    static final String LOG_LEVEL_PROPERTY = "dtm.log.level";
+
+    /** As io.dtm.cli.Dtm does: the common pool gets real threads on a one- or two-core machine. */
+    private static void ensureCommonPool() {
+        String parallelism = "java.util.concurrent.ForkJoinPool.common.parallelism";
+        if (System.getProperty(parallelism) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+            System.setProperty(parallelism, "16");
+        }
+    }
+
+    /** Configured as {@code dtm} configures its commands (tests set its output streams and execute it). */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new JepsenCommand());
+        cli.setUsageHelpWidth(110);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof UserException u) {
+                commandLine.getErr().println("dtm: " + e.getMessage());
+                return u.exitCode();
+            }
+            throw e;
+        });
+        return cli;
+    }
+
+    /** A failure the user can act on: one line on stderr, no stack trace, the given exit code. */
+    static final class UserException extends RuntimeException {
+        private final int exitCode;
+
+        UserException(String message, int exitCode) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+
+        int exitCode() {
+            return exitCode;
+        }
+    }
+
+    /** Durations as the dtm command line takes them: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}. */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        private static final Pattern FORMAT = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+        @Override
+        public Duration convert(String value) {
+            Matcher m = FORMAT.matcher(value.trim());
+            if (!m.matches()) {
+                throw new TypeConversionException("'" + value + "' is not a duration; write e.g. 500ms, 30s, 2m or 1h");
+            }
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            };
+        }
     }
 }
