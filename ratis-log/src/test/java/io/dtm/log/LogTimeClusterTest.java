@@ -1,5 +1,6 @@
 package io.dtm.log;
 
+import io.dtm.log.raft.TxnStateMachine;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.RecordResult.Disposition;
 import io.dtm.protocol.log.TxnStatus;

@@ -1,6 +1,6 @@
 package io.dtm.bench.jmh;
 
-import io.dtm.log.TxnLogState;
+import io.dtm.log.state.TxnLogState;
 import io.dtm.protocol.log.BatchResult;
 import io.dtm.protocol.log.LogRecords;
 import io.dtm.protocol.log.Outcome;

@@ -6,7 +6,7 @@ import io.dtm.coordinator.admin.NodeMetrics;
 import io.dtm.coordinator.core.CoordinatorCore;
 import io.dtm.coordinator.core.CoordinatorSettings;
 import io.dtm.coordinator.core.TxnRequest;
-import io.dtm.log.TxnLogState;
+import io.dtm.log.state.TxnLogState;
 import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.log.RecordBatch;

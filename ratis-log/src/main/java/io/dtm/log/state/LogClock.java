@@ -1,4 +1,4 @@
-package io.dtm.log;
+package io.dtm.log.state;
 
 import java.util.Arrays;
 import java.util.Collection;

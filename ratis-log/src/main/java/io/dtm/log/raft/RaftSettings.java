@@ -1,4 +1,4 @@
-package io.dtm.log;
+package io.dtm.log.raft;
 
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.LogConfig;

@@ -1,4 +1,4 @@
-package io.dtm.log;
+package io.dtm.log.raft;
 
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcFactory;

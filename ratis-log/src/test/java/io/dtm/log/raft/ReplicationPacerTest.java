@@ -1,4 +1,4 @@
-package io.dtm.log;
+package io.dtm.log.raft;
 
 import org.junit.jupiter.api.Test;
 

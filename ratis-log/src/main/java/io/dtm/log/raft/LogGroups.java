@@ -1,4 +1,4 @@
-package io.dtm.log;
+package io.dtm.log.raft;
 
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
@@ -62,7 +62,7 @@ public final class LogGroups {
     /**
      * Which group holds this tid or attempt id: stable across processes and versions of the JVM.
      * Every attempt of a tid ({@code tid#n}) lives in the tid's group, so that one group can answer
-     * for all of them ({@link TxnLogState#queryLastAttempt}).
+     * for all of them ({@link io.dtm.log.state.TxnLogState#queryLastAttempt}).
      */
     public int indexOf(String tid) {
         if (groups.size() == 1) {

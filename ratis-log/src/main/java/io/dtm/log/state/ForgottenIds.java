@@ -1,4 +1,4 @@
-package io.dtm.log;
+package io.dtm.log.state;
 
 import com.carrotsearch.hppc.LongHashSet;
 import io.dtm.protocol.Sha256;

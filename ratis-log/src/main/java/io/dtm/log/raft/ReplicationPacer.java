@@ -1,4 +1,4 @@
-package io.dtm.log;
+package io.dtm.log.raft;
 
 /**
  * When the leader sends a follower its next AppendEntries: the replication wait, adaptive. Pure

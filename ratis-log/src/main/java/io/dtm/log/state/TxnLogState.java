@@ -1,4 +1,4 @@
-package io.dtm.log;
+package io.dtm.log.state;
 
 import io.dtm.protocol.log.Begin;
 import io.dtm.protocol.log.BatchResult;
@@ -34,7 +34,7 @@ import java.util.Objects;
  * <p>Time ("log time", what retention by age measures) comes only from the entries, and no
  * minority of skewed clocks can move it ({@link LogClock}). Each batch carries the clock reading
  * of the node that sealed it ({@code RecordBatch.timestamp_ms}, {@code node_id}); every node also
- * appends a clock-only batch every few seconds ({@link ClockReporter}). The table knows the
+ * appends a clock-only batch every few seconds ({@link io.dtm.log.raft.ClockReporter}). The table knows the
  * cluster's members (configured node ids, the same on every replica) and keeps each member's
  * latest reading in log order. After each batch the candidate is the largest T that a majority
  * (n/2+1 of n members) have a latest reading of at least T: the middle one of 3, the lower median

@@ -1,4 +1,4 @@
-package io.dtm.log;
+package io.dtm.log.raft;
 
 import io.dtm.config.ClusterConfig;
 import io.dtm.protocol.log.RecordBatch;
@@ -21,7 +21,7 @@ import java.util.function.LongSupplier;
 /**
  * Tells the log this node's clock: every {@link #INTERVAL_MS} it appends a batch without records,
  * only a timestamp and the node's id. Log time is the median of the members' latest readings
- * ({@link TxnLogState}), and only the leader seals batches of records, so without these reports
+ * ({@link io.dtm.log.state.TxnLogState}), and only the leader seals batches of records, so without these reports
  * followers' clocks would never be heard and the leader's clock alone would be log time.
  *
  * <p>Reports go through a Raft client (to whichever node leads), blocking the reporter's own
@@ -31,7 +31,7 @@ import java.util.function.LongSupplier;
  * yet, at startup) closes the client's window for good, and every later report would fail.
  * Reports never overlap: the next is due an interval after the previous one returned.
  */
-final class ClockReporter implements AutoCloseable {
+public final class ClockReporter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClockReporter.class);
     /**
      * 2 s: log time then trails the members' clocks by a few seconds at most, nothing next to
@@ -59,7 +59,7 @@ final class ClockReporter implements AutoCloseable {
     }
 
     /** Starts reporting {@code nodeId}'s clock to the cluster's log group; the first report goes after one interval. */
-    static ClockReporter start(ClusterConfig config, String nodeId, LongSupplier clockMs) {
+    public static ClockReporter start(ClusterConfig config, String nodeId, LongSupplier clockMs) {
         RaftClient client = RaftClient.newBuilder()
                 .setClientId(ClientId.randomId())
                 .setRaftGroup(LogGroups.of(config).group(0))

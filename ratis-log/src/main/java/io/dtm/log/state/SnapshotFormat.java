@@ -1,4 +1,4 @@
-package io.dtm.log;
+package io.dtm.log.state;
 
 import io.dtm.protocol.log.MemberClock;
 import io.dtm.protocol.log.Outcome;
@@ -20,9 +20,9 @@ import java.util.Map;
  *
  * <p>Streams entry by entry, so a snapshot of millions of outcomes never sits in memory as one
  * message. Integrity (checksum) and atomicity (write to a temporary file, then rename) are the
- * caller's: see {@link TxnStateMachine}.
+ * caller's: see {@link io.dtm.log.raft.TxnStateMachine}.
  */
-final class SnapshotFormat {
+public final class SnapshotFormat {
     /**
      * Written by this build: 2 adds the members' clock readings to the header, run ids and the
      * forgotten mark to the entries, and the forgotten ids after them.
@@ -35,7 +35,7 @@ final class SnapshotFormat {
     private SnapshotFormat() {
     }
 
-    static void write(TxnLogState state, OutputStream out) throws IOException {
+    public static void write(TxnLogState state, OutputStream out) throws IOException {
         SnapshotHeader.Builder header = SnapshotHeader.newBuilder()
                 .setFormatVersion(FORMAT_VERSION)
                 .setClockMs(state.clockMs())
@@ -93,7 +93,7 @@ final class SnapshotFormat {
      * Reads a snapshot into a new state with the given retention and members (configuration, not
      * data). Readings of nodes that are not members are dropped, as they would have been ignored.
      */
-    static TxnLogState read(InputStream in, TxnLogState.Retention retention, Collection<String> members)
+    public static TxnLogState read(InputStream in, TxnLogState.Retention retention, Collection<String> members)
             throws IOException {
         SnapshotHeader header = SnapshotHeader.parseDelimitedFrom(in);
         if (header == null) {

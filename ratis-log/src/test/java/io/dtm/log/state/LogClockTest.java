@@ -1,4 +1,4 @@
-package io.dtm.log;
+package io.dtm.log.state;
 
 import io.dtm.protocol.log.BatchResult;
 import io.dtm.protocol.log.Outcome;
@@ -18,7 +18,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.stream.IntStream;
 
-import static io.dtm.log.TxnLogStateTest.snapshotBytes;
+import static io.dtm.log.state.TxnLogStateTest.snapshotBytes;
 import static io.dtm.protocol.log.LogRecords.begin;
 import static io.dtm.protocol.log.LogRecords.decide;
 import static io.dtm.protocol.log.LogRecords.end;

@@ -1,5 +1,8 @@
-package io.dtm.log;
+package io.dtm.log.raft;
 
+import io.dtm.log.LeadershipListener;
+import io.dtm.log.state.SnapshotFormat;
+import io.dtm.log.state.TxnLogState;
 import io.dtm.protocol.log.BatchResult;
 import io.dtm.protocol.log.LogQuery;
 import io.dtm.protocol.log.LogQueryReply;

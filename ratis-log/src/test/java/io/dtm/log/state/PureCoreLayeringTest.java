@@ -1,4 +1,4 @@
-package io.dtm.log;
+package io.dtm.log.state;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * threads, no clock. Checked on the sources, so a stray import fails the build, not a review.
  */
 class PureCoreLayeringTest {
-    private static final Path SOURCES = Path.of("src/main/java/io/dtm/log");
+    private static final Path SOURCES = Path.of("src/main/java/io/dtm/log/state");
     private static final List<String> ALLOWED_PREFIXES = List.of(
             "import java.util.", "import java.io.InputStream", "import java.io.OutputStream",
             "import java.io.IOException", "import io.dtm.protocol.log.");
