@@ -1,5 +1,8 @@
 package io.dtm.cli;
 
+import io.dtm.cli.cluster.ClusterDir;
+import io.dtm.cli.cluster.ClusterLauncher;
+import io.dtm.cli.load.SampleRequests;
 import io.dtm.client.DtmClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.CoordinatorConfig;

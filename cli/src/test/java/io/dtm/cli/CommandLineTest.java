@@ -6,10 +6,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The command line's own behaviour, in-process: parsing, help, and errors that say what to do. */
 class CommandLineTest {
@@ -130,17 +128,5 @@ class CommandLineTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("--concurrency (closed loop) and --rate (open loop)").contains("choose one");
         assertThat(run("bench", "--rate", "-5").err()).contains("--rate must be between 0 and 1000000");
-    }
-
-    @Test
-    void durationsReadTheWayPeopleWriteThem() {
-        DurationConverter c = new DurationConverter();
-        assertThat(c.convert("500ms")).isEqualTo(Duration.ofMillis(500));
-        assertThat(c.convert("30s")).isEqualTo(Duration.ofSeconds(30));
-        assertThat(c.convert("2m")).isEqualTo(Duration.ofMinutes(2));
-        assertThatThrownBy(() -> c.convert("soon")).hasMessageContaining("500ms, 30s, 2m or 1h");
-        assertThat(DurationConverter.format(Duration.ofMillis(500))).isEqualTo("500ms");
-        assertThat(DurationConverter.format(Duration.ofSeconds(90))).isEqualTo("90s");
-        assertThat(DurationConverter.format(Duration.ofMinutes(2))).isEqualTo("2m");
     }
 }

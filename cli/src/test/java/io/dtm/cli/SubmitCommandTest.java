@@ -1,6 +1,10 @@
 package io.dtm.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.dtm.cli.cluster.ServiceTotals;
+import io.dtm.cli.submit.OrderJson;
+import io.dtm.cli.submit.SampleOrders;
+import io.dtm.cli.submit.SubmitPipeline;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.rpc.ClusterStatusReader;
 import org.junit.jupiter.api.AfterAll;

@@ -1,5 +1,9 @@
 package io.dtm.cli;
 
+import io.dtm.cli.cluster.ClusterDir;
+import io.dtm.cli.cluster.ClusterLauncher;
+import io.dtm.cli.cluster.ServiceTotals;
+import io.dtm.cli.submit.SampleOrders;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.TimeoutsConfig;
