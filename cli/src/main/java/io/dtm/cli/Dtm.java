@@ -1,5 +1,16 @@
 package io.dtm.cli;
 
+import io.dtm.cli.command.BenchCommand;
+import io.dtm.cli.command.ClusterCommand;
+import io.dtm.cli.command.DemoCommand;
+import io.dtm.cli.command.FaultsCommand;
+import io.dtm.cli.command.InspectCommand;
+import io.dtm.cli.command.JepsenStub;
+import io.dtm.cli.command.NodeCommand;
+import io.dtm.cli.command.ParticipantCommand;
+import io.dtm.cli.command.StatusCommand;
+import io.dtm.cli.command.SubmitCommand;
+import io.dtm.cli.command.ViolationsCommand;
 import io.dtm.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,7 +36,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             FaultsCommand.class,
             BenchCommand.class,
-            JepsenCommand.class,
+            JepsenStub.class,
             CommandLine.HelpCommand.class},
         footer = {"",
             "Start here:",

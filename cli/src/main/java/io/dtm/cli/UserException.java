@@ -4,14 +4,14 @@ package io.dtm.cli;
  * A failure the user can act on: printed as one line (what went wrong and what to do next),
  * without a stack trace, and turned into the given exit code.
  */
-final class UserException extends RuntimeException {
+public final class UserException extends RuntimeException {
     private final int exitCode;
 
-    UserException(String message) {
+    public UserException(String message) {
         this(message, 1);
     }
 
-    UserException(String message, int exitCode) {
+    public UserException(String message, int exitCode) {
         super(message);
         this.exitCode = exitCode;
     }

@@ -1,7 +1,11 @@
 package io.dtm.cli;
 
-import io.dtm.client.ClusterStatusReader;
-import io.dtm.client.NodeClient;
+import io.dtm.rpc.ClusterStatusReader;
+import io.dtm.rpc.NodeClient;
+import io.dtm.cli.cluster.ClusterDir;
+import io.dtm.cli.cluster.ClusterLauncher;
+import io.dtm.cli.load.SampleRequests;
+import io.dtm.client.DtmClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.CoordinatorConfig;
 import io.dtm.config.LogConfig;
@@ -13,6 +17,12 @@ import io.dtm.protocol.participant.Faults;
 import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
+import io.dtm.rpc.ClusterStatusReader;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.NodeClient;
+import io.dtm.rpc.ParticipantClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,7 @@
 package io.dtm.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dtm.cli.cluster.ClusterDir;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import org.junit.jupiter.api.AfterEach;

@@ -6,10 +6,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The command line's own behaviour, in-process: parsing, help, and errors that say what to do. */
 class CommandLineTest {
@@ -23,7 +21,7 @@ class CommandLineTest {
     @Test
     void everyCommandHasHelpWithExamples() {
         for (String[] command : new String[][] {{"demo"}, {"node"}, {"participant"}, {"status"}, {"inspect"}, {"faults"},
-                {"bench"}, {"submit"}, {"jepsen"}, {"cluster", "start"},
+                {"bench"}, {"submit"}, {"cluster", "start"},
                 {"cluster", "stop"}, {"cluster", "status"}}) {
             String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command), java.util.stream.Stream.of("--help"))
                     .toArray(String[]::new);
@@ -43,11 +41,12 @@ class CommandLineTest {
     }
 
     @Test
-    void aJepsenRunThatCannotStartExitsThreeNotOneWhichWouldReadAsInvalid() throws Exception {
-        Path notADirectory = Files.writeString(tmp.resolve("store"), "a file");
-        CliRun r = run("jepsen", "--nemesis", "kill-leader", "--time-limit", "1", "--store", notADirectory.toString());
-        assertThat(r.exitCode()).isEqualTo(JepsenCommand.HARNESS_FAILED);
-        assertThat(r.err()).contains("the harness could not run the test");
+    void jepsenIsListedAndPointsToTheLauncherWhichRunsTheHarness() {
+        assertThat(run("--help").out())
+                .contains("jepsen       Run a Jepsen-style test: faults against the real cluster, then a check of the history.");
+        CliRun r = run("jepsen", "--nemesis", "kill-leader");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("./dtm jepsen --nemesis kill-leader");
     }
 
     @Test
@@ -129,17 +128,5 @@ class CommandLineTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("--concurrency (closed loop) and --rate (open loop)").contains("choose one");
         assertThat(run("bench", "--rate", "-5").err()).contains("--rate must be between 0 and 1000000");
-    }
-
-    @Test
-    void durationsReadTheWayPeopleWriteThem() {
-        DurationConverter c = new DurationConverter();
-        assertThat(c.convert("500ms")).isEqualTo(Duration.ofMillis(500));
-        assertThat(c.convert("30s")).isEqualTo(Duration.ofSeconds(30));
-        assertThat(c.convert("2m")).isEqualTo(Duration.ofMinutes(2));
-        assertThatThrownBy(() -> c.convert("soon")).hasMessageContaining("500ms, 30s, 2m or 1h");
-        assertThat(DurationConverter.format(Duration.ofMillis(500))).isEqualTo("500ms");
-        assertThat(DurationConverter.format(Duration.ofSeconds(90))).isEqualTo("90s");
-        assertThat(DurationConverter.format(Duration.ofMinutes(2))).isEqualTo("2m");
     }
 }

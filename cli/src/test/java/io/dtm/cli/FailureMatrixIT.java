@@ -1,7 +1,13 @@
 package io.dtm.cli;
 
-import io.dtm.client.NodeClient;
-import io.dtm.client.ParticipantClient;
+import io.dtm.rpc.NodeClient;
+import io.dtm.rpc.ParticipantClient;
+import io.dtm.cli.cluster.ClusterDir;
+import io.dtm.cli.cluster.ClusterLauncher;
+import io.dtm.cli.load.SampleRequests;
+import io.dtm.client.DtmClient;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.protocol.log.Outcome;
@@ -13,6 +19,11 @@ import io.dtm.protocol.participant.InspectReply;
 import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.NodeClient;
+import io.dtm.rpc.ParticipantClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;

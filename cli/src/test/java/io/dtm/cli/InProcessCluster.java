@@ -1,9 +1,5 @@
 package io.dtm.cli;
 
-import io.dtm.client.ClusterStatusReader;
-import io.dtm.client.DtmConnections;
-import io.dtm.client.NodeClient;
-import io.dtm.client.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
@@ -13,6 +9,10 @@ import io.dtm.config.TimeoutsConfig;
 import io.dtm.coordinator.CoordinatorNode;
 import io.dtm.participant.ParticipantServer;
 import io.dtm.protocol.rpc.NodeStatus;
+import io.dtm.rpc.ClusterStatusReader;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.NodeClient;
+import io.dtm.rpc.ParticipantClient;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,7 +1,5 @@
 package io.dtm.cli;
 
-import io.dtm.client.DtmConnections;
-import io.dtm.client.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.ServiceName;
@@ -15,6 +13,8 @@ import io.dtm.protocol.participant.LocalTxn;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.Vote;
 import io.dtm.protocol.participant.VoteCode;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.ParticipantClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,8 +1,11 @@
 package io.dtm.cli;
 
+import io.dtm.cli.cluster.ClusterDir;
+import io.dtm.cli.cluster.ClusterLauncher;
+import io.dtm.cli.load.SampleRequests;
 import io.dtm.client.DtmClient;
-import io.dtm.client.DtmConnections;
-import io.dtm.client.ParticipantClient;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.ParticipantsConfig;

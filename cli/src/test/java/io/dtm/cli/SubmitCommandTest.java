@@ -1,8 +1,12 @@
 package io.dtm.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.dtm.client.ClusterStatusReader;
+import io.dtm.cli.cluster.ServiceTotals;
+import io.dtm.cli.submit.OrderJson;
+import io.dtm.cli.submit.SampleOrders;
+import io.dtm.cli.submit.SubmitPipeline;
 import io.dtm.protocol.rpc.SubmitRequest;
+import io.dtm.rpc.ClusterStatusReader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

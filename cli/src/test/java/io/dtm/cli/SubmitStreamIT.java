@@ -1,10 +1,14 @@
 package io.dtm.cli;
 
-import io.dtm.client.ClusterStatusReader;
-import io.dtm.client.DtmConnections;
+import io.dtm.cli.cluster.ClusterDir;
+import io.dtm.cli.cluster.ClusterLauncher;
+import io.dtm.cli.cluster.ServiceTotals;
+import io.dtm.cli.submit.SampleOrders;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.TimeoutsConfig;
+import io.dtm.rpc.ClusterStatusReader;
+import io.dtm.rpc.DtmConnections;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;

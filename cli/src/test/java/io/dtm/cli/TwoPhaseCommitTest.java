@@ -1,9 +1,8 @@
 package io.dtm.cli;
 
-import io.dtm.client.NodeClient;
-import io.dtm.client.RemoteException;
 import io.dtm.config.ServiceName;
 import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.log.TxnStatus;
@@ -18,6 +17,7 @@ import io.dtm.protocol.participant.PaymentRequest;
 import io.dtm.protocol.participant.ShippingRequest;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
+import io.dtm.rpc.NodeClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

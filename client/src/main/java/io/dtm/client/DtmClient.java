@@ -4,8 +4,11 @@ import io.dtm.protocol.Failures;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.NodeClient;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timer;
 

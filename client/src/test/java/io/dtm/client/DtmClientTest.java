@@ -4,6 +4,7 @@ import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
 import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.RpcServer;
 import io.dtm.protocol.rpc.Request;
 import io.dtm.protocol.rpc.Response;

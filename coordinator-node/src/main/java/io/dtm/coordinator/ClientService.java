@@ -9,7 +9,7 @@ import io.dtm.coordinator.core.Violation;
 import io.dtm.coordinator.core.CoordinatorSettings;
 import io.dtm.coordinator.core.TxnRequest;
 import io.dtm.coordinator.runtime.CoordinatorEngine;
-import io.dtm.log.LogRecords;
+import io.dtm.protocol.log.LogRecords;
 import io.dtm.log.TxnLogClient;
 import io.dtm.log.TxnLogServer;
 import io.dtm.protocol.ErrorCode;

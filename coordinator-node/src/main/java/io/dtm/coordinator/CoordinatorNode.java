@@ -1,7 +1,6 @@
 package io.dtm.coordinator;
 
 import com.codahale.metrics.MetricRegistry;
-import io.dtm.client.DtmConnections;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.CoordinatorConfig;
 import io.dtm.config.NodeConfig;
@@ -19,6 +18,7 @@ import io.dtm.protocol.RpcServer;
 import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.Request;
 import io.dtm.protocol.rpc.Response;
+import io.dtm.rpc.DtmConnections;
 import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.metrics.RatisMetricRegistry;
 import org.slf4j.Logger;

@@ -1,6 +1,5 @@
 package io.dtm.coordinator;
 
-import io.dtm.client.ParticipantClient;
 import io.dtm.config.ServiceName;
 import io.dtm.coordinator.runtime.EngineLog;
 import io.dtm.coordinator.runtime.EngineParticipants;
@@ -14,6 +13,7 @@ import io.dtm.protocol.participant.Ack;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.Rollback;
 import io.dtm.protocol.participant.Vote;
+import io.dtm.rpc.ParticipantClient;
 import io.netty.channel.EventLoop;
 
 import java.util.concurrent.CompletableFuture;

@@ -1,9 +1,9 @@
 package io.dtm.coordinator;
 
-import io.dtm.client.DtmConnections;
-import io.dtm.client.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.ServiceName;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.ParticipantClient;
 
 import java.util.EnumMap;
 import java.util.Map;

@@ -1,21 +1,21 @@
 package io.dtm.coordinator;
 
-import io.dtm.client.ClusterStatusReader;
-import io.dtm.client.ClusterView;
-import io.dtm.client.DtmConnections;
-import io.dtm.client.NodeClient;
-import io.dtm.client.RemoteException;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.TimeoutsConfig;
-import io.dtm.log.LogRecords;
 import io.dtm.log.TxnLogClient;
 import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.RemoteException;
+import io.dtm.protocol.log.LogRecords;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.log.TxnStatus;
 import io.dtm.protocol.rpc.NodeStatus;
+import io.dtm.rpc.ClusterStatusReader;
+import io.dtm.rpc.ClusterView;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.NodeClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

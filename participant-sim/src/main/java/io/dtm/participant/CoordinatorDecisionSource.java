@@ -1,12 +1,15 @@
 package io.dtm.participant;
 
 import io.dtm.protocol.Failures;
-import io.dtm.client.DtmConnections;
-import io.dtm.client.NodeClient;
-import io.dtm.client.RemoteException;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.NodeClient;
+import io.dtm.protocol.RemoteException;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.log.TxnState;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.NodeClient;
 
 import java.io.IOException;
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.dtm.participant;
 
-import io.dtm.client.DtmConnections;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.ServiceConfig;
 import io.dtm.config.ServiceName;
@@ -9,6 +8,7 @@ import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.RpcServer;
 import io.dtm.protocol.participant.ParticipantRequest;
 import io.dtm.protocol.participant.ParticipantResponse;
+import io.dtm.rpc.DtmConnections;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,7 +1,5 @@
 package io.dtm.participant;
 
-import io.dtm.client.DtmConnections;
-import io.dtm.client.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.ServiceName;
@@ -10,6 +8,8 @@ import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.Vote;
 import io.dtm.protocol.participant.VoteCode;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.ParticipantClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

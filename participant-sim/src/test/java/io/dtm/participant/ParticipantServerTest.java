@@ -1,11 +1,9 @@
 package io.dtm.participant;
 
-import io.dtm.client.DtmConnections;
-import io.dtm.client.ParticipantClient;
-import io.dtm.client.RemoteException;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.ServiceName;
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.participant.Faults;
 import io.dtm.protocol.participant.InspectReply;
 import io.dtm.protocol.participant.InventoryRequest;
@@ -16,6 +14,8 @@ import io.dtm.protocol.participant.PaymentRequest;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.Vote;
 import io.dtm.protocol.participant.VoteCode;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.ParticipantClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -2,7 +2,10 @@ package io.dtm.log;
 
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.GroupCommitConfig;
+import io.dtm.log.raft.LogGroups;
+import io.dtm.log.raft.RaftSettings;
 import io.dtm.protocol.log.LogQuery;
+import io.dtm.protocol.log.LogRecords;
 import io.dtm.protocol.log.LogQueryReply;
 import io.dtm.protocol.log.LogStats;
 import io.dtm.protocol.log.LogStatsQuery;
@@ -99,7 +102,7 @@ public final class TxnLogClient implements AutoCloseable {
     }
 
     /**
-     * The state of a transaction's last attempt the log knows ({@link TxnLogState#queryLastAttempt}),
+     * The state of a transaction's last attempt the log knows ({@link io.dtm.log.state.TxnLogState#queryLastAttempt}),
      * read linearizably through one node: one read, whichever attempts were evicted.
      */
     public CompletableFuture<TxnState> readLastAttemptVia(String tid, String nodeId) {

@@ -1,5 +1,7 @@
 package io.dtm.log;
 
+import io.dtm.log.raft.TxnStateMachine;
+import io.dtm.log.state.TxnLogState;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

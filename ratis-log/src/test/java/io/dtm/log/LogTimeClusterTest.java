@@ -1,5 +1,6 @@
 package io.dtm.log;
 
+import io.dtm.log.raft.TxnStateMachine;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.RecordResult.Disposition;
 import io.dtm.protocol.log.TxnStatus;
@@ -14,9 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static io.dtm.log.LogRecords.begin;
-import static io.dtm.log.LogRecords.decide;
-import static io.dtm.log.LogRecords.end;
+import static io.dtm.protocol.log.LogRecords.begin;
+import static io.dtm.protocol.log.LogRecords.decide;
+import static io.dtm.protocol.log.LogRecords.end;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -20,9 +20,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static io.dtm.log.LogRecords.begin;
-import static io.dtm.log.LogRecords.decide;
-import static io.dtm.log.LogRecords.end;
+import static io.dtm.protocol.log.LogRecords.begin;
+import static io.dtm.protocol.log.LogRecords.decide;
+import static io.dtm.protocol.log.LogRecords.end;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

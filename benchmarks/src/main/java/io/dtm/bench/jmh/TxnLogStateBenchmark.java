@@ -1,8 +1,8 @@
 package io.dtm.bench.jmh;
 
-import io.dtm.log.LogRecords;
-import io.dtm.log.TxnLogState;
+import io.dtm.log.state.TxnLogState;
 import io.dtm.protocol.log.BatchResult;
+import io.dtm.protocol.log.LogRecords;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.RecordBatch;
 import io.dtm.protocol.log.RecordResult;

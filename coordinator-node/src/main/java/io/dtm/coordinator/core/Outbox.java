@@ -1,7 +1,7 @@
 package io.dtm.coordinator.core;
 
 import io.dtm.config.ServiceName;
-import io.dtm.log.LogRecords;
+import io.dtm.protocol.log.LogRecords;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnRecord;
 import io.dtm.protocol.participant.Prepare;

@@ -1,7 +1,7 @@
 package io.dtm.coordinator.runtime;
 
 import io.dtm.protocol.Failures;
-import io.dtm.client.RemoteException;
+import io.dtm.protocol.RemoteException;
 import io.dtm.config.ServiceName;
 import io.dtm.coordinator.admin.NodeMetrics;
 import io.dtm.coordinator.core.Action;

@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The participant services as a {@link CoordinatorEngine} uses them. A future fails with a
  * {@link java.util.concurrent.TimeoutException} when no answer came in time, with an
- * {@link io.dtm.client.RemoteException} when the service answered with an error (its code says
+ * {@link io.dtm.protocol.RemoteException} when the service answered with an error (its code says
  * whether asking again can help), and with anything else when the message could not be sent.
  */
 public interface EngineParticipants {

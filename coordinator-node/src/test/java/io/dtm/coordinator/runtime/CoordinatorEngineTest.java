@@ -1,14 +1,14 @@
 package io.dtm.coordinator.runtime;
 
 import com.codahale.metrics.MetricRegistry;
-import io.dtm.client.RemoteException;
 import io.dtm.config.ServiceName;
 import io.dtm.coordinator.admin.NodeMetrics;
 import io.dtm.coordinator.core.CoordinatorCore;
 import io.dtm.coordinator.core.CoordinatorSettings;
 import io.dtm.coordinator.core.TxnRequest;
-import io.dtm.log.TxnLogState;
+import io.dtm.log.state.TxnLogState;
 import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.log.RecordBatch;
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnRecord;

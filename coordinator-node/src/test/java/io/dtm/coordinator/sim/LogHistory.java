@@ -1,6 +1,6 @@
 package io.dtm.coordinator.sim;
 
-import io.dtm.log.TxnLogState;
+import io.dtm.log.state.TxnLogState;
 import io.dtm.protocol.AttemptId;
 import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.log.Outcome;

@@ -1,13 +1,13 @@
 package io.dtm.coordinator.sim;
 
 import com.google.protobuf.MessageLite;
-import io.dtm.client.RemoteException;
 import io.dtm.config.ServiceName;
 import io.dtm.coordinator.runtime.EngineParticipants;
 import io.dtm.participant.InDoubtResolver;
 import io.dtm.participant.ParticipantCore;
 import io.dtm.participant.domain.DomainServices;
 import io.dtm.participant.domain.RecordWriter;
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.participant.Ack;
@@ -174,7 +174,7 @@ final class SimParticipants implements EngineParticipants {
                 for (ParticipantCore.InDoubt d : p.preparedSince(sim.now() - IN_DOUBT_MS)) {
                     TxnState state = sim.log().query(d.attemptId());
                     if (state.getOutcome() == Outcome.UNDECIDED) {
-                        sim.applyToLog(io.dtm.log.LogRecords.decide(d.attemptId(), Outcome.ABORT, service.id() + ": in doubt",
+                        sim.applyToLog(io.dtm.protocol.log.LogRecords.decide(d.attemptId(), Outcome.ABORT, service.id() + ": in doubt",
                                 "participant:" + service.id()), 0);
                         state = sim.log().query(d.attemptId());
                     }

@@ -8,7 +8,7 @@ import io.dtm.coordinator.core.CoordinatorSettings;
 import io.dtm.coordinator.runtime.CoordinatorEngine;
 import io.dtm.coordinator.runtime.EngineLog;
 import io.dtm.coordinator.runtime.EngineThread;
-import io.dtm.log.TxnLogState;
+import io.dtm.log.state.TxnLogState;
 import io.dtm.participant.ParticipantCore;
 import io.dtm.protocol.log.BatchResult;
 import io.dtm.protocol.log.RecordBatch;

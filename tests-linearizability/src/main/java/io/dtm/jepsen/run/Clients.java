@@ -2,8 +2,6 @@ package io.dtm.jepsen.run;
 
 import io.dtm.protocol.Failures;
 import io.dtm.client.DtmClient;
-import io.dtm.client.NodeClient;
-import io.dtm.client.RemoteException;
 import io.dtm.config.NodeConfig;
 import io.dtm.jepsen.check.OutcomeRegisterChecker;
 import io.dtm.jepsen.history.ClientOps;
@@ -11,9 +9,11 @@ import io.dtm.jepsen.history.History;
 import io.dtm.jepsen.history.Op;
 import io.dtm.jepsen.history.OpType;
 import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.log.TxnStatus;
 import io.dtm.protocol.rpc.SubmitResult;
+import io.dtm.rpc.NodeClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

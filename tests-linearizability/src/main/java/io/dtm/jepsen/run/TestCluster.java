@@ -1,10 +1,5 @@
 package io.dtm.jepsen.run;
 
-import io.dtm.client.ClusterStatusReader;
-import io.dtm.client.ClusterView;
-import io.dtm.client.DtmConnections;
-import io.dtm.client.NodeClient;
-import io.dtm.client.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.CoordinatorConfig;
 import io.dtm.config.FreePorts;
@@ -22,6 +17,11 @@ import io.dtm.protocol.participant.ListedTxn;
 import io.dtm.protocol.participant.TxnList;
 import io.dtm.protocol.rpc.LogDump;
 import io.dtm.protocol.rpc.NodeStatus;
+import io.dtm.rpc.ClusterStatusReader;
+import io.dtm.rpc.ClusterView;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.NodeClient;
+import io.dtm.rpc.ParticipantClient;
 
 import java.io.IOException;
 import java.nio.file.Files;

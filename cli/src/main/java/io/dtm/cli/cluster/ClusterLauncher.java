@@ -1,0 +1,166 @@
+package io.dtm.cli.cluster;
+
+import io.dtm.cli.UserException;
+import io.dtm.rpc.ClusterStatusReader;
+import io.dtm.rpc.ClusterView;
+import io.dtm.rpc.ClusterView.NodeView;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.NodeConfig;
+import io.dtm.config.ServiceConfig;
+import io.dtm.config.ServiceName;
+import io.dtm.protocol.rpc.NodeStatus;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * Starts and stops the processes of a cluster that lives in a {@link ClusterDir}. Used by
+ * {@code dtm cluster start|stop} and by {@code dtm demo}.
+ */
+public final class ClusterLauncher {
+    private final ClusterDir dir;
+    private final PrintWriter out;
+
+    public ClusterLauncher(ClusterDir dir, PrintWriter out) {
+        this.dir = dir;
+        this.out = out;
+    }
+
+    /**
+     * The configuration this directory runs with. The first start saves it as DIR/cluster.yaml
+     * (data directory inside DIR); later starts reuse it and refuse a different one, because the
+     * data in DIR belongs to that cluster.
+     */
+    public ClusterConfig prepare(Path configFile) throws IOException {
+        ClusterConfig base = configFile != null ? ClusterConfig.load(configFile)
+                : Files.isRegularFile(dir.configFile()) ? ClusterConfig.load(dir.configFile())
+                : ClusterConfig.loadDefault();
+        return prepare(base);
+    }
+
+    public ClusterConfig prepare(ClusterConfig base) throws IOException {
+        Files.createDirectories(dir.root());
+        ClusterConfig wanted = base.withDataDir(dir.dataDir());
+        if (Files.isRegularFile(dir.configFile())) {
+            ClusterConfig existing = ClusterConfig.load(dir.configFile());
+            if (!existing.toYaml().equals(wanted.toYaml())) {
+                throw new UserException(dir.root() + " already holds a cluster started with another configuration ("
+                        + dir.configFile() + "). Start without --config to reuse it, or choose a new --dir.");
+            }
+            return existing;
+        }
+        Files.writeString(dir.configFile(), wanted.toYaml(), StandardCharsets.UTF_8);
+        return ClusterConfig.load(dir.configFile());
+    }
+
+    /** Starts every node and participant service that is not running; returns the names of those it started. */
+    public List<String> startMissing(ClusterConfig config) throws IOException {
+        List<String> started = new ArrayList<>();
+        for (NodeConfig node : config.nodes()) {
+            startIfMissing(node.id(), List.of(node.clientPort(), node.raftPort()), node.host(),
+                    List.of("node", "--id", node.id(), "--config", dir.configFile().toString()), started);
+        }
+        for (ServiceName service : config.services().keySet()) {
+            ServiceConfig address = config.service(service);
+            startIfMissing(service.id(), List.of(address.port()), address.host(),
+                    List.of("participant", "--service", service.id(), "--config", dir.configFile().toString()), started);
+        }
+        out.flush();
+        return started;
+    }
+
+    private void startIfMissing(String name, List<Integer> ports, String host, List<String> args, List<String> started)
+            throws IOException {
+        Optional<ProcessHandle> running = dir.running(name);
+        if (running.isPresent()) {
+            out.printf("%s already running (pid %d)%n", name, running.get().pid());
+            return;
+        }
+        for (int port : ports) {
+            if (!portFree(host, port)) {
+                throw new UserException("port " + port + " of " + name + " on " + host + " is in use: another cluster"
+                        + " may be running (./dtm cluster status; ./dtm cluster stop --dir ITS_DIR), or choose other"
+                        + " ports with --config.");
+            }
+        }
+        long pid = ProcessLauncher.start(dir, name, args);
+        dir.writePid(name, pid);
+        started.add(name);
+        out.printf("%s started (pid %d), log %s%n", name, pid, dir.logFile(name));
+    }
+
+    /** Stops every process with a pid file in DIR. */
+    public void stopAll(Duration grace) {
+        List<String> processes = dir.processesWithPidFiles();
+        if (processes.isEmpty()) {
+            out.println("nothing to stop in " + dir.root());
+        }
+        for (String name : processes) {
+            boolean wasRunning = dir.stop(name, grace);
+            out.println(name + (wasRunning ? " stopped" : " was not running"));
+        }
+        out.flush();
+    }
+
+    /**
+     * Polls until a node reports itself a ready leader and every process just started answers;
+     * fails early, with the log's last lines, if a process that was just started exits.
+     */
+    public NodeStatus awaitLeader(ClusterConfig config, List<String> justStarted) throws InterruptedException {
+        return awaitView(config, justStarted, view -> view.leader().filter(NodeStatus::getLeaderReady).isPresent()
+                        && view.nodes().stream().filter(n -> justStarted.contains(n.id())).allMatch(NodeView::reachable)
+                        && view.services().stream().filter(s -> justStarted.contains(s.name()))
+                                .allMatch(ClusterView.ServiceView::reachable),
+                "no leader, or a process did not come up,").leader().orElseThrow();
+    }
+
+    /** Polls the nodes until {@code condition} holds for what they report. */
+    public ClusterView awaitView(ClusterConfig config, List<String> justStarted, Predicate<ClusterView> condition,
+            String whatFailed) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMillis(config.timeouts().startupTimeoutMs()).toNanos();
+        try (DtmConnections connections = new DtmConnections(Duration.ofSeconds(2))) {
+            while (true) {
+                for (String id : justStarted) {
+                    if (!dir.alive(id)) {
+                        throw new UserException(id + " exited during startup. Last lines of " + dir.logFile(id) + ":"
+                                + System.lineSeparator() + dir.logTail(id, 15));
+                    }
+                }
+                ClusterView view = ClusterStatusReader.read(config, connections);
+                if (condition.test(view)) {
+                    return view;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new UserException(whatFailed + " after " + config.timeouts().startupTimeoutMs()
+                            + " ms; a majority of nodes must run. Logs: " + dir.root() + "/<node>.log");
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** True when none of the node's ports is taken right now. */
+    public static boolean portsFree(NodeConfig node) {
+        return portFree(node.host(), node.clientPort()) && portFree(node.host(), node.raftPort());
+    }
+
+    static boolean portFree(String host, int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(host, port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package io.dtm.cli.command;
+
+import io.dtm.cli.cluster.ClusterDir;
+import io.dtm.cli.cluster.ClusterLauncher;
+import io.dtm.cli.Json;
+import io.dtm.config.ClusterConfig;
+import io.dtm.rpc.ClusterStatusReader;
+import io.dtm.rpc.ClusterView;
+import io.dtm.rpc.DtmConnections;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import static picocli.CommandLine.Model.CommandSpec;
+import static picocli.CommandLine.Spec;
+
+@Command(name = "cluster",
+        description = "Start, stop and inspect a cluster of background processes on this machine.",
+        mixinStandardHelpOptions = true,
+        subcommands = {ClusterCommand.Start.class, ClusterCommand.Stop.class, ClusterCommand.Status.class})
+public final class ClusterCommand {
+
+    @Command(name = "start",
+            description = {"Start the cluster's processes (3 nodes, 4 services) in the background; return once a leader is elected.",
+                "Everything the cluster writes goes to DIR: data/, <name>.pid and <name>.log per process.",
+                "On a DIR whose cluster is partly running, only the missing processes start, on their existing data."},
+            footer = {"", "Examples:",
+                "  ./dtm cluster start                              the bundled local cluster in run/local",
+                "  ./dtm cluster start --dir /tmp/c2 --config c2.yaml",
+                "  kill -9 $(cat run/local/n2.pid); ./dtm cluster start     bring a killed node back"},
+            mixinStandardHelpOptions = true)
+    static final class Start implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            PrintWriter out = spec.commandLine().getOut();
+            ClusterDir dir = options.clusterDir();
+            ClusterLauncher launcher = new ClusterLauncher(dir, out);
+            ClusterConfig config = launcher.prepare(options.config);
+            List<String> started = launcher.startMissing(config);
+            String leader = launcher.awaitLeader(config, started).getNodeId();
+            out.printf("cluster is up: leader %s; directory %s%n", leader, dir.root());
+            return 0;
+        }
+    }
+
+    @Command(name = "stop",
+            description = {"Stop every process of the cluster in DIR.", "SIGTERM, then SIGKILL after a grace period. Data stays."},
+            footer = {"", "Examples:", "  ./dtm cluster stop", "  ./dtm cluster stop --dir /tmp/c2"},
+            mixinStandardHelpOptions = true)
+    static final class Stop implements Callable<Integer> {
+        @Option(names = "--dir", paramLabel = "DIR", defaultValue = "run/local",
+                description = "The cluster's directory. Default: ${DEFAULT-VALUE}.")
+        java.nio.file.Path dirPath;
+
+        @Option(names = "--grace", paramLabel = "SECONDS", defaultValue = "10",
+                description = "Seconds to wait after SIGTERM before SIGKILL. Default: ${DEFAULT-VALUE}.")
+        int graceSeconds;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            new ClusterLauncher(new ClusterDir(dirPath), spec.commandLine().getOut())
+                    .stopAll(Duration.ofSeconds(graceSeconds));
+            return 0;
+        }
+    }
+
+    @Command(name = "status",
+            description = {"Show how every node sees the cluster (role, term, commit and applied index) and the services.",
+                "Exit code 0 when a leader is known, 1 when nodes answer but none leads, 3 when no node answers."},
+            footer = {"", "Examples:", "  ./dtm cluster status", "  ./dtm cluster status --json | jq .leader"},
+            mixinStandardHelpOptions = true)
+    static final class Status implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Option(names = "--json", description = "Print one JSON object instead of a table.")
+        boolean json;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            ClusterConfig config = options.load();
+            ClusterDir dir = options.clusterDir();
+            ClusterView view;
+            try (DtmConnections connections = new DtmConnections(Duration.ofMillis(config.timeouts().rpcTimeoutMs()))) {
+                view = ClusterStatusReader.read(config, connections);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.write(toJson(view, dir)));
+            } else {
+                printTable(out, view, dir);
+            }
+            out.flush();
+            if (!view.anyReachable()) {
+                spec.commandLine().getErr().println("dtm: no coordinator reachable at " + config.clientAddresses()
+                        + ": is the cluster running? try ./dtm cluster start" + options.asGiven());
+                return 3;
+            }
+            return view.leader().isPresent() ? 0 : 1;
+        }
+
+        private static Map<String, Object> toJson(ClusterView view, ClusterDir dir) {
+            Map<String, Object> root = new LinkedHashMap<>();
+            root.put("leader", view.leader().map(s -> s.getNodeId()).orElse(null));
+            root.put("term", view.leader().map(s -> s.getTerm()).orElse(null));
+            List<Map<String, Object>> nodes = new ArrayList<>();
+            for (ClusterView.NodeView n : view.nodes()) {
+                Map<String, Object> node = new LinkedHashMap<>();
+                node.put("id", n.id());
+                node.put("address", n.address());
+                node.put("reachable", n.reachable());
+                node.put("pid", dir.running(n.id()).map(ProcessHandle::pid).orElse(null));
+                if (n.reachable()) {
+                    node.put("role", n.status().getRole());
+                    node.put("term", n.status().getTerm());
+                    node.put("commitIndex", n.status().getCommitIndex());
+                    node.put("appliedIndex", n.status().getAppliedIndex());
+                    node.put("leaderId", n.status().getLeaderId().isEmpty() ? null : n.status().getLeaderId());
+                    node.put("inFlight", n.status().getInFlight());
+                    node.put("retainedOutcomes", n.status().getRetainedOutcomes());
+                    node.put("snapshotIndex", n.status().getSnapshotIndex());
+                    node.put("logStartIndex", n.status().getLogStartIndex());
+                    node.put("uptimeMs", n.status().getUptimeMs());
+                } else {
+                    node.put("role", null);
+                    node.put("error", n.error());
+                }
+                nodes.add(node);
+            }
+            root.put("nodes", nodes);
+            List<Map<String, Object>> services = new ArrayList<>();
+            for (ClusterView.ServiceView v : view.services()) {
+                Map<String, Object> service = new LinkedHashMap<>();
+                service.put("name", v.name());
+                service.put("address", v.address());
+                service.put("reachable", v.reachable());
+                service.put("pid", dir.running(v.name()).map(ProcessHandle::pid).orElse(null));
+                if (v.reachable()) {
+                    service.put("states", new LinkedHashMap<>(v.inspect().getStatesMap()));
+                    service.put("prepared", v.inspect().getPreparedCount());
+                } else {
+                    service.put("error", v.error());
+                }
+                services.add(service);
+            }
+            root.put("services", services);
+            root.put("violations", ViolationsCommand.toJson(view.violations()));
+            return root;
+        }
+
+        private static void printTable(PrintWriter out, ClusterView view, ClusterDir dir) {
+            String format = "%-6s %-10s %6s %9s %9s %9s %-9s %-22s %s%n";
+            out.printf(format, "NODE", "ROLE", "TERM", "COMMIT", "APPLIED", "IN-FLIGHT", "REACHABLE", "ADDRESS", "PID");
+            for (ClusterView.NodeView n : view.nodes()) {
+                String pid = dir.running(n.id()).map(p -> Long.toString(p.pid())).orElse("-");
+                if (n.reachable()) {
+                    var s = n.status();
+                    out.printf(format, n.id(), s.getRole(), s.getTerm(), s.getCommitIndex(), s.getAppliedIndex(),
+                            s.getInFlight(), "yes", n.address(), pid);
+                } else {
+                    out.printf(format, n.id(), "-", "-", "-", "-", "-", "no", n.address(), pid);
+                }
+            }
+            out.println(view.leader()
+                    .map(s -> "leader: " + s.getNodeId() + " (term " + s.getTerm() + ")")
+                    .orElse("leader: none known"));
+            ViolationsCommand.print(out, view.violations());
+            out.println();
+            String serviceFormat = "%-10s %-9s %9s %10s %-22s %s%n";
+            out.printf(serviceFormat, "SERVICE", "REACHABLE", "PREPARED", "COMMITTED", "ADDRESS", "PID");
+            for (ClusterView.ServiceView v : view.services()) {
+                String pid = dir.running(v.name()).map(p -> Long.toString(p.pid())).orElse("-");
+                if (v.reachable()) {
+                    out.printf(serviceFormat, v.name(), "yes", v.inspect().getPreparedCount(),
+                            v.inspect().getStatesOrDefault("COMMITTED", 0), v.address(), pid);
+                } else {
+                    out.printf(serviceFormat, v.name(), "no", "-", "-", v.address(), pid);
+                }
+            }
+            for (ClusterView.NodeView n : view.nodes()) {
+                if (!n.reachable()) {
+                    out.println(n.id() + ": " + n.error());
+                }
+            }
+            for (ClusterView.ServiceView v : view.services()) {
+                if (!v.reachable()) {
+                    out.println(v.name() + ": " + v.error());
+                }
+            }
+        }
+    }
+}

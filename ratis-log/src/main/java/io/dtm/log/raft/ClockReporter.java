@@ -1,0 +1,107 @@
+package io.dtm.log.raft;
+
+import io.dtm.config.ClusterConfig;
+import io.dtm.protocol.log.RecordBatch;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Tells the log this node's clock: every {@link #INTERVAL_MS} it appends a batch without records,
+ * only a timestamp and the node's id. Log time is the median of the members' latest readings
+ * ({@link io.dtm.log.state.TxnLogState}), and only the leader seals batches of records, so without these reports
+ * followers' clocks would never be heard and the leader's clock alone would be log time.
+ *
+ * <p>Reports go through a Raft client (to whichever node leads), blocking the reporter's own
+ * thread, with a short retry budget: a report that cannot be appended is dropped, logged at debug,
+ * and the next one carries a fresh reading; a reading applied late could only hold log time back.
+ * Blocking, not Ratis's ordered async API: there, one request that runs out of retries (no leader
+ * yet, at startup) closes the client's window for good, and every later report would fail.
+ * Reports never overlap: the next is due an interval after the previous one returned.
+ */
+public final class ClockReporter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClockReporter.class);
+    /**
+     * 2 s: log time then trails the members' clocks by a few seconds at most, nothing next to
+     * retention ages of minutes to hours; and three nodes add 1.5 tiny entries a second, nothing
+     * next to the thousands of a loaded log.
+     */
+    static final long INTERVAL_MS = 2_000;
+    private static final int SEND_ATTEMPTS = 5;
+    private static final long RETRY_SLEEP_MS = 200;
+
+    private final String nodeId;
+    private final LongSupplier clockMs;
+    private final RaftClient client;
+    private final ScheduledExecutorService timer;
+
+    private ClockReporter(String nodeId, LongSupplier clockMs, RaftClient client) {
+        this.nodeId = nodeId;
+        this.clockMs = clockMs;
+        this.client = client;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, nodeId + "-clock-report");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts reporting {@code nodeId}'s clock to the cluster's log group; the first report goes after one interval. */
+    public static ClockReporter start(ClusterConfig config, String nodeId, LongSupplier clockMs) {
+        RaftClient client = RaftClient.newBuilder()
+                .setClientId(ClientId.randomId())
+                .setRaftGroup(LogGroups.of(config).group(0))
+                .setProperties(RaftSettings.client(config))
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(SEND_ATTEMPTS,
+                        RaftSettings.ms(RETRY_SLEEP_MS)))
+                .build();
+        ClockReporter reporter = new ClockReporter(nodeId, clockMs, client);
+        reporter.timer.scheduleWithFixedDelay(reporter::report, INTERVAL_MS, INTERVAL_MS, TimeUnit.MILLISECONDS);
+        return reporter;
+    }
+
+    private void report() {
+        try {
+            RecordBatch batch = RecordBatch.newBuilder().setTimestampMs(clockMs.getAsLong()).setNodeId(nodeId).build();
+            RaftClientReply reply = client.io()
+                    .send(Message.valueOf(UnsafeByteOperations.unsafeWrap(batch.toByteArray())));
+            if (!reply.isSuccess()) {
+                LOG.debug("[{}] clock report not appended, skipped: {}", nodeId, reply.getException());
+            }
+        } catch (InterruptedIOException e) {
+            Thread.currentThread().interrupt(); // closing
+        } catch (IOException e) {
+            LOG.debug("[{}] clock report not appended, skipped: {}", nodeId, e.toString());
+        } catch (RuntimeException e) {
+            // Never let one failure cancel the schedule: the next report may well go through.
+            LOG.warn("[{}] clock report failed, skipped", nodeId, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            client.close();
+        } catch (IOException e) {
+            LOG.debug("[{}] closing the clock reporter's Raft client failed", nodeId, e);
+        }
+    }
+}

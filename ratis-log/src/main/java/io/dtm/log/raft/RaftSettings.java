@@ -1,0 +1,105 @@
+package io.dtm.log.raft;
+
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.LogConfig;
+import io.dtm.config.NodeConfig;
+import io.dtm.config.TimeoutsConfig;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.retry.ExponentialBackoffRetry;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every Ratis setting the project relies on, in one place, derived from the cluster configuration.
+ * What is left at Ratis's defaults is left there on purpose (see ../shared/RATIS.md).
+ */
+public final class RaftSettings {
+    /** Client-side retries of one Raft request: enough to ride out an election or two, then fail. */
+    private static final int CLIENT_MAX_ATTEMPTS = 20;
+
+    /** Closed log segments a node keeps in its heap. */
+    static final int SEGMENT_CACHE_NUM_MAX = 2;
+
+    private RaftSettings() {
+    }
+
+    /** Properties of the Raft server of one node, storing everything under {@code storageDir}. */
+    public static RaftProperties server(ClusterConfig config, NodeConfig node, Path storageDir) {
+        RaftProperties props = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(props, List.of(storageDir.toFile()));
+        // gRPC is the transport: it pipelines appends (Netty's Raft transport stays near 1,000 entries/s).
+        // Ratis's own, with a fix to the leader's appender for followers behind the purge.
+        RaftConfigKeys.Rpc.setType(props, new DtmGrpc());
+        GrpcConfigKeys.Server.setHost(props, node.host());
+        GrpcConfigKeys.Server.setPort(props, node.raftPort());
+
+        TimeoutsConfig timeouts = config.timeouts();
+        RaftServerConfigKeys.Rpc.setTimeoutMin(props, ms(timeouts.electionMinMs()));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(props, ms(timeouts.electionMaxMs()));
+
+        // Reads of a transaction's state go through the read index: linearizable on any node.
+        // Leader leases stay off (Ratis's default): they trade safety for a clock assumption.
+        RaftServerConfigKeys.Read.setOption(props, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+
+        LogConfig log = config.log();
+        long every = log.snapshotEveryEntries();
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, every);
+        RaftServerConfigKeys.Snapshot.setCreationGap(props, every);
+        // Purge closed segments up to the snapshot index; a follower behind the purge gets the snapshot.
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        RaftServerConfigKeys.Log.setPurgeGap(props, (int) Math.min(Integer.MAX_VALUE, every));
+        SizeInBytes segment = SizeInBytes.valueOf(log.segmentSizeBytes());
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, segment);
+        // Preallocating more than a segment would waste disk on every small test segment.
+        RaftServerConfigKeys.Log.setPreallocatedSize(props,
+                SizeInBytes.valueOf(Math.min(log.segmentSizeBytes(), 4L << 20)));
+        // Closed segments stay cached in the heap for the appenders (Ratis's default: 6 segments, up
+        // to 200 MB). Followers that keep up read the open segment; one that lags reads from disk, or
+        // gets the snapshot. Two segments keep a node's heap from swinging with the purge cycle.
+        RaftServerConfigKeys.Log.setSegmentCacheNumMax(props, SEGMENT_CACHE_NUM_MAX);
+        // The busy interval of the appender's pacer (DtmGrpc, ReplicationPacer): fewer, fuller calls under load.
+        RaftServerConfigKeys.Log.Appender.setWaitTimeMin(props, ms(log.groupCommit().replicationIntervalMs()));
+        // No metadata entries: Ratis would append one after every advance of the commit index, each
+        // written, fsynced and replicated everywhere; and one always follows an append still
+        // unanswered, so the pacer held the next real entry back for its busy interval. It
+        // only lets a restarted node apply up to its old commit index before hearing from a leader;
+        // Raft's safety never depends on it.
+        RaftServerConfigKeys.Log.setLogMetadataEnabled(props, false);
+        // Synced writes stay on: no unsafe-flush, no async-flush. Fsyncs are group-committed by the
+        // log worker anyway.
+        return props;
+    }
+
+    /** Properties of a Raft client (the CLI, participants' proposals, tests; not the coordinator's appender). */
+    public static RaftProperties client(ClusterConfig config) {
+        RaftProperties props = new RaftProperties();
+        RaftClientConfigKeys.Rpc.setRequestTimeout(props, ms(config.timeouts().rpcTimeoutMs()));
+        // Above the appender's own bound on outstanding batches, so send() never blocks its thread.
+        RaftClientConfigKeys.Async.setOutstandingRequestsMax(props,
+                Math.max(100, 2 * config.log().groupCommit().maxOutstandingBatches()));
+        return props;
+    }
+
+    /** Bounded exponential backoff; Ratis's default retries forever without sleeping. */
+    public static RetryPolicy clientRetryPolicy() {
+        return ExponentialBackoffRetry.newBuilder()
+                .setBaseSleepTime(ms(50))
+                .setMaxSleepTime(ms(2000))
+                .setMaxAttempts(CLIENT_MAX_ATTEMPTS)
+                .build();
+    }
+
+    static TimeDuration ms(long millis) {
+        return TimeDuration.valueOf(millis, TimeUnit.MILLISECONDS);
+    }
+}
