@@ -41,14 +41,14 @@ public final class SnapshotFormat {
                 .setClockMs(state.clockMs())
                 .setInFlightCount(state.inFlightCount())
                 .setRetainedCount(state.retainedCount())
-                .setForgottenCount(state.forgottenIds().size())
-                .setForgottenDropped(state.forgottenIds().dropped());
+                .setForgottenCount(state.table().forgottenIds().size())
+                .setForgottenDropped(state.table().forgottenIds().dropped());
         for (Map.Entry<String, Long> reading : state.memberClocks().entrySet()) {
             header.addMemberClocks(MemberClock.newBuilder().setNodeId(reading.getKey())
                     .setTimestampMs(reading.getValue()));
         }
         header.build().writeDelimitedTo(out);
-        for (Map.Entry<String, InFlightTxn> entry : state.inFlightEntries()) {
+        for (Map.Entry<String, InFlightTxn> entry : state.table().inFlightEntries()) {
             InFlightTxn txn = entry.getValue();
             SnapshotEntry.Builder e = SnapshotEntry.newBuilder()
                     .setAttemptId(entry.getKey())
@@ -66,7 +66,7 @@ public final class SnapshotFormat {
             }
             e.build().writeDelimitedTo(out);
         }
-        for (Map.Entry<String, RetainedOutcome> entry : state.retainedEntries()) {
+        for (Map.Entry<String, RetainedOutcome> entry : state.table().retainedEntries()) {
             RetainedOutcome ended = entry.getValue();
             SnapshotEntry.newBuilder()
                     .setAttemptId(entry.getKey())
@@ -78,7 +78,7 @@ public final class SnapshotFormat {
                     .build()
                     .writeDelimitedTo(out);
         }
-        ForgottenIds forgotten = state.forgottenIds();
+        ForgottenIds forgotten = state.table().forgottenIds();
         SnapshotForgotten.Builder chunk = SnapshotForgotten.newBuilder();
         for (int i = 0; i < forgotten.size(); i++) {
             chunk.addFingerprints(forgotten.fingerprintAt(i));
@@ -116,16 +116,16 @@ public final class SnapshotFormat {
                 throw new IOException("snapshot is truncated: " + i + " of " + expected + " entries");
             }
             if (e.getInFlight()) {
-                state.restoreInFlight(e.getAttemptId(), e.getParticipantsList().toArray(new String[0]),
+                state.table().restoreInFlight(e.getAttemptId(), e.getParticipantsList().toArray(new String[0]),
                         e.getDeadlineMs(), e.getRequestDigest(), e.getRunId(), e.getOutcome(), e.getReason(),
                         e.getProposer(), e.getForgotten());
             } else {
-                state.restoreRetained(e.getAttemptId(), e.getOutcome(), e.getReason(), e.getProposer(), e.getEndedAtMs(),
+                state.table().restoreRetained(e.getAttemptId(), e.getOutcome(), e.getReason(), e.getProposer(), e.getEndedAtMs(),
                         e.getRequestDigest());
             }
         }
         // A format-1 snapshot knows nothing of what was forgotten before it: say the memory is not complete.
-        state.forgottenIds().restoreDropped(format == FORMAT_VERSION ? header.getForgottenDropped() : 1);
+        state.table().forgottenIds().restoreDropped(format == FORMAT_VERSION ? header.getForgottenDropped() : 1);
         long forgotten = 0;
         while (forgotten < header.getForgottenCount()) {
             SnapshotForgotten chunk = SnapshotForgotten.parseDelimitedFrom(in);
@@ -134,7 +134,7 @@ public final class SnapshotFormat {
                         + " forgotten ids");
             }
             for (long fingerprint : chunk.getFingerprintsList()) {
-                state.forgottenIds().addFingerprint(fingerprint);
+                state.table().forgottenIds().addFingerprint(fingerprint);
             }
             forgotten += chunk.getFingerprintsCount();
         }

@@ -18,13 +18,14 @@ import io.dtm.protocol.log.TxnStatus;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+
+import static io.dtm.log.state.RecordResults.forgotten;
+import static io.dtm.log.state.RecordResults.forgottenAbort;
+import static io.dtm.log.state.RecordResults.of;
+import static io.dtm.log.state.RecordResults.refused;
 
 /**
  * The transaction table that the replicated log maintains: which transactions are in flight, which
@@ -48,7 +49,7 @@ import java.util.Objects;
  * was 0 counts as ended at the first log time a majority establishes (against 0 it would be
  * forgotten at once).
  *
- * <p>Transitions of one tid (an attempt id):
+ * <p>Transitions of one attempt id:
  * <pre>
  *   UNKNOWN --Begin--> IN_FLIGHT --Decide--> DECIDED --End--> ENDED --(retention)--> FORGOTTEN --(memory)--> UNKNOWN
  *   UNKNOWN --Decide ABORT--> ENDED   (an in-doubt participant aborting a tid whose Begin was lost)
@@ -93,14 +94,7 @@ public final class TxnLogState {
     }
 
     private final Retention retention;
-    /** Begun and not ended, in Begin order. */
-    private final LinkedHashMap<String, InFlightTxn> inFlight = new LinkedHashMap<>();
-    /** Ended, in End order, which is also log-time order: eviction takes from the head. */
-    private final LinkedHashMap<String, RetainedOutcome> retained = new LinkedHashMap<>();
-    /** Ids whose outcome was dropped, remembered as used. */
-    private final ForgottenIds forgotten;
-    /** Participant names and proposers repeat across millions of transactions: keep one copy. */
-    private final Map<String, String> canonical = new HashMap<>();
+    private final TxnTable table;
     private final LogClock clock;
 
     /**
@@ -109,7 +103,7 @@ public final class TxnLogState {
      */
     public TxnLogState(Retention retention, Collection<String> members) {
         this.retention = Objects.requireNonNull(retention);
-        this.forgotten = new ForgottenIds(retention.maxForgotten());
+        this.table = new TxnTable(retention);
         this.clock = new LogClock(members);
     }
 
@@ -122,7 +116,7 @@ public final class TxnLogState {
         // A fenced batch's reading is still its node's clock: it counts like any other.
         long before = clock.nowMs();
         if (clock.observe(batch.getNodeId(), batch.getTimestampMs()) && before == 0) {
-            restampEndedBeforeLogTimeWasKnown();
+            table.restampEndedAtZero(clock.nowMs());
         }
         BatchResult.Builder out = BatchResult.newBuilder();
         long proposerTerm = batch.getProposerTerm();
@@ -135,7 +129,7 @@ public final class TxnLogState {
                             .build()
                     : apply(record));
         }
-        evictExpired();
+        table.evictExpired(clock.nowMs());
         return out.build();
     }
 
@@ -149,99 +143,95 @@ public final class TxnLogState {
     }
 
     private RecordResult begin(Begin begin) {
-        String tid = begin.getAttemptId();
-        if (tid.isEmpty()) {
-            return refused("Begin without a tid");
+        String id = begin.getAttemptId();
+        if (id.isEmpty()) {
+            return refused("Begin without an attempt id");
         }
         if (begin.getParticipantsCount() == 0) {
             return refused("Begin without participants");
         }
-        InFlightTxn txn = inFlight.get(tid);
+        InFlightTxn txn = table.inFlight(id);
         if (txn != null) {
             if (!sameDigest(txn.requestDigest, begin.getRequestDigest())) {
-                return result(Disposition.REFUSED, txn, "already begun with a different request");
+                return of(Disposition.REFUSED, txn, "already begun with a different request");
             }
             if (Arrays.asList(txn.participants).equals(begin.getParticipantsList())) {
                 // (a retried Begin: it must learn what the first one would have)
-                return result(Disposition.DUPLICATE, txn, "already begun").toBuilder()
-                        .setNeverDecided(forgotten.dropped() == 0).build();
+                return of(Disposition.DUPLICATE, txn, "already begun").toBuilder()
+                        .setNeverDecided(table.knowsEveryDecidedId()).build();
             }
-            return result(Disposition.REFUSED, txn,
-                    "already begun with participants " + Arrays.toString(txn.participants));
+            return of(Disposition.REFUSED, txn, "already begun with participants " + Arrays.toString(txn.participants));
         }
-        RetainedOutcome ended = retained.get(tid);
+        RetainedOutcome ended = table.retained(id);
         if (ended != null) {
             if (!sameDigest(ended.requestDigest(), begin.getRequestDigest())) {
-                return result(Disposition.REFUSED, ended, "already ended, with a different request");
+                return of(Disposition.REFUSED, ended, "already ended, with a different request");
             }
             if (ended.requestDigest() == 0 && begin.getRequestDigest() != 0) {
                 // Aborted before its Begin arrived (an early ABORT): the first Begin says whose id it
                 // is, so that another request under the same id is refused from now on.
-                retained.put(tid, new RetainedOutcome(ended.outcome(), ended.reason(), ended.proposer(),
+                table.retain(id, new RetainedOutcome(ended.outcome(), ended.reason(), ended.proposer(),
                         ended.endedAtMs(), begin.getRequestDigest()));
             }
-            return result(Disposition.DUPLICATE, ended, "already ended");
+            return of(Disposition.DUPLICATE, ended, "already ended");
         }
-        if (forgotten.contains(tid)) {
-            return forgottenResult(Disposition.REFUSED, tid);
+        if (table.isForgotten(id)) {
+            return forgotten(Disposition.REFUSED, forgottenReason(id));
         }
         String[] participants = new String[begin.getParticipantsCount()];
         for (int i = 0; i < participants.length; i++) {
-            participants[i] = canonical(begin.getParticipants(i));
+            participants[i] = table.canonical(begin.getParticipants(i));
         }
         txn = new InFlightTxn(participants, begin.getDeadlineMs(), begin.getRequestDigest(), begin.getRunId());
-        inFlight.put(tid, txn);
-        return result(Disposition.APPLIED, txn, "").toBuilder().setNeverDecided(forgotten.dropped() == 0).build();
+        table.begin(id, txn);
+        return of(Disposition.APPLIED, txn, "").toBuilder().setNeverDecided(table.knowsEveryDecidedId()).build();
     }
 
     private RecordResult decide(Decide decide) {
-        String tid = decide.getAttemptId();
+        String id = decide.getAttemptId();
         Outcome outcome = decide.getOutcome();
-        if (tid.isEmpty()) {
-            return refused("Decide without a tid");
+        if (id.isEmpty()) {
+            return refused("Decide without an attempt id");
         }
         if (outcome != Outcome.COMMIT && outcome != Outcome.ABORT) {
             return refused("Decide without an outcome");
         }
-        InFlightTxn txn = inFlight.get(tid);
+        InFlightTxn txn = table.inFlight(id);
         if (txn != null) {
             if (txn.outcome != Outcome.UNDECIDED) {
                 if (decide.getForgotten() && txn.outcome == Outcome.ABORT && !txn.forgotten) {
                     // The coordinator learned after its ABORT that the id ran before: mark it, so no
                     // reader takes this ABORT for the tid's outcome.
                     txn.markForgotten();
-                    return result(Disposition.APPLIED, txn, "");
+                    return of(Disposition.APPLIED, txn, "");
                 }
-                return result(Disposition.DUPLICATE, txn, "already decided " + txn.outcome + " by " + txn.proposer);
+                return of(Disposition.DUPLICATE, txn, "already decided " + txn.outcome + " by " + txn.proposer);
             }
             if (decide.getForgotten() && outcome != Outcome.ABORT) {
                 return refused("only an ABORT undoes a re-run of a forgotten attempt");
             }
-            txn.decide(outcome, decide.getReason(), canonical(decide.getProposer()), decide.getForgotten());
-            return result(Disposition.APPLIED, txn, "");
+            txn.decide(outcome, decide.getReason(), table.canonical(decide.getProposer()), decide.getForgotten());
+            return of(Disposition.APPLIED, txn, "");
         }
-        RetainedOutcome ended = retained.get(tid);
+        RetainedOutcome ended = table.retained(id);
         if (ended != null) {
             if (decide.getForgotten() && ended.outcome() == Outcome.ABORT) {
-                retained.remove(tid); // the same, after its End: it is forgotten at once
-                forgotten.add(tid);
-                return forgottenResult(Disposition.APPLIED, tid).toBuilder().setOutcome(Outcome.ABORT)
-                        .setForgotten(true).build();
+                table.forget(id); // the same, after its End: it is forgotten at once
+                return forgottenAbort(forgottenReason(id));
             }
-            return result(Disposition.DUPLICATE, ended, "already decided " + ended.outcome() + " and ended");
+            return of(Disposition.DUPLICATE, ended, "already decided " + ended.outcome() + " and ended");
         }
-        if (forgotten.contains(tid)) {
+        if (table.isForgotten(id)) {
             // Nothing of a forgotten attempt can commit any more (its Begin is refused), so a
             // participant prepared under it rolls back; nothing is recorded.
-            return forgottenResult(Disposition.REFUSED, tid);
+            return forgotten(Disposition.REFUSED, forgottenReason(id));
         }
         if (decide.getForgotten()) {
             // A mark of an ABORT the log no longer holds at all (it ended and left retention, and the
             // memory of forgotten ids is full or off): what the mark says is already true. It must not
             // leave an outcome behind as an in-doubt participant's ABORT would.
-            forgotten.add(tid);
-            return forgottenResult(Disposition.APPLIED, tid).toBuilder().setOutcome(Outcome.ABORT).setForgotten(true)
-                    .build();
+            table.forget(id);
+            return forgottenAbort(forgottenReason(id));
         }
         if (outcome == Outcome.COMMIT) {
             // Only a coordinator commits, and only after its Begin was logged: a COMMIT for a tid the
@@ -251,32 +241,31 @@ public final class TxnLogState {
         // An in-doubt participant aborting a tid whose Begin never reached the log: nobody holds it
         // in flight, so it is ended at once; the participants learn the outcome by asking.
         RetainedOutcome aborted = new RetainedOutcome(Outcome.ABORT, decide.getReason(),
-                canonical(decide.getProposer()), clock.nowMs(), 0);
-        retained.put(tid, aborted);
-        return result(Disposition.APPLIED, aborted, "");
+                table.canonical(decide.getProposer()), clock.nowMs(), 0);
+        table.retain(id, aborted);
+        return of(Disposition.APPLIED, aborted, "");
     }
 
     private RecordResult end(End end) {
-        String tid = end.getAttemptId();
-        InFlightTxn txn = inFlight.get(tid);
+        String id = end.getAttemptId();
+        InFlightTxn txn = table.inFlight(id);
         if (txn != null) {
             if (txn.outcome == Outcome.UNDECIDED) {
-                return result(Disposition.REFUSED, txn, "cannot end an undecided transaction");
+                return of(Disposition.REFUSED, txn, "cannot end an undecided transaction");
             }
-            inFlight.remove(tid);
+            table.removeInFlight(id);
             if (txn.forgotten) {
-                forgotten.add(tid); // a re-run of a forgotten attempt ends as forgotten as its first run
-                return forgottenResult(Disposition.APPLIED, tid).toBuilder().setOutcome(Outcome.ABORT)
-                        .setForgotten(true).build();
+                table.forget(id); // a re-run of a forgotten attempt ends as forgotten as its first run
+                return forgottenAbort(forgottenReason(id));
             }
             RetainedOutcome ended = new RetainedOutcome(txn.outcome, txn.reason, txn.proposer, clock.nowMs(),
                     txn.requestDigest);
-            retained.put(tid, ended);
-            return result(Disposition.APPLIED, ended, "");
+            table.retain(id, ended);
+            return of(Disposition.APPLIED, ended, "");
         }
-        RetainedOutcome ended = retained.get(tid);
+        RetainedOutcome ended = table.retained(id);
         if (ended != null) {
-            return result(Disposition.DUPLICATE, ended, "already ended");
+            return of(Disposition.DUPLICATE, ended, "already ended");
         }
         return refused("unknown transaction (never begun, or forgotten after the retention window)");
     }
@@ -286,35 +275,15 @@ public final class TxnLogState {
         return a == 0 || b == 0 || a == b;
     }
 
-    /** Outcomes that ended at log time 0 (only ever at the head) take the first real log time. */
-    private void restampEndedBeforeLogTimeWasKnown() {
-        for (Map.Entry<String, RetainedOutcome> e : retained.entrySet()) {
-            RetainedOutcome o = e.getValue();
-            if (o.endedAtMs() != 0) {
-                return;
-            }
-            e.setValue(new RetainedOutcome(o.outcome(), o.reason(), o.proposer(), clock.nowMs(), o.requestDigest()));
-        }
+    private String forgottenReason(String attemptId) {
+        return attemptId + " ended long ago: the log keeps the last " + retention.maxOutcomes()
+                + " outcomes, for at most " + retention.maxAgeMs() + " ms of log time";
     }
 
-    private void evictExpired() {
-        Iterator<Map.Entry<String, RetainedOutcome>> it = retained.entrySet().iterator();
-        while (it.hasNext()) {
-            Map.Entry<String, RetainedOutcome> oldest = it.next();
-            boolean tooMany = retained.size() > retention.maxOutcomes();
-            boolean tooOld = clock.nowMs() - oldest.getValue().endedAtMs() > retention.maxAgeMs();
-            if (!tooMany && !tooOld) {
-                return;
-            }
-            forgotten.add(oldest.getKey());
-            it.remove();
-        }
-    }
-
-    /** The state of one transaction. */
-    public TxnState query(String tid) {
-        TxnState.Builder state = TxnState.newBuilder().setAttemptId(tid);
-        InFlightTxn txn = inFlight.get(tid);
+    /** The state of one attempt. */
+    public TxnState query(String attemptId) {
+        TxnState.Builder state = TxnState.newBuilder().setAttemptId(attemptId);
+        InFlightTxn txn = table.inFlight(attemptId);
         if (txn != null) {
             state.setStatus(txn.status())
                     .setOutcome(txn.outcome)
@@ -323,13 +292,13 @@ public final class TxnLogState {
                     .setRequestDigest(txn.requestDigest)
                     .setRunId(txn.runId)
                     .setForgotten(txn.forgotten)
-                    .setNeverDecided(forgotten.dropped() == 0);
+                    .setNeverDecided(table.knowsEveryDecidedId());
             if (txn.outcome != Outcome.UNDECIDED) {
                 state.setReason(txn.reason).setProposer(txn.proposer);
             }
             return state.build();
         }
-        RetainedOutcome ended = retained.get(tid);
+        RetainedOutcome ended = table.retained(attemptId);
         if (ended != null) {
             return state.setStatus(TxnStatus.ENDED)
                     .setOutcome(ended.outcome())
@@ -338,8 +307,8 @@ public final class TxnLogState {
                     .setRequestDigest(ended.requestDigest())
                     .build();
         }
-        if (forgotten.contains(tid)) {
-            return state.setStatus(TxnStatus.FORGOTTEN).setReason(forgottenReason(tid)).build();
+        if (table.isForgotten(attemptId)) {
+            return state.setStatus(TxnStatus.FORGOTTEN).setReason(forgottenReason(attemptId)).build();
         }
         return state.setStatus(TxnStatus.UNKNOWN).build();
     }
@@ -368,14 +337,12 @@ public final class TxnLogState {
      * for a harness's final comparison of replicas, not a hot path.
      */
     public Page page(String after, int limit) {
-        java.util.TreeSet<String> ids = new java.util.TreeSet<>(inFlight.keySet());
-        ids.addAll(retained.keySet());
         List<TxnState> states = new ArrayList<>();
-        for (String tid : ids.tailSet(after, false)) {
+        for (String id : table.sortedIds().tailSet(after, false)) {
             if (states.size() == limit) {
                 return new Page(states, states.get(limit - 1).getAttemptId());
             }
-            states.add(query(tid));
+            states.add(query(id));
         }
         return new Page(states, "");
     }
@@ -386,25 +353,26 @@ public final class TxnLogState {
 
     /** Table sizes; the caller adds the applied index. */
     public LogStats.Builder stats() {
-        return LogStats.newBuilder().setInFlight(inFlight.size()).setRetainedOutcomes(retained.size())
+        ForgottenIds forgotten = table.forgottenIds();
+        return LogStats.newBuilder().setInFlight(table.inFlightCount()).setRetainedOutcomes(table.retainedCount())
                 .setForgottenIds(forgotten.size()).setForgottenIdsDropped(forgotten.dropped());
     }
 
     /** Every transaction begun and not ended, in Begin order: what a new leader must finish. */
     public List<TxnState> inFlightTransactions() {
-        List<TxnState> out = new ArrayList<>(inFlight.size());
-        for (String tid : inFlight.keySet()) {
-            out.add(query(tid));
+        List<TxnState> out = new ArrayList<>(table.inFlightCount());
+        for (String id : table.inFlightIds()) {
+            out.add(query(id));
         }
         return out;
     }
 
     public int inFlightCount() {
-        return inFlight.size();
+        return table.inFlightCount();
     }
 
     public int retainedCount() {
-        return retained.size();
+        return table.retainedCount();
     }
 
     /** Log time (see the class comment). */
@@ -428,12 +396,8 @@ public final class TxnLogState {
 
     // --- snapshot support (SnapshotFormat) ---
 
-    Iterable<Map.Entry<String, InFlightTxn>> inFlightEntries() {
-        return Collections.unmodifiableMap(inFlight).entrySet();
-    }
-
-    Iterable<Map.Entry<String, RetainedOutcome>> retainedEntries() {
-        return Collections.unmodifiableMap(retained).entrySet();
+    TxnTable table() {
+        return table;
     }
 
     void restoreClock(long clockMs) {
@@ -442,86 +406,5 @@ public final class TxnLogState {
 
     void restoreMemberClock(String nodeId, long timestampMs) {
         clock.restoreReading(nodeId, timestampMs);
-    }
-
-    void restoreInFlight(String tid, String[] participants, long deadlineMs, long requestDigest, long runId,
-            Outcome outcome, String reason, String proposer, boolean forgottenRun) {
-        for (int i = 0; i < participants.length; i++) {
-            participants[i] = canonical(participants[i]);
-        }
-        InFlightTxn txn = new InFlightTxn(participants, deadlineMs, requestDigest, runId);
-        if (outcome != Outcome.UNDECIDED) {
-            txn.decide(outcome, reason, canonical(proposer), forgottenRun);
-        }
-        inFlight.put(tid, txn);
-    }
-
-    ForgottenIds forgottenIds() {
-        return forgotten;
-    }
-
-    void restoreRetained(String tid, Outcome outcome, String reason, String proposer, long endedAtMs,
-            long requestDigest) {
-        retained.put(tid, new RetainedOutcome(outcome, reason, canonical(proposer), endedAtMs, requestDigest));
-    }
-
-    // --- helpers ---
-
-    private String canonical(String s) {
-        if (s.isEmpty()) {
-            return "";
-        }
-        // Bounded: participant names and proposers come from a handful of services and nodes; should
-        // a misbehaving proposer send endless distinct names, stop interning rather than grow.
-        if (canonical.size() >= 1024 && !canonical.containsKey(s)) {
-            return s;
-        }
-        return canonical.computeIfAbsent(s, k -> k);
-    }
-
-    private static RecordResult refused(String detail) {
-        return RecordResult.newBuilder()
-                .setDisposition(Disposition.REFUSED)
-                .setStatus(TxnStatus.UNKNOWN)
-                .setDetail(detail)
-                .build();
-    }
-
-    private static RecordResult result(Disposition disposition, InFlightTxn txn, String detail) {
-        RecordResult.Builder r = RecordResult.newBuilder()
-                .setDisposition(disposition)
-                .setStatus(txn.status())
-                .setOutcome(txn.outcome)
-                .setDetail(detail)
-                .setRunId(txn.runId)
-                .setForgotten(txn.forgotten);
-        if (txn.reason != null) {
-            r.setReason(txn.reason);
-        }
-        return r.build();
-    }
-
-    private RecordResult forgottenResult(Disposition disposition, String tid) {
-        return RecordResult.newBuilder()
-                .setDisposition(disposition)
-                .setStatus(TxnStatus.FORGOTTEN)
-                .setDetail(forgottenReason(tid))
-                .setReason(forgottenReason(tid))
-                .build();
-    }
-
-    private String forgottenReason(String tid) {
-        return tid + " ended long ago: the log keeps the last " + retention.maxOutcomes() + " outcomes, for at most "
-                + retention.maxAgeMs() + " ms of log time";
-    }
-
-    private static RecordResult result(Disposition disposition, RetainedOutcome ended, String detail) {
-        return RecordResult.newBuilder()
-                .setDisposition(disposition)
-                .setStatus(TxnStatus.ENDED)
-                .setOutcome(ended.outcome())
-                .setReason(ended.reason())
-                .setDetail(detail)
-                .build();
     }
 }
