@@ -1,5 +1,6 @@
 package io.dtm.jepsen;
 
+import io.dtm.config.Durations;
 import io.dtm.jepsen.run.JepsenTest;
 import io.dtm.jepsen.run.Nemesis;
 import picocli.CommandLine;
@@ -14,8 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static picocli.CommandLine.Model.CommandSpec;
 import static picocli.CommandLine.Spec;
@@ -210,23 +209,15 @@ public final class JepsenCommand implements Callable<Integer> {
         }
     }
 
-    /** Durations as the dtm command line takes them: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}. */
+    /** Durations as the dtm command line takes them ({@link Durations}: {@code 500ms}, {@code 30s}, {@code 2m}). */
     static final class DurationConverter implements ITypeConverter<Duration> {
-        private static final Pattern FORMAT = Pattern.compile("(\\d+)(ms|s|m|h)");
-
         @Override
         public Duration convert(String value) {
-            Matcher m = FORMAT.matcher(value.trim());
-            if (!m.matches()) {
-                throw new TypeConversionException("'" + value + "' is not a duration; write e.g. 500ms, 30s, 2m or 1h");
+            try {
+                return Durations.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
             }
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            };
         }
     }
 }

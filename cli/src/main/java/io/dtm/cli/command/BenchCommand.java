@@ -10,6 +10,7 @@ import io.dtm.client.DtmClient;
 import io.dtm.rpc.DtmConnections;
 import io.dtm.rpc.ParticipantClient;
 import io.dtm.config.ClusterConfig;
+import io.dtm.config.Durations;
 import io.dtm.config.ServiceName;
 import io.dtm.protocol.participant.InspectReply;
 import io.dtm.config.GroupCommitConfig;
@@ -136,7 +137,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (killLeaderAfter != null && (killLeaderAfter.isNegative() || killLeaderAfter.compareTo(duration) >= 0)) {
             throw new UserException("--kill-leader-after must fall inside the measured --duration ("
-                    + DurationConverter.format(duration) + "), got " + DurationConverter.format(killLeaderAfter), 2);
+                    + Durations.format(duration) + "), got " + Durations.format(killLeaderAfter), 2);
         }
         if (participant != null) {
             return benchParticipant();
@@ -209,7 +210,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.println(Json.write(o));
         } else {
             out.printf("two-phase commit across %s, %s, %.1f s measured after %s warm-up%n",
-                    chosen.stream().map(ServiceName::id).toList(), loop, result.seconds(), DurationConverter.format(warmup));
+                    chosen.stream().map(ServiceName::id).toList(), loop, result.seconds(), Durations.format(warmup));
             out.printf("  committed/s   %,10.0f%n", result.committedPerSecond());
             out.printf("  latency       p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",
                     ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1000.0);
@@ -230,8 +231,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int benchParticipant() throws Exception {
-        ServiceName service = ServiceName.fromId(participant).orElseThrow(() -> new UserException(
-                "unknown service \"" + participant + "\" (expected one of: " + ServiceName.knownIds() + ")", 2));
+        ServiceName service = ConfigOptions.service(participant);
         ClusterConfig config = options.load();
         PrepareLoad.Result result;
         InspectReply before;
@@ -269,7 +269,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.println(Json.write(o));
         } else {
             out.printf("%s, concurrency %d, %.1f s measured after %s warm-up (each PREPARE then its COMMIT)%n",
-                    service.id(), concurrency, result.seconds(), DurationConverter.format(warmup));
+                    service.id(), concurrency, result.seconds(), Durations.format(warmup));
             out.printf("  prepares/s        %,10.0f   (%d voted NO)%n", result.preparesPerSecond(), result.noVotes());
             out.printf("  messages/write    %10.1f   (PREPAREs and COMMITs per RocksDB write, whole run)%n", perWrite);
             out.printf("  messages/fsync    %10.1f   (PREPAREs are synced; COMMITs ride on the next sync)%n", perFsync);
@@ -310,7 +310,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.println(Json.write(o));
         } else {
             out.printf("log-only, group commit %s, concurrency %d, %.1f s measured after %s warm-up%n",
-                    noGroupCommit ? "off" : "on", concurrency, r.seconds(), DurationConverter.format(warmup));
+                    noGroupCommit ? "off" : "on", concurrency, r.seconds(), Durations.format(warmup));
             out.printf("  transactions/s  %,10.0f   (3 records each)%n", r.transactionsPerSecond());
             out.printf("  records/s       %,10.0f%n", r.recordsPerSecond());
             out.printf("  records/entry   %10.1f%n", r.recordsPerEntry());

@@ -3,6 +3,7 @@ package io.dtm.cli.command;
 import io.dtm.cli.UserException;
 import io.dtm.cli.cluster.LeaderKill;
 import io.dtm.cli.load.TwoPhaseLoad;
+import io.dtm.config.Durations;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -73,7 +74,7 @@ final class BenchLeaderKill extends Thread {
             return;
         }
         out.printf("  leader kill   SIGKILL %s (pid %d) %s into the measured time%n", outcome.killed(),
-                outcome.pid(), DurationConverter.format(after));
+                outcome.pid(), Durations.format(after));
         out.printf("    new leader              %s%n", outcome.newLeader() == null ? "none within 30 s"
                 : String.format("%s, ready %.0f ms after the kill", outcome.newLeader(), outcome.newLeaderMs()));
         out.printf("    first new commit        %s%n", recovery.firstCommitAfterMs() < 0 ? "none"

@@ -3,6 +3,7 @@ package io.dtm.cli.command;
 import io.dtm.cli.cluster.ClusterDir;
 import io.dtm.cli.UserException;
 import io.dtm.config.ClusterConfig;
+import io.dtm.config.ServiceName;
 import io.dtm.rpc.ClusterStatusReader;
 import io.dtm.rpc.DtmConnections;
 import picocli.CommandLine.Option;
@@ -30,6 +31,12 @@ final class ConfigOptions {
             description = "The cluster's directory: data, pid files and logs. Default: ${DEFAULT-VALUE}.",
             defaultValue = "run/local")
     Path dir;
+
+    /** The service a command names, or a usage error (exit code 2) that lists the known ones. */
+    static ServiceName service(String id) {
+        return ServiceName.fromId(id).orElseThrow(() -> new UserException(
+                "unknown service \"" + id + "\" (expected one of: " + ServiceName.knownIds() + ")", 2));
+    }
 
     ClusterDir clusterDir() {
         return new ClusterDir(dir);

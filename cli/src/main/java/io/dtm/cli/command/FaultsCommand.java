@@ -88,8 +88,7 @@ public final class FaultsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ServiceName name = ServiceName.fromId(service).orElseThrow(() -> new UserException(
-                "unknown service \"" + service + "\" (expected one of: " + ServiceName.knownIds() + ")", 2));
+        ServiceName name = ConfigOptions.service(service);
         Faults faults = build();
         ClusterConfig config = options.load();
         try (DtmConnections connections = new DtmConnections(Duration.ofMillis(config.timeouts().rpcTimeoutMs()));

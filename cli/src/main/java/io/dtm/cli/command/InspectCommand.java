@@ -57,8 +57,7 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ServiceName name = ServiceName.fromId(service).orElseThrow(() -> new UserException(
-                "unknown service \"" + service + "\" (expected one of: " + ServiceName.knownIds() + ")", 2));
+        ServiceName name = ConfigOptions.service(service);
         if (tid != null) {
             AttemptId.problem(tid).ifPresent(p -> {
                 throw new UserException(p, 2);

@@ -39,8 +39,7 @@ public final class ParticipantCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ServiceName name = ServiceName.fromId(service).orElseThrow(() -> new UserException(
-                "unknown service \"" + service + "\" (expected one of: " + ServiceName.knownIds() + ")", 2));
+        ServiceName name = ConfigOptions.service(service);
         ClusterConfig cluster = ClusterConfig.loadOrDefault(config);
         if (dataDir != null) {
             cluster = cluster.withDataDir(dataDir);

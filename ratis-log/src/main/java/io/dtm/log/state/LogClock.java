@@ -10,11 +10,16 @@ import java.util.TreeSet;
 
 /**
  * Log time: the time that retention by age measures against, derived from the clock readings the
- * cluster's members put on their batches, so that a minority of skewed clocks cannot move it. The
- * rule is stated exactly in {@link TxnLogState}'s class comment: keep each member's latest
- * reading (in log order, not the largest, so a member whose clock was set back stops counting as
- * ahead); the candidate is the majority-th largest reading (n/2+1 of n members; none while fewer
- * have reported); log time is the largest candidate so far. Readings naming no member are ignored.
+ * cluster's members put on their batches ({@code RecordBatch.timestamp_ms}, {@code node_id}), so
+ * that a minority of skewed clocks cannot move it. The members are the configured node ids, the
+ * same on every replica. Keep each member's latest reading (in log order, not the largest, so a
+ * member whose clock was set back stops counting as ahead). After each batch the candidate is the
+ * largest T that a majority (n/2+1 of n members) have a latest reading of at least T: the middle
+ * one of 3, the lower median of an even n. A member that never reported has no reading: until a
+ * majority has reported there is no candidate and log time stays put (0 on a new log). Log time is
+ * the largest candidate so far, so it never moves backwards. Readings naming no member (a tool's
+ * empty id) are ignored; their records are applied all the same. One member of 3 (two of 5) hours
+ * ahead or behind thus neither evicts young outcomes nor stops eviction by age.
  *
  * <p>Pure and deterministic, like the table it serves; not thread-safe.
  */

@@ -34,20 +34,12 @@ import static io.dtm.log.state.RecordResults.refused;
  * <p>Pure and deterministic: no I/O, no threads, no clock of its own, so every replica that applies
  * the same entries holds the same state. Not thread-safe; the state machine serialises access.
  *
- * <p>Time ("log time", what retention by age measures) comes only from the entries, and no
- * minority of skewed clocks can move it ({@link LogClock}). Each batch carries the clock reading
- * of the node that sealed it ({@code RecordBatch.timestamp_ms}, {@code node_id}); every node also
- * appends a clock-only batch every few seconds ({@link io.dtm.log.raft.ClockReporter}). The table knows the
- * cluster's members (configured node ids, the same on every replica) and keeps each member's
- * latest reading in log order. After each batch the candidate is the largest T that a majority
- * (n/2+1 of n members) have a latest reading of at least T: the middle one of 3, the lower median
- * of an even n. A member that never reported has no reading: until a majority has reported there
- * is no candidate and log time stays put (0 on a new log). Log time is the largest candidate so
- * far, so it never moves backwards; readings of non-members (a tool's empty id) are ignored,
- * their records applied all the same. One member of 3 (two of 5) hours ahead or behind thus
- * neither evicts young outcomes nor stops eviction by age. An outcome that ended while log time
- * was 0 counts as ended at the first log time a majority establishes (against 0 it would be
- * forgotten at once).
+ * <p>Time ("log time", what retention by age measures) comes only from the entries: each batch
+ * carries the clock reading of the node that sealed it, every node also appends a clock-only batch
+ * every few seconds ({@link io.dtm.log.raft.ClockReporter}), and {@link LogClock} derives log time
+ * from the members' latest readings so that no minority of skewed clocks can move it. An outcome
+ * that ended while log time was 0 counts as ended at the first log time a majority establishes
+ * (against 0 it would be forgotten at once).
  *
  * <p>Transitions of one attempt id:
  * <pre>

@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TxnLogStateTest {
-    private static final List<String> FOUR = List.of("inventory", "payment", "order", "shipping");
+    static final List<String> FOUR = List.of("inventory", "payment", "order", "shipping");
     private static final TxnLogState.Retention ROOMY = new TxnLogState.Retention(1_000, 60_000);
     /**
      * A one-node cluster: its node's readings alone are log time, so these tests set log time by
@@ -48,7 +48,7 @@ class TxnLogStateTest {
         return result.getResults(0);
     }
 
-    private static TxnRecord commit(String tid) {
+    static TxnRecord commit(String tid) {
         return decide(tid, Outcome.COMMIT, "", "coordinator:n1");
     }
 
@@ -375,65 +375,6 @@ class TxnLogStateTest {
             out.add(batch.build());
         }
         return out;
-    }
-
-    // --- retention ---
-
-    @Nested
-    class Retention {
-        private final TxnLogState small = new TxnLogState(new TxnLogState.Retention(3, 10_000), ONE_NODE);
-
-        private void finish(String tid, long atMs) {
-            small.apply(batch(atMs)
-                    .addRecords(begin(tid, FOUR, atMs + 1_000))
-                    .addRecords(commit(tid))
-                    .addRecords(end(tid))
-                    .build(), 1);
-        }
-
-        @Test
-        void keepsAtMostMaxOutcomesDroppingTheOldestEnded() {
-            for (int i = 1; i <= 5; i++) {
-                finish("t" + i, i);
-            }
-            assertThat(small.retainedCount()).isEqualTo(3);
-            assertThat(small.query("t1").getStatus()).as("the outcome is dropped, the id remembered")
-                    .isEqualTo(TxnStatus.FORGOTTEN);
-            assertThat(small.query("t2").getStatus()).isEqualTo(TxnStatus.FORGOTTEN);
-            assertThat(small.query("t5").getStatus()).isEqualTo(TxnStatus.ENDED);
-        }
-
-        @Test
-        void forgetsOutcomesOlderThanMaxAgeInLogTime() {
-            finish("old", 1_000);
-            finish("young", 9_000);
-            finish("now", 12_000);
-
-            assertThat(small.query("old").getStatus()).isEqualTo(TxnStatus.FORGOTTEN);
-            assertThat(small.query("young").getStatus()).isEqualTo(TxnStatus.ENDED);
-        }
-
-        @Test
-        void neverForgetsATransactionInFlight() {
-            small.apply(batch(0)
-                    .addRecords(begin("pending", FOUR, 1_000))
-                    .addRecords(begin("decided", FOUR, 1_000))
-                    .addRecords(commit("decided"))
-                    .build(), 1);
-            for (int i = 0; i < 10; i++) {
-                finish("t" + i, 100_000L * (i + 1));
-            }
-            assertThat(small.query("pending").getStatus()).isEqualTo(TxnStatus.IN_FLIGHT);
-            assertThat(small.query("decided").getStatus()).isEqualTo(TxnStatus.DECIDED);
-        }
-
-        @Test
-        void logTimeNeverRunsBackwards() {
-            finish("a", 50_000);
-            finish("b", 1_000); // a batch stamped by a proposer whose clock lags
-            assertThat(small.clockMs()).isEqualTo(50_000);
-            assertThat(small.query("b").getStatus()).as("ended at log time 50000, not 1000").isEqualTo(TxnStatus.ENDED);
-        }
     }
 
     // --- snapshots ---
