@@ -38,7 +38,8 @@ import static picocli.CommandLine.Spec;
             "loop (--rate orders a second whatever the answers; latency counts from when each order was due).",
             "--log-only pushes the records of a transaction (Begin, Decide, End) through the replicated log,",
             "with no participants: the log's own limit. --participant SERVICE prepares and commits against one",
-            "service alone: its synced-write limit."},
+            "service alone: its synced-write limit.",
+            "Every run also gives its rate over each 10 s from its first request, warm-up included."},
         footer = {"", "Examples:",
             "  ./dtm cluster start && ./dtm bench --duration 30s --concurrency 64",
             "  ./dtm bench --rate 500 --duration 60s                open loop: 500 orders a second",
@@ -207,11 +208,13 @@ public final class BenchCommand implements Callable<Integer> {
             if (kill != null) {
                 o.put("leaderKill", kill.toJson(recovery));
             }
+            o.put("windows", BenchReport.windowsJson(result.windows()));
             out.println(Json.write(o));
         } else {
             out.printf("two-phase commit across %s, %s, %.1f s measured after %s warm-up%n",
                     chosen.stream().map(ServiceName::id).toList(), loop, result.seconds(), Durations.format(warmup));
             out.printf("  committed/s   %,10.0f%n", result.committedPerSecond());
+            BenchReport.printWindows(out, result.windows(), "committed/s", "the first order");
             out.printf("  latency       p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",
                     ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1000.0);
             result.outcomes().forEach((k, v) -> out.printf("  %-60s %,d%n", k, v));
@@ -266,11 +269,13 @@ public final class BenchCommand implements Callable<Integer> {
             o.put("messagesPerFsync", perFsync);
             o.put("prepareLatencyMs", latencies(h));
             o.put("failures", result.failures());
+            o.put("windows", BenchReport.windowsJson(result.windows()));
             out.println(Json.write(o));
         } else {
             out.printf("%s, concurrency %d, %.1f s measured after %s warm-up (each PREPARE then its COMMIT)%n",
                     service.id(), concurrency, result.seconds(), Durations.format(warmup));
             out.printf("  prepares/s        %,10.0f   (%d voted NO)%n", result.preparesPerSecond(), result.noVotes());
+            BenchReport.printWindows(out, result.windows(), "prepares/s", "the first PREPARE");
             out.printf("  messages/write    %10.1f   (PREPAREs and COMMITs per RocksDB write, whole run)%n", perWrite);
             out.printf("  messages/fsync    %10.1f   (PREPAREs are synced; COMMITs ride on the next sync)%n", perFsync);
             out.printf("  prepare latency   p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",
@@ -307,11 +312,13 @@ public final class BenchCommand implements Callable<Integer> {
             o.put("recordsPerEntry", r.recordsPerEntry());
             o.put("recordLatencyMs", latencies(h));
             o.put("failures", r.failures());
+            o.put("windows", BenchReport.windowsJson(r.windows()));
             out.println(Json.write(o));
         } else {
             out.printf("log-only, group commit %s, concurrency %d, %.1f s measured after %s warm-up%n",
                     noGroupCommit ? "off" : "on", concurrency, r.seconds(), Durations.format(warmup));
             out.printf("  transactions/s  %,10.0f   (3 records each)%n", r.transactionsPerSecond());
+            BenchReport.printWindows(out, r.windows(), "transactions/s", "the first transaction");
             out.printf("  records/s       %,10.0f%n", r.recordsPerSecond());
             out.printf("  records/entry   %10.1f%n", r.recordsPerEntry());
             out.printf("  record latency  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",

@@ -27,9 +27,12 @@ import java.util.concurrent.atomic.LongAdder;
 public final class LogLoad {
     static final List<String> FOUR = List.of("inventory", "payment", "order", "shipping");
 
-    /** What a run measured; latencies are per record, in microseconds. */
+    /**
+     * What a run measured; latencies are per record, in microseconds. {@code windows}: transactions
+     * a second from the first one, warm-up included.
+     */
     public record Result(long transactions, double seconds, double recordsPerEntry, Histogram recordLatencyMicros,
-            Map<String, Long> failures) {
+            Map<String, Long> failures, List<PerSecondCounter.Window> windows) {
         public double transactionsPerSecond() {
             return transactions / seconds;
         }
@@ -50,6 +53,7 @@ public final class LogLoad {
         t.setDaemon(true);
         return t;
     });
+    private volatile PerSecondCounter completedFromStart;
     private volatile boolean stopping;
     private volatile boolean measuring;
 
@@ -60,6 +64,7 @@ public final class LogLoad {
 
     /** Runs {@code warmup} unmeasured, then {@code duration} measured, with {@code concurrency} workers. */
     public Result run(int concurrency, Duration warmup, Duration duration) throws InterruptedException {
+        completedFromStart = new PerSecondCounter(System::nanoTime, warmup.plus(duration).toSeconds() + 1);
         CountDownLatch stopped = new CountDownLatch(concurrency);
         for (int i = 0; i < concurrency; i++) {
             nextTransaction(stopped);
@@ -75,11 +80,12 @@ public final class LogLoad {
         double seconds = (System.nanoTime() - start) / 1e9;
         Histogram histogram = latency.getIntervalHistogram();
         double recordsPerEntry = client.appendStats().since(statsBefore).recordsPerEntry();
+        List<PerSecondCounter.Window> windows = completedFromStart.windows(warmup);
         measuring = false;
         stopping = true;
         stopped.await(30, TimeUnit.SECONDS);
         retryTimer.shutdownNow();
-        return new Result(transactions, seconds, recordsPerEntry, histogram, Map.copyOf(failures));
+        return new Result(transactions, seconds, recordsPerEntry, histogram, Map.copyOf(failures), windows);
     }
 
     private void nextTransaction(CountDownLatch stopped) {
@@ -94,6 +100,7 @@ public final class LogLoad {
                 .whenComplete((r, error) -> {
                     if (error == null) {
                         completed.increment();
+                        completedFromStart.count();
                         nextTransaction(stopped);
                     } else {
                         Throwable cause = error.getCause() != null ? error.getCause() : error;

@@ -9,6 +9,7 @@ import org.HdrHistogram.Recorder;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -24,8 +25,12 @@ import java.util.concurrent.atomic.LongAdder;
  * Every PREPARE is a synced write; the measured rate is PREPAREs per second.
  */
 public final class PrepareLoad {
-    /** What a run measured; latencies are of PREPAREs, in microseconds. */
-    public record Result(long prepares, long noVotes, double seconds, Histogram prepareLatencyMicros, Map<String, Long> failures) {
+    /**
+     * What a run measured; latencies are of PREPAREs, in microseconds. {@code windows}: PREPAREs a
+     * second from the first one, warm-up included.
+     */
+    public record Result(long prepares, long noVotes, double seconds, Histogram prepareLatencyMicros, Map<String, Long> failures,
+            List<PerSecondCounter.Window> windows) {
         public double preparesPerSecond() {
             return prepares / seconds;
         }
@@ -41,6 +46,7 @@ public final class PrepareLoad {
     private final Recorder latency = new Recorder(3);
     private final Map<String, Long> failures = new ConcurrentHashMap<>();
     private final ExecutorService starter = TwoPhaseLoad.starter("participant-load");
+    private volatile PerSecondCounter preparesFromStart;
     private volatile boolean stopping;
     private volatile boolean measuring;
 
@@ -59,6 +65,7 @@ public final class PrepareLoad {
     }
 
     private Result closedLoop(int concurrency, Duration warmup, Duration duration) throws InterruptedException {
+        preparesFromStart = new PerSecondCounter(System::nanoTime, warmup.plus(duration).toSeconds() + 1);
         CountDownLatch stopped = new CountDownLatch(concurrency);
         for (int i = 0; i < concurrency; i++) {
             next(stopped);
@@ -73,10 +80,11 @@ public final class PrepareLoad {
         long done = prepares.sum() - before;
         double seconds = (System.nanoTime() - start) / 1e9;
         Histogram h = latency.getIntervalHistogram();
+        List<PerSecondCounter.Window> windows = preparesFromStart.windows(warmup);
         measuring = false;
         stopping = true;
         stopped.await(30, TimeUnit.SECONDS);
-        return new Result(done, noVotes.sum() - noBefore, seconds, h, Map.copyOf(failures));
+        return new Result(done, noVotes.sum() - noBefore, seconds, h, Map.copyOf(failures), windows);
     }
 
     private void next(CountDownLatch stopped) {
@@ -93,6 +101,7 @@ public final class PrepareLoad {
                         latency.recordValue(Math.max(1, (System.nanoTime() - start) / 1_000));
                     }
                     prepares.increment();
+                    preparesFromStart.count();
                     if (!vote.getYes()) {
                         noVotes.increment();
                         return client.rollback(tid);

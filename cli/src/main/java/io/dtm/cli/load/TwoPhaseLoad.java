@@ -21,7 +21,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -33,9 +32,13 @@ import java.util.concurrent.atomic.LongAdder;
  * sent (coordinated omission).
  */
 public final class TwoPhaseLoad {
-    /** What a run measured; latencies are of whole transactions, in microseconds. */
+    /**
+     * What a run measured; latencies are of whole transactions, in microseconds.
+     * {@code committedEachSecond}: of the measured time; {@code windows}: committed/s from the first
+     * order, warm-up included.
+     */
     public record Result(long committed, Map<String, Long> outcomes, double seconds, Histogram latencyMicros, long notSent,
-            long[] committedEachSecond) {
+            long[] committedEachSecond, List<PerSecondCounter.Window> windows) {
         public double committedPerSecond() {
             return committed / seconds;
         }
@@ -66,7 +69,9 @@ public final class TwoPhaseLoad {
     private volatile boolean stopping;
     private volatile boolean measuring;
     private volatile long measureStartNanos;
-    private volatile AtomicLongArray committedEachSecond = new AtomicLongArray(0);
+    private volatile PerSecondCounter committedEachSecond = new PerSecondCounter(System::nanoTime, 0);
+    private volatile PerSecondCounter committedFromStart;
+    private volatile Duration warmup = Duration.ZERO;
     private volatile long faultNanos = Long.MAX_VALUE;
     private final Map<String, LongAdder> faultOutcomes = new ConcurrentHashMap<>();
     private final AtomicLong lastInFlightOutcomeNanos = new AtomicLong(-1);
@@ -83,6 +88,7 @@ public final class TwoPhaseLoad {
     /** Closed loop: {@code concurrency} orders in flight all the time. */
     public Result run(int concurrency, Duration warmup, Duration duration) throws InterruptedException {
         try {
+            startCounting(warmup, duration);
             CountDownLatch stopped = new CountDownLatch(concurrency);
             for (int i = 0; i < concurrency; i++) {
                 next(stopped);
@@ -95,6 +101,12 @@ public final class TwoPhaseLoad {
         } finally {
             starter.shutdown();
         }
+    }
+
+    /** Counts commits from now, the load's start, to the end of the measured time. */
+    private void startCounting(Duration warmup, Duration duration) {
+        this.warmup = warmup;
+        committedFromStart = new PerSecondCounter(System::nanoTime, warmup.plus(duration).toSeconds() + 1);
     }
 
     /**
@@ -116,6 +128,7 @@ public final class TwoPhaseLoad {
      * keeping up with the rate.
      */
     public Result runAtRate(double rate, int maxInFlight, Duration warmup, Duration duration) throws InterruptedException {
+        startCounting(warmup, duration);
         long start = System.nanoTime();
         long measureFrom = start + warmup.toNanos();
         long end = measureFrom + duration.toNanos();
@@ -162,7 +175,7 @@ public final class TwoPhaseLoad {
         committedAtStart = committed.sum();
         outcomes.clear();
         notSent.reset();
-        committedEachSecond = new AtomicLongArray((int) Math.min(Integer.MAX_VALUE - 8, duration.toSeconds() + 1));
+        committedEachSecond = new PerSecondCounter(System::nanoTime, duration.toSeconds() + 1);
         measureStartNanos = System.nanoTime();
         measuring = true;
     }
@@ -192,12 +205,9 @@ public final class TwoPhaseLoad {
         measuring = false;
         Map<String, Long> counted = new TreeMap<>();
         outcomes.forEach((k, v) -> counted.put(k, v.sum()));
-        AtomicLongArray each = committedEachSecond;
-        long[] perSecond = new long[(int) Math.min(each.length(), elapsedNanos / 1_000_000_000L)];
-        for (int i = 0; i < perSecond.length; i++) {
-            perSecond[i] = each.get(i);
-        }
-        return new Result(done, counted, elapsedNanos / 1e9, h, notSent.sum(), perSecond);
+        long[] perSecond = committedEachSecond.firstSeconds(elapsedNanos / 1_000_000_000L);
+        return new Result(done, counted, elapsedNanos / 1e9, h, notSent.sum(), perSecond,
+                committedFromStart.windows(warmup));
     }
 
     private void next(CountDownLatch stopped) {
@@ -220,15 +230,12 @@ public final class TwoPhaseLoad {
                 latency.recordValue(Math.max(1, (now - dueNanos) / 1_000));
                 outcomes.computeIfAbsent(kind, k -> new LongAdder()).increment();
                 if (isCommitted) {
-                    long second = (now - measureStartNanos) / 1_000_000_000L;
-                    AtomicLongArray each = committedEachSecond;
-                    if (second >= 0 && second < each.length()) {
-                        each.incrementAndGet((int) second);
-                    }
+                    committedEachSecond.count();
                 }
             }
             if (isCommitted) {
                 committed.increment();
+                committedFromStart.count();
             }
             followFault(dueNanos, now, isCommitted, kind);
             if (stopped != null) {
