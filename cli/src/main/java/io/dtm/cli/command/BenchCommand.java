@@ -2,6 +2,8 @@ package io.dtm.cli.command;
 
 import io.dtm.cli.Json;
 import io.dtm.cli.cluster.LeaderKill;
+import io.dtm.cli.load.FloorProbe;
+import io.dtm.cli.load.LatencyFloor;
 import io.dtm.cli.load.LogLoad;
 import io.dtm.cli.load.PrepareLoad;
 import io.dtm.cli.load.TwoPhaseLoad;
@@ -39,6 +41,10 @@ import static picocli.CommandLine.Spec;
             "--log-only pushes the records of a transaction (Begin, Decide, End) through the replicated log,",
             "with no participants: the log's own limit. --participant SERVICE prepares and commits against one",
             "service alone: its synced-write limit.",
+            "Before the load, a probe (about 8 s; --no-floor skips it) measures, one request at a time, the pieces",
+            "a transaction cannot go below: an fsync in the cluster's data directory, a round trip to a node, one",
+            "log append, a PREPARE at each service; the floor of a two-phase commit is max(Begin, PREPARE) +",
+            "Decide + reply (one service: Begin + PREPARE + Decide + reply), and the run's p50 is given over it.",
             "Every run also gives its rate over each 10 s from its first request, warm-up included."},
         footer = {"", "Examples:",
             "  ./dtm cluster start && ./dtm bench --duration 30s --concurrency 64",
@@ -48,6 +54,7 @@ import static picocli.CommandLine.Spec;
             "  ./dtm bench --log-only --duration 30s",
             "  ./dtm bench --log-only --no-group-commit --concurrency 64 --json",
             "  ./dtm bench --participant inventory --concurrency 64",
+            "  ./dtm bench --no-floor --warmup 0s --duration 10s     a quick run, without the floor probe",
             "  ./dtm bench --duration 60s --kill-leader-after 30s   recovery at full load (the leader stays down)",
             "", "Throughput on the JVM settles only after 30-40 s of load: keep --warmup long when comparing runs."},
         mixinStandardHelpOptions = true)
@@ -90,6 +97,9 @@ public final class BenchCommand implements Callable<Integer> {
                     + "transaction in flight at the kill had its outcome. The killed node stays down "
                     + "(./dtm cluster start brings it back).")
     Duration killLeaderAfter;
+
+    @Option(names = "--no-floor", description = "Skip the latency-floor probe before the load.")
+    boolean noFloor;
 
     @Option(names = "--json", description = "Print one JSON object with the results.")
     boolean json;
@@ -148,12 +158,13 @@ public final class BenchCommand implements Callable<Integer> {
         }
         ClusterConfig config = withGroupCommit(options.load(), !noGroupCommit, concurrency);
         options.requireCoordinator(config);
+        LatencyFloor floor = noFloor ? null : new FloorProbe(config, FloorProbe.Budget.DEFAULT).logOnly();
         LogLoad.Result result;
         try (TxnLogClient client = TxnLogClient.connect(config, "bench")) {
             String prefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + "-";
             result = new LogLoad(client, prefix).run(concurrency, warmup, duration);
         }
-        print(result);
+        print(result, floor);
         return result.transactions() > 0 ? 0 : 1;
     }
 
@@ -165,6 +176,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         ClusterConfig config = options.load();
         options.requireCoordinator(config);
+        LatencyFloor floor = noFloor ? null : new FloorProbe(config, FloorProbe.Budget.DEFAULT).twoPhase(chosen);
         Duration perRequest = Duration.ofMillis(config.coordinator().transactionTimeoutMs() + 5_000);
         TwoPhaseLoad.Result result;
         TwoPhaseLoad.FaultRecovery recovery = null;
@@ -209,6 +221,9 @@ public final class BenchCommand implements Callable<Integer> {
                 o.put("leaderKill", kill.toJson(recovery));
             }
             o.put("windows", BenchReport.windowsJson(result.windows()));
+            if (floor != null) {
+                o.put("floor", BenchReport.floorJson(floor, ms(h, 50)));
+            }
             out.println(Json.write(o));
         } else {
             out.printf("two-phase commit across %s, %s, %.1f s measured after %s warm-up%n",
@@ -217,6 +232,9 @@ public final class BenchCommand implements Callable<Integer> {
             BenchReport.printWindows(out, result.windows(), "committed/s", "the first order");
             out.printf("  latency       p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",
                     ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1000.0);
+            if (floor != null) {
+                BenchReport.printFloor(out, floor, ms(h, 50));
+            }
             result.outcomes().forEach((k, v) -> out.printf("  %-60s %,d%n", k, v));
             if (result.notSent() > 0) {
                 out.printf("  not sent: %,d orders fell due while %,d were unanswered: the cluster does not keep up"
@@ -236,6 +254,7 @@ public final class BenchCommand implements Callable<Integer> {
     private int benchParticipant() throws Exception {
         ServiceName service = ConfigOptions.service(participant);
         ClusterConfig config = options.load();
+        LatencyFloor floor = noFloor ? null : new FloorProbe(config, FloorProbe.Budget.DEFAULT).participant(service);
         PrepareLoad.Result result;
         InspectReply before;
         InspectReply after;
@@ -270,6 +289,9 @@ public final class BenchCommand implements Callable<Integer> {
             o.put("prepareLatencyMs", latencies(h));
             o.put("failures", result.failures());
             o.put("windows", BenchReport.windowsJson(result.windows()));
+            if (floor != null) {
+                o.put("floor", BenchReport.floorJson(floor, null));
+            }
             out.println(Json.write(o));
         } else {
             out.printf("%s, concurrency %d, %.1f s measured after %s warm-up (each PREPARE then its COMMIT)%n",
@@ -280,6 +302,9 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf("  messages/fsync    %10.1f   (PREPAREs are synced; COMMITs ride on the next sync)%n", perFsync);
             out.printf("  prepare latency   p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",
                     ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1000.0);
+            if (floor != null) {
+                BenchReport.printFloor(out, floor, null);
+            }
             if (!result.failures().isEmpty()) {
                 out.println("  failures          " + result.failures());
             }
@@ -297,7 +322,7 @@ public final class BenchCommand implements Callable<Integer> {
         return config.withLog(log);
     }
 
-    private void print(LogLoad.Result r) {
+    private void print(LogLoad.Result r, LatencyFloor floor) {
         PrintWriter out = spec.commandLine().getOut();
         Histogram h = r.recordLatencyMicros();
         if (json) {
@@ -313,6 +338,9 @@ public final class BenchCommand implements Callable<Integer> {
             o.put("recordLatencyMs", latencies(h));
             o.put("failures", r.failures());
             o.put("windows", BenchReport.windowsJson(r.windows()));
+            if (floor != null) {
+                o.put("floor", BenchReport.floorJson(floor, null));
+            }
             out.println(Json.write(o));
         } else {
             out.printf("log-only, group commit %s, concurrency %d, %.1f s measured after %s warm-up%n",
@@ -323,6 +351,9 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf("  records/entry   %10.1f%n", r.recordsPerEntry());
             out.printf("  record latency  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",
                     ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1000.0);
+            if (floor != null) {
+                BenchReport.printFloor(out, floor, null);
+            }
             if (!r.failures().isEmpty()) {
                 out.println("  failures        " + r.failures());
             }
