@@ -6,8 +6,8 @@ import io.dtm.config.ServiceName;
 import io.dtm.log.TxnLogClient;
 import io.dtm.protocol.log.LogRecords;
 import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnRecord;
-import io.dtm.protocol.participant.Vote;
 import io.dtm.rpc.ClusterStatusReader;
 import io.dtm.rpc.ClusterView;
 import io.dtm.rpc.DtmConnections;
@@ -27,6 +27,7 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -145,6 +146,7 @@ public final class FloorProbe {
                 }
                 channel.force(true);
                 micros.recordValue(since(start));
+                return DONE;
             });
             return new Fsync(piece, dir.toString(), note);
         } catch (IOException e) {
@@ -174,8 +176,7 @@ public final class FloorProbe {
             try (NodeClient node = await(connections.connect(config.node(nodeId)))) {
                 return sample(budget.roundTrip(), Integer.MAX_VALUE, micros -> {
                     long start = System.nanoTime();
-                    await(node.status());
-                    micros.recordValue(since(start));
+                    return node.status().thenRun(() -> micros.recordValue(since(start)));
                 });
             }
         } catch (Exception e) {
@@ -194,19 +195,24 @@ public final class FloorProbe {
             long[] n = {0};
             return sample(budget.logAppend(), Integer.MAX_VALUE, micros -> {
                 String tid = tidPrefix + "log-" + ++n[0];
-                timedAppend(log, LogRecords.begin(tid, LogLoad.FOUR, System.currentTimeMillis() + 30_000), micros);
-                timedAppend(log, LogRecords.decide(tid, Outcome.COMMIT, "", "bench-floor"), micros);
-                timedAppend(log, LogRecords.end(tid), micros);
+                return timedAppend(log, LogRecords.begin(tid, LogLoad.FOUR, System.currentTimeMillis() + 30_000), micros)
+                        .thenCompose(r -> timedAppend(log, LogRecords.decide(tid, Outcome.COMMIT, "", "bench-floor"), micros))
+                        .thenCompose(r -> timedAppend(log, LogRecords.end(tid), micros));
             });
         } catch (Exception e) {
             return Piece.unmeasured(reason(e));
         }
     }
 
-    private void timedAppend(TxnLogClient log, TxnRecord record, Histogram micros) throws Exception {
+    private CompletableFuture<RecordResult> timedAppend(TxnLogClient log, TxnRecord record, Histogram micros) {
         long start = System.nanoTime();
-        await(log.append(record));
-        micros.recordValue(since(start));
+        // The log client does not give up on its own (Ratis retries); the probe does.
+        return log.append(record).orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((r, error) -> {
+                    if (error == null) {
+                        micros.recordValue(since(start));
+                    }
+                });
     }
 
     /**
@@ -218,12 +224,8 @@ public final class FloorProbe {
         try (ParticipantClient client = await(connections.connectParticipant(service, config.service(service)))) {
             long[] n = {0};
             String[] lastNo = {null};
-            Piece piece = sample(budget.preparePerService(), Integer.MAX_VALUE, micros -> {
-                long took = prepareAndFinish(client, service, tidPrefix + service.id() + "-" + ++n[0], lastNo);
-                if (took > 0) {
-                    micros.recordValue(took);
-                }
-            });
+            Piece piece = sample(budget.preparePerService(), Integer.MAX_VALUE,
+                    micros -> prepareAndFinish(client, service, tidPrefix + service.id() + "-" + ++n[0], lastNo, micros));
             if (!piece.measured() && lastNo[0] != null) {
                 return Piece.unmeasured("every PREPARE voted NO, e.g. " + lastNo[0]);
             }
@@ -234,59 +236,125 @@ public final class FloorProbe {
     }
 
     /**
-     * PREPAREs {@code tid}, then commits it (or rolls it back on NO: nothing is left prepared); the
-     * PREPARE's time in microseconds, or -1 when it voted NO (noted in {@code lastNo}).
+     * PREPAREs {@code tid}, records the PREPARE's time if it voted YES, then commits it (or rolls it
+     * back on NO, noted in {@code lastNo}: nothing is left prepared).
      */
-    private long prepareAndFinish(ParticipantClient client, ServiceName service, String tid, String[] lastNo)
-            throws Exception {
+    private CompletableFuture<?> prepareAndFinish(ParticipantClient client, ServiceName service, String tid,
+            String[] lastNo, Histogram micros) {
         // Random records and dates, as the participant load picks them, so that attempts rarely meet.
         ThreadLocalRandom random = ThreadLocalRandom.current();
         var request = SampleRequests.prepare(service, tid, random.nextInt(1000), today.plusDays(1 + random.nextInt(365)));
         long start = System.nanoTime();
-        Vote vote = await(client.prepare(request));
-        long took = since(start);
-        if (vote.getYes()) {
-            await(client.commit(tid));
-            return took;
-        }
-        lastNo[0] = vote.getCode() + ": " + vote.getMessage();
-        await(client.rollback(tid));
-        return -1;
+        return client.prepare(request).thenCompose(vote -> {
+            if (vote.getYes()) {
+                micros.recordValue(since(start));
+                return client.commit(tid);
+            }
+            lastNo[0] = vote.getCode() + ": " + vote.getMessage();
+            return client.rollback(tid);
+        });
     }
 
-    /** One sampling round: a request (or a few), each recorded in microseconds. */
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    /**
+     * One sampling round: a request (or a few in sequence), each recorded in microseconds; the
+     * future completes when the round is over.
+     */
     @FunctionalInterface
     interface Round {
-        void run(Histogram micros) throws Exception;
+        CompletableFuture<?> run(Histogram micros) throws Exception;
     }
 
     /**
-     * ends the piece. The first third of the time is not counted (and takes at most half as many
-     * samples): a new connection's first requests, in a JVM that has not compiled their code yet,
-     * cost many times what the same requests cost a few hundred later. The counted two thirds start
-     * when those are over, however long the first requests took (a new Raft client's first append
-     * can take longer than the whole budget).
+     * Runs {@code round} after round until {@code budget} is spent or {@code maxSamples} are taken;
+     * a failure ends the piece. The first third of the time is not counted (and takes at most half
+     * as many samples): a new connection's first requests, in a JVM that has not compiled their
+     * code yet, cost many times what the same requests cost a few hundred later. The counted two
+     * thirds start when those are over, however long the first requests took (a new Raft client's
+     * first append can take longer than the whole budget).
+     *
+     * <p>Each next round starts in the callback of the one before, on the thread that completed
+     * it, as the loads chain their requests: a round that waited on this thread instead would add
+     * two thread wake-ups to every sample, which on a busy machine cost more than a round trip.
      */
     static Piece sample(Duration budget, int maxSamples, Round round) {
-        Histogram micros = new Histogram(3);
-        long warmEnd = System.nanoTime() + budget.toNanos() / 3;
+        Sampling sampling = new Sampling(budget, maxSamples, round);
+        sampling.next();
         try {
-            while (System.nanoTime() < warmEnd && micros.getTotalCount() < maxSamples / 2) {
-                round.run(micros);
-            }
-            micros.reset();
-            long end = System.nanoTime() + budget.toNanos() - budget.toNanos() / 3;
-            while (System.nanoTime() < end && micros.getTotalCount() < maxSamples) {
-                round.run(micros);
-            }
+            // Every request of a round has a timeout of its own; this bound is only a backstop.
+            sampling.done.get(budget.toMillis() + 120_000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Piece.unmeasured("interrupted");
-        } catch (Exception e) {
-            return Piece.unmeasured(reason(e) + (micros.getTotalCount() > 0
-                    ? " (after " + micros.getTotalCount() + " samples)" : ""));
+        } catch (ExecutionException | TimeoutException e) {
+            long counted = sampling.counted();
+            return Piece.unmeasured(reason(e) + (counted > 0 ? " (after " + counted + " samples)" : ""));
         }
-        return Piece.of(micros);
+        return Piece.of(sampling.micros);
+    }
+
+    /** The state of one {@link #sample}: its rounds run one at a time, each after the one before completed. */
+    private static final class Sampling {
+        final Histogram micros = new Histogram(3);
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        private final long budgetNanos;
+        private final int maxSamples;
+        private final Round round;
+        private final long warmEnd;
+        private boolean warming = true;
+        private long end;
+
+        Sampling(Duration budget, int maxSamples, Round round) {
+            this.budgetNanos = budget.toNanos();
+            this.maxSamples = maxSamples;
+            this.round = round;
+            this.warmEnd = System.nanoTime() + budgetNanos / 3;
+        }
+
+        /** Samples of the counted part; read once {@link #done} completed. */
+        long counted() {
+            return warming ? 0 : micros.getTotalCount();
+        }
+
+        /** Starts rounds until one is still running (its callback goes on) or the piece is over. */
+        void next() {
+            // A loop rather than a call per round from the callback: rounds that are over at once
+            // (the fsyncs) must not nest one call deeper each.
+            while (true) {
+                long now = System.nanoTime();
+                if (warming && (now >= warmEnd || micros.getTotalCount() >= maxSamples / 2)) {
+                    warming = false;
+                    micros.reset();
+                    end = now + budgetNanos - budgetNanos / 3;
+                }
+                if (!warming && (now >= end || micros.getTotalCount() >= maxSamples)) {
+                    done.complete(null);
+                    return;
+                }
+                CompletableFuture<?> running;
+                try {
+                    running = round.run(micros);
+                } catch (Exception e) {
+                    done.completeExceptionally(e);
+                    return;
+                }
+                if (!running.isDone()) {
+                    running.whenComplete((r, error) -> {
+                        if (error != null) {
+                            done.completeExceptionally(error);
+                        } else {
+                            next();
+                        }
+                    });
+                    return;
+                }
+                if (running.isCompletedExceptionally()) {
+                    running.whenComplete((r, error) -> done.completeExceptionally(error));
+                    return;
+                }
+            }
+        }
     }
 
     private <T> T await(Future<T> future) throws Exception {

@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,11 +48,39 @@ class FloorProbeTest {
     @Test
     void samplingLeavesOutTheFirstRequestsAndStopsAtTheLargestNumberOfSamplesWhateverTheTimeLeft() {
         int[] calls = {0};
-        Piece piece = FloorProbe.sample(Duration.ofHours(1), 10, micros -> micros.recordValue(++calls[0] <= 5 ? 9_000 : 250));
+        Piece piece = FloorProbe.sample(Duration.ofHours(1), 10, micros -> {
+            micros.recordValue(++calls[0] <= 5 ? 9_000 : 250);
+            return CompletableFuture.completedFuture(null);
+        });
 
         assertThat(calls[0]).as("5 not counted, then 10 samples").isEqualTo(15);
         assertThat(piece.measured()).isTrue();
         assertThat(piece.p99Ms()).as("none of the first, slow ones").isEqualTo(0.25);
+    }
+
+    @Test
+    void eachRoundStartsWhenTheOneBeforeCompletesWhicheverThreadCompletesIt() {
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            int[] calls = {0};
+            Piece piece = FloorProbe.sample(Duration.ofHours(1), 10, micros -> CompletableFuture.runAsync(() -> {
+                calls[0]++;
+                micros.recordValue(400);
+            }, other));
+
+            assertThat(calls[0]).isEqualTo(15);
+            assertThat(piece.p50Ms()).isEqualTo(0.4);
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    @Test
+    void aRequestThatFailsLaterEndsThePieceToo() {
+        Piece piece = FloorProbe.sample(Duration.ofHours(1), 10, micros -> CompletableFuture.failedFuture(
+                new java.util.concurrent.TimeoutException("no answer within 5000 ms")));
+
+        assertThat(piece.unmeasured()).isEqualTo("no answer within 5000 ms");
     }
 
     @Test
@@ -60,6 +91,7 @@ class FloorProbeTest {
                 throw new java.util.concurrent.ExecutionException(new java.net.ConnectException("Connection refused"));
             }
             micros.recordValue(100);
+            return CompletableFuture.completedFuture(null);
         });
 
         assertThat(piece.measured()).isFalse();
