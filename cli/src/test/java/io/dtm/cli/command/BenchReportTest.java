@@ -66,6 +66,15 @@ class BenchReportTest {
     }
 
     @Test
+    void aRunFasterThanItsFloorIsSaidToBeSo() {
+        StringWriter out = new StringWriter();
+        BenchReport.printFloor(new PrintWriter(out, true), twoPhase(new Piece(0.50, 1.00, null)), 1.3);
+
+        assertThat(out.toString()).contains("this run's p50 is 0.50 x the floor (below 1: the pieces, measured first, "
+                + "came out slower than the run)");
+    }
+
+    @Test
     void aLoadWithoutAFloorListsOnlyWhatItProbedAndSaysWhereAnFsyncFellBack() {
         LatencyFloor participant = new LatencyFloor(FSYNC, "/tmp", "the cluster's data directory /x is not on this machine",
                 null, null, Map.of("inventory", new Piece(0.45, 0.90, null)), false);
