@@ -40,7 +40,8 @@ import static org.awaitility.Awaitility.await;
  * {@code dtm submit} on real processes (as {@code dtm cluster start} runs them) while the leader is
  * killed with SIGKILL in the middle of the stream: every line still gets its final outcome, the
  * services agree with what was printed, and the same stream submitted again changes nothing. Then
- * {@code dtm bench --kill-leader-after} on the same cluster reports its recovery.
+ * {@code dtm bench --kill-leader-after} on the same cluster reports its recovery, and every kind of
+ * {@code dtm bench} its latency floor and its rate over each 10 seconds.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -159,6 +160,65 @@ class SubmitStreamIT {
                 .isEqualTo(((Number) kill.get("inFlightAtKill")).longValue()).isBetween(1L, 32L);
         assertThat(kill.get("unanswered")).isEqualTo(0);
         assertThat(((Number) kill.get("lastInFlightOutcomeMs")).doubleValue()).isPositive();
+
+        // 13 s of load from the first order: one whole window, the warm-up's; the 3 s left are too short.
+        List<Map<String, Object>> windows = (List<Map<String, Object>>) result.get("windows");
+        assertThat(windows).hasSize(1);
+        assertThat(windows.get(0)).containsEntry("fromSecond", 0).containsEntry("toSecond", 10)
+                .containsEntry("warmup", true);
+        assertThat(((Number) windows.get(0).get("perSecond")).doubleValue()).isPositive();
+        Map<String, Object> floor = (Map<String, Object>) result.get("floor");
+        assertThat(floor.get("fsyncDir")).isEqualTo(root.resolve("data").toString());
+        for (String piece : List.of("fsyncMs", "roundTripMs", "logAppendMs")) {
+            assertPositivePiece(floor, piece);
+        }
+        Map<String, Object> prepare = (Map<String, Object>) floor.get("prepareMs");
+        assertThat(prepare).containsOnlyKeys("inventory", "payment", "order", "shipping");
+        for (String service : prepare.keySet()) {
+            assertPositivePiece(prepare, service);
+        }
+        assertThat(((Number) floor.get("floorMs")).doubleValue()).isPositive();
+        assertThat(((Number) floor.get("p50OverFloor")).doubleValue()).isPositive();
+    }
+
+    @Test
+    @Order(3)
+    @SuppressWarnings("unchecked")
+    void theLogOnlyAndTheParticipantLoadsReportTheFloorPiecesTheyStandOn() throws Exception {
+        CliRun logOnly = CliRun.of("bench", "--dir", root.toString(), "--log-only", "--warmup", "0s", "--duration", "5s",
+                "--concurrency", "1", "--json");
+        assertThat(logOnly.exitCode()).as(logOnly.err()).isZero();
+        Map<String, Object> result = Json.MAPPER.readValue(logOnly.out(), Map.class);
+        Map<String, Object> floor = (Map<String, Object>) result.get("floor");
+        assertThat(floor).containsKeys("fsyncMs", "roundTripMs", "logAppendMs").doesNotContainKeys("prepareMs", "floorMs");
+        for (String piece : List.of("fsyncMs", "roundTripMs", "logAppendMs")) {
+            assertPositivePiece(floor, piece);
+        }
+        assertThat((List<?>) result.get("windows")).as("5 s: one window, of its true length").hasSize(1);
+
+        CliRun participant = CliRun.of("bench", "--dir", root.toString(), "--participant", "inventory", "--warmup", "0s",
+                "--duration", "2s", "--concurrency", "1", "--json");
+        assertThat(participant.exitCode()).as(participant.err()).isZero();
+        result = Json.MAPPER.readValue(participant.out(), Map.class);
+        floor = (Map<String, Object>) result.get("floor");
+        assertThat(floor).containsKeys("fsyncMs", "prepareMs").doesNotContainKeys("roundTripMs", "logAppendMs", "floorMs");
+        assertPositivePiece(floor, "fsyncMs");
+        assertPositivePiece((Map<String, Object>) floor.get("prepareMs"), "inventory");
+        assertThat((List<?>) result.get("windows")).as("2 s: too short for a window").isEmpty();
+
+        CliRun quick = CliRun.of("bench", "--dir", root.toString(), "--participant", "inventory", "--warmup", "0s",
+                "--duration", "1s", "--concurrency", "1", "--no-floor");
+        assertThat(quick.exitCode()).as(quick.err()).isZero();
+        assertThat(quick.out()).doesNotContain("latency floor");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void assertPositivePiece(Map<String, Object> parent, String key) {
+        Map<String, Object> piece = (Map<String, Object>) parent.get(key);
+        assertThat(piece).as(key).containsOnlyKeys("p50", "p99");
+        assertThat(((Number) piece.get("p50")).doubleValue()).as(key + " p50").isPositive();
+        assertThat(((Number) piece.get("p99")).doubleValue()).as(key + " p99")
+                .isGreaterThanOrEqualTo(((Number) piece.get("p50")).doubleValue());
     }
 
     private static int lines(StringWriter out) {
