@@ -54,7 +54,7 @@ import static picocli.CommandLine.Spec;
             "  ./dtm bench --log-only --duration 30s",
             "  ./dtm bench --log-only --no-group-commit --concurrency 64 --json",
             "  ./dtm bench --participant inventory --concurrency 64",
-            "  ./dtm bench --no-floor --warmup 0s --duration 10s     a quick run, without the floor probe",
+            "  ./dtm bench --no-floor --warmup 0s --duration 10s    a quick run, without the floor probe",
             "  ./dtm bench --duration 60s --kill-leader-after 30s   recovery at full load (the leader stays down)",
             "", "Throughput on the JVM settles only after 30-40 s of load: keep --warmup long when comparing runs."},
         mixinStandardHelpOptions = true)
