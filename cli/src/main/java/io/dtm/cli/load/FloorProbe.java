@@ -231,7 +231,9 @@ public final class FloorProbe {
             }
             return piece;
         } catch (Exception e) {
-            return Piece.unmeasured(service.id() + " at " + config.service(service).address() + ": " + reason(e));
+            String address = config.service(service).address();
+            String why = reason(e);
+            return Piece.unmeasured(service.id() + (why.contains(address) ? "" : " at " + address) + ": " + why);
         }
     }
 
