@@ -51,7 +51,10 @@ public final class FloorProbe {
                 Duration.ofMillis(1_500), Duration.ofSeconds(1));
     }
 
-    /** 10 MiB of synced 4 KiB blocks measured at most (and half as many before), whatever the disk's speed: the file only grows. */
+    /**
+     * Synced 4 KiB blocks measured at most, 10 MiB (and half as many before, not counted), however
+     * fast the disk: the file only grows.
+     */
     static final int MAX_FSYNCS = 2_560;
     private static final int BLOCK = 4096;
 
