@@ -90,9 +90,10 @@ final class BenchReport {
             } else {
                 double over = floor.over(runP50Ms).orElse(Double.NaN);
                 // Below 1 the floor is no floor: its pieces came out slower alone than the whole run did
-                // (they are measured first, in a JVM that has not compiled its clients' code yet).
+                // (a busy machine, or a piece that takes a path the run does not: the probe's log append
+                // goes through a Raft client, the leader's appends do not).
                 out.printf("                floor %s = %.2f ms; this run's p50 is %.2f x the floor%s%n", floor.path(),
-                        ms.getAsDouble(), over, over < 1 ? " (below 1: the pieces, measured first, came out slower "
+                        ms.getAsDouble(), over, over < 1 ? " (below 1: the pieces, measured alone, came out slower "
                                 + "than the run)" : "");
             }
         }

@@ -60,6 +60,7 @@ public final class TwoPhaseLoad {
     private final String tidPrefix;
     private final LocalDate today = LocalDate.now(ZoneOffset.UTC);
     private final AtomicLong next = new AtomicLong();
+    /** Committed in the measured time. */
     private final LongAdder committed = new LongAdder();
     private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
     private final Recorder latency = new Recorder(3);
@@ -168,11 +169,9 @@ public final class TwoPhaseLoad {
         return snapshot(System.nanoTime() - measureStartNanos);
     }
 
-    private long committedAtStart;
-
     private void startMeasuring(Duration duration) {
         latency.reset();
-        committedAtStart = committed.sum();
+        committed.reset();
         outcomes.clear();
         notSent.reset();
         committedEachSecond = new PerSecondCounter(System::nanoTime, duration.toSeconds() + 1);
@@ -200,7 +199,7 @@ public final class TwoPhaseLoad {
     }
 
     private Result snapshot(long elapsedNanos) {
-        long done = committed.sum() - committedAtStart;
+        long done = committed.sum();
         Histogram h = latency.getIntervalHistogram();
         measuring = false;
         Map<String, Long> counted = new TreeMap<>();
@@ -230,11 +229,12 @@ public final class TwoPhaseLoad {
                 latency.recordValue(Math.max(1, (now - dueNanos) / 1_000));
                 outcomes.computeIfAbsent(kind, k -> new LongAdder()).increment();
                 if (isCommitted) {
+                    // Counted with its outcome, so that committed and outcomes.COMMITTED agree.
+                    committed.increment();
                     committedEachSecond.count();
                 }
             }
             if (isCommitted) {
-                committed.increment();
                 committedFromStart.count();
             }
             followFault(dueNanos, now, isCommitted, kind);

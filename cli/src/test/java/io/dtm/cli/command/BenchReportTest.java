@@ -70,7 +70,7 @@ class BenchReportTest {
         StringWriter out = new StringWriter();
         BenchReport.printFloor(new PrintWriter(out, true), twoPhase(new Piece(0.50, 1.00, null)), 1.3);
 
-        assertThat(out.toString()).contains("this run's p50 is 0.50 x the floor (below 1: the pieces, measured first, "
+        assertThat(out.toString()).contains("this run's p50 is 0.50 x the floor (below 1: the pieces, measured alone, "
                 + "came out slower than the run)");
     }
 
