@@ -5,17 +5,20 @@ package io.dtm.config;
  * one replication call.
  *
  * @param maxRecords             records gathered into one Raft entry, at most
- * @param maxDelayMicros         how long a batch waits for more records while another is in flight
+ * @param maxDelayMicros         no longer used: a batch leaves as soon as the one ahead of it is
+ *                               answered, with no timer (RecordBatcher, BatchGate); still read, so
+ *                               that configuration files written before load unchanged
  * @param maxOutstandingBatches  Raft entries in flight from one appender, at most
- * @param replicationIntervalMs  while an AppendEntries call to a follower is unanswered, new entries
- *                               for it wait until this long after the last send, and go in one call;
- *                               to an idle follower they go after at most 1 ms (Ratis's default wait)
+ * @param replicationIntervalMs  0 (the default): entries for a follower go at once when nothing to it
+ *                               is unanswered, else as soon as its earlier AppendEntries is answered,
+ *                               together (no timer); positive: while a call is unanswered, new entries
+ *                               wait until this long after the last send (the wait used before)
  */
 public record GroupCommitConfig(int maxRecords, long maxDelayMicros, int maxOutstandingBatches,
         long replicationIntervalMs) {
 
     /** The values a configuration file gets for keys it leaves out. */
     public static GroupCommitConfig defaults() {
-        return new GroupCommitConfig(256, 5_000, 32, 5);
+        return new GroupCommitConfig(256, 5_000, 32, 0);
     }
 }

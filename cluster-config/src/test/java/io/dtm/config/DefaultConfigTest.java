@@ -39,7 +39,7 @@ class DefaultConfigTest {
                 entry(ServiceName.ORDER, 7403), entry(ServiceName.SHIPPING, 7404));
         assertThat(config.timeouts()).isEqualTo(new TimeoutsConfig(600, 1200, 5000, 60000));
         assertThat(config.log()).isEqualTo(new LogConfig(10000, 8388608,
-                new RetentionConfig(250000, 3600000, 1000000), new GroupCommitConfig(256, 5000, 32, 5)));
+                new RetentionConfig(250000, 3600000, 1000000), new GroupCommitConfig(256, 5000, 32, 0)));
         assertThat(config.participants()).isEqualTo(new ParticipantsConfig(15000, 1024));
         assertThat(config.coordinator())
                 .isEqualTo(new CoordinatorConfig(2000, 3, 50, 2000, 10000, 5, 20, 10000, 100000));

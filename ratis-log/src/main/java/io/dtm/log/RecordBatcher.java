@@ -15,26 +15,25 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
  * Group commit toward one Raft group: records from many concurrent callers are gathered into one
  * Raft entry, and each caller's future completes with its own record's result.
  *
- * <p>One thread forms batches. When no batch is in flight it sends whatever is queued at once, so
- * an idle log adds no delay; while batches are in flight it waits up to {@code maxDelayMicros} for
- * a batch to fill to {@code maxRecords}. At most {@code maxOutstandingBatches} entries are in
- * flight; while that bound holds the thread back, records pile up and the next entry carries
- * more of them. That is where the throughput comes from: Raft's cost is per entry, not per record.
+ * <p>One thread forms batches; {@link BatchGate} says when one leaves: at once on an idle log, else
+ * as soon as the batch ahead is answered (End records never hold a Begin or a Decide back), with no
+ * timer, so the batch size follows the load: Raft's cost is per entry, not per record, and under
+ * load each entry carries what arrived during the previous one's round trip.
  *
  * <p>A failed send fails every record of its batch: the records may or may not have been applied,
- * and the caller retries them (every record is idempotent by tid).
+ * and the caller retries them (every record is idempotent by attempt id).
  */
 final class RecordBatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RecordBatcher.class);
@@ -52,14 +51,15 @@ final class RecordBatcher implements AutoCloseable {
 
     private final String name;
     private final EntrySender sender;
-    private final int maxRecords;
-    private final long maxDelayNanos;
-    private final int maxOutstanding;
     private final LongSupplier clockMs;
     private final String nodeId;
     private final long proposerTerm;
-    private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
-    private final Semaphore outstanding;
+    /** Guards the two queues and the gate; {@code changed} wakes the thread when a batch may leave. */
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<Pending> urgent = new ArrayDeque<>();
+    private final ArrayDeque<Pending> background = new ArrayDeque<>();
+    private final BatchGate gate;
     private final Thread thread;
     private final AtomicLong batchesSent = new AtomicLong();
     private final AtomicLong recordsSent = new AtomicLong();
@@ -77,10 +77,7 @@ final class RecordBatcher implements AutoCloseable {
         this.nodeId = nodeId;
         this.proposerTerm = proposerTerm;
         this.sender = sender;
-        this.maxRecords = config.maxRecords();
-        this.maxDelayNanos = TimeUnit.MICROSECONDS.toNanos(config.maxDelayMicros());
-        this.maxOutstanding = config.maxOutstandingBatches();
-        this.outstanding = new Semaphore(maxOutstanding);
+        this.gate = new BatchGate(config.maxRecords(), config.maxOutstandingBatches());
         this.clockMs = clockMs;
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
@@ -88,15 +85,29 @@ final class RecordBatcher implements AutoCloseable {
     }
 
     CompletableFuture<RecordResult> submit(TxnRecord record) {
-        if (closed) {
-            return CompletableFuture.failedFuture(new IOException(name + " is closed"));
-        }
         Pending pending = new Pending(record, new CompletableFuture<>());
-        if (!queue.offer(pending)) {
-            return CompletableFuture.failedFuture(new LogOverloadedException(
-                    name + ": " + QUEUE_CAPACITY + " records already wait for the log"));
+        lock.lock();
+        try {
+            if (closed) {
+                return CompletableFuture.failedFuture(new IOException(name + " is closed"));
+            }
+            if (urgent.size() + background.size() >= QUEUE_CAPACITY) {
+                return CompletableFuture.failedFuture(new LogOverloadedException(
+                        name + ": " + QUEUE_CAPACITY + " records already wait for the log"));
+            }
+            (isUrgent(record) ? urgent : background).add(pending);
+            if (gate.mayLeave(urgent.size(), background.size())) {
+                changed.signal();
+            }
+        } finally {
+            lock.unlock();
         }
         return pending.future;
+    }
+
+    /** Begin and Decide: a transaction waits for them. End only frees memory (see {@link BatchGate}). */
+    private static boolean isUrgent(TxnRecord record) {
+        return record.getRecordCase() != TxnRecord.RecordCase.END;
     }
 
     long batchesSent() {
@@ -108,52 +119,61 @@ final class RecordBatcher implements AutoCloseable {
     }
 
     private void run() {
-        List<Pending> batch = new ArrayList<>();
         try {
-            while (!closed) {
-                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
+            while (true) {
+                List<Pending> batch;
+                boolean hasUrgent;
+                lock.lock();
+                try {
+                    while (!closed && !gate.mayLeave(urgent.size(), background.size())) {
+                        changed.await();
+                    }
+                    if (closed) {
+                        return;
+                    }
+                    hasUrgent = !urgent.isEmpty();
+                    batch = take();
+                    gate.sent(hasUrgent);
+                } finally {
+                    lock.unlock();
                 }
-                batch.add(first);
-                // Wait for a slot first: while we wait, the queue fills and the next entry carries more.
-                outstanding.acquire();
-                fill(batch);
-                send(batch);
-                batch = new ArrayList<>();
+                send(batch, hasUrgent);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.error("{}: batching thread failed", name, e);
         } finally {
-            IOException closedError = new IOException(name + " is closed");
-            fail(batch, closedError);
-            failQueued(closedError);
+            failQueued(new IOException(name + " is closed"));
         }
     }
 
-    private void fill(List<Pending> batch) throws InterruptedException {
-        long lingerUntil = System.nanoTime() + maxDelayNanos;
-        while (batch.size() < maxRecords) {
-            Pending next = queue.poll();
-            if (next == null) {
-                // Nothing else in flight (we hold the only permit): waiting would only add latency.
-                boolean othersInFlight = outstanding.availablePermits() < maxOutstanding - 1;
-                long waitNanos = lingerUntil - System.nanoTime();
-                if (!othersInFlight || waitNanos <= 0) {
-                    return;
-                }
-                next = queue.poll(waitNanos, TimeUnit.NANOSECONDS);
-                if (next == null) {
-                    return;
-                }
+    /** Up to maxRecords waiting records, the urgent ones first; under the lock. */
+    private List<Pending> take() {
+        int size = Math.min(gate.maxRecords(), urgent.size() + background.size());
+        List<Pending> batch = new ArrayList<>(size);
+        while (batch.size() < size && !urgent.isEmpty()) {
+            batch.add(urgent.poll());
+        }
+        while (batch.size() < size) {
+            batch.add(background.poll());
+        }
+        return batch;
+    }
+
+    private void answered(boolean hasUrgent) {
+        lock.lock();
+        try {
+            gate.answered(hasUrgent);
+            if (gate.mayLeave(urgent.size(), background.size())) {
+                changed.signal();
             }
-            batch.add(next);
+        } finally {
+            lock.unlock();
         }
     }
 
-    private void send(List<Pending> batch) {
+    private void send(List<Pending> batch, boolean hasUrgent) {
         RecordBatch.Builder entry = RecordBatch.newBuilder().setTimestampMs(clockMs.getAsLong()).setNodeId(nodeId)
                 .setProposerTerm(proposerTerm);
         for (Pending p : batch) {
@@ -166,12 +186,12 @@ final class RecordBatcher implements AutoCloseable {
         try {
             reply = sender.send(message);
         } catch (RuntimeException e) {
-            outstanding.release();
+            answered(hasUrgent);
             fail(batch, e);
             return;
         }
         reply.whenComplete((r, error) -> {
-            outstanding.release();
+            answered(hasUrgent);
             if (error != null) {
                 fail(batch, error);
             } else {
@@ -209,14 +229,27 @@ final class RecordBatcher implements AutoCloseable {
 
     private void failQueued(Throwable error) {
         List<Pending> left = new ArrayList<>();
-        queue.drainTo(left);
+        lock.lock();
+        try {
+            left.addAll(urgent);
+            left.addAll(background);
+            urgent.clear();
+            background.clear();
+        } finally {
+            lock.unlock();
+        }
         fail(left, error);
     }
 
     @Override
     public void close() {
-        closed = true;
-        thread.interrupt();
+        lock.lock();
+        try {
+            closed = true;
+            changed.signal();
+        } finally {
+            lock.unlock();
+        }
         try {
             thread.join(TimeUnit.SECONDS.toMillis(5));
         } catch (InterruptedException e) {

@@ -130,7 +130,10 @@ public final class DtmGrpc implements RpcType {
         @Override
         public long getWaitTimeMs() {
             long paced = pacedNanos();
-            return paced > 0 ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(paced)) : super.getWaitTimeMs();
+            // Waiting for an answer: the reply wakes the appender (Ratis notifies it on every reply);
+            // the heartbeat bound only keeps it from sleeping past a heartbeat.
+            return paced > 0 ? Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(paced), getHeartbeatWaitTimeMs()))
+                    : super.getWaitTimeMs();
         }
 
         /** The pacer's wait comes before an append is built (Ratis's comes after, and then the append misses what arrives meanwhile). */

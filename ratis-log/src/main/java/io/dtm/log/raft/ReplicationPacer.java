@@ -10,7 +10,12 @@ package io.dtm.log.raft;
  * But a fixed wait is also paid when nothing else is in flight: one client's transactions, each
  * a few sequential Raft round trips, became three times slower.
  *
- * <p>So the wait is decided when new entries first appear after a send. If an earlier append to
+ * <p>With a busy interval of 0 (the default, {@code replicationIntervalMs: 0}) there is no timer:
+ * entries for an idle link go at once, and entries for a busy link wait for the earlier append's
+ * answer (which wakes the appender) and then go together, so the call size follows the load by
+ * itself, the way {@code RecordBatcher} sizes entries.
+ *
+ * <p>With a positive busy interval the wait is decided when new entries first appear after a send. If an earlier append to
  * the follower is still unanswered, the link is busy: the entries wait until {@code busyIntervalNanos}
  * has passed since the last send, and whatever arrives meanwhile goes in the same call, even if
  * the answer comes first (going at the answer instead sent almost as many calls as before, and was
@@ -18,6 +23,9 @@ package io.dtm.log.raft;
  * default millisecond) after the last send. Either way the decision holds until they are sent.
  */
 final class ReplicationPacer {
+    /** What {@link #remainingNanos} answers while entries wait for an answer: longer than any wait. */
+    static final long UNTIL_ANSWERED = Long.MAX_VALUE;
+
     private final long idleIntervalNanos;
     private final long busyIntervalNanos;
     private boolean waiting;
@@ -43,6 +51,9 @@ final class ReplicationPacer {
         if (!hasEntries) {
             waiting = false;
             return 0;
+        }
+        if (busyIntervalNanos == 0) {
+            return unanswered ? UNTIL_ANSWERED : 0;
         }
         if (!waiting) {
             waiting = true;

@@ -53,4 +53,16 @@ class ReplicationPacerTest {
         assertThatThrownBy(() -> new ReplicationPacer(5 * MS, 1 * MS))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("idle");
     }
+
+    @Test
+    void withNoBusyIntervalEntriesGoAtOnceOrAtTheAnswerNeverOnATimer() {
+        ReplicationPacer answered = new ReplicationPacer(0, 0);
+        long lastSend = 100 * MS;
+        assertThat(answered.remainingNanos(lastSend + 10_000, true, false, lastSend)).as("idle link: at once").isZero();
+        assertThat(answered.remainingNanos(lastSend + 10_000, true, true, lastSend))
+                .as("busy link: until the answer").isEqualTo(ReplicationPacer.UNTIL_ANSWERED);
+        assertThat(answered.remainingNanos(lastSend + 50 * MS, true, true, lastSend))
+                .as("however long it takes: no timer sends it").isEqualTo(ReplicationPacer.UNTIL_ANSWERED);
+        assertThat(answered.remainingNanos(lastSend + 50 * MS + 1, true, false, lastSend)).as("answered: at once").isZero();
+    }
 }
