@@ -19,6 +19,7 @@ import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.Request;
 import io.dtm.protocol.rpc.Response;
 import io.dtm.rpc.DtmConnections;
+import io.dtm.time.SteadyClock;
 import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.metrics.RatisMetricRegistry;
 import org.slf4j.Logger;
@@ -110,7 +111,9 @@ public final class CoordinatorNode implements AutoCloseable {
     public static CoordinatorNode start(ClusterConfig config, String nodeId) throws IOException {
         NodeConfig node = config.node(nodeId);
         long offsetMs = clockOffsetMs(System.getProperty(CLOCK_OFFSET_PROPERTY));
-        LongSupplier clockMs = offsetMs == 0 ? System::currentTimeMillis : () -> System.currentTimeMillis() + offsetMs;
+        // Read once, then moved on by the monotonic clock: a clock set back or forth while the node
+        // runs neither stalls nor hurries its timers and deadlines (SteadyClock).
+        LongSupplier clockMs = SteadyClock.ofSystem(offsetMs);
         if (offsetMs != 0) {
             LOG.warn("[{}] TEST-ONLY CLOCK OFFSET ({}={}): this node's clock runs {} ms {}", nodeId,
                     CLOCK_OFFSET_PROPERTY, offsetMs, Math.abs(offsetMs), offsetMs > 0 ? "ahead" : "behind");

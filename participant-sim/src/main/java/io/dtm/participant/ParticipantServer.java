@@ -9,6 +9,7 @@ import io.dtm.protocol.RpcServer;
 import io.dtm.protocol.participant.ParticipantRequest;
 import io.dtm.protocol.participant.ParticipantResponse;
 import io.dtm.rpc.DtmConnections;
+import io.dtm.time.SteadyClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +59,10 @@ public final class ParticipantServer implements AutoCloseable {
         String name = service.id();
         ServiceConfig address = config.service(service);
         Path dir = config.serviceDataDir(service);
-        long start = System.currentTimeMillis();
+        // Wall time read once, then the monotonic clock: a clock set back while the service runs
+        // does not stall its in-doubt resolution (SteadyClock).
+        SteadyClock clock = SteadyClock.ofSystem(0);
+        long start = clock.getAsLong();
         ParticipantStore store = ParticipantStore.open(dir);
         ParticipantEngine engine = null;
         DtmConnections connections = null;
@@ -78,7 +82,7 @@ public final class ParticipantServer implements AutoCloseable {
             }
             LOG.info("[{}] store {} loaded: {}", name, dir, core.inspect(start).getStatesMap());
             FaultInjector faults = FaultInjector.fromConfig(config.service(service).faults(), start, new Random());
-            engine = new ParticipantEngine(name, core, store, faults, System::currentTimeMillis,
+            engine = new ParticipantEngine(name, core, store, faults, clock,
                     () -> System.nanoTime() / 1_000_000, maxBatch);
             ParticipantEngine running = engine;
             RpcServer<ParticipantRequest, ParticipantResponse> rpc = RpcServer
@@ -94,7 +98,7 @@ public final class ParticipantServer implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            InDoubtResolver resolver = new InDoubtResolver(name, engine, decisions, inDoubtMs, System::currentTimeMillis,
+            InDoubtResolver resolver = new InDoubtResolver(name, engine, decisions, inDoubtMs, clock,
                     (task, delayMs) -> {
                         try {
                             timer.schedule(task, delayMs, TimeUnit.MILLISECONDS);

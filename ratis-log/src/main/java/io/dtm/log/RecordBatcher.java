@@ -2,6 +2,7 @@ package io.dtm.log;
 
 import io.dtm.config.GroupCommitConfig;
 import io.dtm.protocol.log.BatchResult;
+import io.dtm.log.raft.ClockStamp;
 import io.dtm.protocol.log.RecordBatch;
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnRecord;
@@ -174,7 +175,7 @@ final class RecordBatcher implements AutoCloseable {
     }
 
     private void send(List<Pending> batch, boolean hasUrgent) {
-        RecordBatch.Builder entry = RecordBatch.newBuilder().setTimestampMs(clockMs.getAsLong()).setNodeId(nodeId)
+        RecordBatch.Builder entry = ClockStamp.stamp(RecordBatch.newBuilder(), nodeId, clockMs)
                 .setProposerTerm(proposerTerm);
         for (Pending p : batch) {
             entry.addRecords(p.record);

@@ -1,6 +1,7 @@
 package io.dtm.jepsen;
 
 import io.dtm.config.Durations;
+import io.dtm.jepsen.check.CheckResult;
 import io.dtm.jepsen.run.JepsenTest;
 import io.dtm.jepsen.run.Nemesis;
 import picocli.CommandLine;
@@ -108,6 +109,9 @@ public final class JepsenCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Problems printed per failing checker; results.json and report.html have the rest. */
+    private static final int SHOWN_PROBLEMS = 5;
+
     @Override
     public Integer call() throws Exception {
         if (timeLimit < 1 || concurrency < 1 || !(rate > 0)) {
@@ -144,6 +148,11 @@ public final class JepsenCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         result.skipped().forEach((n, why) -> out.printf("skipped %s: %s%n", n, why));
         out.printf("%s: %s (seed %d)%n", result.verdict().wire(), result.dir().resolve("results.json"), chosenSeed);
+        // What failed, on the terminal: a CI log may be all that is left of a run's store.
+        for (CheckResult failed : result.failed()) {
+            out.printf("  %s %s: %d problem(s)%n", failed.checker(), failed.verdict().wire(), failed.problemCount());
+            failed.problems().stream().limit(SHOWN_PROBLEMS).forEach(p -> out.printf("    %s%n", p));
+        }
         out.flush();
         return result.exitCode();
     }

@@ -219,7 +219,8 @@ class CoordinatorEngineTest {
         @Override
         public CompletableFuture<RecordResult> append(TxnRecord record) {
             records.add(record);
-            RecordBatch batch = RecordBatch.newBuilder().setTimestampMs(now).setNodeId("n1")
+            RecordBatch batch = RecordBatch.newBuilder().setTimestampMs(now).setUptimeMs(now).setProcessId(1)
+                    .setNodeId("n1")
                     .setProposerTerm(fenceFromNowOn ? 99 : 1).addRecords(record).build();
             return CompletableFuture.completedFuture(state.apply(batch, 1).getResults(0));
         }

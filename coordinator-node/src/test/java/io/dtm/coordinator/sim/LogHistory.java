@@ -76,8 +76,8 @@ final class LogHistory {
 
     /**
      * A client was told "no longer retained": where only age could have evicted the outcome (no
-     * count bound to speak of), it must have ended at least maxAgeMs of true time ago. A clock hours
-     * ahead that moved log time would evict at once.
+     * count bound to speak of), it must have ended at least maxAgeMs of true time ago (less the
+     * few seconds LogClock allows). A clock hours ahead that moved log time would evict at once.
      */
     void checkRetentionKeptItsPromise(String tid, SubmitResult refusal, long now) {
         if (!outcomeLeftRetention(tid) && !rerunBeyondMemory.contains(tid)
@@ -94,9 +94,9 @@ final class LogHistory {
         for (int n = 1; n <= TxnIds.MAX_ATTEMPTS; n++) {
             String attempt = AttemptId.format(tid, n);
             Long ended = endedAt.get(attempt);
-            // Log time lags true time by up to a clock report's interval, never leads it (one skewed clock).
+            // Log time moves no faster than true time, give or take a member's lead, a report interval and its trip.
             if (ended != null && log.query(attempt).getStatus() != TxnStatus.ENDED
-                    && now - ended < retention.maxAgeMs() - clockReportMs - 500) {
+                    && now - ended < retention.maxAgeMs() - TxnLogState.CLOCK_MAX_AHEAD_MS - clockReportMs - 500) {
                 alarms.add(tid + " refused as no longer retained (" + refusal.getReason() + ") although " + attempt
                         + " ended only " + (now - ended) + " ms ago (retention keeps " + retention.maxAgeMs()
                         + " ms): log time ran ahead of true time");

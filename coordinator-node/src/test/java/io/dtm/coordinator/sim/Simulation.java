@@ -53,8 +53,21 @@ final class Simulation {
     // the log: one write-once table and the current Raft term
     private final TxnLogState log;
     private long term = 1;
-    /** Each node's clock, as an offset from true time: one of them may run hours ahead or behind. */
+    /**
+     * Each machine's wall clock, as an offset from true time: any of them may run hours ahead or
+     * behind, and be set anew at any time (log time must not care).
+     */
     private final long[] skewMs = new long[NODES.size()];
+    /**
+     * What each node's running process reads: its machine's wall clock when it started, moved on
+     * by true time since (SteadyClock), so a clock set while it runs shows at its next start.
+     */
+    private final long[] processSkewMs = new long[NODES.size()];
+    /** Each node's running process: its id and the true time its monotonic clock counts from. */
+    private final long[] processIds = new long[NODES.size()];
+    private final long[] startedAt = new long[NODES.size()];
+    private final boolean[] down = new boolean[NODES.size()];
+    private long nextProcessId = 1;
     private final double lostAppendReplyRate;
 
     // the leader: an engine per epoch, on node (epoch - 1) % 3; what an older epoch sent is fenced or lost
@@ -96,8 +109,12 @@ final class Simulation {
         // Sometimes room for only three transactions waiting for their answer: most submissions are
         // answered OVERLOADED and retried, and a participant that is down turns away those that need it.
         this.settings = Workload.settings(random.nextInt(4) == 0 ? 3 : 10_000, cache[random.nextInt(cache.length)]);
-        if (random.nextInt(3) == 0) {
-            skewMs[random.nextInt(NODES.size())] = random.nextBoolean() ? HOURS : -HOURS;
+        for (int node = 0; node < NODES.size(); node++) {
+            processIds[node] = nextProcessId++;
+            if (random.nextInt(6) == 0) {
+                skewMs[node] = randomSkew();
+            }
+            processSkewMs[node] = skewMs[node];
         }
         this.history = new LogHistory(log, alarms, CLOCK_REPORT_MS);
         this.participants = new SimParticipants(this, dropRate, duplicateRate);
@@ -109,10 +126,15 @@ final class Simulation {
 
     /** Runs the workload with faults, heals, lets everything settle, and checks the invariants. */
     void run(int transactions, int crashes) {
-        if (skewMs[0] != 0 || skewMs[1] != 0 || skewMs[2] != 0) {
-            trace("clocks off true time by " + skewMs[0] + " / " + skewMs[1] + " / " + skewMs[2] + " ms");
-        }
+        traceClocks();
         clients.schedule(transactions);
+        for (int i = random.nextInt(3); i > 0; i--) {
+            after(random.nextInt(10_000), () -> { // a machine's clock is set while its process runs
+                int node = random.nextInt(NODES.size());
+                skewMs[node] = randomSkew();
+                traceClocks();
+            });
+        }
         for (int i = 0; i < crashes; i++) {
             long at = 100 + random.nextInt(8_000);
             if (random.nextBoolean()) {
@@ -171,10 +193,13 @@ final class Simulation {
         }
         trace("leader crashes (epoch " + epoch + ")");
         CoordinatorEngine dead = leader;
+        int node = (epoch - 1) % NODES.size();
         leader = null;
         electing = true;
+        down[node] = true;
         dead.close();
         after(500 + random.nextInt(1_500), () -> {
+            restartProcess(node);
             term++;
             electing = false;
             trace("new leader, term " + term + " on " + NODES.get(epoch % NODES.size()));
@@ -183,7 +208,38 @@ final class Simulation {
     }
 
     private long clockOf(int node) {
-        return now + skewMs[node];
+        return now + processSkewMs[node];
+    }
+
+    private long randomSkew() {
+        return switch (random.nextInt(3)) {
+            case 0 -> HOURS;
+            case 1 -> -HOURS;
+            default -> 0;
+        };
+    }
+
+    /** The node's process starts again: a new process id, its monotonic clock from 0, its machine's clock read anew. */
+    private void restartProcess(int node) {
+        down[node] = false;
+        processIds[node] = nextProcessId++;
+        startedAt[node] = now;
+        if (random.nextBoolean()) {
+            skewMs[node] = randomSkew();
+        }
+        processSkewMs[node] = skewMs[node];
+        traceClocks();
+    }
+
+    private void traceClocks() {
+        trace("machine clocks off true time by " + skewMs[0] + " / " + skewMs[1] + " / " + skewMs[2]
+                + " ms; the processes read " + processSkewMs[0] + " / " + processSkewMs[1] + " / " + processSkewMs[2]);
+    }
+
+    /** A batch as the node's process seals it: its id, its wall clock, its monotonic clock. */
+    private RecordBatch.Builder sealedBy(int node) {
+        return RecordBatch.newBuilder().setNodeId(NODES.get(node)).setTimestampMs(clockOf(node))
+                .setUptimeMs(now - startedAt[node]).setProcessId(processIds[node]);
     }
 
     /** The engine's thread: the event queue, at the current instant. */
@@ -259,8 +315,7 @@ final class Simulation {
     }
 
     private RecordResult apply(TxnRecord record, long proposerTerm, int node) {
-        BatchResult r = log.apply(RecordBatch.newBuilder().setTimestampMs(clockOf(node)).setNodeId(NODES.get(node))
-                .setProposerTerm(proposerTerm).addRecords(record).build(), term);
+        BatchResult r = log.apply(sealedBy(node).setProposerTerm(proposerTerm).addRecords(record).build(), term);
         RecordResult result = r.getResults(0);
         history.remember(record, result, now);
         debug("log " + record.toString().replace('\n', ' ') + " (term " + proposerTerm + ") -> "
@@ -270,7 +325,9 @@ final class Simulation {
 
     private void reportClockEvery(int node) {
         after(CLOCK_REPORT_MS, () -> {
-            log.apply(RecordBatch.newBuilder().setTimestampMs(clockOf(node)).setNodeId(NODES.get(node)).build(), term);
+            if (!down[node]) {
+                log.apply(sealedBy(node).build(), term);
+            }
             reportClockEvery(node);
         });
     }

@@ -20,9 +20,10 @@ import java.util.function.LongSupplier;
 
 /**
  * Tells the log this node's clock: every {@link #INTERVAL_MS} it appends a batch without records,
- * only a timestamp and the node's id. Log time is the median of the members' latest readings
- * ({@link io.dtm.log.state.TxnLogState}), and only the leader seals batches of records, so without these reports
- * followers' clocks would never be heard and the leader's clock alone would be log time.
+ * only the node's id and its clock readings ({@link ClockStamp}). Log time moves by what a
+ * majority of the members' clocks say has passed ({@link io.dtm.log.state.TxnLogState}), and only
+ * the leader seals batches of records, so without these reports followers' clocks would never be
+ * heard and log time would stand still.
  *
  * <p>Reports go through a Raft client (to whichever node leads), blocking the reporter's own
  * thread, with a short retry budget: a report that cannot be appended is dropped, logged at debug,
@@ -74,7 +75,7 @@ public final class ClockReporter implements AutoCloseable {
 
     private void report() {
         try {
-            RecordBatch batch = RecordBatch.newBuilder().setTimestampMs(clockMs.getAsLong()).setNodeId(nodeId).build();
+            RecordBatch batch = ClockStamp.stamp(RecordBatch.newBuilder(), nodeId, clockMs).build();
             RaftClientReply reply = client.io()
                     .send(Message.valueOf(UnsafeByteOperations.unsafeWrap(batch.toByteArray())));
             if (!reply.isSuccess()) {

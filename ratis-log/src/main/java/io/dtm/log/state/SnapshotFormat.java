@@ -16,7 +16,7 @@ import java.util.Map;
  * The byte format of a {@link TxnLogState} snapshot: one length-delimited {@link SnapshotHeader},
  * then one length-delimited {@link SnapshotEntry} per transaction (in-flight ones first, each
  * table in its own order so eviction order survives a restart), then the forgotten ids'
- * fingerprints, oldest first, in {@link SnapshotForgotten} chunks (format 2).
+ * fingerprints, oldest first, in {@link SnapshotForgotten} chunks (since format 2).
  *
  * <p>Streams entry by entry, so a snapshot of millions of outcomes never sits in memory as one
  * message. Integrity (checksum) and atomicity (write to a temporary file, then rename) are the
@@ -24,10 +24,13 @@ import java.util.Map;
  */
 public final class SnapshotFormat {
     /**
-     * Written by this build: 2 adds the members' clock readings to the header, run ids and the
-     * forgotten mark to the entries, and the forgotten ids after them.
+     * Written by this build: 3 adds each member's monotonic reading and virtual clock (LogClock);
+     * 2 added the members' clock readings to the header, run ids and the forgotten mark to the
+     * entries, and the forgotten ids after them.
      */
-    static final int FORMAT_VERSION = 2;
+    static final int FORMAT_VERSION = 3;
+    /** Still read: wall readings alone; each member's virtual clock resumes at log time. */
+    static final int FORMAT_VERSION_WALL_CLOCKS = 2;
     /** Still read: a snapshot without readings (log time alone; readings come with the next batches). */
     static final int FORMAT_VERSION_WITHOUT_MEMBER_CLOCKS = 1;
     private static final int FORGOTTEN_CHUNK = 8_192;
@@ -43,9 +46,12 @@ public final class SnapshotFormat {
                 .setRetainedCount(state.retainedCount())
                 .setForgottenCount(state.table().forgottenIds().size())
                 .setForgottenDropped(state.table().forgottenIds().dropped());
-        for (Map.Entry<String, Long> reading : state.memberClocks().entrySet()) {
-            header.addMemberClocks(MemberClock.newBuilder().setNodeId(reading.getKey())
-                    .setTimestampMs(reading.getValue()));
+        for (Map.Entry<String, LogClock.Member> member : state.memberClockState().entrySet()) {
+            LogClock.Member m = member.getValue();
+            MemberClock.Builder clock = MemberClock.newBuilder().setNodeId(member.getKey()).setTimestampMs(m.wallMs())
+                    .setProcessId(m.processId()).setVirtualMs(m.virtualMs());
+            m.uptime().ifPresent(clock::setUptimeMs);
+            header.addMemberClocks(clock);
         }
         header.build().writeDelimitedTo(out);
         for (Map.Entry<String, InFlightTxn> entry : state.table().inFlightEntries()) {
@@ -100,14 +106,20 @@ public final class SnapshotFormat {
             throw new IOException("snapshot is empty");
         }
         int format = header.getFormatVersion();
-        if (format != FORMAT_VERSION && format != FORMAT_VERSION_WITHOUT_MEMBER_CLOCKS) {
+        if (format < FORMAT_VERSION_WITHOUT_MEMBER_CLOCKS || format > FORMAT_VERSION) {
             throw new IOException("snapshot format " + format + " is not supported (this build reads formats "
-                    + FORMAT_VERSION_WITHOUT_MEMBER_CLOCKS + " and " + FORMAT_VERSION + ")");
+                    + FORMAT_VERSION_WITHOUT_MEMBER_CLOCKS + " to " + FORMAT_VERSION + ")");
         }
         TxnLogState state = new TxnLogState(retention, members);
         state.restoreClock(header.getClockMs());
         for (MemberClock reading : header.getMemberClocksList()) {
-            state.restoreMemberClock(reading.getNodeId(), reading.getTimestampMs());
+            // Format 2 knew no monotonic readings: the member's next reading moves nothing, and its
+            // virtual clock resumes at log time.
+            boolean monotonic = format >= FORMAT_VERSION;
+            long uptime = monotonic && reading.hasUptimeMs() ? reading.getUptimeMs() : LogClock.NO_UPTIME;
+            long virtual = monotonic ? reading.getVirtualMs() : Math.min(reading.getTimestampMs(), header.getClockMs());
+            state.restoreMemberClock(reading.getNodeId(),
+                    new LogClock.Member(reading.getTimestampMs(), uptime, reading.getProcessId(), virtual));
         }
         long expected = header.getInFlightCount() + header.getRetainedCount();
         for (long i = 0; i < expected; i++) {
@@ -125,7 +137,8 @@ public final class SnapshotFormat {
             }
         }
         // A format-1 snapshot knows nothing of what was forgotten before it: say the memory is not complete.
-        state.table().forgottenIds().restoreDropped(format == FORMAT_VERSION ? header.getForgottenDropped() : 1);
+        state.table().forgottenIds()
+                .restoreDropped(format >= FORMAT_VERSION_WALL_CLOCKS ? header.getForgottenDropped() : 1);
         long forgotten = 0;
         while (forgotten < header.getForgottenCount()) {
             SnapshotForgotten chunk = SnapshotForgotten.parseDelimitedFrom(in);

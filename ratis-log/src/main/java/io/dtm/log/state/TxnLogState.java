@@ -37,7 +37,7 @@ import static io.dtm.log.state.RecordResults.refused;
  * <p>Time ("log time", what retention by age measures) comes only from the entries: each batch
  * carries the clock reading of the node that sealed it, every node also appends a clock-only batch
  * every few seconds ({@link io.dtm.log.raft.ClockReporter}), and {@link LogClock} derives log time
- * from the members' latest readings so that no minority of skewed clocks can move it. An outcome
+ * from them so that it never moves faster than true time, whatever the wall clocks say. An outcome
  * that ended while log time was 0 counts as ended at the first log time a majority establishes
  * (against 0 it would be forgotten at once).
  *
@@ -87,6 +87,11 @@ public final class TxnLogState {
 
     private final Retention retention;
     private final TxnTable table;
+    /**
+     * How far ahead of log time a member's clock may count ({@link LogClock}): with a clock
+     * report's interval and trip, how much before its age of true time an outcome may be forgotten.
+     */
+    public static final long CLOCK_MAX_AHEAD_MS = LogClock.MAX_AHEAD_MS;
     private final LogClock clock;
 
     /**
@@ -107,7 +112,8 @@ public final class TxnLogState {
     public BatchResult apply(RecordBatch batch, long entryTerm) {
         // A fenced batch's reading is still its node's clock: it counts like any other.
         long before = clock.nowMs();
-        if (clock.observe(batch.getNodeId(), batch.getTimestampMs()) && before == 0) {
+        long uptimeMs = batch.hasUptimeMs() ? batch.getUptimeMs() : LogClock.NO_UPTIME;
+        if (clock.observe(batch.getNodeId(), batch.getTimestampMs(), uptimeMs, batch.getProcessId()) && before == 0) {
             table.restampEndedAtZero(clock.nowMs());
         }
         BatchResult.Builder out = BatchResult.newBuilder();
@@ -377,7 +383,7 @@ public final class TxnLogState {
         return clock.members();
     }
 
-    /** The latest clock reading of each member that has reported one, in node id order. */
+    /** The latest wall-clock reading of each member that has reported one, in node id order. */
     public Map<String, Long> memberClocks() {
         return clock.readings();
     }
@@ -396,7 +402,11 @@ public final class TxnLogState {
         clock.restoreNow(clockMs);
     }
 
-    void restoreMemberClock(String nodeId, long timestampMs) {
-        clock.restoreReading(nodeId, timestampMs);
+    Map<String, LogClock.Member> memberClockState() {
+        return clock.state();
+    }
+
+    void restoreMemberClock(String nodeId, LogClock.Member member) {
+        clock.restore(nodeId, member);
     }
 }

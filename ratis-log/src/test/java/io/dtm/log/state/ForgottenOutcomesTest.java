@@ -28,7 +28,9 @@ class ForgottenOutcomesTest {
     private long now = 1_000;
 
     private RecordResult apply(TxnRecord record) {
-        return log.apply(RecordBatch.newBuilder().setTimestampMs(now++).setNodeId("n1").addRecords(record).build(), 1)
+        long at = now++;
+        return log.apply(RecordBatch.newBuilder().setTimestampMs(at).setUptimeMs(at).setProcessId(1).setNodeId("n1")
+                .addRecords(record).build(), 1)
                 .getResults(0);
     }
 

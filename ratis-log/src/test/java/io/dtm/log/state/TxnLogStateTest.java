@@ -417,9 +417,9 @@ class TxnLogStateTest {
                 .hasMessageContaining("empty");
     }
 
-    /** A batch sealed by {@link #NODE} at {@code atMs}. */
+    /** A batch sealed by {@link #NODE} at {@code atMs}, by one process whose monotonic clock reads the same. */
     static RecordBatch.Builder batch(long atMs) {
-        return RecordBatch.newBuilder().setTimestampMs(atMs).setNodeId(NODE);
+        return RecordBatch.newBuilder().setTimestampMs(atMs).setUptimeMs(atMs).setProcessId(1).setNodeId(NODE);
     }
 
     static byte[] snapshotBytes(TxnLogState s) throws IOException {

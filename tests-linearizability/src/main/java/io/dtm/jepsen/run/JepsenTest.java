@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.RetentionConfig;
 import io.dtm.jepsen.check.Analysis;
+import io.dtm.jepsen.check.CheckResult;
 import io.dtm.jepsen.check.Observed;
 import io.dtm.jepsen.check.Retention;
 import io.dtm.jepsen.check.Verdict;
@@ -73,7 +74,7 @@ public final class JepsenTest {
     }
 
     /** What a run concluded, and where its files are. */
-    public record Result(Verdict verdict, Path dir, Map<String, String> skipped) {
+    public record Result(Verdict verdict, Path dir, Map<String, String> skipped, List<CheckResult> failed) {
         /** 0 valid, 1 invalid, 2 unknown. */
         public int exitCode() {
             return switch (verdict) {
@@ -124,7 +125,7 @@ public final class JepsenTest {
             LOG.warn("every nemesis asked for was skipped: {}", skipped);
             writeJson(dir.resolve("results.json"), Map.of("valid", Verdict.UNKNOWN.wire(), "skipped", skipped,
                     "reason", "every nemesis asked for needs what this machine lacks"));
-            return new Result(Verdict.UNKNOWN, dir, skipped);
+            return new Result(Verdict.UNKNOWN, dir, skipped, List.of());
         }
 
         Processes.reap(o.store().resolve(testName).resolve(".pids"));
@@ -244,7 +245,8 @@ public final class JepsenTest {
         }
         Report.write(dir, ops, analysis, results);
         LOG.info("result: {} ({})", analysis.verdict().wire(), dir);
-        return new Result(analysis.verdict(), dir, skipped);
+        return new Result(analysis.verdict(), dir, skipped,
+                analysis.results().stream().filter(r -> r.verdict() != Verdict.VALID).toList());
     }
 
     private static void stopNemesis(History history, TestCluster cluster, Nemesis n) {
