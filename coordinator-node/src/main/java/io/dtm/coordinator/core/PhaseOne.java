@@ -25,6 +25,24 @@ final class PhaseOne {
     /**
      * Begin and the PREPAREs go out together: the fault-free path waits for two forced writes in
      * sequence (the votes, then the decision), not three. A COMMIT still waits for Begin.
+     *
+     * <p>Why no outcome can be lost or contradicted by a PREPARE that overtakes its Begin
+     * (presumed abort):
+     * <ul>
+     * <li>Nothing commits without a COMMIT in the log, and the coordinator proposes one only after
+     *     the log applied the attempt's Begin and every vote is YES (CoordinatorCore).
+     * <li>If the Begin never reaches the log (the leader dies with it in flight), a participant that
+     *     voted YES is in doubt; its resolver finds the attempt unknown to the log and proposes
+     *     ABORT, which the log takes for an attempt it never saw (TxnLogState: UNKNOWN --Decide
+     *     ABORT--> ENDED). The first decision logged wins: a Begin arriving after it is a duplicate
+     *     and any later COMMIT is refused, so every participant learns the same ABORT.
+     * <li>One-phase is the exception: the participant commits as it votes, so its PREPARE waits
+     *     for Begin (below).
+     * </ul>
+     * What it costs when the Begin is lost: the participant holds its locks until its in-doubt
+     * timeout. The simulation loses Begins this way (appends fail while a leader crashes) and
+     * counts the prepared attempts resolved without one (SimulationTest asserts there are some),
+     * checking atomicity and agreement after every run.
      */
     void start(Txn txn, Outbox out) {
         Attempt attempt = newAttempt(txn, 1);

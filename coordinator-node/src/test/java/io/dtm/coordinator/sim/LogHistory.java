@@ -25,6 +25,7 @@ final class LogHistory {
     private final List<String> alarms;
     private final long clockReportMs;
     private final Set<String> everDecided = new HashSet<>();
+    private final Set<String> everBegun = new HashSet<>();
     private final Set<String> everCommitted = new HashSet<>();
     private final Map<String, Long> firstDigest = new HashMap<>();
     private final Set<String> rerunBeyondMemory = new HashSet<>();
@@ -62,6 +63,7 @@ final class LogHistory {
             }
         } else if (record.hasBegin()) {
             String attempt = record.getBegin().getAttemptId();
+            everBegun.add(attempt);
             String tid = AttemptId.tidOf(attempt);
             if (attempt.endsWith("#1")) {
                 firstDigest.putIfAbsent(tid, record.getBegin().getRequestDigest());
@@ -120,6 +122,11 @@ final class LogHistory {
     /** The digest of the request whose Begin of {@code tid#1} the log applied first (0: none). */
     long firstDigest(String tid) {
         return firstDigest.getOrDefault(tid, 0L);
+    }
+
+    /** Whether the log ever applied a Begin of the attempt id. */
+    boolean everBegun(String attemptId) {
+        return everBegun.contains(attemptId);
     }
 
     /** Whether a COMMIT was ever applied for the attempt id (its outcome may have left the log since). */

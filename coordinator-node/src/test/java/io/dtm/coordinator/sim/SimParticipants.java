@@ -33,6 +33,8 @@ import java.util.function.Function;
  */
 final class SimParticipants implements EngineParticipants {
     static final long PREPARE_TIMEOUT_MS = 200;
+    /** In-doubt resolutions of attempts whose Begin the log never applied (what the runs explored). */
+    int preparedWithoutBegin;
     static final long IN_DOUBT_MS = 3_000;
 
     private final Simulation sim;
@@ -173,6 +175,11 @@ final class SimParticipants implements EngineParticipants {
             if (p != null) {
                 for (ParticipantCore.InDoubt d : p.preparedSince(sim.now() - IN_DOUBT_MS)) {
                     TxnState state = sim.log().query(d.attemptId());
+                    if (!sim.everBegun(d.attemptId())) {
+                        // Prepared on a PREPARE sent beside a Begin the log never applied (PhaseOne):
+                        // it must resolve to ABORT through the log, as the invariants then check.
+                        preparedWithoutBegin++;
+                    }
                     if (state.getOutcome() == Outcome.UNDECIDED) {
                         sim.applyToLog(io.dtm.protocol.log.LogRecords.decide(d.attemptId(), Outcome.ABORT, service.id() + ": in doubt",
                                 "participant:" + service.id()), 0);

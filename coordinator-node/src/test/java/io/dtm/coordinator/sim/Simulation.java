@@ -406,6 +406,10 @@ final class Simulation {
         return clients;
     }
 
+    SimParticipants participants() {
+        return participants;
+    }
+
     Map<String, SubmitResult> answers() {
         return clients.answers;
     }
@@ -421,6 +425,11 @@ final class Simulation {
     /** The digest of the request whose Begin of {@code tid#1} the log applied first (0: none). */
     long firstDigest(String tid) {
         return history.firstDigest(tid);
+    }
+
+    /** Whether the log ever applied a Begin of the attempt id. */
+    boolean everBegun(String attemptId) {
+        return history.everBegun(attemptId);
     }
 
     /** Whether a COMMIT was ever applied for the attempt id (its outcome may have left the log since). */

@@ -21,6 +21,7 @@ class SimulationTest {
         long beyondMemory = 0;
         long aborted = 0;
         long overloaded = 0;
+        long withoutBegin = 0;
         long started = System.nanoTime();
         for (long seed = first; seed < first + SEEDS; seed++) {
             Simulation simulation = new Simulation(seed);
@@ -30,6 +31,7 @@ class SimulationTest {
             refusals += simulation.clients().retentionRefusals;
             overloaded += simulation.clients().overloaded;
             beyondMemory += simulation.clients().toleratedBeyondMemory;
+            withoutBegin += simulation.participants().preparedWithoutBegin;
             if (simulation.clients().toleratedBeyondMemory > 0 && Boolean.getBoolean("dtm.sim.showTolerated")) {
                 System.out.println("seed " + seed + ": " + simulation.trace().lines()
                         .filter(l -> l.contains("past the log's memory")).toList());
@@ -37,13 +39,16 @@ class SimulationTest {
         }
         System.out.printf("simulation: %d seeds in %.1f s; %d tids retried after LOCKED, %d aborted at their"
                 + " deadline, %d answered 'no longer retained', %d submissions turned away OVERLOADED, %d"
-                + " contradictions past the log's memory of the id%n",
-                SEEDS, (System.nanoTime() - started) / 1e9, retried, aborted, refusals, overloaded, beyondMemory);
+                + " contradictions past the log's memory of the id, %d resolutions of attempts prepared without a"
+                + " Begin in the log%n",
+                SEEDS, (System.nanoTime() - started) / 1e9, retried, aborted, refusals, overloaded, beyondMemory,
+                withoutBegin);
         // The runs must explore what they are meant to, or passing says nothing.
         assertThat(retried).as("LOCKED votes made the coordinator retry under new attempt ids").isPositive();
         assertThat(aborted).as("deadlines passed before the votes").isPositive();
         assertThat(refusals).as("resubmits met outcomes that had left retention").isPositive();
         assertThat(overloaded).as("the leader turned submissions away").isPositive();
+        assertThat(withoutBegin).as("participants prepared attempts whose Begin never reached the log").isPositive();
     }
 
     @Test
