@@ -60,7 +60,7 @@ else
   ./dtm cluster start --dir "$cluster" >/dev/null
 fi
 echo "cluster up in $cluster; warming up the JIT for ${first_warmup}s" >&2
-./dtm bench --config "$cluster/cluster.yaml" --concurrency 256 --warmup 0s --duration "${first_warmup}s" --json >/dev/null
+./dtm bench --config "$cluster/cluster.yaml" --concurrency 256 --warmup 0s --duration "${first_warmup}s" --no-floor --json >/dev/null
 
 for c in $concurrency; do
   echo "== concurrency $c" >&2
@@ -69,7 +69,7 @@ for c in $concurrency; do
   ( sleep $((warmup + 5)); python3 benchmarks/bin/cpu-share.py $((duration > 20 ? duration - 10 : duration / 2)) "$cluster" ) \
       > "$cluster/cpu.json" &
   sampler=$!
-  r=$(./dtm bench --config "$cluster/cluster.yaml" --concurrency "$c" --warmup "${warmup}s" --duration "${duration}s" --json)
+  r=$(./dtm bench --config "$cluster/cluster.yaml" --concurrency "$c" --warmup "${warmup}s" --duration "${duration}s" --no-floor --json)
   wait "$sampler" || true
   r=$(python3 -c '
 import json, sys

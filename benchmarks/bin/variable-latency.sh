@@ -16,10 +16,10 @@ cluster=$(mktemp -d /tmp/dtm-varlat.XXXXXX)
 trap './dtm cluster stop --dir "$cluster" >/dev/null 2>&1 || true; rm -rf "$cluster"' EXIT INT TERM
 ./dtm cluster start --dir "$cluster" >/dev/null
 config="$cluster/cluster.yaml"
-./dtm bench --config "$config" --concurrency "$concurrency" --warmup 0s --duration "${first_warmup}s" --json >/dev/null
+./dtm bench --config "$config" --concurrency "$concurrency" --warmup 0s --duration "${first_warmup}s" --no-floor --json >/dev/null
 for _ in $(seq "$rounds"); do
   ./dtm faults "$service" --config "$config" --clear >/dev/null
-  echo "plain $(./dtm bench --config "$config" --concurrency "$concurrency" --warmup 10s --duration 30s --json)"
+  echo "plain $(./dtm bench --config "$config" --concurrency "$concurrency" --warmup 10s --duration 30s --no-floor --json)"
   ./dtm faults "$service" --config "$config" --latency-min 0ms --latency-max 10ms >/dev/null
-  echo "latency $(./dtm bench --config "$config" --concurrency "$concurrency" --warmup 10s --duration 30s --json)"
+  echo "latency $(./dtm bench --config "$config" --concurrency "$concurrency" --warmup 10s --duration 30s --no-floor --json)"
 done

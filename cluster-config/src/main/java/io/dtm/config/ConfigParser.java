@@ -16,6 +16,8 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns YAML text into a validated {@link ClusterConfig}: snakeyaml-engine builds plain maps and
@@ -23,6 +25,7 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * Defaults come from the {@code defaults()} factories of the records, the only place they are written.
  */
 final class ConfigParser {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigParser.class);
 
     static final List<String> TOP_KEYS = List.of("name", "dataDir", "nodes", "services", "timeouts", "log", "participants",
             "coordinator");
@@ -34,8 +37,11 @@ final class ConfigParser {
     static final List<String> TIMEOUT_KEYS = List.of("electionMinMs", "electionMaxMs", "rpcTimeoutMs", "startupTimeoutMs");
     static final List<String> LOG_KEYS = List.of("snapshotEveryEntries", "segmentSizeBytes", "retention", "groupCommit");
     static final List<String> RETENTION_KEYS = List.of("maxOutcomes", "maxAgeMs", "maxForgotten");
-    static final List<String> GROUP_COMMIT_KEYS = List.of("maxRecords", "maxDelayMicros", "maxOutstandingBatches",
+    static final List<String> GROUP_COMMIT_KEYS = List.of("maxRecords", "maxOutstandingBatches",
             "replicationIntervalMs");
+    /** Keys of earlier builds that a file may still hold: accepted, ignored, warned about; with why. */
+    static final Map<String, String> RETIRED_GROUP_COMMIT_KEYS = Map.of("maxDelayMicros",
+            "a batch leaves as soon as the one ahead of it is answered, with no timer to wait out");
     static final List<String> PARTICIPANTS_KEYS = List.of("inDoubtTimeoutMs", "maxBatch");
     static final Range MAX_BATCH = new Range(1, 65_536, "must be between 1 and 65536");
     static final Range REPLICATION_INTERVAL = new Range(0, 1_000, "must be between 0 and 1000");
@@ -288,7 +294,8 @@ final class ConfigParser {
                 section.optionalLong("snapshotEveryEntries", Range.POSITIVE, defaults.snapshotEveryEntries()),
                 section.optionalLong("segmentSizeBytes", Range.POSITIVE, defaults.segmentSizeBytes()),
                 retention(section.section("retention", RETENTION_KEYS), defaults.retention()),
-                groupCommit(section.section("groupCommit", GROUP_COMMIT_KEYS), defaults.groupCommit()));
+                groupCommit(section.section("groupCommit", GROUP_COMMIT_KEYS, RETIRED_GROUP_COMMIT_KEYS.keySet()),
+                        defaults.groupCommit()));
     }
 
     private static RetentionConfig retention(YamlMapping section, RetentionConfig defaults) {
@@ -305,9 +312,14 @@ final class ConfigParser {
         if (section == null) {
             return defaults;
         }
+        for (Map.Entry<String, String> retired : RETIRED_GROUP_COMMIT_KEYS.entrySet()) {
+            if (section.keys().contains(retired.getKey())) {
+                LOG.warn("log.groupCommit.{} is no longer used and is ignored: {}; remove it from the file",
+                        retired.getKey(), retired.getValue());
+            }
+        }
         return new GroupCommitConfig(
                 section.optionalInt("maxRecords", Range.POSITIVE_INT, defaults.maxRecords()),
-                section.optionalLong("maxDelayMicros", Range.POSITIVE, defaults.maxDelayMicros()),
                 section.optionalInt("maxOutstandingBatches", Range.POSITIVE_INT, defaults.maxOutstandingBatches()),
                 section.optionalLong("replicationIntervalMs", REPLICATION_INTERVAL, defaults.replicationIntervalMs()));
     }

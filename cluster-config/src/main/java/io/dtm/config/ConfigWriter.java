@@ -57,7 +57,6 @@ final class ConfigWriter {
         yaml.append("    maxForgotten: ").append(log.retention().maxForgotten()).append('\n');
         yaml.append("  groupCommit:\n");
         yaml.append("    maxRecords: ").append(log.groupCommit().maxRecords()).append('\n');
-        yaml.append("    maxDelayMicros: ").append(log.groupCommit().maxDelayMicros()).append('\n');
         yaml.append("    maxOutstandingBatches: ").append(log.groupCommit().maxOutstandingBatches()).append('\n');
         yaml.append("    replicationIntervalMs: ").append(log.groupCommit().replicationIntervalMs()).append('\n');
         ParticipantsConfig participants = config.participants();

@@ -41,11 +41,16 @@ final class YamlMapping {
     private final List<String> problems;
 
     private YamlMapping(String path, Map<?, ?> values, List<String> problems, List<String> knownKeys) {
+        this(path, values, problems, knownKeys, Set.of());
+    }
+
+    private YamlMapping(String path, Map<?, ?> values, List<String> problems, List<String> knownKeys,
+            Set<String> retiredKeys) {
         this.path = path;
         this.values = values;
         this.problems = problems;
         if (knownKeys != null) {
-            rejectUnknownKeys(knownKeys);
+            rejectUnknownKeys(knownKeys, retiredKeys);
         }
     }
 
@@ -94,9 +99,17 @@ final class YamlMapping {
      * of its keys are commented out, reads as empty so that each key takes its default.
      */
     YamlMapping section(String key, List<String> knownKeys) {
+        return section(key, knownKeys, Set.of());
+    }
+
+    /** As {@link #section(String, List)}, also accepting {@code retiredKeys} (keys of earlier builds), unlisted in errors. */
+    YamlMapping section(String key, List<String> knownKeys, Set<String> retiredKeys) {
         Object value = values.get(key);
         if (value == null) {
-            return new YamlMapping(pathOf(key), Map.of(), problems, knownKeys);
+            return new YamlMapping(pathOf(key), Map.of(), problems, knownKeys, retiredKeys);
+        }
+        if (value instanceof Map<?, ?> map) {
+            return new YamlMapping(pathOf(key), map, problems, knownKeys, retiredKeys);
         }
         return of(pathOf(key), value, problems, knownKeys);
     }
@@ -257,9 +270,9 @@ final class YamlMapping {
         return number;
     }
 
-    private void rejectUnknownKeys(List<String> knownKeys) {
+    private void rejectUnknownKeys(List<String> knownKeys, Set<String> retiredKeys) {
         for (Object key : values.keySet()) {
-            if (!knownKeys.contains(key)) {
+            if (!knownKeys.contains(key) && !retiredKeys.contains(key)) {
                 problem(String.valueOf(key), "unknown key (expected one of: " + String.join(", ", knownKeys) + ")");
             }
         }

@@ -37,9 +37,9 @@ class InvalidValueTest {
                                 + "snapshotEveryEntries, segmentSizeBytes, retention, groupCommit)"),
                 broken("unknown retention key", "maxOutcomes:", "maxOutcome:",
                         "log.retention.maxOutcome: unknown key (expected one of: maxOutcomes, maxAgeMs, maxForgotten)"),
-                broken("unknown group commit key", "maxDelayMicros:", "maxDelayMs:",
-                        "log.groupCommit.maxDelayMs: unknown key (expected one of: "
-                                + "maxRecords, maxDelayMicros, maxOutstandingBatches, replicationIntervalMs)"),
+                broken("unknown group commit key", "maxRecords:", "maxRecord:",
+                        "log.groupCommit.maxRecord: unknown key (expected one of: "
+                                + "maxRecords, maxOutstandingBatches, replicationIntervalMs)"),
                 broken("unknown participants key", "maxBatch:", "maxBatchSize:",
                         "participants.maxBatchSize: unknown key (expected one of: inDoubtTimeoutMs, maxBatch)"),
                 broken("unknown coordinator key", "lockBackoffMs:", "lockBackoff:",

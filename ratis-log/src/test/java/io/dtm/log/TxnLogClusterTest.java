@@ -240,7 +240,7 @@ class TxnLogClusterTest {
         // append a second after the last send (heartbeats included): 20 sequential appends, 20 s.
         GroupCommitConfig defaults = GroupCommitConfig.defaults();
         cluster = new LocalLogCluster(dir, 10_000, 8 << 20, new GroupCommitConfig(defaults.maxRecords(),
-                defaults.maxDelayMicros(), defaults.maxOutstandingBatches(), 1_000));
+                defaults.maxOutstandingBatches(), 1_000));
         cluster.startAll();
         String leader = cluster.awaitLeader();
         TxnLogServer server = cluster.server(leader);

@@ -319,7 +319,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** Group commit off means one record per entry, with as many entries in flight as transactions. */
     static ClusterConfig withGroupCommit(ClusterConfig config, boolean on, int concurrency) {
         GroupCommitConfig gc = config.log().groupCommit();
-        GroupCommitConfig chosen = on ? gc : new GroupCommitConfig(1, gc.maxDelayMicros(), Math.min(concurrency, 256), gc.replicationIntervalMs());
+        GroupCommitConfig chosen = on ? gc : new GroupCommitConfig(1, Math.min(concurrency, 256), gc.replicationIntervalMs());
         LogConfig log = new LogConfig(config.log().snapshotEveryEntries(), config.log().segmentSizeBytes(),
                 config.log().retention(), chosen);
         return config.withLog(log);

@@ -28,7 +28,7 @@ class RaftSettingsTest {
         LogConfig log = defaults.log();
         GroupCommitConfig gc = log.groupCommit();
         ClusterConfig slower = defaults.withLog(new LogConfig(log.snapshotEveryEntries(), log.segmentSizeBytes(),
-                log.retention(), new GroupCommitConfig(gc.maxRecords(), gc.maxDelayMicros(), gc.maxOutstandingBatches(), 20)));
+                log.retention(), new GroupCommitConfig(gc.maxRecords(), gc.maxOutstandingBatches(), 20)));
         assertThat(RaftServerConfigKeys.Log.Appender.waitTimeMin(serverProperties(slower)).toLong(TimeUnit.MILLISECONDS))
                 .isEqualTo(20);
     }
