@@ -1,5 +1,6 @@
 package io.dtm.cli;
 
+import io.dtm.cli.command.AotTrainCommand;
 import io.dtm.cli.command.BenchCommand;
 import io.dtm.cli.command.ClusterCommand;
 import io.dtm.cli.command.DemoCommand;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Command;
             FaultsCommand.class,
             BenchCommand.class,
             JepsenStub.class,
+            AotTrainCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"",
             "Start here:",
@@ -85,7 +87,7 @@ public final class Dtm {
     }
 
     /** The configured command line (tests set its output streams and execute it). */
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Dtm());
         cli.setUsageHelpWidth(110);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

@@ -166,7 +166,13 @@ public final class JepsenCommand implements Callable<Integer> {
         }
         String javaBin = ProcessHandle.current().info().command().orElse("java");
         String classPath = Path.of(jar).toAbsolutePath().toString();
-        return new ArrayList<>(List.of(javaBin, "-Xmx256m", "-XX:+UseSerialGC", "-cp", classPath, "io.dtm.cli.Dtm"));
+        List<String> command = new ArrayList<>(List.of(javaBin, "-Xmx256m", "-XX:+UseSerialGC"));
+        if (Runtime.version().feature() >= 24) {
+            // As dtm's own launcher: RocksDB's JNI and sun.misc.Unsafe would print warnings at every start.
+            command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+        }
+        command.addAll(List.of("-cp", classPath, "io.dtm.cli.Dtm"));
+        return command;
     }
 
     public static void main(String[] args) {

@@ -31,10 +31,17 @@ import java.util.function.Predicate;
 public final class ClusterLauncher {
     private final ClusterDir dir;
     private final PrintWriter out;
+    private final List<String> javaOptions;
 
     public ClusterLauncher(ClusterDir dir, PrintWriter out) {
+        this(dir, out, List.of());
+    }
+
+    /** With {@code javaOptions} added to every process's JVM ({@link ProcessLauncher#NAME_PLACEHOLDER} is its name). */
+    public ClusterLauncher(ClusterDir dir, PrintWriter out, List<String> javaOptions) {
         this.dir = dir;
         this.out = out;
+        this.javaOptions = List.copyOf(javaOptions);
     }
 
     /**
@@ -68,20 +75,20 @@ public final class ClusterLauncher {
     public List<String> startMissing(ClusterConfig config) throws IOException {
         List<String> started = new ArrayList<>();
         for (NodeConfig node : config.nodes()) {
-            startIfMissing(node.id(), List.of(node.clientPort(), node.raftPort()), node.host(),
+            startIfMissing(node.id(), ProcessLauncher.NODE_CACHE, List.of(node.clientPort(), node.raftPort()), node.host(),
                     List.of("node", "--id", node.id(), "--config", dir.configFile().toString()), started);
         }
         for (ServiceName service : config.services().keySet()) {
             ServiceConfig address = config.service(service);
-            startIfMissing(service.id(), List.of(address.port()), address.host(),
+            startIfMissing(service.id(), service.id(), List.of(address.port()), address.host(),
                     List.of("participant", "--service", service.id(), "--config", dir.configFile().toString()), started);
         }
         out.flush();
         return started;
     }
 
-    private void startIfMissing(String name, List<Integer> ports, String host, List<String> args, List<String> started)
-            throws IOException {
+    private void startIfMissing(String name, String cache, List<Integer> ports, String host, List<String> args,
+            List<String> started) throws IOException {
         Optional<ProcessHandle> running = dir.running(name);
         if (running.isPresent()) {
             out.printf("%s already running (pid %d)%n", name, running.get().pid());
@@ -94,7 +101,7 @@ public final class ClusterLauncher {
                         + " ports with --config.");
             }
         }
-        long pid = ProcessLauncher.start(dir, name, args);
+        long pid = ProcessLauncher.start(dir, name, cache, javaOptions, args);
         dir.writePid(name, pid);
         started.add(name);
         out.printf("%s started (pid %d), log %s%n", name, pid, dir.logFile(name));

@@ -2,21 +2,24 @@ package io.dtm.cli.cluster;
 
 import io.dtm.cli.Dtm;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Starts this program again as a background process (a coordinator node, later a participant
  * service), detached from the terminal, with its output going to its log file in the cluster's
  * directory. The child runs the same java and classpath as this process.
  */
-final class ProcessLauncher {
+public final class ProcessLauncher {
     /** Names the process on its command line; {@link ClusterDir#running} checks it to trust a pid. */
     static final String PROCESS_PROPERTY = "-Ddtm.process";
     static final String DIR_PROPERTY = "-Ddtm.dir";
     /**
-     * Heap and GC flags of a node or service; override with a non-empty DTM_NODE_JAVA_OPTS. The serial
+     * Heap and GC flags of a node or service; override with a non-empty DTM_NODE_JAVA_OPTS (where
+     * {@value #NAME_PLACEHOLDER} stands for the process's name). The serial
      * collector: seven JVMs share the machine and their live heaps are tens of megabytes, so G1's
      * concurrent threads and heavier write barriers cost more than its short pauses save (measured
      * on 2 cores: +35% committed/s at 256 clients, docs/PERFORMANCE.md); a young collection here
@@ -24,11 +27,32 @@ final class ProcessLauncher {
      */
     static final String DEFAULT_NODE_JAVA_OPTS = "-Xms64m -Xmx512m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError";
 
+    /**
+     * Replaced by the process's name in DTM_NODE_JAVA_OPTS, for flags that need a file per process
+     * (e.g. {@code -XX:ArchiveClassesAtExit=/tmp/cds/{name}.jsa} in a training run).
+     */
+    public static final String NAME_PLACEHOLDER = "{name}";
+
     private ProcessLauncher() {
     }
 
-    /** Starts {@code dtm <args>} as process {@code name} of the cluster in {@code dir}; returns its pid. */
-    static long start(ClusterDir dir, String name, List<String> args) throws IOException {
+    /**
+     * From Java 24 on, RocksDB's native library and protobuf's and Netty's use of sun.misc.Unsafe
+     * each print warnings at start (JEP 471, 472, 498): allowed, so logs start with the node's own lines.
+     */
+    static final List<String> QUIET_ON_NEW_JAVA = List.of("--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow");
+
+    /** The AOT cache of every coordinator node (a service's is named after the service). */
+    public static final String NODE_CACHE = "node";
+
+    /**
+     * Starts {@code dtm <args>} as process {@code name} of the cluster in {@code dir}, with the AOT
+     * cache {@code cache} when there is one (see {@link #aotCache}) and {@code extraOptions};
+     * returns its pid.
+     */
+    static long start(ClusterDir dir, String name, String cache, List<String> extraOptions, List<String> args)
+            throws IOException {
         List<String> command = new ArrayList<>();
         // setsid: the child gets its own session, so a Ctrl-C in this terminal later does not reach it.
         command.add("setsid");
@@ -39,8 +63,17 @@ final class ProcessLauncher {
         }
         for (String opt : opts.trim().split("\\s+")) {
             if (!opt.isEmpty()) {
-                command.add(opt);
+                command.add(opt.replace(NAME_PLACEHOLDER, name));
             }
+        }
+        for (String opt : extraOptions) {
+            command.add(opt.replace(NAME_PLACEHOLDER, name));
+        }
+        if (Runtime.version().feature() >= 24) {
+            command.addAll(QUIET_ON_NEW_JAVA);
+        }
+        if (command.stream().noneMatch(o -> o.startsWith("-XX:AOTCache"))) {
+            aotCache(cache).ifPresent(file -> command.add("-XX:AOTCache=" + file));
         }
         command.add(PROCESS_PROPERTY + "=" + name);
         command.add(DIR_PROPERTY + "=" + dir.root());
@@ -58,6 +91,30 @@ final class ProcessLauncher {
         // is), so this pid is the java process itself.
         return process.pid();
     }
+
+    /**
+     * The AOT cache (Java 25: JEP 483, 514, 515) that the build's training run left beside dtm.jar
+     * for processes like this one ({@code aot/<cache>.aot}): loaded and linked classes and method
+     * profiles, so a process starts and reaches speed sooner (docs/PERFORMANCE.md). Empty on an
+     * older Java or without the file; a cache made by another build of dtm or of the JDK is
+     * ignored by the JVM itself, which then starts as without one.
+     */
+    static Optional<Path> aotCache(String cache) {
+        String classPath = System.getProperty("java.class.path");
+        return aotCache(cache, Runtime.version().feature(), Path.of(classPath.split(java.io.File.pathSeparator)[0]));
+    }
+
+    /** As {@link #aotCache(String)} on Java {@code javaFeature}, for the program in {@code jar}. */
+    static Optional<Path> aotCache(String cache, int javaFeature, Path jar) {
+        if (javaFeature < 25) {
+            return Optional.empty();
+        }
+        Path file = jar.toAbsolutePath().resolveSibling(AOT_DIR).resolve(cache + ".aot");
+        return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+    }
+
+    /** Beside dtm.jar: where the training run leaves the AOT caches. */
+    public static final String AOT_DIR = "aot";
 
     private static String javaBinary() {
         return ProcessHandle.current().info().command()

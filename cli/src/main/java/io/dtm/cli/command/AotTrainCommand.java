@@ -1,0 +1,99 @@
+package io.dtm.cli.command;
+
+import io.dtm.cli.Dtm;
+import io.dtm.cli.UserException;
+import io.dtm.cli.cluster.ClusterDir;
+import io.dtm.cli.cluster.ClusterLauncher;
+import io.dtm.cli.cluster.ProcessLauncher;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.FreePorts;
+import io.dtm.config.NodeConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * The build's training run for the AOT caches (Java 25: JEP 483, 514, 515) that {@code dtm cluster
+ * start} gives each process: a local cluster on free ports under a load of {@code dtm bench}, each
+ * process writing its cache when it exits, then one cache for every node ({@code node.aot}, from
+ * the first node) and one per service. Hidden: the build runs it (cli/bin/aot-train), people need not.
+ */
+@Command(name = "aot-train", hidden = true, mixinStandardHelpOptions = true,
+        description = "Make the AOT caches of the nodes and services by a training run (the build runs this).")
+public final class AotTrainCommand implements Callable<Integer> {
+    @Option(names = "--out", paramLabel = "DIR", required = true, description = "Where the caches go.")
+    Path out;
+
+    @Option(names = "--seconds", paramLabel = "N", defaultValue = "20", description = "Seconds of load. Default: 20.")
+    int seconds;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        if (Runtime.version().feature() < 25) {
+            throw new UserException("aot-train needs Java 25 (this is Java " + Runtime.version().feature() + ")", 2);
+        }
+        PrintWriter log = spec.commandLine().getOut();
+        Path outDir = out.toAbsolutePath();
+        Path work = Files.createTempDirectory("dtm-aot-train");
+        Files.createDirectories(outDir);
+        ClusterDir dir = new ClusterDir(work);
+        ClusterLauncher launcher = new ClusterLauncher(dir, log,
+                List.of("-XX:AOTCacheOutput=" + outDir.resolve(ProcessLauncher.NAME_PLACEHOLDER + ".aot")));
+        try {
+            ClusterConfig config = launcher.prepare(ClusterConfig.loadDefault().withPorts(FreePorts::next));
+            launcher.awaitLeader(config, launcher.startMissing(config));
+            StringWriter benchOutput = new StringWriter();
+            int exit = Dtm.commandLine().setOut(new PrintWriter(benchOutput)).setErr(new PrintWriter(benchOutput))
+                    .execute("bench", "--config", dir.configFile().toString(), "--concurrency", "64",
+                            "--warmup", "0s", "--duration", seconds + "s", "--no-floor", "--json");
+            if (exit != 0) {
+                log.println("aot-train: the load failed (exit " + exit + "): " + benchOutput);
+            }
+            // SIGTERM: each JVM writes its cache as it exits, which takes a few seconds.
+            launcher.stopAll(Duration.ofSeconds(120));
+            keepOneNodeCache(config, outDir);
+            log.printf("aot-train: caches in %s%n", outDir);
+            log.flush();
+            return exit == 0 ? 0 : 1;
+        } finally {
+            launcher.stopAll(Duration.ofSeconds(5));
+            deleteTree(work);
+        }
+    }
+
+    /** Every node runs the same code: the first node's cache becomes node.aot, the others go. */
+    private static void keepOneNodeCache(ClusterConfig config, Path outDir) throws IOException {
+        List<String> nodes = config.nodes().stream().map(NodeConfig::id).toList();
+        Path first = outDir.resolve(nodes.get(0) + ".aot");
+        if (Files.isRegularFile(first)) {
+            Files.move(first, outDir.resolve(ProcessLauncher.NODE_CACHE + ".aot"), StandardCopyOption.REPLACE_EXISTING);
+        }
+        for (String node : nodes.subList(1, nodes.size())) {
+            Files.deleteIfExists(outDir.resolve(node + ".aot"));
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
