@@ -2,7 +2,6 @@ package io.dtm.cli.cluster;
 
 import io.dtm.cli.Dtm;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,28 +92,19 @@ public final class ProcessLauncher {
     }
 
     /**
-     * The AOT cache (Java 25: JEP 483, 514, 515) that the build's training run left beside dtm.jar
-     * for processes like this one ({@code aot/<cache>.aot}): loaded and linked classes and method
-     * profiles, so a process starts and reaches speed sooner (docs/PERFORMANCE.md). Empty on an
-     * older Java or without the file; a cache made by another build of dtm or of the JDK is
-     * ignored by the JVM itself, which then starts as without one.
+     * The AOT cache that the build's training run left beside dtm.jar for processes like this one
+     * (see {@link AotCaches}): loaded and linked classes and method profiles, so a process starts
+     * and reaches speed sooner (docs/PERFORMANCE.md). Empty on an older Java, without the file, or
+     * when this build of dtm is not the one the caches were made from.
      */
     static Optional<Path> aotCache(String cache) {
-        String classPath = System.getProperty("java.class.path");
-        return aotCache(cache, Runtime.version().feature(), Path.of(classPath.split(java.io.File.pathSeparator)[0]));
+        return AotCaches.find(cache, Runtime.version().feature(), programJar());
     }
 
-    /** As {@link #aotCache(String)} on Java {@code javaFeature}, for the program in {@code jar}. */
-    static Optional<Path> aotCache(String cache, int javaFeature, Path jar) {
-        if (javaFeature < 25) {
-            return Optional.empty();
-        }
-        Path file = jar.toAbsolutePath().resolveSibling(AOT_DIR).resolve(cache + ".aot");
-        return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+    /** The jar this program runs from (dtm.jar), first on the class path. */
+    public static Path programJar() {
+        return Path.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)[0]);
     }
-
-    /** Beside dtm.jar: where the training run leaves the AOT caches. */
-    public static final String AOT_DIR = "aot";
 
     private static String javaBinary() {
         return ProcessHandle.current().info().command()

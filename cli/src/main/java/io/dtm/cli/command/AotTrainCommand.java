@@ -2,6 +2,7 @@ package io.dtm.cli.command;
 
 import io.dtm.cli.Dtm;
 import io.dtm.cli.UserException;
+import io.dtm.cli.cluster.AotCaches;
 import io.dtm.cli.cluster.ClusterDir;
 import io.dtm.cli.cluster.ClusterLauncher;
 import io.dtm.cli.cluster.ProcessLauncher;
@@ -68,6 +69,8 @@ public final class AotTrainCommand implements Callable<Integer> {
             // SIGTERM: each JVM writes its cache as it exits, which takes a few seconds.
             launcher.stopAll(Duration.ofSeconds(120));
             keepOneNodeCache(config, outDir);
+            // Which build these caches belong to: dtm cluster start uses them only with that build.
+            AotCaches.writeStamp(outDir, ProcessLauncher.programJar());
             log.printf("aot-train: caches in %s%n", outDir);
             log.flush();
             return exit == 0 ? 0 : 1;
