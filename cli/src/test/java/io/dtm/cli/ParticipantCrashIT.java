@@ -63,7 +63,13 @@ class ParticipantCrashIT {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("inventory.log").toFile()));
         builder.environment().put("DTM_SKIP_BUILD", "1");
+        // Its own temporary directory, to see what a killed process leaves there.
+        builder.environment().put("DTM_JAVA_OPTS", "-Xmx512m -XX:+UseSerialGC -Djava.io.tmpdir=" + javaTmp());
         process = builder.start();
+    }
+
+    private Path javaTmp() throws java.io.IOException {
+        return Files.createDirectories(tmp.resolve("java-tmp"));
     }
 
     private ParticipantClient connect(DtmConnections connections) {
@@ -127,6 +133,11 @@ class ParticipantCrashIT {
             assertThat(afterCrash.prepare(reserve("t-4#1", "sku-0004", 2)).get().getYes())
                     .as("the coordinator's retry gets the first answer").isTrue();
             assertThat(afterCrash.rollback("t-4#1").get()).isEqualTo(LocalState.ROLLED_BACK);
+            try (var left = Files.list(javaTmp())) {
+                assertThat(left.map(p -> p.getFileName().toString()))
+                        .as("a killed or halted service leaves no copy of RocksDB's 15 MB native library behind")
+                        .noneMatch(name -> name.contains("rocksdb"));
+            }
             InspectReply end = afterCrash.inspect().get();
             assertThat(end.getTotalsMap().get("initialStock"))
                     .isEqualTo(end.getTotalsMap().get("available") + end.getTotalsMap().get("reserved")

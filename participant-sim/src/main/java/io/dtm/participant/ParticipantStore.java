@@ -39,7 +39,7 @@ import java.util.Map;
  */
 final class ParticipantStore implements RecordReader, AutoCloseable {
     static {
-        RocksDB.loadLibrary();
+        RocksDbLibrary.load();
     }
 
     /** Bits per key of the bloom filters: about 1% false positives. */
