@@ -4,21 +4,24 @@ import io.dtm.cli.cluster.ClusterDir;
 import io.dtm.cli.cluster.ClusterLauncher;
 import io.dtm.cli.load.SampleRequests;
 import io.dtm.client.DtmClient;
-import io.dtm.rpc.DtmConnections;
-import io.dtm.rpc.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.ParticipantsConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.config.TimeoutsConfig;
 import io.dtm.protocol.rpc.SubmitRequest;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.ParticipantClient;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -58,9 +61,13 @@ abstract class ProcessClusterHarness {
         return base;
     }
 
+    /** The cluster's files; kept when a test fails, to read its logs. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path tempDir;
+
     @BeforeAll
     void startCluster() throws Exception {
-        dir = new ClusterDir(Files.createTempDirectory(name));
+        dir = new ClusterDir(tempDir);
         launcher = new ClusterLauncher(dir, new PrintWriter(launcherOutput, true));
         ClusterConfig base = ClusterConfig.loadDefault().withPorts(FreePorts::next)
                 .withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 90_000))

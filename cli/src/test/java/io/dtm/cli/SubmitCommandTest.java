@@ -1,17 +1,20 @@
 package io.dtm.cli;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import io.dtm.cli.cluster.ServiceTotals;
 import io.dtm.cli.submit.OrderJson;
 import io.dtm.cli.submit.SampleOrders;
 import io.dtm.cli.submit.SubmitPipeline;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.rpc.ClusterStatusReader;
+
+import com.fasterxml.jackson.core.type.TypeReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -42,9 +45,13 @@ class SubmitCommandTest {
     private InProcessCluster cluster;
     private final LocalDate today = LocalDate.now(ZoneOffset.UTC);
 
+    /** The cluster's files; kept when a test fails, to read its logs. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path tempDir;
+
     @BeforeAll
     void start() throws Exception {
-        dir = Files.createTempDirectory("submit-test");
+        dir = tempDir;
         cluster = new InProcessCluster(dir.resolve("cluster"), 30_000).startAll();
         config = dir.resolve("cluster.yaml");
         Files.writeString(config, cluster.config.toYaml());

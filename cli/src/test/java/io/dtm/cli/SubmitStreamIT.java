@@ -9,6 +9,7 @@ import io.dtm.config.FreePorts;
 import io.dtm.config.TimeoutsConfig;
 import io.dtm.rpc.ClusterStatusReader;
 import io.dtm.rpc.DtmConnections;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -55,9 +58,13 @@ class SubmitStreamIT {
     private ClusterConfig config;
     private DtmConnections connections;
 
+    /** The cluster's files; kept when a test fails, to read its logs. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path tempDir;
+
     @BeforeAll
     void startCluster() throws Exception {
-        root = Files.createTempDirectory("submit-stream");
+        root = tempDir;
         dir = new ClusterDir(root);
         launcher = new ClusterLauncher(dir, new PrintWriter(new StringWriter(), true));
         config = launcher.prepare(ClusterConfig.loadDefault().withPorts(FreePorts::next)

@@ -18,13 +18,15 @@ import io.dtm.protocol.participant.ShippingRequest;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
 import io.dtm.rpc.NodeClient;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -46,9 +48,13 @@ class TwoPhaseCommitTest {
     private NodeClient leader;
     private final String shipOn = LocalDate.now(ZoneOffset.UTC).plusDays(10).toString();
 
+    /** The cluster's files; kept when a test fails, to read its logs. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path tempDir;
+
     @BeforeAll
     void start() throws Exception {
-        cluster = new InProcessCluster(Files.createTempDirectory("2pc-test"), 30_000).startAll();
+        cluster = new InProcessCluster(tempDir, 30_000).startAll();
         leader = cluster.client(cluster.awaitLeader());
     }
 
