@@ -3,6 +3,7 @@ package io.dtm.cli;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,26 @@ class CommandLineTest {
             assertThat(r.out()).as(String.join(" ", command)).contains("Usage: dtm " + String.join(" ", command))
                     .contains("Examples:");
         }
+    }
+
+    @Test
+    void nodesAndServicesBuildOnlyTheirOwnCommandAndAnswerAsTheWholeCommandLineDoes() {
+        for (String[] args : new String[][] {{"node", "--help"}, {"participant", "--help"}, {"node", "--bogus"},
+                {"participant", "--service", "nowhere"}}) {
+            CommandLine own = Dtm.commandLineFor(args);
+            assertThat(own.getSubcommands().keySet()).as("a process builds no other command")
+                    .containsExactlyInAnyOrder("node", "participant");
+            assertThat(execute(own, args)).as(String.join(" ", args)).isEqualTo(execute(Dtm.commandLine(), args));
+        }
+        assertThat(Dtm.commandLineFor("status", "t-1").getSubcommands()).containsKeys("bench", "cluster", "submit");
+    }
+
+    private static String execute(CommandLine cli, String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        cli.setOut(new java.io.PrintWriter(out, true)).setErr(new java.io.PrintWriter(err, true));
+        int code = cli.execute(args);
+        return code + "\n" + out + "\n" + err;
     }
 
     @Test
