@@ -60,6 +60,12 @@ public final class NodeMetrics {
     public static final String RAFT_TERM = "dtm.raft.term";
     public static final String RAFT_LEADER = "dtm.raft.leader";
     public static final String PARTICIPANT = "dtm.participant";
+    /**
+     * The leader's own appends of its records, from the append to its result (the record applied
+     * in a majority's log): {@code dtm.log.append.begin|decide|end}. With the participants' timers
+     * they show where a transaction's time goes: Begin beside the PREPAREs, then the Decide.
+     */
+    public static final String LOG_APPEND = "dtm.log.append";
     /** Invariant violations found (a participant contradicting the log): must stay 0. */
     public static final String INVARIANT_VIOLATIONS = "dtm.invariant.violations";
     /** Violations still open (their transactions unfinished) on this leader. */
@@ -81,6 +87,7 @@ public final class NodeMetrics {
     private final BoundedMetricFamily<Meter> abortedByReason;
     private final BoundedMetricFamily<Meter> retriesByKind;
     private final BoundedMetricFamily<BoundedMetricFamily<Timer>> phaseTimers;
+    private final BoundedMetricFamily<Timer> appendTimers;
     private JmxReporter jmx;
 
     /** Creates the fixed metrics in {@code registry}; keyed ones appear on first use. */
@@ -101,6 +108,7 @@ public final class NodeMetrics {
         retriesByKind = new BoundedMetricFamily<>(MAX_KINDS, kind -> registry.meter(MetricRegistry.name(RETRIES, kind)));
         phaseTimers = new BoundedMetricFamily<>(MAX_KINDS, service -> new BoundedMetricFamily<>(MAX_PHASES,
                 phase -> timer(registry, MetricRegistry.name(PARTICIPANT, service, phase))));
+        appendTimers = new BoundedMetricFamily<>(MAX_PHASES, kind -> timer(registry, MetricRegistry.name(LOG_APPEND, kind)));
     }
 
     private static Timer timer(MetricRegistry registry, String name) {
@@ -174,6 +182,15 @@ public final class NodeMetrics {
      */
     public void phaseLatency(String service, String phase, long nanos) {
         phaseTimers.get(service).get(phase).update(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * One of the leader's appends, in timer {@code dtm.log.append.<kind>}.
+     *
+     * @param kind "begin", "decide" or "end"
+     */
+    public void logAppendLatency(String kind, long nanos) {
+        appendTimers.get(kind).update(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Transactions accepted and not yet answered; replaces an earlier supplier. */

@@ -195,17 +195,29 @@ public final class CoordinatorEngine implements AutoCloseable {
     };
 
     private void appendNow(String attemptId, TxnRecord record) {
-        log.append(record).whenComplete((result, error) -> on(() -> {
-            long now = clockMs.getAsLong();
-            if (error != null) {
-                metrics.retries("append");
-                return core.appendFailed(attemptId, record, now);
+        long start = System.nanoTime();
+        log.append(record).whenComplete((result, error) -> {
+            if (error == null) {
+                metrics.logAppendLatency(APPEND_KINDS.get(record.getRecordCase()), System.nanoTime() - start);
             }
-            return core.appended(attemptId, record, result, now);
-        }));
+            on(() -> {
+                long now = clockMs.getAsLong();
+                if (error != null) {
+                    metrics.retries("append");
+                    return core.appendFailed(attemptId, record, now);
+                }
+                return core.appended(attemptId, record, result, now);
+            });
+        });
     }
 
 
+
+
+    /** The name of each record's append timer ({@link NodeMetrics#LOG_APPEND}). */
+    private static final Map<TxnRecord.RecordCase, String> APPEND_KINDS = Map.of(TxnRecord.RecordCase.BEGIN, "begin",
+            TxnRecord.RecordCase.DECIDE, "decide", TxnRecord.RecordCase.END, "end",
+            TxnRecord.RecordCase.RECORD_NOT_SET, "other");
 
     private void prepare(ServiceName service, Prepare prepare) {
         String attemptId = prepare.getAttemptId();

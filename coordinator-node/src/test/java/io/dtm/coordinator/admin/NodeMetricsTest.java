@@ -19,6 +19,18 @@ class NodeMetricsTest {
     private final NodeMetrics metrics = new NodeMetrics(registry);
 
     @Test
+    void theLeadersAppendsGoToOneTimerPerKindOfRecord() {
+        metrics.logAppendLatency("begin", TimeUnit.MILLISECONDS.toNanos(2));
+        metrics.logAppendLatency("decide", TimeUnit.MILLISECONDS.toNanos(3));
+        metrics.logAppendLatency("begin", TimeUnit.MILLISECONDS.toNanos(4));
+
+        assertThat(registry.getTimers().get("dtm.log.append.begin").getCount()).isEqualTo(2);
+        assertThat(registry.getTimers().get("dtm.log.append.begin").getSnapshot().getMax())
+                .isEqualTo(TimeUnit.MILLISECONDS.toNanos(4));
+        assertThat(registry.getTimers().get("dtm.log.append.decide").getCount()).isEqualTo(1);
+    }
+
+    @Test
     void phaseLatenciesGoToOneTimerPerServiceAndPhase() {
         metrics.phaseLatency("inventory", "prepare", TimeUnit.MILLISECONDS.toNanos(3));
         metrics.phaseLatency("inventory", "prepare", TimeUnit.MILLISECONDS.toNanos(5));

@@ -79,6 +79,10 @@ class CoordinatorEngineTest {
         assertThat(log.state.query("e-1#1").getStatus()).isEqualTo(TxnStatus.ENDED);
         assertThat(engine.inFlight()).isZero();
         assertThat(registry.meter(NodeMetrics.COMMITTED).getCount()).isEqualTo(1);
+        assertThat(registry.getTimers()).as("where its time went, record by record")
+                .hasEntrySatisfying("dtm.log.append.begin", t -> assertThat(t.getCount()).isEqualTo(1))
+                .hasEntrySatisfying("dtm.log.append.decide", t -> assertThat(t.getCount()).isEqualTo(1))
+                .hasEntrySatisfying("dtm.log.append.end", t -> assertThat(t.getCount()).isEqualTo(1));
     }
 
     @Test
