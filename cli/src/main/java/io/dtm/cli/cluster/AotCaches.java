@@ -46,14 +46,16 @@ public final class AotCaches {
      * changed since (see {@link #staleness}).
      */
     public static Optional<Path> find(String kind, int javaFeature, Path jar) {
+        return staleness(jar).isPresent() ? Optional.empty() : file(kind, javaFeature, jar);
+    }
+
+    /** As {@link #find}, without checking the program against the caches (the caller did, once). */
+    static Optional<Path> file(String kind, int javaFeature, Path jar) {
         if (javaFeature < 25) {
             return Optional.empty();
         }
         Path file = dirOf(jar).resolve(kind + ".aot");
-        if (!Files.isRegularFile(file) || staleness(jar).isPresent()) {
-            return Optional.empty();
-        }
-        return Optional.of(file);
+        return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
     }
 
     /**

@@ -74,11 +74,9 @@ public final class ClusterLauncher {
     /** Starts every node and participant service that is not running; returns the names of those it started. */
     public List<String> startMissing(ClusterConfig config) throws IOException {
         List<String> started = new ArrayList<>();
-        if (Runtime.version().feature() >= 25) {
-            AotCaches.staleness(ProcessLauncher.programJar()).ifPresent(why -> out.println("warning: " + why
-                    + "; the processes start without them (slower to start and to reach speed). `mvn package`"
-                    + " makes them anew."));
-        }
+        ProcessLauncher.aotStaleness().ifPresent(why -> out.println("warning: " + why
+                + "; the processes start without them (slower to start and to reach speed). `mvn package`"
+                + " makes them anew."));
         for (NodeConfig node : config.nodes()) {
             startIfMissing(node.id(), ProcessLauncher.NODE_CACHE, List.of(node.clientPort(), node.raftPort()), node.host(),
                     List.of("node", "--id", node.id(), "--config", dir.configFile().toString()), started);

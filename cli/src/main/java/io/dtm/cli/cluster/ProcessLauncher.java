@@ -98,8 +98,21 @@ public final class ProcessLauncher {
      * when this build of dtm is not the one the caches were made from.
      */
     static Optional<Path> aotCache(String cache) {
-        return AotCaches.find(cache, Runtime.version().feature(), programJar());
+        if (aotStaleness().isPresent()) {
+            return Optional.empty();
+        }
+        return AotCaches.file(cache, Runtime.version().feature(), programJar());
     }
+
+    /** Why this program's AOT caches must not be used, if they must not; checked once per process (it reads every jar). */
+    static synchronized Optional<String> aotStaleness() {
+        if (staleness == null) {
+            staleness = Runtime.version().feature() >= 25 ? AotCaches.staleness(programJar()) : Optional.empty();
+        }
+        return staleness;
+    }
+
+    private static Optional<String> staleness;
 
     /** The jar this program runs from (dtm.jar), first on the class path. */
     public static Path programJar() {

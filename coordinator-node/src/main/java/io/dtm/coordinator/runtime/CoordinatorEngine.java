@@ -211,9 +211,6 @@ public final class CoordinatorEngine implements AutoCloseable {
         });
     }
 
-
-
-
     /** The name of each record's append timer ({@link NodeMetrics#LOG_APPEND}). */
     private static final Map<TxnRecord.RecordCase, String> APPEND_KINDS = Map.of(TxnRecord.RecordCase.BEGIN, "begin",
             TxnRecord.RecordCase.DECIDE, "decide", TxnRecord.RecordCase.END, "end",
