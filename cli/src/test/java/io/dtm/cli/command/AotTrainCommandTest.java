@@ -23,9 +23,7 @@ class AotTrainCommandTest {
         AotTrainCommand.keepLeaderCache(List.of("n1", "n2", "n3"), "n2", out);
 
         assertThat(out.resolve("node.aot")).hasContent("cache of n2");
-        try (var files = Files.list(out)) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("node.aot");
-        }
+        assertThat(filesIn(out)).containsExactly("node.aot");
     }
 
     @Test
@@ -36,9 +34,7 @@ class AotTrainCommandTest {
         AotTrainCommand.keepLeaderCache(List.of("n1", "n2", "n3"), "n2", out);
 
         assertThat(out.resolve("node.aot")).hasContent("cache of n1");
-        try (var files = Files.list(out)) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("node.aot");
-        }
+        assertThat(filesIn(out)).containsExactly("node.aot");
     }
 
     @Test
@@ -49,5 +45,11 @@ class AotTrainCommandTest {
         AotTrainCommand.keepLeaderCache(List.of("n1", "n2", "n3"), "n3", out);
 
         assertThat(out.resolve("node.aot")).hasContent("cache of n3");
+    }
+
+    private static List<String> filesIn(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).toList();
+        }
     }
 }
