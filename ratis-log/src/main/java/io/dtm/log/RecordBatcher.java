@@ -30,8 +30,9 @@ import java.util.function.LongSupplier;
  *
  * <p>One thread forms batches; {@link BatchGate} says when one leaves: at once on an idle log, else
  * as soon as the batch ahead is answered (End records never hold a Begin or a Decide back), with no
- * timer, so the batch size follows the load: Raft's cost is per entry, not per record, and under
- * load each entry carries what arrived during the previous one's round trip.
+ * timer on a transaction's path, so the batch size follows the load: Raft's cost is per entry, not
+ * per record, and under load each entry carries what arrived during the previous one's round trip.
+ * The one timer is the End records' linger ({@link #BACKGROUND_LINGER_NANOS}).
  *
  * <p>A failed send fails every record of its batch: the records may or may not have been applied,
  * and the caller retries them (every record is idempotent by attempt id).
@@ -41,7 +42,15 @@ final class RecordBatcher implements AutoCloseable {
     /** Records waiting for a batch; past this the log is overloaded and callers hear so at once. */
     static final int QUEUE_CAPACITY = 1 << 16;
 
-    private record Pending(TxnRecord record, CompletableFuture<RecordResult> future) {
+    /**
+     * How long an End waits, with nothing in flight, for an urgent batch to ride in before it
+     * leaves alone ({@link BatchGate}). Only when the coordinator forgets a finished attempt waits
+     * for it, never an answer; 20 ms is far longer than a client takes to send its next transaction.
+     */
+    static final long BACKGROUND_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    /** @param sinceNanos when it was submitted, by {@link System#nanoTime()} */
+    private record Pending(TxnRecord record, CompletableFuture<RecordResult> future, long sinceNanos) {
     }
 
     /** Sends one Raft entry to the group's leader; the reply carries the entry's {@link BatchResult}. */
@@ -78,7 +87,7 @@ final class RecordBatcher implements AutoCloseable {
         this.nodeId = nodeId;
         this.proposerTerm = proposerTerm;
         this.sender = sender;
-        this.gate = new BatchGate(config.maxRecords(), config.maxOutstandingBatches());
+        this.gate = new BatchGate(config.maxRecords(), config.maxOutstandingBatches(), BACKGROUND_LINGER_NANOS);
         this.clockMs = clockMs;
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
@@ -86,7 +95,7 @@ final class RecordBatcher implements AutoCloseable {
     }
 
     CompletableFuture<RecordResult> submit(TxnRecord record) {
-        Pending pending = new Pending(record, new CompletableFuture<>());
+        Pending pending = new Pending(record, new CompletableFuture<>(), System.nanoTime());
         lock.lock();
         try {
             if (closed) {
@@ -97,9 +106,7 @@ final class RecordBatcher implements AutoCloseable {
                         name + ": " + QUEUE_CAPACITY + " records already wait for the log"));
             }
             (isUrgent(record) ? urgent : background).add(pending);
-            if (gate.mayLeave(urgent.size(), background.size())) {
-                changed.signal();
-            }
+            wakeIfItMatters();
         } finally {
             lock.unlock();
         }
@@ -126,8 +133,17 @@ final class RecordBatcher implements AutoCloseable {
                 boolean hasUrgent;
                 lock.lock();
                 try {
-                    while (!closed && !gate.mayLeave(urgent.size(), background.size())) {
-                        changed.await();
+                    while (!closed) {
+                        long waited = backgroundWaitedNanos();
+                        if (gate.mayLeave(urgent.size(), background.size(), waited)) {
+                            break;
+                        }
+                        long sleep = gate.nanosUntilDue(urgent.size(), background.size(), waited);
+                        if (sleep == Long.MAX_VALUE) {
+                            changed.await();
+                        } else {
+                            changed.awaitNanos(sleep);
+                        }
                     }
                     if (closed) {
                         return;
@@ -166,11 +182,24 @@ final class RecordBatcher implements AutoCloseable {
         lock.lock();
         try {
             gate.answered(hasUrgent);
-            if (gate.mayLeave(urgent.size(), background.size())) {
-                changed.signal();
-            }
+            wakeIfItMatters();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** How long the oldest waiting background record has waited; under the lock. */
+    private long backgroundWaitedNanos() {
+        Pending oldest = background.peek();
+        return oldest == null ? 0 : System.nanoTime() - oldest.sinceNanos;
+    }
+
+    /** Wakes the batching thread when a batch may leave, or its linger timer must start; under the lock. */
+    private void wakeIfItMatters() {
+        long waited = backgroundWaitedNanos();
+        if (gate.mayLeave(urgent.size(), background.size(), waited)
+                || gate.nanosUntilDue(urgent.size(), background.size(), waited) != Long.MAX_VALUE) {
+            changed.signal();
         }
     }
 
