@@ -70,7 +70,7 @@ class InDoubtResolutionTest {
     void inDoubtAttemptsFollowTheLogOrAreAbortedThroughIt() throws Exception {
         ClusterConfig config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir)
                 .withTimeouts(new TimeoutsConfig(1_000, 2_000, 5_000, 60_000))
-                .withParticipants(new ParticipantsConfig(IN_DOUBT_MS, 1024));
+                .withParticipants(new ParticipantsConfig(IN_DOUBT_MS, 1024, false));
         // The first node in the config, the one the participant asks first, joins only after the other
         // two have elected a leader, so it is a follower and closing it below changes no leadership
         // (a new leader would rightly finish c#1 itself).

@@ -37,7 +37,7 @@ final class InProcessCluster implements AutoCloseable {
     InProcessCluster(Path dir, long inDoubtTimeoutMs) {
         this.config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir)
                 .withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 60_000))
-                .withParticipants(new ParticipantsConfig(inDoubtTimeoutMs, ParticipantsConfig.defaults().maxBatch()));
+                .withParticipants(new ParticipantsConfig(inDoubtTimeoutMs, ParticipantsConfig.defaults().maxBatch(), false));
         this.connections = new DtmConnections(Duration.ofSeconds(30));
     }
 

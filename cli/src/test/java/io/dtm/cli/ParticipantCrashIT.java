@@ -55,6 +55,8 @@ class ParticipantCrashIT {
     private void startInventory() throws Exception {
         if (config == null) {
             config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(tmp.resolve("data"));
+            // Fault injection on: the test arms a crash point (SET_FAULTS).
+            config = config.withParticipants(config.participants().withFaultInjection(true));
             configFile = tmp.resolve("cluster.yaml");
             Files.writeString(configFile, config.toYaml());
         }

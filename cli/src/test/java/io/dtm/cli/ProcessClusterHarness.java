@@ -71,7 +71,8 @@ abstract class ProcessClusterHarness {
         launcher = new ClusterLauncher(dir, new PrintWriter(launcherOutput, true));
         ClusterConfig base = ClusterConfig.loadDefault().withPorts(FreePorts::next)
                 .withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 90_000))
-                .withParticipants(new ParticipantsConfig(6_000, ParticipantsConfig.defaults().maxBatch()));
+                // Fault injection on: these tests play failing services (dtm faults, SET_FAULTS).
+                .withParticipants(new ParticipantsConfig(6_000, ParticipantsConfig.defaults().maxBatch(), true));
         config = launcher.prepare(configure(base));
         launcher.awaitLeader(config, launcher.startMissing(config));
         connections = new DtmConnections(Duration.ofSeconds(20));

@@ -42,7 +42,7 @@ final class ConfigParser {
     /** Keys of earlier builds that a file may still hold: accepted, ignored, warned about; with why. */
     static final Map<String, String> RETIRED_GROUP_COMMIT_KEYS = Map.of("maxDelayMicros",
             "a batch leaves as soon as the one ahead of it is answered, with no timer to wait out");
-    static final List<String> PARTICIPANTS_KEYS = List.of("inDoubtTimeoutMs", "maxBatch");
+    static final List<String> PARTICIPANTS_KEYS = List.of("inDoubtTimeoutMs", "maxBatch", "faultInjection");
     static final Range MAX_BATCH = new Range(1, 65_536, "must be between 1 and 65536");
     static final Range REPLICATION_INTERVAL = new Range(0, 1_000, "must be between 0 and 1000");
     static final List<String> COORDINATOR_KEYS = List.of("prepareTimeoutMs", "prepareAttempts", "retryBackoffMs",
@@ -122,6 +122,7 @@ final class ConfigParser {
         ParticipantsConfig participants = participants(top.section("participants", PARTICIPANTS_KEYS));
         CoordinatorConfig coordinator = coordinator(top.section("coordinator", COORDINATOR_KEYS));
         problems.addAll(PortUse.conflicts(ports));
+        problems.addAll(faultsNeedInjection(services, participants));
         if (!problems.isEmpty()) {
             throw new ConfigException(source, problems);
         }
@@ -324,6 +325,22 @@ final class ConfigParser {
                 section.optionalLong("replicationIntervalMs", REPLICATION_INTERVAL, defaults.replicationIntervalMs()));
     }
 
+    /**
+     * A service's {@code faults} section with fault injection off is refused, not ignored: the file's
+     * author meant faults to play, and a test that thinks it injects them must not pass without them.
+     */
+    private static List<String> faultsNeedInjection(Map<ServiceName, ServiceConfig> services,
+            ParticipantsConfig participants) {
+        if (participants.faultInjection()) {
+            return List.of();
+        }
+        return services.entrySet().stream()
+                .filter(e -> !e.getValue().faults().isNone())
+                .map(e -> "services." + e.getKey().id() + ".faults: fault injection is off; it is a test feature, "
+                        + "turned on with participants.faultInjection: true")
+                .toList();
+    }
+
     private static ParticipantsConfig participants(YamlMapping section) {
         ParticipantsConfig defaults = ParticipantsConfig.defaults();
         if (section == null) {
@@ -331,7 +348,8 @@ final class ConfigParser {
         }
         return new ParticipantsConfig(
                 section.optionalLong("inDoubtTimeoutMs", Range.POSITIVE, defaults.inDoubtTimeoutMs()),
-                section.optionalInt("maxBatch", MAX_BATCH, defaults.maxBatch()));
+                section.optionalInt("maxBatch", MAX_BATCH, defaults.maxBatch()),
+                section.optionalBoolean("faultInjection", defaults.faultInjection()));
     }
 
     private CoordinatorConfig coordinator(YamlMapping section) {

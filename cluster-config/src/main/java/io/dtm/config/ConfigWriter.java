@@ -63,6 +63,7 @@ final class ConfigWriter {
         yaml.append("participants:\n");
         yaml.append("  inDoubtTimeoutMs: ").append(participants.inDoubtTimeoutMs()).append('\n');
         yaml.append("  maxBatch: ").append(participants.maxBatch()).append('\n');
+        yaml.append("  faultInjection: ").append(participants.faultInjection()).append('\n');
         CoordinatorConfig coordinator = config.coordinator();
         yaml.append("coordinator:\n");
         yaml.append("  prepareTimeoutMs: ").append(coordinator.prepareTimeoutMs()).append('\n');

@@ -188,6 +188,19 @@ final class YamlMapping {
         return value == null ? fallback : value.longValueExact();
     }
 
+    /** An optional {@code true} or {@code false}; {@code fallback} if absent or invalid. */
+    boolean optionalBoolean(String key, boolean fallback) {
+        if (!has(key)) {
+            return fallback;
+        }
+        Object value = values.get(key);
+        if (value instanceof Boolean flag) {
+            return flag;
+        }
+        problem(key, "expected true or false, got " + describe(value));
+        return fallback;
+    }
+
     /** An optional integer in {@code range}, which must fit in an int; {@code fallback} if absent or invalid. */
     int optionalInt(String key, Range range, int fallback) {
         return Math.toIntExact(optionalLong(key, range, fallback));

@@ -40,7 +40,7 @@ class DefaultConfigTest {
         assertThat(config.timeouts()).isEqualTo(new TimeoutsConfig(600, 1200, 5000, 60000));
         assertThat(config.log()).isEqualTo(new LogConfig(10000, 8388608,
                 new RetentionConfig(250000, 3600000, 1000000), new GroupCommitConfig(256, 32, 0)));
-        assertThat(config.participants()).isEqualTo(new ParticipantsConfig(15000, 1024));
+        assertThat(config.participants()).isEqualTo(new ParticipantsConfig(15000, 1024, false));
         assertThat(config.coordinator())
                 .isEqualTo(new CoordinatorConfig(2000, 3, 50, 2000, 10000, 5, 20, 10000, 100000));
         // The file spells out every default, so it documents them truthfully.
@@ -111,9 +111,9 @@ class DefaultConfigTest {
     @Test
     void missingParticipantKeysTakeTheirDefaults() {
         assertThat(ClusterConfig.parse(MINIMAL + "participants:\n  maxBatch: 1\n", "partial").participants())
-                .isEqualTo(new ParticipantsConfig(15000, 1));
+                .isEqualTo(new ParticipantsConfig(15000, 1, false));
         assertThat(ClusterConfig.parse(MINIMAL + "participants:\n  inDoubtTimeoutMs: 500\n", "partial").participants())
-                .isEqualTo(new ParticipantsConfig(500, 1024));
+                .isEqualTo(new ParticipantsConfig(500, 1024, false));
         assertThat(ClusterConfig.parse(MINIMAL + "participants:\n", "empty").participants())
                 .isEqualTo(ParticipantsConfig.defaults());
     }
@@ -142,7 +142,8 @@ class DefaultConfigTest {
                 .replace("order: { host: 10.0.0.2, port: 3 }",
                         "order: { host: 10.0.0.2, port: 3, faults: { dropProbability: 1, unavailable: } }")
                 .replace("shipping: { host: 10.0.0.2, port: 4 }",
-                        "shipping: { host: 10.0.0.2, port: 4, faults: { latencyMaxMs: 7, crashAt: BEFORE_PREPARE } }");
+                        "shipping: { host: 10.0.0.2, port: 4, faults: { latencyMaxMs: 7, crashAt: BEFORE_PREPARE } }")
+                + "participants: { faultInjection: true }\n";
         ClusterConfig config = ClusterConfig.parse(yaml, "faults");
 
         assertThat(config.service(ServiceName.INVENTORY).faults()).isEqualTo(FaultsConfig.none());
@@ -220,7 +221,7 @@ class DefaultConfigTest {
         ClusterConfig config = ClusterConfig.loadDefault();
         TimeoutsConfig timeouts = new TimeoutsConfig(1, 2, 3, 4);
         LogConfig log = new LogConfig(1, 2, new RetentionConfig(3, 4), new GroupCommitConfig(5, 7, 8));
-        ParticipantsConfig participants = new ParticipantsConfig(1, 2);
+        ParticipantsConfig participants = new ParticipantsConfig(1, 2, true);
         CoordinatorConfig coordinator = new CoordinatorConfig(1, 2, 3, 4, 5, 6, 7, 8, 9);
 
         assertThat(config.withTimeouts(timeouts)).isEqualTo(new ClusterConfig(config.name(), config.dataDir(),

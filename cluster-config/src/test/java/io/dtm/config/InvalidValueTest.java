@@ -12,6 +12,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** One row per value a configuration may not have: the valid configuration broken there, and the problem reported. */
 class InvalidValueTest {
+    private static final String FAULTS_NEED_INJECTION = "services.shipping.faults: fault injection is off; it is a test "
+            + "feature, turned on with participants.faultInjection: true";
+
     @ParameterizedTest(name = "{0}")
     @MethodSource
     void invalidValue(String description, String yaml, String[] problems) {
@@ -41,7 +44,7 @@ class InvalidValueTest {
                         "log.groupCommit.maxRecord: unknown key (expected one of: "
                                 + "maxRecords, maxOutstandingBatches, replicationIntervalMs)"),
                 broken("unknown participants key", "maxBatch:", "maxBatchSize:",
-                        "participants.maxBatchSize: unknown key (expected one of: inDoubtTimeoutMs, maxBatch)"),
+                        "participants.maxBatchSize: unknown key (expected one of: inDoubtTimeoutMs, maxBatch, faultInjection)"),
                 broken("unknown coordinator key", "lockBackoffMs:", "lockBackoff:",
                         "coordinator.lockBackoff: unknown key (expected one of: prepareTimeoutMs, prepareAttempts, "
                                 + "retryBackoffMs, retryBackoffMaxMs, transactionTimeoutMs, maxAttempts, lockBackoffMs, "
@@ -92,7 +95,7 @@ class InvalidValueTest {
                         "dataDir: expected a string, got integer 5"),
                 broken("list for participants",
                         YAML.substring(YAML.indexOf("participants:"), YAML.indexOf("coordinator:")),
-                        "participants: []\n", "participants: expected a mapping, got a list"),
+                        "participants: []\n", "participants: expected a mapping, got a list", FAULTS_NEED_INJECTION),
                 broken("list for coordinator", YAML.substring(YAML.indexOf("coordinator:")), "coordinator: []\n",
                         "coordinator: expected a mapping, got a list"),
                 broken("scalar for coordinator", YAML.substring(YAML.indexOf("coordinator:")), "coordinator: fast\n",
@@ -105,6 +108,11 @@ class InvalidValueTest {
                         "coordinator.resultCacheSize: expected an integer, got boolean false"),
                 broken("null for a backoff", "lockBackoffMs: 20", "lockBackoffMs:",
                         "coordinator.lockBackoffMs: expected an integer, got null"),
+                // fault injection is a test feature: faults configured without it are refused
+                broken("faults with fault injection off", "faultInjection: true", "faultInjection: false",
+                        FAULTS_NEED_INJECTION),
+                broken("string for fault injection", "faultInjection: true", "faultInjection: yes",
+                        "participants.faultInjection: expected true or false, got string \"yes\"", FAULTS_NEED_INJECTION),
                 broken("string for a batch size", "maxBatch: 1024", "maxBatch: many",
                         "participants.maxBatch: expected an integer, got string \"many\""),
                 broken("float for an in-doubt timeout", "inDoubtTimeoutMs: 15000", "inDoubtTimeoutMs: 1.5",

@@ -62,6 +62,7 @@ final class ValidConfig {
             participants:
               inDoubtTimeoutMs: 15000
               maxBatch: 1024
+              faultInjection: true
             coordinator:
               prepareTimeoutMs: 2000
               prepareAttempts: 3

@@ -21,7 +21,7 @@ class ValidationTest {
         assertThat(config.nodes()).hasSize(3);
         assertThat(config.service(ServiceName.SHIPPING).faults()).isEqualTo(new FaultsConfig(0, 10, 0.0, 0.5,
                 CrashPoint.NEVER, List.of(new UnavailableWindow(10_000, 5_000))));
-        assertThat(config.participants()).isEqualTo(new ParticipantsConfig(15_000, 1_024));
+        assertThat(config.participants()).isEqualTo(new ParticipantsConfig(15_000, 1_024, true));
         assertThat(config.coordinator())
                 .isEqualTo(new CoordinatorConfig(2_000, 3, 50, 2_000, 10_000, 5, 20, 10_000, 100_000));
     }
@@ -138,7 +138,7 @@ class ValidationTest {
                 Arguments.of("bad indentation", "name: test\n  nodes: 1\n",
                         "YAML error at line 2, column 8: mapping values are not allowed here"),
                 Arguments.of("duplicate top-level key", VALID + "name: again\n",
-                        "YAML error at line 62, column 1: found duplicate key name "
+                        "YAML error at line 63, column 1: found duplicate key name "
                                 + "(while constructing a mapping at line 1, column 1)"),
                 Arguments.of("duplicate nested key", VALID.replace("raftPort: 7202", "raftPort: 7202\n    raftPort: 7209"),
                         "YAML error at line 13, column 5: found duplicate key raftPort "

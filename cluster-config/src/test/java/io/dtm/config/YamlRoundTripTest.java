@@ -41,7 +41,7 @@ class YamlRoundTripTest {
                         ServiceName.INVENTORY, new ServiceConfig("h", 9501)),
                 new TimeoutsConfig(150, 300, 1000, 5000),
                 new LogConfig(5, 1024, new RetentionConfig(10, 20, 30), new GroupCommitConfig(1, 3, 4)),
-                new ParticipantsConfig(250, 1),
+                new ParticipantsConfig(250, 1, true),
                 new CoordinatorConfig(100, 1, 7, 7, 600_000, 20, 1, 1, 0),
                 "ignored");
         Path file = Files.writeString(dir.resolve("other.yaml"), config.toYaml());
@@ -188,11 +188,12 @@ class YamlRoundTripTest {
     }
 
     /** {@code config} with {@code faults} injected by one service. */
+    /** The configuration with these faults for {@code service}, and so with fault injection on. */
     private static ClusterConfig withFaults(ClusterConfig config, ServiceName service, FaultsConfig faults) {
         Map<ServiceName, ServiceConfig> services = new EnumMap<>(config.services());
         ServiceConfig old = services.get(service);
         services.put(service, new ServiceConfig(old.host(), old.port(), faults));
         return new ClusterConfig(config.name(), config.dataDir(), config.nodes(), services, config.timeouts(),
-                config.log(), config.participants(), config.coordinator(), config.source());
+                config.log(), config.participants().withFaultInjection(true), config.coordinator(), config.source());
     }
 }

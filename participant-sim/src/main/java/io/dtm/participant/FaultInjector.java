@@ -13,20 +13,40 @@ import java.util.Random;
  * The faults a participant plays, set from configuration at start and replaced by the admin call
  * ({@code SetFaults}). They apply to protocol messages only, never to the admin call itself
  * ({@link ParticipantEngine#meetsFaults}). Used only from the engine's thread, so it needs no locking.
+ *
+ * <p>Fault injection is a test feature ({@code participants.faultInjection}, off by default): a
+ * disabled injector plays nothing and refuses to be {@link #set}.
  */
 final class FaultInjector {
     private final Random random;
+    private final boolean enabled;
     private Faults faults = Faults.getDefaultInstance();
     /** Configured unavailable windows, as absolute [from, to) times. */
     private final List<long[]> windows = new ArrayList<>();
 
-    FaultInjector(Random random) {
+    FaultInjector(Random random, boolean enabled) {
         this.random = random;
+        this.enabled = enabled;
     }
 
-    /** The faults of the configuration, windows counted from {@code startMs}. */
-    static FaultInjector fromConfig(FaultsConfig config, long startMs, Random random) {
-        FaultInjector injector = new FaultInjector(random);
+    /** An injector that plays no faults and accepts none: the production default. */
+    static FaultInjector disabled() {
+        return new FaultInjector(new Random(), false);
+    }
+
+    /**
+     * The faults of the configuration, windows counted from {@code startMs}; with {@code enabled}
+     * false, {@link #disabled()}, and configured faults are refused rather than ignored.
+     */
+    static FaultInjector fromConfig(FaultsConfig config, boolean enabled, long startMs, Random random) {
+        if (!enabled) {
+            if (!config.isNone()) {
+                throw new IllegalArgumentException("faults are configured but fault injection is off "
+                        + "(participants.faultInjection: false)");
+            }
+            return disabled();
+        }
+        FaultInjector injector = new FaultInjector(random, true);
         injector.faults = Faults.newBuilder()
                 .setLatencyMinMs(config.latencyMinMs())
                 .setLatencyMaxMs(config.latencyMaxMs())
@@ -44,11 +64,19 @@ final class FaultInjector {
         return faults;
     }
 
+    /** Whether faults may be set: the process was started with fault injection on. */
+    boolean enabled() {
+        return enabled;
+    }
+
     /**
      * Replaces every setting, the configuration's unavailable windows included: {@code ./dtm faults
      * --clear} promises no faults, and the reply ({@link #current}) could not show windows it kept.
      */
     void set(Faults faults) {
+        if (!enabled) {
+            throw new IllegalStateException("fault injection is off");
+        }
         this.faults = faults;
         windows.clear();
     }

@@ -56,6 +56,9 @@ final class ParticipantEngine implements AutoCloseable {
     static final long SYNC_DEBT_MS = 10;
     /** Exit status of a crash point: what a SIGKILL would give. */
     static final int CRASH_EXIT_STATUS = 137;
+    /** The answer to SET_FAULTS on a service started without fault injection; %s: the service. */
+    static final String FAULTS_DISABLED = "fault injection is off on %s: it is a test feature, turned on with "
+            + "participants.faultInjection: true in the cluster's configuration (./dtm cluster start --fault-injection)";
 
     private sealed interface Work permits Message, Read {
     }
@@ -285,6 +288,12 @@ final class ParticipantEngine implements AutoCloseable {
                 Message m = (Message) work;
                 if (m.faulted && faults.silent(now)) {
                     continue; // dropped: the caller times out, as with a lost packet
+                }
+                if (m.request.hasSetFaults() && !faults.enabled()) {
+                    LOG.warn("[{}] SET_FAULTS refused: fault injection is off", name);
+                    answers.add(new Answer(m, ParticipantResponse.newBuilder().setRequestId(m.request.getRequestId())
+                            .setError(ErrorCode.DISABLED.toProto(FAULTS_DISABLED.formatted(name))).build()));
+                    continue;
                 }
                 if (m.request.hasSetFaults()) {
                     faults.set(m.request.getSetFaults().getFaults());

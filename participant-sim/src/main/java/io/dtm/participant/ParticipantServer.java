@@ -81,7 +81,13 @@ public final class ParticipantServer implements AutoCloseable {
                 LOG.info("[{}] store in {} upgraded: prepared transactions indexed, counts stored", name, dir);
             }
             LOG.info("[{}] store {} loaded: {}", name, dir, core.inspect(start).getStatesMap());
-            FaultInjector faults = FaultInjector.fromConfig(config.service(service).faults(), start, new Random());
+            boolean faultInjection = config.participants().faultInjection();
+            FaultInjector faults = FaultInjector.fromConfig(config.service(service).faults(), faultInjection, start,
+                    new Random());
+            if (faultInjection) {
+                LOG.warn("[{}] fault injection is on (participants.faultInjection: true): a test feature; anyone who "
+                        + "reaches this port can crash or silence this service", name);
+            }
             engine = new ParticipantEngine(name, core, store, faults, clock,
                     () -> System.nanoTime() / 1_000_000, maxBatch);
             ParticipantEngine running = engine;

@@ -20,7 +20,7 @@ final class Engines {
     static ParticipantEngine inventory(ParticipantStore store, LongSupplier clockMs, LongSupplier syncClockMs)
             throws IOException {
         return start(store, new InventoryService(), ParticipantCore.DEFAULT_TXN_CACHE, clockMs, syncClockMs,
-                new FaultInjector(new Random(1)));
+                new FaultInjector(new Random(1), true));
     }
 
     /** An inventory engine playing {@code faults}; the sync debt runs on real time. */
@@ -34,7 +34,7 @@ final class Engines {
     static ParticipantEngine start(ParticipantStore store, DomainService service, int txnCapacity, LongSupplier clockMs)
             throws IOException {
         return start(store, service, txnCapacity, clockMs, () -> System.nanoTime() / 1_000_000,
-                new FaultInjector(new Random(1)));
+                new FaultInjector(new Random(1), true));
     }
 
     private static ParticipantEngine start(ParticipantStore store, DomainService service, int txnCapacity,

@@ -75,7 +75,7 @@ class OperatorRequestsIgnoreFaultsTest {
 
     @Test
     void aSetFaultsClearingADropRateOfOneIsAnsweredAndPreparesAreAnsweredAgain() throws IOException {
-        startWith(new FaultInjector(new Random(1)));
+        startWith(new FaultInjector(new Random(1), true));
         answered(engine.submit(setFaults(Faults.newBuilder().setDropProbability(1).build())));
         assertDropped(engine.submit(ParticipantCoreTest.prepare("t-1", "sku-0001", 1)));
 
@@ -88,7 +88,7 @@ class OperatorRequestsIgnoreFaultsTest {
 
     @Test
     void insideAnUnavailableWindowOperatorReadsAreAnsweredAndProtocolMessagesAreNot() throws IOException {
-        startWith(new FaultInjector(new Random(1)));
+        startWith(new FaultInjector(new Random(1), true));
         answered(engine.submit(setFaults(Faults.newBuilder().setUnavailableUntilMs(now.get() + 3_600_000).build())));
 
         assertDropped(engine.submit(ParticipantCoreTest.prepare("t-1", "sku-0001", 1)));
@@ -106,7 +106,7 @@ class OperatorRequestsIgnoreFaultsTest {
     void clearingFaultsEndsAnUnavailableWindowOfTheConfiguration() throws IOException {
         FaultsConfig config = new FaultsConfig(0, 0, 0, 0, CrashPoint.NEVER,
                 List.of(new UnavailableWindow(0, 3_600_000)));
-        startWith(FaultInjector.fromConfig(config, now.get(), new Random(1)));
+        startWith(FaultInjector.fromConfig(config, true, now.get(), new Random(1)));
         assertDropped(engine.submit(ParticipantCoreTest.prepare("t-1", "sku-0001", 1)));
 
         answered(engine.submit(setFaults(Faults.getDefaultInstance())));
@@ -117,7 +117,7 @@ class OperatorRequestsIgnoreFaultsTest {
 
     @Test
     void injectedLatencyDoesNotDelayOperatorReplies() throws IOException {
-        startWith(new FaultInjector(new Random(1)));
+        startWith(new FaultInjector(new Random(1), true));
         Faults slow = Faults.newBuilder().setLatencyMinMs(3_600_000).setLatencyMaxMs(3_600_000).build();
 
         assertThat(answered(engine.submit(setFaults(slow))).getFaults()).isEqualTo(slow);

@@ -3,6 +3,7 @@ package io.dtm.participant;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.ServiceName;
+import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.participant.Faults;
 import io.dtm.protocol.participant.InspectReply;
@@ -51,8 +52,13 @@ class ParticipantServerTest {
     }
 
     private ParticipantServer start(ServiceName service) throws Exception {
+        return start(service, false);
+    }
+
+    private ParticipantServer start(ServiceName service, boolean faultInjection) throws Exception {
         if (config == null) {
             config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir);
+            config = config.withParticipants(config.participants().withFaultInjection(faultInjection));
             connections = new DtmConnections(Duration.ofSeconds(5));
             open.add(connections);
         }
@@ -144,8 +150,23 @@ class ParticipantServerTest {
     }
 
     @Test
-    void faultsForceNoVotesDelayRepliesAndDropRequests() throws Exception {
+    void withoutFaultInjectionSetFaultsIsRefusedAsDisabledAndNothingIsInjected() throws Exception {
         start(ServiceName.PAYMENT);
+        ParticipantClient client = client(ServiceName.PAYMENT);
+
+        assertThatThrownBy(() -> client.setFaults(Faults.newBuilder().setForceNoProbability(1)
+                .setCrashAt(io.dtm.protocol.participant.CrashPoint.BEFORE_PREPARE).build()).join())
+                .isInstanceOf(CompletionException.class).cause().isInstanceOf(RemoteException.class)
+                .hasMessageContaining("DISABLED").hasMessageContaining("fault injection is off on payment")
+                .hasMessageContaining("participants.faultInjection: true")
+                .satisfies(e -> assertThat(((RemoteException) e).code()).isEqualTo(ErrorCode.DISABLED));
+        assertThat(client.prepare(pay("d-1", "acct-0001", 100)).get(5, TimeUnit.SECONDS).getYes())
+                .as("no NO vote forced, no crash before the PREPARE").isTrue();
+    }
+
+    @Test
+    void faultsForceNoVotesDelayRepliesAndDropRequests() throws Exception {
+        start(ServiceName.PAYMENT, true);
         ParticipantClient client = client(ServiceName.PAYMENT);
 
         client.setFaults(Faults.newBuilder().setForceNoProbability(1).build()).get();
@@ -163,7 +184,7 @@ class ParticipantServerTest {
 
     @Test
     void faultsThatDropEveryRequestCanBeClearedOverTheNetwork() throws Exception {
-        start(ServiceName.PAYMENT);
+        start(ServiceName.PAYMENT, true);
         ParticipantClient client = client(ServiceName.PAYMENT);
         client.setFaults(Faults.newBuilder().setDropProbability(1).build()).get(5, TimeUnit.SECONDS);
 
@@ -174,7 +195,7 @@ class ParticipantServerTest {
 
     @Test
     void anUnavailableWindowAnswersNoProtocolMessageUntilItEndsButStillAnswersInspect() throws Exception {
-        start(ServiceName.ORDER);
+        start(ServiceName.ORDER, true);
         ParticipantClient client = client(ServiceName.ORDER);
         long until = System.currentTimeMillis() + 1_500;
         client.setFaults(Faults.newBuilder().setUnavailableUntilMs(until).build()).get();

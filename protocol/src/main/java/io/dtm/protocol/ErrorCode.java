@@ -25,7 +25,8 @@ public enum ErrorCode {
     UNKNOWN_SERVICE(8, false, "no such service"),
     FRAME_TOO_LARGE(9, false, "the message exceeds the maximum frame size"),
     CONFLICT(10, false, "conflicts with an earlier request (e.g. same tid, different request)"),
-    NOT_FOUND(11, false, "not found");
+    NOT_FOUND(11, false, "not found"),
+    DISABLED(12, false, "the server was started with this feature off");
 
     private static final Map<Integer, ErrorCode> BY_CODE = indexByCode();
 

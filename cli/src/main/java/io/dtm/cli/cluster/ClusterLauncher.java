@@ -50,9 +50,17 @@ public final class ClusterLauncher {
      * data in DIR belongs to that cluster.
      */
     public ClusterConfig prepare(Path configFile) throws IOException {
+        return prepare(configFile, false);
+    }
+
+    /** As {@link #prepare(Path)}; {@code faultInjection} turns participants.faultInjection on (off leaves the file's value). */
+    public ClusterConfig prepare(Path configFile, boolean faultInjection) throws IOException {
         ClusterConfig base = configFile != null ? ClusterConfig.load(configFile)
                 : Files.isRegularFile(dir.configFile()) ? ClusterConfig.load(dir.configFile())
                 : ClusterConfig.loadDefault();
+        if (faultInjection) {
+            base = base.withParticipants(base.participants().withFaultInjection(true));
+        }
         return prepare(base);
     }
 
@@ -62,8 +70,11 @@ public final class ClusterLauncher {
         if (Files.isRegularFile(dir.configFile())) {
             ClusterConfig existing = ClusterConfig.load(dir.configFile());
             if (!existing.toYaml().equals(wanted.toYaml())) {
+                String faults = existing.participants().faultInjection() == wanted.participants().faultInjection() ? ""
+                        : existing.participants().faultInjection() ? " (it has fault injection on)"
+                        : " (it has fault injection off; --fault-injection applies to a new directory)";
                 throw new UserException(dir.root() + " already holds a cluster started with another configuration ("
-                        + dir.configFile() + "). Start without --config to reuse it, or choose a new --dir.");
+                        + dir.configFile() + ")" + faults + ". Start without --config to reuse it, or choose a new --dir.");
             }
             return existing;
         }

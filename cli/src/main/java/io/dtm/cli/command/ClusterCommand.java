@@ -36,11 +36,17 @@ public final class ClusterCommand {
             footer = {"", "Examples:",
                 "  ./dtm cluster start                              the bundled local cluster in run/local",
                 "  ./dtm cluster start --dir /tmp/c2 --config c2.yaml",
-                "  kill -9 $(cat run/local/n2.pid); ./dtm cluster start     bring a killed node back"},
+                "  kill -9 $(cat run/local/n2.pid); ./dtm cluster start     bring a killed node back",
+                "  ./dtm cluster start --dir run/faulty --fault-injection    services that accept ./dtm faults"},
             mixinStandardHelpOptions = true)
     static final class Start implements Callable<Integer> {
         @Mixin
         ConfigOptions options;
+
+        @Option(names = "--fault-injection",
+                description = {"Let the services play faults (participants.faultInjection: true; ./dtm faults):",
+                    "a test feature, off by default, since whoever reaches a service can then crash or silence it."})
+        boolean faultInjection;
 
         @Spec
         CommandSpec spec;
@@ -50,7 +56,7 @@ public final class ClusterCommand {
             PrintWriter out = spec.commandLine().getOut();
             ClusterDir dir = options.clusterDir();
             ClusterLauncher launcher = new ClusterLauncher(dir, out);
-            ClusterConfig config = launcher.prepare(options.config);
+            ClusterConfig config = launcher.prepare(options.config, faultInjection);
             List<String> started = launcher.startMissing(config);
             String leader = launcher.awaitLeader(config, started).getNodeId();
             out.printf("cluster is up: leader %s; directory %s%n", leader, dir.root());

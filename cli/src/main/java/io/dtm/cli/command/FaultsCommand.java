@@ -5,6 +5,8 @@ import io.dtm.rpc.DtmConnections;
 import io.dtm.rpc.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.ServiceName;
+import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.participant.CrashPoint;
 import io.dtm.protocol.participant.Faults;
 import picocli.CommandLine;
@@ -26,9 +28,12 @@ import static picocli.CommandLine.Spec;
             "the configuration's unavailable windows included).",
             "Latency, dropped requests, forced NO votes, an unavailable window, or a crash at a named point.",
             "Faults apply to the coordinators' messages (PREPARE, COMMIT, ROLLBACK, QUERY) only, never to",
-            "this command, dtm inspect or dtm cluster status: --clear always gets through."},
+            "this command, dtm inspect or dtm cluster status: --clear always gets through.",
+            "A test feature: a service plays faults only when started with participants.faultInjection: true",
+            "(./dtm cluster start --fault-injection on a new directory); otherwise it refuses (exit 1)."},
         footer = {"", "Examples:",
-            "  ./dtm faults payment --latency-min 0ms --latency-max 10ms     every reply 0-10 ms late",
+            "  ./dtm cluster start --dir run/faulty --fault-injection        a cluster whose services accept faults",
+            "  ./dtm faults payment --dir run/faulty --latency-max 10ms      every reply 0-10 ms late",
             "  ./dtm faults inventory --drop 0.05 --force-no 0.1",
             "  ./dtm faults order --unavailable-for 20s                      no coordinator answered for 20 s",
             "  ./dtm faults shipping --crash-at AFTER_VOTE_PERSISTED         halt after the next durable YES vote",
@@ -99,6 +104,9 @@ public final class FaultsCommand implements Callable<Integer> {
             out.println(name.id() + " faults: " + (text.isEmpty() ? "none" : text));
             out.flush();
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof RemoteException refused && refused.code() == ErrorCode.DISABLED) {
+                throw new UserException(name.id() + " refused: " + e.getCause().getMessage(), 1);
+            }
             throw new UserException(name.id() + " at " + config.service(name).address() + " did not answer: "
                     + e.getCause().getMessage() + ". Is it running? try ./dtm cluster status", 3);
         }

@@ -108,7 +108,7 @@ public final class TestCluster implements AutoCloseable {
                 : new ServiceConfig(network.address(s.id()), c.port(), c.faults())));
         ClusterConfig config = new ClusterConfig("jepsen", dir.resolve("data"), nodes, services,
                 new TimeoutsConfig(1_000, 2_000, 5_000, 60_000), tuned(base.log(), tuning),
-                new ParticipantsConfig(inDoubtMs, base.participants().maxBatch()), tuned(base.coordinator(), tuning),
+                new ParticipantsConfig(inDoubtMs, base.participants().maxBatch(), true /* the nemeses set faults */), tuned(base.coordinator(), tuning),
                 "jepsen");
         Files.createDirectories(dir);
         Path file = dir.resolve("cluster.yaml");
