@@ -152,6 +152,20 @@ class TwoPhaseCommitTest {
     }
 
     @Test
+    void anAbortProposalWithAReasonOfMegabytesIsRefusedAndNothingIsLogged() throws Exception {
+        String huge = "r".repeat(3 << 20);
+
+        assertThatThrownBy(() -> leader.resolve("rogue-1", true, huge, "participant:payment").join())
+                .cause().isInstanceOf(RemoteException.class)
+                .hasMessageContaining("INVALID_REQUEST").hasMessageContaining("reason of 3145728 characters")
+                .hasMessageContaining("at most 1024 each (limits.maxReasonChars)");
+        assertThat(leader.txnStatus("rogue-1").get().getStatus()).isEqualTo(TxnStatus.UNKNOWN);
+
+        TxnState aborted = leader.resolve("rogue-2", true, "r".repeat(1_024), "participant:payment").get();
+        assertThat(aborted.getOutcome()).as("a reason within the limit is taken").isEqualTo(Outcome.ABORT);
+    }
+
+    @Test
     void aFollowerSaysWhoLeads() {
         String follower = cluster.aFollower();
         NodeClient client = cluster.client(follower);

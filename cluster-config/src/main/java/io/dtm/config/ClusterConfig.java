@@ -40,7 +40,7 @@ import java.util.stream.Collectors;
  */
 public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, Map<ServiceName, ServiceConfig> services,
         TimeoutsConfig timeouts, LogConfig log, ParticipantsConfig participants, CoordinatorConfig coordinator,
-        String source) {
+        LimitsConfig limits, String source) {
 
     /** Where data goes when a file does not say. */
     public static final Path DEFAULT_DATA_DIR = Path.of("run/local/data");
@@ -55,12 +55,20 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(participants, "participants");
         Objects.requireNonNull(coordinator, "coordinator");
+        Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(source, "source");
         nodes = List.copyOf(nodes);
         // An EnumMap keeps services in declaration order, whatever order the caller used.
         Map<ServiceName, ServiceConfig> ordered = new EnumMap<>(ServiceName.class);
         ordered.putAll(services);
         services = Collections.unmodifiableMap(ordered);
+    }
+
+    /** With the default {@link LimitsConfig}. */
+    public ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, Map<ServiceName, ServiceConfig> services,
+            TimeoutsConfig timeouts, LogConfig log, ParticipantsConfig participants, CoordinatorConfig coordinator,
+            String source) {
+        this(name, dataDir, nodes, services, timeouts, log, participants, coordinator, LimitsConfig.defaults(), source);
     }
 
     /** Reads and validates a configuration file; throws {@link ConfigException} listing every problem. */
@@ -132,27 +140,32 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
 
     /** A copy with another data directory, e.g. a test's temporary directory. */
     public ClusterConfig withDataDir(Path dir) {
-        return new ClusterConfig(name, dir, nodes, services, timeouts, log, participants, coordinator, source);
+        return new ClusterConfig(name, dir, nodes, services, timeouts, log, participants, coordinator, limits, source);
     }
 
     /** A copy with other timeouts, e.g. more generous ones for a slow test machine. */
     public ClusterConfig withTimeouts(TimeoutsConfig newTimeouts) {
-        return new ClusterConfig(name, dataDir, nodes, services, newTimeouts, log, participants, coordinator, source);
+        return new ClusterConfig(name, dataDir, nodes, services, newTimeouts, log, participants, coordinator, limits, source);
     }
 
     /** A copy with other log settings, e.g. to snapshot often in a test or turn group commit off. */
     public ClusterConfig withLog(LogConfig newLog) {
-        return new ClusterConfig(name, dataDir, nodes, services, timeouts, newLog, participants, coordinator, source);
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, newLog, participants, coordinator, limits, source);
     }
 
     /** A copy with other participant settings. */
     public ClusterConfig withParticipants(ParticipantsConfig newParticipants) {
-        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, newParticipants, coordinator, source);
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, newParticipants, coordinator, limits, source);
+    }
+
+    /** A copy with other server limits, e.g. small ones for a test of a misbehaving client. */
+    public ClusterConfig withLimits(LimitsConfig newLimits) {
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, coordinator, newLimits, source);
     }
 
     /** A copy with other coordinator settings, e.g. short timeouts for a test that loses messages. */
     public ClusterConfig withCoordinator(CoordinatorConfig newCoordinator) {
-        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, newCoordinator, source);
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, newCoordinator, limits, source);
     }
 
     /**
@@ -174,7 +187,7 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
         if (!conflicts.isEmpty()) {
             throw new ConfigException(source + " (withPorts)", conflicts);
         }
-        return new ClusterConfig(name, dataDir, newNodes, newServices, timeouts, log, participants, coordinator, source);
+        return new ClusterConfig(name, dataDir, newNodes, newServices, timeouts, log, participants, coordinator, limits, source);
     }
 
     /** The client addresses of all nodes, e.g. {@code "127.0.0.1:7101, 127.0.0.1:7102"}, for messages. */

@@ -28,7 +28,7 @@ final class ConfigParser {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigParser.class);
 
     static final List<String> TOP_KEYS = List.of("name", "dataDir", "nodes", "services", "timeouts", "log", "participants",
-            "coordinator");
+            "coordinator", "limits");
     static final List<String> NODE_KEYS = List.of("id", "host", "clientPort", "raftPort", "adminPort");
     static final List<String> SERVICE_KEYS = List.of("host", "port", "faults");
     static final List<String> FAULTS_KEYS = List.of("latencyMinMs", "latencyMaxMs", "dropProbability", "forceNoProbability",
@@ -53,6 +53,13 @@ final class ConfigParser {
     static final Range MAX_IN_FLIGHT = new Range(1, 1_000_000, "must be between 1 and 1000000");
     static final Range RESULT_CACHE_SIZE = new Range(0, 10_000_000, "must be between 0 and 10000000");
     static final Range MAX_FORGOTTEN = new Range(0, 100_000_000, "must be between 0 and 100000000");
+    static final List<String> LIMITS_KEYS = List.of("maxConnections", "maxInFlightPerConnection", "idleTimeoutMs",
+            "maxReasonChars");
+    static final Range MAX_CONNECTIONS = new Range(1, 1_000_000, "must be between 1 and 1000000");
+    static final Range MAX_IN_FLIGHT_PER_CONNECTION = new Range(1, 1_000_000, "must be between 1 and 1000000");
+    static final Range IDLE_TIMEOUT = new Range(0, 86_400_000, "must be between 0 (never) and 86400000");
+    // At least 256: an in-doubt participant's own reason and proposer name (under 100 characters) always fit.
+    static final Range MAX_REASON_CHARS = new Range(256, 65_536, "must be between 256 and 65536");
 
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_-]{1,32}");
@@ -121,12 +128,14 @@ final class ConfigParser {
         LogConfig log = log(top.section("log", LOG_KEYS));
         ParticipantsConfig participants = participants(top.section("participants", PARTICIPANTS_KEYS));
         CoordinatorConfig coordinator = coordinator(top.section("coordinator", COORDINATOR_KEYS));
+        LimitsConfig limits = limits(top.section("limits", LIMITS_KEYS));
         problems.addAll(PortUse.conflicts(ports));
         problems.addAll(faultsNeedInjection(services, participants));
         if (!problems.isEmpty()) {
             throw new ConfigException(source, problems);
         }
-        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, coordinator, source);
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, coordinator, limits,
+                source);
     }
 
     private static String matching(YamlMapping mapping, String key, Pattern pattern) {
@@ -339,6 +348,19 @@ final class ConfigParser {
                 .map(e -> "services." + e.getKey().id() + ".faults: fault injection is off; it is a test feature, "
                         + "turned on with participants.faultInjection: true")
                 .toList();
+    }
+
+    private static LimitsConfig limits(YamlMapping section) {
+        LimitsConfig defaults = LimitsConfig.defaults();
+        if (section == null) {
+            return defaults;
+        }
+        return new LimitsConfig(
+                section.optionalInt("maxConnections", MAX_CONNECTIONS, defaults.maxConnections()),
+                section.optionalInt("maxInFlightPerConnection", MAX_IN_FLIGHT_PER_CONNECTION,
+                        defaults.maxInFlightPerConnection()),
+                section.optionalLong("idleTimeoutMs", IDLE_TIMEOUT, defaults.idleTimeoutMs()),
+                section.optionalInt("maxReasonChars", MAX_REASON_CHARS, defaults.maxReasonChars()));
     }
 
     private static ParticipantsConfig participants(YamlMapping section) {

@@ -75,6 +75,12 @@ final class ConfigWriter {
         yaml.append("  lockBackoffMs: ").append(coordinator.lockBackoffMs()).append('\n');
         yaml.append("  maxInFlight: ").append(coordinator.maxInFlight()).append('\n');
         yaml.append("  resultCacheSize: ").append(coordinator.resultCacheSize()).append('\n');
+        LimitsConfig limits = config.limits();
+        yaml.append("limits:\n");
+        yaml.append("  maxConnections: ").append(limits.maxConnections()).append('\n');
+        yaml.append("  maxInFlightPerConnection: ").append(limits.maxInFlightPerConnection()).append('\n');
+        yaml.append("  idleTimeoutMs: ").append(limits.idleTimeoutMs()).append('\n');
+        yaml.append("  maxReasonChars: ").append(limits.maxReasonChars()).append('\n');
         return yaml.toString();
     }
 

@@ -70,6 +70,7 @@ class DefaultConfigTest {
         assertThat(config.log()).isEqualTo(LogConfig.defaults());
         assertThat(config.participants()).isEqualTo(ParticipantsConfig.defaults());
         assertThat(config.coordinator()).isEqualTo(CoordinatorConfig.defaults());
+        assertThat(config.limits()).isEqualTo(LimitsConfig.defaults());
         assertThat(config.services().values()).extracting(ServiceConfig::faults).containsOnly(FaultsConfig.none());
     }
 

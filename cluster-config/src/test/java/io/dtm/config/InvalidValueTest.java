@@ -26,7 +26,7 @@ class InvalidValueTest {
                 // unknown keys, at every level
                 broken("unknown top-level key", "dataDir:", "datadir:",
                         "datadir: unknown key (expected one of: "
-                                + "name, dataDir, nodes, services, timeouts, log, participants, coordinator)"),
+                                + "name, dataDir, nodes, services, timeouts, log, participants, coordinator, limits)"),
                 broken("unknown node key", "raftPort: 7201", "raftport: 7201",
                         "nodes[0].raftport: unknown key (expected one of: id, host, clientPort, raftPort, adminPort)",
                         "nodes[0].raftPort: missing"),
@@ -108,6 +108,18 @@ class InvalidValueTest {
                         "coordinator.resultCacheSize: expected an integer, got boolean false"),
                 broken("null for a backoff", "lockBackoffMs: 20", "lockBackoffMs:",
                         "coordinator.lockBackoffMs: expected an integer, got null"),
+                // server limits
+                broken("unknown limits key", "maxReasonChars:", "maxReasonLength:",
+                        "limits.maxReasonLength: unknown key (expected one of: "
+                                + "maxConnections, maxInFlightPerConnection, idleTimeoutMs, maxReasonChars)"),
+                broken("no connections", "maxConnections: 1024", "maxConnections: 0",
+                        "limits.maxConnections: must be between 1 and 1000000, got 0"),
+                broken("no requests in flight", "maxInFlightPerConnection: 16384", "maxInFlightPerConnection: 0",
+                        "limits.maxInFlightPerConnection: must be between 1 and 1000000, got 0"),
+                broken("negative idle timeout", "idleTimeoutMs: 600000", "idleTimeoutMs: -1",
+                        "limits.idleTimeoutMs: must be between 0 (never) and 86400000, got -1"),
+                broken("reasons too short to say anything", "maxReasonChars: 1024", "maxReasonChars: 3",
+                        "limits.maxReasonChars: must be between 256 and 65536, got 3"),
                 // fault injection is a test feature: faults configured without it are refused
                 broken("faults with fault injection off", "faultInjection: true", "faultInjection: false",
                         FAULTS_NEED_INJECTION),

@@ -73,6 +73,11 @@ final class ValidConfig {
               lockBackoffMs: 20
               maxInFlight: 10000
               resultCacheSize: 100000
+            limits:
+              maxConnections: 1024
+              maxInFlightPerConnection: 16384
+              idleTimeoutMs: 600000
+              maxReasonChars: 1024
             """;
 
     /** A variant of {@link #YAML} with its one occurrence of {@code from} replaced by {@code to}. */

@@ -138,7 +138,8 @@ class ValidationTest {
                 Arguments.of("bad indentation", "name: test\n  nodes: 1\n",
                         "YAML error at line 2, column 8: mapping values are not allowed here"),
                 Arguments.of("duplicate top-level key", VALID + "name: again\n",
-                        "YAML error at line 63, column 1: found duplicate key name "
+                        // the line after the valid configuration's last
+                        "YAML error at line " + (VALID.lines().count() + 1) + ", column 1: found duplicate key name "
                                 + "(while constructing a mapping at line 1, column 1)"),
                 Arguments.of("duplicate nested key", VALID.replace("raftPort: 7202", "raftPort: 7202\n    raftPort: 7209"),
                         "YAML error at line 13, column 5: found duplicate key raftPort "

@@ -43,6 +43,7 @@ class YamlRoundTripTest {
                 new LogConfig(5, 1024, new RetentionConfig(10, 20, 30), new GroupCommitConfig(1, 3, 4)),
                 new ParticipantsConfig(250, 1, true),
                 new CoordinatorConfig(100, 1, 7, 7, 600_000, 20, 1, 1, 0),
+                new LimitsConfig(3, 5, 0, 256),
                 "ignored");
         Path file = Files.writeString(dir.resolve("other.yaml"), config.toYaml());
 
@@ -78,6 +79,11 @@ class YamlRoundTripTest {
                   lockBackoffMs: 20
                   maxInFlight: 10000
                   resultCacheSize: 100000
+                limits:
+                  maxConnections: 1024
+                  maxInFlightPerConnection: 16384
+                  idleTimeoutMs: 600000
+                  maxReasonChars: 1024
                 """);
         assertThat(yaml).doesNotContain("faults");
     }

@@ -175,6 +175,14 @@ final class ClientService {
             return CompletableFuture.completedFuture(reply.setError(ErrorCode.INVALID_REQUEST.toProto(problem.get()))
                     .build());
         }
+        int maxChars = config.limits().maxReasonChars();
+        if (resolve.getReason().length() > maxChars || resolve.getProposer().length() > maxChars) {
+            // Both would be stored on every replica, for as long as the outcome is retained.
+            return CompletableFuture.completedFuture(reply.setError(ErrorCode.INVALID_REQUEST.toProto(
+                    "RESOLVE of " + attempt + ": reason of " + resolve.getReason().length() + " characters, proposer of "
+                            + resolve.getProposer().length() + "; at most " + maxChars + " each (limits.maxReasonChars)"))
+                    .build());
+        }
         metrics.inDoubtQueries();
         if (!resolve.getProposeAbort()) {
             return answer(logClient.readVia(attempt, nodeId), reply);

@@ -3,6 +3,7 @@ package io.dtm.coordinator;
 import com.codahale.metrics.MetricRegistry;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.CoordinatorConfig;
+import io.dtm.config.LimitsConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.coordinator.admin.AdminServer;
 import io.dtm.coordinator.admin.NodeMetrics;
@@ -15,6 +16,7 @@ import io.dtm.log.RatisMetricsReporting;
 import io.dtm.log.TxnLogClient;
 import io.dtm.log.TxnLogServer;
 import io.dtm.protocol.RpcServer;
+import io.dtm.protocol.ServerLimits;
 import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.Request;
 import io.dtm.protocol.rpc.Response;
@@ -138,8 +140,10 @@ public final class CoordinatorNode implements AutoCloseable {
     private void serve(NodeConfig node) throws IOException {
         ClientService service = new ClientService(nodeId, config, settings, logServer, logClient, metrics,
                 () -> engine);
+        LimitsConfig limits = config.limits();
         clientServer = RpcServer.builder(Request.parser(), service::handle, ClientService::errorResponse)
                 .name(nodeId + "-client")
+                .limits(new ServerLimits(limits.maxConnections(), limits.maxInFlightPerConnection(), limits.idleTimeoutMs()))
                 .start(node.host(), node.clientPort());
         metrics.registerInFlight(() -> {
             CoordinatorEngine e = engine;

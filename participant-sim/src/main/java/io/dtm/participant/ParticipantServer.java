@@ -1,11 +1,13 @@
 package io.dtm.participant;
 
 import io.dtm.config.ClusterConfig;
+import io.dtm.config.LimitsConfig;
 import io.dtm.config.ServiceConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.participant.domain.DomainServices;
 import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.RpcServer;
+import io.dtm.protocol.ServerLimits;
 import io.dtm.protocol.participant.ParticipantRequest;
 import io.dtm.protocol.participant.ParticipantResponse;
 import io.dtm.rpc.DtmConnections;
@@ -91,10 +93,13 @@ public final class ParticipantServer implements AutoCloseable {
             engine = new ParticipantEngine(name, core, store, faults, clock,
                     () -> System.nanoTime() / 1_000_000, maxBatch);
             ParticipantEngine running = engine;
+            LimitsConfig limits = config.limits();
             RpcServer<ParticipantRequest, ParticipantResponse> rpc = RpcServer
                     .builder(ParticipantRequest.parser(), (request, context) -> running.submit(request, context.executor()),
                             ParticipantServer::errorResponse)
                     .name(name)
+                    .limits(new ServerLimits(limits.maxConnections(), limits.maxInFlightPerConnection(),
+                            limits.idleTimeoutMs()))
                     .start(address.host(), address.port());
             connections = new DtmConnections(Duration.ofMillis(config.timeouts().rpcTimeoutMs()));
             CoordinatorDecisionSource decisions = new CoordinatorDecisionSource(config, "participant:" + name, connections);

@@ -8,10 +8,12 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
@@ -21,6 +23,8 @@ import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * <p>The server owns its event loops (one acceptor thread, a configurable number of I/O threads)
  * and stops them in {@link #close()}.
  *
+ * <p>What one client can take is bounded ({@link ServerLimits}): connections past the cap are
+ * closed at once, a connection's reading pauses while too many of its requests are in flight or its
+ * answers are not being read, and an idle connection is closed.
+ *
  * @param <Req> the request message type
  * @param <Resp> the response message type
  */
@@ -54,12 +62,15 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
     private final Channel serverChannel;
     private final InetSocketAddress localAddress;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Connections connections;
 
-    private RpcServer(String name, EventLoopGroup acceptorGroup, EventLoopGroup ioGroup, Channel serverChannel) {
+    private RpcServer(String name, EventLoopGroup acceptorGroup, EventLoopGroup ioGroup, Channel serverChannel,
+            Connections connections) {
         this.name = name;
         this.acceptorGroup = acceptorGroup;
         this.ioGroup = ioGroup;
         this.serverChannel = serverChannel;
+        this.connections = connections;
         // Cached: a closed channel may no longer report its address.
         this.localAddress = (InetSocketAddress) serverChannel.localAddress();
     }
@@ -85,6 +96,45 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
     /** The address the server listens on, {@code host:port}. */
     public String address() {
         return RpcContext.describe(localAddress);
+    }
+
+    /** Connections open now. */
+    public int openConnections() {
+        return connections.open.get();
+    }
+
+    /** Connections closed on arrival since the start, because {@link ServerLimits#maxConnections} were open. */
+    public long refusedConnections() {
+        return connections.refused.get();
+    }
+
+    /** Counts the open connections and turns away those past the cap. */
+    private static final class Connections {
+        private final String name;
+        private final int max;
+        private final AtomicInteger open = new AtomicInteger();
+        private final AtomicLong refused = new AtomicLong();
+
+        Connections(String name, int max) {
+            this.name = name;
+            this.max = max;
+        }
+
+        /** Whether the new connection may stay; if so it is counted until it closes. */
+        boolean admit(Channel channel) {
+            if (open.incrementAndGet() > max) {
+                open.decrementAndGet();
+                long n = refused.incrementAndGet();
+                // Logged at the first and then every 1,000th: a flood must not flood the log too.
+                if (n == 1 || n % 1_000 == 0) {
+                    log.warn("[{}] {} connections open, the most allowed (maxConnections): closed the one from {}"
+                            + " ({} turned away so far)", name, max, channel.remoteAddress(), n);
+                }
+                return false;
+            }
+            channel.closeFuture().addListener(f -> open.decrementAndGet());
+            return true;
+        }
     }
 
     /** The name given to the builder, used in thread names and log lines. */
@@ -144,6 +194,7 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
         private int maxFrameBytes = Frames.DEFAULT_MAX_FRAME_BYTES;
         private int ioThreads;
         private String name = "rpc";
+        private ServerLimits limits = ServerLimits.defaults();
 
         private Builder(Parser<Req> requestParser, RpcHandler<Req, Resp> handler,
                 BiFunction<Req, Throwable, Resp> errorResponse) {
@@ -164,6 +215,12 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
                 throw new IllegalArgumentException("ioThreads must be >= 0, got " + ioThreads);
             }
             this.ioThreads = ioThreads;
+            return this;
+        }
+
+        /** What one client may take of this server. Default {@link ServerLimits#defaults()}. */
+        public Builder<Req, Resp> limits(ServerLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 
@@ -189,8 +246,9 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
             EventLoopGroup ioGroup = new MultiThreadIoEventLoopGroup(
                     ioThreads, new DefaultThreadFactory(name + "-io"), NioIoHandler.newFactory());
             try {
-                Channel channel = bind(acceptorGroup, ioGroup, host, port);
-                RpcServer<Req, Resp> server = new RpcServer<>(name, acceptorGroup, ioGroup, channel);
+                Connections connections = new Connections(name, limits.maxConnections());
+                Channel channel = bind(acceptorGroup, ioGroup, host, port, connections);
+                RpcServer<Req, Resp> server = new RpcServer<>(name, acceptorGroup, ioGroup, channel, connections);
                 log.info("[{}] listening on {}", name, server.address());
                 return server;
             } catch (IOException | RuntimeException e) {
@@ -200,20 +258,30 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
             }
         }
 
-        private Channel bind(EventLoopGroup acceptorGroup, EventLoopGroup ioGroup, String host, int port)
-                throws IOException {
+        private Channel bind(EventLoopGroup acceptorGroup, EventLoopGroup ioGroup, String host, int port,
+                Connections connections) throws IOException {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(acceptorGroup, ioGroup)
                     .channel(NioServerSocketChannel.class)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    // Past 64 KiB of answers waiting for a client, the connection stops being read.
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 << 10, 64 << 10))
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            if (!connections.admit(ch)) {
+                                ch.close();
+                                return;
+                            }
                             ChannelPipeline pipeline = ch.pipeline();
+                            if (limits.idleTimeoutMs() > 0) {
+                                pipeline.addLast(new IdleStateHandler(0, 0, limits.idleTimeoutMs(), TimeUnit.MILLISECONDS));
+                            }
                             Frames.addCodec(pipeline, requestParser, maxFrameBytes);
-                            pipeline.addLast(new RpcServerHandler<>(name, handler, errorResponse, new RpcContext(ch)));
+                            pipeline.addLast(new RpcServerHandler<>(name, handler, errorResponse, new RpcContext(ch),
+                                    limits.maxInFlightPerConnection()));
                         }
                     });
             String address = host + ":" + port;

@@ -39,8 +39,14 @@ abstract class RpcTestSupport {
     }
 
     RpcServer<Request, Response> startServer(RpcHandler<Request, Response> handler) throws IOException {
+        return startServer(handler, ServerLimits.defaults());
+    }
+
+    RpcServer<Request, Response> startServer(RpcHandler<Request, Response> handler, ServerLimits limits)
+            throws IOException {
         RpcServer<Request, Response> server = RpcServer
                 .builder(Request.parser(), handler, RpcTestSupport::internalError)
+                .limits(limits)
                 .maxFrameBytes(MAX_FRAME_BYTES)
                 .ioThreads(2)
                 .name("test-rpc")
