@@ -131,6 +131,12 @@ final class ConfigParser {
         LimitsConfig limits = limits(top.section("limits", LIMITS_KEYS));
         problems.addAll(PortUse.conflicts(ports));
         problems.addAll(faultsNeedInjection(services, participants));
+        if (limits.maxInFlightPerConnection() < coordinator.maxInFlight()) {
+            // The leader's connection to a service carries a request of every transaction in flight.
+            problems.add("limits.maxInFlightPerConnection: " + limits.maxInFlightPerConnection() + " is below "
+                    + "coordinator.maxInFlight (" + coordinator.maxInFlight() + "): a node's connection to a service "
+                    + "carries a request of every transaction in flight; raise it to at least " + coordinator.maxInFlight());
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(source, problems);
         }

@@ -116,6 +116,10 @@ class InvalidValueTest {
                         "limits.maxConnections: must be between 1 and 1000000, got 0"),
                 broken("no requests in flight", "maxInFlightPerConnection: 16384", "maxInFlightPerConnection: 0",
                         "limits.maxInFlightPerConnection: must be between 1 and 1000000, got 0"),
+                broken("fewer requests per connection than transactions in flight", "maxInFlightPerConnection: 16384",
+                        "maxInFlightPerConnection: 9999", "limits.maxInFlightPerConnection: 9999 is below "
+                                + "coordinator.maxInFlight (10000): a node's connection to a service carries a request of "
+                                + "every transaction in flight; raise it to at least 10000"),
                 broken("negative idle timeout", "idleTimeoutMs: 600000", "idleTimeoutMs: -1",
                         "limits.idleTimeoutMs: must be between 0 (never) and 86400000, got -1"),
                 broken("reasons too short to say anything", "maxReasonChars: 1024", "maxReasonChars: 3",

@@ -111,6 +111,8 @@ class ValidationTest {
                           lockBackoffMs: 9223372036854775807
                           maxInFlight: 1000000
                           resultCacheSize: 10000000
+                        limits:
+                          maxInFlightPerConnection: 1000000
                         """, new CoordinatorConfig(Long.MAX_VALUE, 100, Long.MAX_VALUE, Long.MAX_VALUE, 600_000, 20,
                         Long.MAX_VALUE, 1_000_000, 10_000_000)),
                 Arguments.of("backoff that does not grow", "retryBackoffMs: 50", "retryBackoffMs: 2000",
