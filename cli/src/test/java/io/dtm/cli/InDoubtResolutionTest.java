@@ -1,6 +1,7 @@
 package io.dtm.cli;
 
 import io.dtm.config.ClusterConfig;
+import io.dtm.config.DigestKeyFile;
 import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.ParticipantsConfig;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +72,8 @@ class InDoubtResolutionTest {
     void inDoubtAttemptsFollowTheLogOrAreAbortedThroughIt() throws Exception {
         ClusterConfig config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir)
                 .withTimeouts(new TimeoutsConfig(1_000, 2_000, 5_000, 60_000))
-                .withParticipants(new ParticipantsConfig(IN_DOUBT_MS, 1024, false));
+                .withParticipants(new ParticipantsConfig(IN_DOUBT_MS, 1024, false)).withTlsDir(dir.resolve("tls"));
+        DigestKeyFile.createIfAbsent(config.tlsDir(), new SecureRandom());
         // The first node in the config, the one the participant asks first, joins only after the other
         // two have elected a leader, so it is a follower and closing it below changes no leadership
         // (a new leader would rightly finish c#1 itself).

@@ -1,6 +1,7 @@
 package io.dtm.cli;
 
 import io.dtm.config.ClusterConfig;
+import io.dtm.config.DigestKeyFile;
 import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.ParticipantsConfig;
@@ -17,6 +18,7 @@ import io.dtm.rpc.ParticipantClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -37,7 +39,9 @@ final class InProcessCluster implements AutoCloseable {
     InProcessCluster(Path dir, long inDoubtTimeoutMs) {
         this.config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir)
                 .withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 60_000))
-                .withParticipants(new ParticipantsConfig(inDoubtTimeoutMs, ParticipantsConfig.defaults().maxBatch(), false));
+                .withParticipants(new ParticipantsConfig(inDoubtTimeoutMs, ParticipantsConfig.defaults().maxBatch(), false))
+                .withTlsDir(dir.resolve("tls"));
+        DigestKeyFile.createIfAbsent(config.tlsDir(), new SecureRandom());
         this.connections = new DtmConnections(Duration.ofSeconds(30));
     }
 

@@ -36,11 +36,13 @@ import java.util.stream.Collectors;
  * @param log          snapshot, segment, retention and group-commit settings of the log
  * @param participants in-doubt timeout and group commit of the participant services
  * @param coordinator  timeouts, retries and admission limits of the leader's two-phase commit
+ * @param limits       what one client may take of a server (connections, requests in flight, idle time, text)
+ * @param tls          where the cluster's secrets live ({@link #tlsDir()})
  * @param source       where the configuration came from, for messages: a file path or {@code classpath:local.yaml}
  */
 public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, Map<ServiceName, ServiceConfig> services,
         TimeoutsConfig timeouts, LogConfig log, ParticipantsConfig participants, CoordinatorConfig coordinator,
-        LimitsConfig limits, String source) {
+        LimitsConfig limits, TlsConfig tls, String source) {
 
     /** Where data goes when a file does not say. */
     public static final Path DEFAULT_DATA_DIR = Path.of("run/local/data");
@@ -56,6 +58,7 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
         Objects.requireNonNull(participants, "participants");
         Objects.requireNonNull(coordinator, "coordinator");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(source, "source");
         nodes = List.copyOf(nodes);
         // An EnumMap keeps services in declaration order, whatever order the caller used.
@@ -64,11 +67,12 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
         services = Collections.unmodifiableMap(ordered);
     }
 
-    /** With the default {@link LimitsConfig}. */
+    /** With the default {@link LimitsConfig} and {@link TlsConfig}. */
     public ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, Map<ServiceName, ServiceConfig> services,
             TimeoutsConfig timeouts, LogConfig log, ParticipantsConfig participants, CoordinatorConfig coordinator,
             String source) {
-        this(name, dataDir, nodes, services, timeouts, log, participants, coordinator, LimitsConfig.defaults(), source);
+        this(name, dataDir, nodes, services, timeouts, log, participants, coordinator, LimitsConfig.defaults(),
+                TlsConfig.defaults(), source);
     }
 
     /** Reads and validates a configuration file; throws {@link ConfigException} listing every problem. */
@@ -140,32 +144,43 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
 
     /** A copy with another data directory, e.g. a test's temporary directory. */
     public ClusterConfig withDataDir(Path dir) {
-        return new ClusterConfig(name, dir, nodes, services, timeouts, log, participants, coordinator, limits, source);
+        return new ClusterConfig(name, dir, nodes, services, timeouts, log, participants, coordinator, limits, tls, source);
+    }
+
+    /** The directory of the cluster's secrets ({@code digest.key}): {@code tls.dir}, else {@code tls} beside dataDir. */
+    public Path tlsDir() {
+        return tls.dirFor(dataDir);
+    }
+
+    /** A copy whose secrets live in {@code dir}. */
+    public ClusterConfig withTlsDir(Path dir) {
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, coordinator, limits,
+                new TlsConfig(dir), source);
     }
 
     /** A copy with other timeouts, e.g. more generous ones for a slow test machine. */
     public ClusterConfig withTimeouts(TimeoutsConfig newTimeouts) {
-        return new ClusterConfig(name, dataDir, nodes, services, newTimeouts, log, participants, coordinator, limits, source);
+        return new ClusterConfig(name, dataDir, nodes, services, newTimeouts, log, participants, coordinator, limits, tls, source);
     }
 
     /** A copy with other log settings, e.g. to snapshot often in a test or turn group commit off. */
     public ClusterConfig withLog(LogConfig newLog) {
-        return new ClusterConfig(name, dataDir, nodes, services, timeouts, newLog, participants, coordinator, limits, source);
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, newLog, participants, coordinator, limits, tls, source);
     }
 
     /** A copy with other participant settings. */
     public ClusterConfig withParticipants(ParticipantsConfig newParticipants) {
-        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, newParticipants, coordinator, limits, source);
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, newParticipants, coordinator, limits, tls, source);
     }
 
     /** A copy with other server limits, e.g. small ones for a test of a misbehaving client. */
     public ClusterConfig withLimits(LimitsConfig newLimits) {
-        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, coordinator, newLimits, source);
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, coordinator, newLimits, tls, source);
     }
 
     /** A copy with other coordinator settings, e.g. short timeouts for a test that loses messages. */
     public ClusterConfig withCoordinator(CoordinatorConfig newCoordinator) {
-        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, newCoordinator, limits, source);
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, newCoordinator, limits, tls, source);
     }
 
     /**
@@ -187,7 +202,7 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
         if (!conflicts.isEmpty()) {
             throw new ConfigException(source + " (withPorts)", conflicts);
         }
-        return new ClusterConfig(name, dataDir, newNodes, newServices, timeouts, log, participants, coordinator, limits, source);
+        return new ClusterConfig(name, dataDir, newNodes, newServices, timeouts, log, participants, coordinator, limits, tls, source);
     }
 
     /** The client addresses of all nodes, e.g. {@code "127.0.0.1:7101, 127.0.0.1:7102"}, for messages. */

@@ -28,7 +28,8 @@ final class ConfigParser {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigParser.class);
 
     static final List<String> TOP_KEYS = List.of("name", "dataDir", "nodes", "services", "timeouts", "log", "participants",
-            "coordinator", "limits");
+            "coordinator", "limits", "tls");
+    static final List<String> TLS_KEYS = List.of("dir");
     static final List<String> NODE_KEYS = List.of("id", "host", "clientPort", "raftPort", "adminPort");
     static final List<String> SERVICE_KEYS = List.of("host", "port", "faults");
     static final List<String> FAULTS_KEYS = List.of("latencyMinMs", "latencyMaxMs", "dropProbability", "forceNoProbability",
@@ -129,6 +130,7 @@ final class ConfigParser {
         ParticipantsConfig participants = participants(top.section("participants", PARTICIPANTS_KEYS));
         CoordinatorConfig coordinator = coordinator(top.section("coordinator", COORDINATOR_KEYS));
         LimitsConfig limits = limits(top.section("limits", LIMITS_KEYS));
+        TlsConfig tls = tls(top.section("tls", TLS_KEYS));
         problems.addAll(PortUse.conflicts(ports));
         problems.addAll(faultsNeedInjection(services, participants));
         if (limits.maxInFlightPerConnection() < coordinator.maxInFlight()) {
@@ -140,7 +142,7 @@ final class ConfigParser {
         if (!problems.isEmpty()) {
             throw new ConfigException(source, problems);
         }
-        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, coordinator, limits,
+        return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, coordinator, limits, tls,
                 source);
     }
 
@@ -354,6 +356,19 @@ final class ConfigParser {
                 .map(e -> "services." + e.getKey().id() + ".faults: fault injection is off; it is a test feature, "
                         + "turned on with participants.faultInjection: true")
                 .toList();
+    }
+
+    private static TlsConfig tls(YamlMapping section) {
+        if (section == null || !section.has("dir")) {
+            return TlsConfig.defaults();
+        }
+        String dir = section.optionalString("dir", "");
+        try {
+            return dir.isBlank() ? TlsConfig.defaults() : new TlsConfig(Path.of(dir));
+        } catch (InvalidPathException e) {
+            section.problem("dir", "not a valid path: " + e.getReason());
+            return TlsConfig.defaults();
+        }
     }
 
     private static LimitsConfig limits(YamlMapping section) {

@@ -81,6 +81,10 @@ final class ConfigWriter {
         yaml.append("  maxInFlightPerConnection: ").append(limits.maxInFlightPerConnection()).append('\n');
         yaml.append("  idleTimeoutMs: ").append(limits.idleTimeoutMs()).append('\n');
         yaml.append("  maxReasonChars: ").append(limits.maxReasonChars()).append('\n');
+        if (config.tls().dir() != null) {
+            yaml.append("tls:\n");
+            yaml.append("  dir: ").append(scalar(config.tls().dir().toString())).append('\n');
+        }
         return yaml.toString();
     }
 

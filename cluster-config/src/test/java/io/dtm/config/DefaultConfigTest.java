@@ -237,6 +237,18 @@ class DefaultConfigTest {
         assertThat(config.withCoordinator(coordinator)).isEqualTo(new ClusterConfig(config.name(), config.dataDir(),
                 config.nodes(), config.services(), config.timeouts(), config.log(), config.participants(), coordinator,
                 config.source()));
+        assertThat(config.withTlsDir(Path.of("/elsewhere/tls")).tls()).isEqualTo(new TlsConfig(Path.of("/elsewhere/tls")));
+        assertThat(config.withTlsDir(Path.of("/elsewhere/tls")).withTlsDir(null)).isEqualTo(config);
+    }
+
+    @Test
+    void theSecretsLiveBesideTheDataUnlessTheFileSaysWhere() {
+        ClusterConfig config = ClusterConfig.loadDefault();
+
+        assertThat(config.tls()).isEqualTo(TlsConfig.defaults());
+        assertThat(config.tlsDir()).isEqualTo(Path.of("run/local/tls").toAbsolutePath());
+        assertThat(config.withDataDir(Path.of("/c/data")).tlsDir()).isEqualTo(Path.of("/c/tls"));
+        assertThat(config.withTlsDir(Path.of("/pki")).withDataDir(Path.of("/c/data")).tlsDir()).isEqualTo(Path.of("/pki"));
     }
 
     @Test

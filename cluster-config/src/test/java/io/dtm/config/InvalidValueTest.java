@@ -26,7 +26,7 @@ class InvalidValueTest {
                 // unknown keys, at every level
                 broken("unknown top-level key", "dataDir:", "datadir:",
                         "datadir: unknown key (expected one of: "
-                                + "name, dataDir, nodes, services, timeouts, log, participants, coordinator, limits)"),
+                                + "name, dataDir, nodes, services, timeouts, log, participants, coordinator, limits, tls)"),
                 broken("unknown node key", "raftPort: 7201", "raftport: 7201",
                         "nodes[0].raftport: unknown key (expected one of: id, host, clientPort, raftPort, adminPort)",
                         "nodes[0].raftPort: missing"),
@@ -124,6 +124,11 @@ class InvalidValueTest {
                         "limits.idleTimeoutMs: must be between 0 (never) and 86400000, got -1"),
                 broken("reasons too short to say anything", "maxReasonChars: 1024", "maxReasonChars: 3",
                         "limits.maxReasonChars: must be between 256 and 65536, got 3"),
+                // the cluster's secrets
+                broken("number for the secrets directory", "dir: /var/lib/dtm/tls", "dir: 5",
+                        "tls.dir: expected a string, got integer 5"),
+                broken("unknown tls key", "dir: /var/lib/dtm/tls", "certificate: a.pem",
+                        "tls.certificate: unknown key (expected one of: dir)"),
                 // fault injection is a test feature: faults configured without it are refused
                 broken("faults with fault injection off", "faultInjection: true", "faultInjection: false",
                         FAULTS_NEED_INJECTION),

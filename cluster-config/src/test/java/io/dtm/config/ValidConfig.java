@@ -78,6 +78,8 @@ final class ValidConfig {
               maxInFlightPerConnection: 16384
               idleTimeoutMs: 600000
               maxReasonChars: 1024
+            tls:
+              dir: /var/lib/dtm/tls
             """;
 
     /** A variant of {@link #YAML} with its one occurrence of {@code from} replaced by {@code to}. */

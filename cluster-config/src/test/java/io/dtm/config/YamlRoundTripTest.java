@@ -44,6 +44,7 @@ class YamlRoundTripTest {
                 new ParticipantsConfig(250, 1, true),
                 new CoordinatorConfig(100, 1, 7, 7, 600_000, 20, 1, 1, 0),
                 new LimitsConfig(3, 5, 0, 256),
+                new TlsConfig(dir.resolve("secrets dir")),
                 "ignored");
         Path file = Files.writeString(dir.resolve("other.yaml"), config.toYaml());
 

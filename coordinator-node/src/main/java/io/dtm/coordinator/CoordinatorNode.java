@@ -3,12 +3,14 @@ package io.dtm.coordinator;
 import com.codahale.metrics.MetricRegistry;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.CoordinatorConfig;
+import io.dtm.config.DigestKeyFile;
 import io.dtm.config.LimitsConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.coordinator.admin.AdminServer;
 import io.dtm.coordinator.admin.NodeMetrics;
 import io.dtm.coordinator.core.CoordinatorCore;
 import io.dtm.coordinator.core.CoordinatorSettings;
+import io.dtm.coordinator.core.RequestDigest;
 import io.dtm.coordinator.runtime.Breakage;
 import io.dtm.coordinator.runtime.CoordinatorEngine;
 import io.dtm.log.LeadershipListener;
@@ -82,12 +84,12 @@ public final class CoordinatorNode implements AutoCloseable {
     private RpcServer<Request, Response> clientServer;
     private AdminServer adminServer;
 
-    private CoordinatorNode(String nodeId, ClusterConfig config, TxnLogServer logServer, TxnLogClient logClient,
-            LongSupplier clockMs) {
+    private CoordinatorNode(String nodeId, ClusterConfig config, RequestDigest requestDigest, TxnLogServer logServer,
+            TxnLogClient logClient, LongSupplier clockMs) {
         this.nodeId = nodeId;
         this.clockMs = clockMs;
         this.config = config;
-        this.settings = settings(config, nodeId);
+        this.settings = settings(config, nodeId, requestDigest);
         this.logServer = logServer;
         this.logClient = logClient;
         this.metrics = new NodeMetrics(new MetricRegistry());
@@ -102,16 +104,22 @@ public final class CoordinatorNode implements AutoCloseable {
         });
     }
 
-    static CoordinatorSettings settings(ClusterConfig config, String nodeId) {
+    static CoordinatorSettings settings(ClusterConfig config, String nodeId, RequestDigest requestDigest) {
         CoordinatorConfig c = config.coordinator();
         return new CoordinatorSettings("coordinator:" + nodeId, c.prepareAttempts(), c.retryBackoffMs(),
                 c.retryBackoffMaxMs(), c.transactionTimeoutMs(), c.maxAttempts(), c.lockBackoffMs(), c.maxInFlight(),
-                c.resultCacheSize());
+                c.resultCacheSize(), requestDigest);
     }
 
-    /** Starts the node {@code nodeId} of {@code config}, keeping its data in {@code config.nodeDataDir(nodeId)}. */
+    /**
+     * Starts the node {@code nodeId} of {@code config}, keeping its data in {@code config.nodeDataDir(nodeId)}
+     * and keying request digests with the cluster's key from {@code config.tlsDir()} (refused, saying
+     * why, when it is missing or open to others).
+     */
     public static CoordinatorNode start(ClusterConfig config, String nodeId) throws IOException {
         NodeConfig node = config.node(nodeId);
+        RequestDigest requestDigest = RequestDigest.withKey(DigestKeyFile.read(config.tlsDir()));
+        LOG.info("[{}] request digests keyed by {}", nodeId, requestDigest);
         long offsetMs = clockOffsetMs(System.getProperty(CLOCK_OFFSET_PROPERTY));
         // Read once, then moved on by the monotonic clock: a clock set back or forth while the node
         // runs neither stalls nor hurries its timers and deadlines (SteadyClock).
@@ -123,7 +131,7 @@ public final class CoordinatorNode implements AutoCloseable {
         TxnLogServer logServer = TxnLogServer.start(config, nodeId, config.nodeDataDir(nodeId), clockMs);
         CoordinatorNode started = null;
         try {
-            started = new CoordinatorNode(nodeId, config, logServer,
+            started = new CoordinatorNode(nodeId, config, requestDigest, logServer,
                     TxnLogClient.connectAsNode(config, nodeId, clockMs), clockMs);
             started.serve(node);
             return started;

@@ -1,6 +1,7 @@
 package io.dtm.coordinator;
 
 import io.dtm.config.ClusterConfig;
+import io.dtm.config.DigestKeyFile;
 import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.TimeoutsConfig;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -50,7 +52,8 @@ class CoordinatorNodeTest {
     void startCluster() throws IOException {
         dir = Files.createTempDirectory("coordinator-node-test");
         ClusterConfig base = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir);
-        config = base.withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 60_000));
+        config = base.withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 60_000)).withTlsDir(dir.resolve("tls"));
+        DigestKeyFile.createIfAbsent(config.tlsDir(), new SecureRandom());
         for (NodeConfig node : config.nodes()) {
             nodes.add(CoordinatorNode.start(config, node.id()));
         }

@@ -14,7 +14,7 @@ import java.util.OptionalLong;
 /**
  * The directory that holds everything one cluster writes: {@code cluster.yaml} (the configuration
  * it was started with), {@code data/} (each process's durable state), and for each process
- * {@code <name>.pid} and {@code <name>.log}. A new directory is a new, empty cluster.
+ * {@code <name>.pid} and {@code <name>.log}, and {@code tls/} (the cluster's secrets, owner-only). A new directory is a new, empty cluster.
  */
 public final class ClusterDir {
     private final Path root;
@@ -33,6 +33,11 @@ public final class ClusterDir {
 
     Path dataDir() {
         return root.resolve("data");
+    }
+
+    /** The cluster's secrets: the request digest key (and, with issue 20, its certificates). */
+    public Path tlsDir() {
+        return root.resolve("tls");
     }
 
     Path pidFile(String process) {

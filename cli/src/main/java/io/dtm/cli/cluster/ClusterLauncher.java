@@ -6,6 +6,7 @@ import io.dtm.rpc.ClusterView;
 import io.dtm.rpc.ClusterView.NodeView;
 import io.dtm.rpc.DtmConnections;
 import io.dtm.config.ClusterConfig;
+import io.dtm.config.DigestKeyFile;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.ServiceConfig;
 import io.dtm.config.ServiceName;
@@ -18,6 +19,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +68,11 @@ public final class ClusterLauncher {
 
     public ClusterConfig prepare(ClusterConfig base) throws IOException {
         Files.createDirectories(dir.root());
-        ClusterConfig wanted = base.withDataDir(dir.dataDir());
+        ClusterConfig wanted = base.withDataDir(dir.dataDir()).withTlsDir(dir.tlsDir());
+        // The cluster's secret, made with the cluster (kept when the directory already has one).
+        if (DigestKeyFile.createIfAbsent(dir.tlsDir(), new SecureRandom())) {
+            out.println("created the cluster's request digest key " + DigestKeyFile.path(dir.tlsDir()));
+        }
         if (Files.isRegularFile(dir.configFile())) {
             ClusterConfig existing = ClusterConfig.load(dir.configFile());
             if (!existing.toYaml().equals(wanted.toYaml())) {

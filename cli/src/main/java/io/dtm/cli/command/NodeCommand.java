@@ -2,12 +2,16 @@ package io.dtm.cli.command;
 
 import io.dtm.cli.UserException;
 import io.dtm.config.ClusterConfig;
+import io.dtm.config.DigestKeyFile;
 import io.dtm.coordinator.CoordinatorNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -39,6 +43,7 @@ public final class NodeCommand implements Callable<Integer> {
             cluster = cluster.withDataDir(dataDir);
         }
         cluster.node(id); // fails with the known ids when this one is not configured
+        createDigestKeyForALocalCluster(cluster);
         CoordinatorNode node;
         try {
             node = CoordinatorNode.start(cluster, id);
@@ -53,5 +58,27 @@ public final class NodeCommand implements Callable<Integer> {
         }, id + "-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /**
+     * A cluster whose nodes all run on this machine shares one tls.dir, so the first node to start
+     * can make the cluster's request digest key and the others read the same file (made atomically,
+     * never replaced). Nodes on several machines need the same file copied to each: there a missing
+     * key is refused by the node, saying so, rather than made apart on each machine.
+     */
+    private static void createDigestKeyForALocalCluster(ClusterConfig cluster) {
+        boolean allHere = cluster.nodes().stream().allMatch(n -> isLoopback(n.host()));
+        if (allHere && DigestKeyFile.createIfAbsent(cluster.tlsDir(), new SecureRandom())) {
+            System.out.println("created the cluster's request digest key " + DigestKeyFile.path(cluster.tlsDir())
+                    + " (every node on this machine reads it)");
+        }
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 }

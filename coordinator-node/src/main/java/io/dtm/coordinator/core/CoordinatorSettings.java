@@ -12,13 +12,16 @@ package io.dtm.coordinator.core;
  * @param lockBackoffMs        first wait before a new attempt after LOCKED (doubles, with jitter)
  * @param maxInFlight          transactions running at once; more are answered OVERLOADED
  * @param resultCacheSize      finished transactions whose result is kept for resubmissions
+ * @param requestDigest        the cluster's keyed digest of a request (the same on every node)
  */
 public record CoordinatorSettings(String proposer, int prepareAttempts, long retryBackoffMs, long retryBackoffMaxMs,
-        long transactionTimeoutMs, int maxAttempts, long lockBackoffMs, int maxInFlight, int resultCacheSize) {
+        long transactionTimeoutMs, int maxAttempts, long lockBackoffMs, int maxInFlight, int resultCacheSize,
+        RequestDigest requestDigest) {
 
     public CoordinatorSettings {
         if (prepareAttempts < 1 || maxAttempts < 1 || maxInFlight < 1 || resultCacheSize < 0) {
             throw new IllegalArgumentException("attempts and bounds must be positive: " + this);
         }
+        java.util.Objects.requireNonNull(requestDigest, "requestDigest");
     }
 }

@@ -2,14 +2,12 @@ package io.dtm.coordinator.core;
 
 import com.google.protobuf.CodedOutputStream;
 import io.dtm.config.ServiceName;
-import io.dtm.protocol.Sha256;
 import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.rpc.SubmitRequest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -97,15 +95,15 @@ public record TxnRequest(String tid, Map<ServiceName, Prepare> prepares, long ti
         }
         long timeout = r.getTimeoutMs() == 0 ? settings.transactionTimeoutMs() : r.getTimeoutMs();
         int attempts = r.getMaxAttempts() == 0 ? settings.maxAttempts() : r.getMaxAttempts();
-        return new Valid(new TxnRequest(r.getTid(), prepares, timeout, attempts, digest(r)));
+        return new Valid(new TxnRequest(r.getTid(), prepares, timeout, attempts, digest(r, settings.requestDigest())));
     }
 
     /**
      * What makes two submissions "the same request": every service's data, not the tid and not the
-     * pacing (deadline, attempts). Deterministic serialisation, SHA-256, first 8 bytes; never 0,
-     * which the log reads as "no digest".
+     * pacing (deadline, attempts). Deterministic serialisation, then the cluster's keyed digest
+     * ({@link RequestDigest}: the request holds a card number); never 0, which the log reads as "no digest".
      */
-    static long digest(SubmitRequest r) {
+    static long digest(SubmitRequest r, RequestDigest keyed) {
         SubmitRequest content = r.toBuilder().clearTid().clearTimeoutMs().clearMaxAttempts().build();
         // Serialised straight into an array of the exact size (a stream would add a 4 KB buffer and copies).
         byte[] bytes = new byte[content.getSerializedSize()];
@@ -117,7 +115,6 @@ public record TxnRequest(String tid, Map<ServiceName, Prepare> prepares, long ti
             throw new UncheckedIOException(e);
         }
         out.checkNoSpaceLeft();
-        long digest = ByteBuffer.wrap(Sha256.of(bytes)).getLong();
-        return digest == 0 ? 1 : digest;
+        return keyed.of(bytes);
     }
 }

@@ -79,7 +79,7 @@ class AdmissionAndAnswersTest extends CoreHarness {
 
     @Test
     void pastTheInFlightBoundSubmissionsAreAnsweredOverloadedAtOnce() {
-        core = new CoordinatorCore(new CoordinatorSettings("coordinator:n1", 3, 50, 2_000, 10_000, 5, 20, 1, 100),
+        core = new CoordinatorCore(new CoordinatorSettings("coordinator:n1", 3, 50, 2_000, 10_000, 5, 20, 1, 100, TestDigest.KEYED),
                 new Random(1));
         start("a");
 
@@ -92,7 +92,7 @@ class AdmissionAndAnswersTest extends CoreHarness {
 
     @Test
     void answeredTransactionsStillInPhaseTwoDoNotCountAgainstTheInFlightBound() {
-        core = new CoordinatorCore(new CoordinatorSettings("coordinator:n1", 3, 50, 2_000, 10_000, 5, 20, 2, 100),
+        core = new CoordinatorCore(new CoordinatorSettings("coordinator:n1", 3, 50, 2_000, 10_000, 5, 20, 2, 100, TestDigest.KEYED),
                 new Random(1));
         assertThat(reply(committed("a")).getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
         // "a" is answered; its COMMITs are not acknowledged (a participant is down): not in the way.
@@ -106,7 +106,7 @@ class AdmissionAndAnswersTest extends CoreHarness {
 
     @Test
     void aServiceThatStopsAcknowledgingTurnsAwayOnlyTheTransactionsThatNeedIt() {
-        core = new CoordinatorCore(new CoordinatorSettings("coordinator:n1", 3, 50, 2_000, 10_000, 5, 20, 1, 100),
+        core = new CoordinatorCore(new CoordinatorSettings("coordinator:n1", 3, 50, 2_000, 10_000, 5, 20, 1, 100, TestDigest.KEYED),
                 new Random(1));
         committed("a");
         for (ServiceName s : List.of(ServiceName.INVENTORY, ServiceName.PAYMENT, ServiceName.ORDER)) {

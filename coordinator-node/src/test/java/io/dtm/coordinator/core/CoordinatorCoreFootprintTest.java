@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CoordinatorCoreFootprintTest {
     private static final int N = 5_000;
     private static final CoordinatorSettings SETTINGS = new CoordinatorSettings("coordinator:n1", 3, 50, 2_000,
-            10_000, 5, 20, N, N);
+            10_000, 5, 20, N, N, TestDigest.KEYED);
     private static final long NOW = 1_000_000;
 
     private static long bytes(CoordinatorCore core) {

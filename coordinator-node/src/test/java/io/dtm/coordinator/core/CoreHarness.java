@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 abstract class CoreHarness {
     static final CoordinatorSettings SETTINGS = new CoordinatorSettings("coordinator:n1", 3, 50, 2_000, 10_000, 5, 20,
-            1_000, 100);
+            1_000, 100, TestDigest.KEYED);
     static final List<ServiceName> ALL = List.of(ServiceName.values());
 
     long now = 1_000_000;

@@ -5,6 +5,7 @@ import io.dtm.config.ServiceName;
 import io.dtm.coordinator.admin.NodeMetrics;
 import io.dtm.coordinator.core.CoordinatorCore;
 import io.dtm.coordinator.core.CoordinatorSettings;
+import io.dtm.coordinator.core.TestDigest;
 import io.dtm.coordinator.core.TxnRequest;
 import io.dtm.log.state.TxnLogState;
 import io.dtm.protocol.ErrorCode;
@@ -44,7 +45,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class CoordinatorEngineTest {
     static final CoordinatorSettings SETTINGS = new CoordinatorSettings("coordinator:n1", 2, 50, 400, 10_000, 3, 20,
-            100, 100);
+            100, 100, TestDigest.KEYED);
 
     long now = 1_000_000;
     final FakeThread thread = new FakeThread();

@@ -1,6 +1,7 @@
 package io.dtm.coordinator.sim;
 
 import io.dtm.coordinator.core.CoordinatorSettings;
+import io.dtm.coordinator.core.TestDigest;
 import io.dtm.protocol.participant.Address;
 import io.dtm.protocol.participant.InventoryRequest;
 import io.dtm.protocol.participant.Item;
@@ -18,7 +19,8 @@ final class Workload {
 
     /** The coordinator's settings, with an admission bound and an answer cache of these sizes. */
     static CoordinatorSettings settings(int maxInFlight, int resultCacheSize) {
-        return new CoordinatorSettings("coordinator:sim", 3, 20, 500, 2_000, 4, 20, maxInFlight, resultCacheSize);
+        return new CoordinatorSettings("coordinator:sim", 3, 20, 500, 2_000, 4, 20, maxInFlight, resultCacheSize,
+                TestDigest.KEYED);
     }
 
     private Workload() {

@@ -1,6 +1,7 @@
 package io.dtm.jepsen.run;
 
 import io.dtm.config.ClusterConfig;
+import io.dtm.config.DigestKeyFile;
 import io.dtm.config.CoordinatorConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.LogConfig;
@@ -26,6 +27,7 @@ import io.dtm.rpc.ParticipantClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -111,6 +113,7 @@ public final class TestCluster implements AutoCloseable {
                 new ParticipantsConfig(inDoubtMs, base.participants().maxBatch(), true /* the nemeses set faults */), tuned(base.coordinator(), tuning),
                 "jepsen");
         Files.createDirectories(dir);
+        DigestKeyFile.createIfAbsent(config.tlsDir(), new SecureRandom());
         Path file = dir.resolve("cluster.yaml");
         Files.writeString(file, config.toYaml());
         Path pids = dir.getParent().resolve(".pids");
