@@ -147,15 +147,37 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
         return new ClusterConfig(name, dir, nodes, services, timeouts, log, participants, coordinator, limits, tls, source);
     }
 
-    /** The directory of the cluster's secrets ({@code digest.key}): {@code tls.dir}, else {@code tls} beside dataDir. */
+    /** The directory of the cluster's secrets and certificates: {@code tls.dir}, else {@code tls} beside dataDir. */
     public Path tlsDir() {
         return tls.dirFor(dataDir);
     }
 
-    /** A copy whose secrets live in {@code dir}. */
+    /** The CA certificates every process trusts. */
+    public Path tlsCaFile() {
+        return tls.caFile() != null ? tls.caFile() : tlsDir().resolve("ca.pem");
+    }
+
+    /** The certificate chain of the process named {@code process} (n1, payment, admin, client). */
+    public Path tlsCertFile(String process) {
+        return tls.certFile() != null ? Path.of(tls.certFile().replace(TlsConfig.NAME, process))
+                : tlsDir().resolve(process + ".pem");
+    }
+
+    /** The private key of the process named {@code process}. */
+    public Path tlsKeyFile(String process) {
+        return tls.keyFile() != null ? Path.of(tls.keyFile().replace(TlsConfig.NAME, process))
+                : tlsDir().resolve(process + ".key");
+    }
+
+    /** A copy whose secrets and certificates live in {@code dir}. */
     public ClusterConfig withTlsDir(Path dir) {
+        return withTls(tls.withDir(dir));
+    }
+
+    /** A copy with other transport security. */
+    public ClusterConfig withTls(TlsConfig newTls) {
         return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, participants, coordinator, limits,
-                new TlsConfig(dir), source);
+                newTls, source);
     }
 
     /** A copy with other timeouts, e.g. more generous ones for a slow test machine. */

@@ -29,7 +29,7 @@ final class ConfigParser {
 
     static final List<String> TOP_KEYS = List.of("name", "dataDir", "nodes", "services", "timeouts", "log", "participants",
             "coordinator", "limits", "tls");
-    static final List<String> TLS_KEYS = List.of("dir");
+    static final List<String> TLS_KEYS = List.of("enabled", "dir", "caFile", "certFile", "keyFile");
     static final List<String> NODE_KEYS = List.of("id", "host", "clientPort", "raftPort", "adminPort");
     static final List<String> SERVICE_KEYS = List.of("host", "port", "faults");
     static final List<String> FAULTS_KEYS = List.of("latencyMinMs", "latencyMaxMs", "dropProbability", "forceNoProbability",
@@ -359,16 +359,41 @@ final class ConfigParser {
     }
 
     private static TlsConfig tls(YamlMapping section) {
-        if (section == null || !section.has("dir")) {
-            return TlsConfig.defaults();
+        TlsConfig defaults = TlsConfig.defaults();
+        if (section == null) {
+            return defaults;
         }
-        String dir = section.optionalString("dir", "");
+        return new TlsConfig(section.optionalBoolean("enabled", defaults.enabled()),
+                optionalPath(section, "dir"), optionalPath(section, "caFile"),
+                optionalPattern(section, "certFile"), optionalPattern(section, "keyFile"));
+    }
+
+    private static Path optionalPath(YamlMapping section, String key) {
+        String text = section.has(key) ? section.optionalString(key, null) : null;
+        if (text == null) {
+            return null;
+        }
         try {
-            return dir.isBlank() ? TlsConfig.defaults() : new TlsConfig(Path.of(dir));
+            return Path.of(text);
         } catch (InvalidPathException e) {
-            section.problem("dir", "not a valid path: " + e.getReason());
-            return TlsConfig.defaults();
+            section.problem(key, "not a valid path: " + e.getReason());
+            return null;
         }
+    }
+
+    /** A file name in which {name} stands for each process's own: it must be there, or all would share one file. */
+    private static String optionalPattern(YamlMapping section, String key) {
+        Path path = optionalPath(section, key);
+        if (path == null) {
+            return null;
+        }
+        String text = path.toString();
+        if (!text.contains(TlsConfig.NAME)) {
+            section.problem(key, "must contain " + TlsConfig.NAME + " (each process's name: n1, payment, admin, ...),"
+                    + " got " + YamlMapping.describe(text));
+            return null;
+        }
+        return text;
     }
 
     private static LimitsConfig limits(YamlMapping section) {

@@ -81,11 +81,20 @@ final class ConfigWriter {
         yaml.append("  maxInFlightPerConnection: ").append(limits.maxInFlightPerConnection()).append('\n');
         yaml.append("  idleTimeoutMs: ").append(limits.idleTimeoutMs()).append('\n');
         yaml.append("  maxReasonChars: ").append(limits.maxReasonChars()).append('\n');
-        if (config.tls().dir() != null) {
-            yaml.append("tls:\n");
-            yaml.append("  dir: ").append(scalar(config.tls().dir().toString())).append('\n');
-        }
+        TlsConfig tls = config.tls();
+        yaml.append("tls:\n");
+        yaml.append("  enabled: ").append(tls.enabled()).append('\n');
+        optional(yaml, "dir", tls.dir());
+        optional(yaml, "caFile", tls.caFile());
+        optional(yaml, "certFile", tls.certFile());
+        optional(yaml, "keyFile", tls.keyFile());
         return yaml.toString();
+    }
+
+    private static void optional(StringBuilder yaml, String key, Object value) {
+        if (value != null) {
+            yaml.append("  ").append(key).append(": ").append(scalar(value.toString())).append('\n');
+        }
     }
 
     private static void faults(StringBuilder yaml, FaultsConfig faults) {

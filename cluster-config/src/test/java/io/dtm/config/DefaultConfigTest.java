@@ -237,7 +237,7 @@ class DefaultConfigTest {
         assertThat(config.withCoordinator(coordinator)).isEqualTo(new ClusterConfig(config.name(), config.dataDir(),
                 config.nodes(), config.services(), config.timeouts(), config.log(), config.participants(), coordinator,
                 config.source()));
-        assertThat(config.withTlsDir(Path.of("/elsewhere/tls")).tls()).isEqualTo(new TlsConfig(Path.of("/elsewhere/tls")));
+        assertThat(config.withTlsDir(Path.of("/elsewhere/tls")).tls()).isEqualTo(TlsConfig.defaults().withDir(Path.of("/elsewhere/tls")));
         assertThat(config.withTlsDir(Path.of("/elsewhere/tls")).withTlsDir(null)).isEqualTo(config);
     }
 
@@ -249,6 +249,22 @@ class DefaultConfigTest {
         assertThat(config.tlsDir()).isEqualTo(Path.of("run/local/tls").toAbsolutePath());
         assertThat(config.withDataDir(Path.of("/c/data")).tlsDir()).isEqualTo(Path.of("/c/tls"));
         assertThat(config.withTlsDir(Path.of("/pki")).withDataDir(Path.of("/c/data")).tlsDir()).isEqualTo(Path.of("/pki"));
+    }
+
+    @Test
+    void eachProcessFindsItsCertificateByItsNameInTheDirectoryOrWhereTheFileSays() {
+        ClusterConfig config = ClusterConfig.loadDefault().withDataDir(Path.of("/c/data"));
+
+        assertThat(config.tlsCaFile()).isEqualTo(Path.of("/c/tls/ca.pem"));
+        assertThat(config.tlsCertFile("n1")).isEqualTo(Path.of("/c/tls/n1.pem"));
+        assertThat(config.tlsKeyFile("admin")).isEqualTo(Path.of("/c/tls/admin.key"));
+
+        ClusterConfig own = config.withTls(new TlsConfig(true, null, Path.of("/etc/pki/ca.pem"),
+                "/etc/pki/{name}/chain.pem", "/etc/pki/private/{name}.key"));
+        assertThat(own.tlsCaFile()).isEqualTo(Path.of("/etc/pki/ca.pem"));
+        assertThat(own.tlsCertFile("payment")).isEqualTo(Path.of("/etc/pki/payment/chain.pem"));
+        assertThat(own.tlsKeyFile("payment")).isEqualTo(Path.of("/etc/pki/private/payment.key"));
+        assertThat(own.tlsDir()).as("digest.key stays beside the data").isEqualTo(Path.of("/c/tls"));
     }
 
     @Test

@@ -128,7 +128,12 @@ class InvalidValueTest {
                 broken("number for the secrets directory", "dir: /var/lib/dtm/tls", "dir: 5",
                         "tls.dir: expected a string, got integer 5"),
                 broken("unknown tls key", "dir: /var/lib/dtm/tls", "certificate: a.pem",
-                        "tls.certificate: unknown key (expected one of: dir)"),
+                        "tls.certificate: unknown key (expected one of: enabled, dir, caFile, certFile, keyFile)"),
+                broken("one certificate file for every process", "dir: /var/lib/dtm/tls", "certFile: /pki/cert.pem",
+                        "tls.certFile: must contain {name} (each process's name: n1, payment, admin, ...), got string "
+                                + "\"/pki/cert.pem\""),
+                broken("string for tls on or off", "dir: /var/lib/dtm/tls", "enabled: maybe",
+                        "tls.enabled: expected true or false, got string \"maybe\""),
                 // fault injection is a test feature: faults configured without it are refused
                 broken("faults with fault injection off", "faultInjection: true", "faultInjection: false",
                         FAULTS_NEED_INJECTION),

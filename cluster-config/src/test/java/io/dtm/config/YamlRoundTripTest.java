@@ -44,7 +44,8 @@ class YamlRoundTripTest {
                 new ParticipantsConfig(250, 1, true),
                 new CoordinatorConfig(100, 1, 7, 7, 600_000, 20, 1, 1, 0),
                 new LimitsConfig(3, 5, 0, 256),
-                new TlsConfig(dir.resolve("secrets dir")),
+                new TlsConfig(true, dir.resolve("secrets dir"), dir.resolve("pki/ca bundle.pem"), "/pki/{name}/cert.pem",
+                        "/pki/{name}.key"),
                 "ignored");
         Path file = Files.writeString(dir.resolve("other.yaml"), config.toYaml());
 
@@ -85,6 +86,8 @@ class YamlRoundTripTest {
                   maxInFlightPerConnection: 16384
                   idleTimeoutMs: 600000
                   maxReasonChars: 1024
+                tls:
+                  enabled: false
                 """);
         assertThat(yaml).doesNotContain("faults");
     }

@@ -21,4 +21,18 @@ public final class Failures {
         }
         return cause;
     }
+
+    /**
+     * The innermost cause's message, for a one-line log or error: a TLS failure arrives wrapped
+     * (DecoderException, SSLHandshakeException) and the reason (an unknown CA, an expired
+     * certificate, none at all) is at the bottom.
+     */
+    public static String describe(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String message = cause.getMessage();
+        return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
 }

@@ -11,6 +11,8 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.EncoderException;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timeout;
 import java.io.IOException;
@@ -84,6 +86,22 @@ public final class RpcClient<Req extends MessageLite, Resp extends MessageLite> 
             CompletableFuture<RpcClient<Req, Resp>> connect(
                     EventLoopGroup group, String host, int port, Parser<Resp> responseParser,
                     ToLongFunction<Resp> requestIdOf, int maxFrameBytes, Duration connectTimeout) {
+        return connect(group, host, port, responseParser, requestIdOf, maxFrameBytes, connectTimeout, null);
+    }
+
+    /**
+     * As {@link #connect(EventLoopGroup, String, int, Parser, ToLongFunction, int, Duration)}, over TLS
+     * with {@code tls} (a client context: it presents this process's certificate and checks the
+     * server's against the trusted CA and {@code host}); null for plain TCP. The future completes
+     * once the handshake has, and fails with an {@link IOException} saying why when it fails.
+     */
+    public static <Req extends MessageLite, Resp extends MessageLite>
+            CompletableFuture<RpcClient<Req, Resp>> connect(
+                    EventLoopGroup group, String host, int port, Parser<Resp> responseParser,
+                    ToLongFunction<Resp> requestIdOf, int maxFrameBytes, Duration connectTimeout, SslContext tls) {
+        if (tls != null && !tls.isClient()) {
+            throw new IllegalArgumentException("a client needs a client-side SslContext");
+        }
         Objects.requireNonNull(group, "group");
         Objects.requireNonNull(responseParser, "responseParser");
         Objects.requireNonNull(requestIdOf, "requestIdOf");
@@ -97,20 +115,40 @@ public final class RpcClient<Req extends MessageLite, Resp extends MessageLite> 
         }
 
         ResponseDispatcher<Resp> dispatcher = new ResponseDispatcher<>(address, requestIdOf);
-        Bootstrap bootstrap = bootstrap(group, responseParser, maxFrameBytes, connectTimeoutMs, dispatcher);
+        Bootstrap bootstrap = bootstrap(group, responseParser, maxFrameBytes, connectTimeoutMs, dispatcher, tls, host,
+                port);
 
         CompletableFuture<RpcClient<Req, Resp>> connected = new CompletableFuture<>();
         bootstrap.connect(remote).addListener((ChannelFuture f) -> {
-            if (f.isSuccess()) {
-                // A caller that gave up (cancelled) will never close this connection: do it here.
-                if (!connected.complete(new RpcClient<>(f.channel(), address, dispatcher))) {
-                    f.channel().close();
-                }
-            } else {
+            if (!f.isSuccess()) {
                 connected.completeExceptionally(new IOException("cannot connect to " + address, f.cause()));
+                return;
             }
+            SslHandler ssl = f.channel().pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                ready(connected, f.channel(), address, dispatcher);
+                return;
+            }
+            ssl.handshakeFuture().addListener(handshake -> {
+                if (handshake.isSuccess()) {
+                    ready(connected, f.channel(), address, dispatcher);
+                } else {
+                    f.channel().close();
+                    connected.completeExceptionally(new IOException("TLS handshake with " + address + " failed: "
+                            + Failures.describe(handshake.cause()), handshake.cause()));
+                }
+            });
         });
         return connected;
+    }
+
+    private static <Req extends MessageLite, Resp extends MessageLite> void ready(
+            CompletableFuture<RpcClient<Req, Resp>> connected, Channel channel, String address,
+            ResponseDispatcher<Resp> dispatcher) {
+        // A caller that gave up (cancelled) will never close this connection: do it here.
+        if (!connected.complete(new RpcClient<>(channel, address, dispatcher))) {
+            channel.close();
+        }
     }
 
     /**
@@ -192,7 +230,8 @@ public final class RpcClient<Req extends MessageLite, Resp extends MessageLite> 
     }
 
     private static <Resp extends MessageLite> Bootstrap bootstrap(EventLoopGroup group, Parser<Resp> responseParser,
-            int maxFrameBytes, long connectTimeoutMs, ResponseDispatcher<Resp> dispatcher) {
+            int maxFrameBytes, long connectTimeoutMs, ResponseDispatcher<Resp> dispatcher, SslContext tls, String host,
+            int port) {
         return new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
@@ -203,6 +242,10 @@ public final class RpcClient<Req extends MessageLite, Resp extends MessageLite> 
                     @Override
                     protected void initChannel(Channel ch) {
                         ChannelPipeline pipeline = ch.pipeline();
+                        if (tls != null) {
+                            // host and port: the server's certificate must name host (hostname check).
+                            pipeline.addLast(tls.newHandler(ch.alloc(), host, port));
+                        }
                         Frames.addCodec(pipeline, responseParser, maxFrameBytes);
                         pipeline.addLast(dispatcher);
                     }

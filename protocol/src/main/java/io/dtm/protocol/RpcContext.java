@@ -1,5 +1,10 @@
 package io.dtm.protocol;
 
+import io.netty.handler.ssl.SslHandler;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -12,10 +17,39 @@ public final class RpcContext {
 
     private final Channel channel;
     private final String remoteAddress;
+    /** The peer's certificate once read (null: not yet). */
+    private volatile Optional<X509Certificate> peer;
 
     RpcContext(Channel channel) {
         this.channel = channel;
         this.remoteAddress = describe(channel.remoteAddress());
+    }
+
+    /**
+     * The certificate the client presented in the TLS handshake (already verified against the
+     * server's trusted CA), or empty on a plain-TCP server. Requests are read only after the
+     * handshake, so it is known whenever a handler runs.
+     */
+    public Optional<X509Certificate> peerCertificate() {
+        Optional<X509Certificate> known = peer;
+        if (known == null) {
+            known = readPeer();
+            peer = known;
+        }
+        return known;
+    }
+
+    private Optional<X509Certificate> readPeer() {
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            return Optional.empty();
+        }
+        try {
+            Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x509 ? Optional.of(x509) : Optional.empty();
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.empty();
+        }
     }
 
     /** The client's address as {@code host:port}, for logs and error messages. */

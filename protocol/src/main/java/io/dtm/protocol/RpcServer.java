@@ -5,6 +5,8 @@ import com.google.protobuf.Parser;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -13,6 +15,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
@@ -108,16 +112,38 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
         return connections.refused.get();
     }
 
+    /** TLS handshakes that failed since the start: no certificate, another CA's, an expired one, not TLS at all. */
+    public long refusedHandshakes() {
+        return connections.refusedHandshakes.get();
+    }
+
+    /** Whether connections must present a certificate of the cluster's CA (mutual TLS). */
+    public boolean tls() {
+        return connections.tls;
+    }
+
     /** Counts the open connections and turns away those past the cap. */
     private static final class Connections {
         private final String name;
         private final int max;
+        private final boolean tls;
         private final AtomicInteger open = new AtomicInteger();
         private final AtomicLong refused = new AtomicLong();
+        private final AtomicLong refusedHandshakes = new AtomicLong();
 
-        Connections(String name, int max) {
+        Connections(String name, int max, boolean tls) {
             this.name = name;
             this.max = max;
+            this.tls = tls;
+        }
+
+        /** A TLS handshake failed: the connection is closed by the TLS handler; counted, logged now and then. */
+        void handshakeFailed(Channel channel, Throwable cause) {
+            long n = refusedHandshakes.incrementAndGet();
+            if (n == 1 || n % 1_000 == 0) {
+                log.warn("[{}] refused a connection from {}: TLS handshake failed ({}) ({} refused so far)", name,
+                        channel.remoteAddress(), Failures.describe(cause), n);
+            }
         }
 
         /** Whether the new connection may stay; if so it is counted until it closes. */
@@ -134,6 +160,34 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
             }
             channel.closeFuture().addListener(f -> open.decrementAndGet());
             return true;
+        }
+    }
+
+    /** Counts and logs failed handshakes, then leaves the pipeline once one has succeeded. */
+    private static final class HandshakeWatch extends ChannelInboundHandlerAdapter {
+        private final Connections connections;
+
+        HandshakeWatch(Connections connections) {
+            this.connections = connections;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+            if (event instanceof SslHandshakeCompletionEvent done) {
+                if (done.isSuccess()) {
+                    ctx.pipeline().remove(this);
+                } else {
+                    connections.handshakeFailed(ctx.channel(), done.cause());
+                    ctx.close();
+                }
+            }
+            super.userEventTriggered(ctx, event);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // Before the handshake ends, an error is the handshake's (reported by the event above).
+            ctx.close();
         }
     }
 
@@ -195,6 +249,7 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
         private int ioThreads;
         private String name = "rpc";
         private ServerLimits limits = ServerLimits.defaults();
+        private SslContext tls;
 
         private Builder(Parser<Req> requestParser, RpcHandler<Req, Resp> handler,
                 BiFunction<Req, Throwable, Resp> errorResponse) {
@@ -224,6 +279,19 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
             return this;
         }
 
+        /**
+         * Serve over TLS with this server context (which decides the protocol versions and whether a
+         * client certificate is required: {@code TlsContexts} in the rpc module requires one from the
+         * cluster's CA, TLS 1.3 only). Default: none, plain TCP.
+         */
+        public Builder<Req, Resp> tls(SslContext serverContext) {
+            if (serverContext != null && !serverContext.isServer()) {
+                throw new IllegalArgumentException("a server needs a server-side SslContext");
+            }
+            this.tls = serverContext;
+            return this;
+        }
+
         /** Prefix of thread names and tag of log lines, e.g. the node id. Default {@code rpc}. */
         public Builder<Req, Resp> name(String name) {
             if (name == null || name.isBlank()) {
@@ -246,10 +314,10 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
             EventLoopGroup ioGroup = new MultiThreadIoEventLoopGroup(
                     ioThreads, new DefaultThreadFactory(name + "-io"), NioIoHandler.newFactory());
             try {
-                Connections connections = new Connections(name, limits.maxConnections());
+                Connections connections = new Connections(name, limits.maxConnections(), tls != null);
                 Channel channel = bind(acceptorGroup, ioGroup, host, port, connections);
                 RpcServer<Req, Resp> server = new RpcServer<>(name, acceptorGroup, ioGroup, channel, connections);
-                log.info("[{}] listening on {}", name, server.address());
+                log.info("[{}] listening on {}{}", name, server.address(), tls != null ? " (mutual TLS)" : "");
                 return server;
             } catch (IOException | RuntimeException e) {
                 acceptorGroup.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -276,6 +344,12 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
                                 return;
                             }
                             ChannelPipeline pipeline = ch.pipeline();
+                            if (tls != null) {
+                                // Nothing reaches the framing before the handshake has verified the client's
+                                // certificate; a failed handshake closes the connection.
+                                pipeline.addLast(tls.newHandler(ch.alloc()));
+                                pipeline.addLast(new HandshakeWatch(connections));
+                            }
                             if (limits.idleTimeoutMs() > 0) {
                                 pipeline.addLast(new IdleStateHandler(0, 0, limits.idleTimeoutMs(), TimeUnit.MILLISECONDS));
                             }

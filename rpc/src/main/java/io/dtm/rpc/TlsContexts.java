@@ -1,0 +1,90 @@
+package io.dtm.rpc;
+
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.ConfigException;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import javax.net.ssl.SSLException;
+
+/**
+ * The TLS contexts of one process, from the cluster's configuration and that process's name (its
+ * certificate is {@code <name>.pem}): TLS 1.3 only, the cluster's CA the only one trusted, a
+ * certificate required from both ends, and a server's certificate checked against the host its
+ * client dialled. The JDK's provider (fast enough at our rates: docs/PERFORMANCE.md).
+ */
+public final class TlsContexts {
+    public static final String PROTOCOL = "TLSv1.3";
+
+    private TlsContexts() {
+    }
+
+    /** The context {@code process} serves with, or empty when {@code tls.enabled} is false. */
+    public static Optional<SslContext> server(ClusterConfig config, String process) {
+        if (!config.tls().enabled()) {
+            return Optional.empty();
+        }
+        Material files = material(config, process);
+        try {
+            return Optional.of(SslContextBuilder.forServer(files.cert.toFile(), files.key.toFile())
+                    .trustManager(files.ca.toFile())
+                    .clientAuth(ClientAuth.REQUIRE)
+                    .protocols(PROTOCOL)
+                    .sslProvider(SslProvider.JDK)
+                    .build());
+        } catch (SSLException | IllegalArgumentException e) {
+            throw unusable(config, files, process, e);
+        }
+    }
+
+    /** The context {@code process} connects with, or empty when {@code tls.enabled} is false. */
+    public static Optional<SslContext> client(ClusterConfig config, String process) {
+        if (!config.tls().enabled()) {
+            return Optional.empty();
+        }
+        Material files = material(config, process);
+        try {
+            return Optional.of(SslContextBuilder.forClient()
+                    .keyManager(files.cert.toFile(), files.key.toFile())
+                    .trustManager(files.ca.toFile())
+                    .protocols(PROTOCOL)
+                    .endpointIdentificationAlgorithm("HTTPS")
+                    .sslProvider(SslProvider.JDK)
+                    .build());
+        } catch (SSLException | IllegalArgumentException e) {
+            throw unusable(config, files, process, e);
+        }
+    }
+
+    private record Material(Path ca, Path cert, Path key) {
+    }
+
+    private static Material material(ClusterConfig config, String process) {
+        Material files = new Material(config.tlsCaFile(), config.tlsCertFile(process), config.tlsKeyFile(process));
+        List<String> missing = new ArrayList<>();
+        for (Path p : List.of(files.ca, files.cert, files.key)) {
+            if (!Files.isReadable(p)) {
+                missing.add(p.toString());
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new ConfigException(config.source(), List.of("tls: " + process + " cannot read "
+                    + String.join(", ", missing) + ". `dtm cluster start` makes every certificate for a new directory,"
+                    + " `dtm certs create --dir DIR` for an existing one; or point tls.caFile, tls.certFile and"
+                    + " tls.keyFile at your own (tls.enabled: false turns TLS off, not recommended)"));
+        }
+        return files;
+    }
+
+    private static ConfigException unusable(ClusterConfig config, Material files, String process, Exception e) {
+        return new ConfigException(config.source(), List.of("tls: the certificate or key of " + process + " ("
+                + files.cert + ", " + files.key + ") or the CA file " + files.ca + " cannot be used: " + e.getMessage()));
+    }
+}
