@@ -24,6 +24,7 @@ run partition --nemesis partition-isolate-leader,partition-halves,partition-majo
 run packet-loss --nemesis packet-loss --time-limit 20
 run resubmit --nemesis kill-leader,pause-leader --retention 50 --time-limit 45
 run clock-skew --nemesis clock-skew,clock-skew-apart --time-limit 60
+run rogue-client --nemesis rogue-client,kill-leader --time-limit 30
 
 echo "== jepsen: the broken build (COMMIT sent before the decision is logged) must come out invalid"
 DTM_SKIP_BUILD=1 ./dtm jepsen --store "$store" --nemesis kill-leader --time-limit 35 --break commit-before-decision

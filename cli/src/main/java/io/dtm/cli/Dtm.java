@@ -2,6 +2,7 @@ package io.dtm.cli;
 
 import io.dtm.cli.command.AotTrainCommand;
 import io.dtm.cli.command.BenchCommand;
+import io.dtm.cli.command.CertsCommand;
 import io.dtm.cli.command.ClusterCommand;
 import io.dtm.cli.command.DemoCommand;
 import io.dtm.cli.command.FaultsCommand;
@@ -13,8 +14,8 @@ import io.dtm.cli.command.StatusCommand;
 import io.dtm.cli.command.SubmitCommand;
 import io.dtm.cli.command.ViolationsCommand;
 import io.dtm.config.ConfigException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code dtm} command line. Each subcommand is its own class; this one only wires them and
@@ -30,6 +31,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             SubmitCommand.class,
             ClusterCommand.class,
+            CertsCommand.class,
             NodeCommand.class,
             ParticipantCommand.class,
             StatusCommand.class,

@@ -3,8 +3,8 @@ package io.dtm.cli;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -23,7 +23,7 @@ class CommandLineTest {
     void everyCommandHasHelpWithExamples() {
         for (String[] command : new String[][] {{"demo"}, {"node"}, {"participant"}, {"status"}, {"inspect"}, {"faults"},
                 {"bench"}, {"submit"}, {"cluster", "start"},
-                {"cluster", "stop"}, {"cluster", "status"}}) {
+                {"cluster", "stop"}, {"cluster", "status"}, {"certs", "create"}, {"certs", "show"}, {"certs", "rotate"}}) {
             String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command), java.util.stream.Stream.of("--help"))
                     .toArray(String[]::new);
             CliRun r = run(args);

@@ -1,7 +1,6 @@
 package io.dtm.cli;
 
 import io.dtm.config.ClusterConfig;
-import io.dtm.config.DigestKeyFile;
 import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.ParticipantsConfig;
@@ -19,6 +18,7 @@ import io.dtm.protocol.participant.Item;
 import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.rpc.NodeStatus;
+import io.dtm.rpc.ClusterPki;
 import io.dtm.rpc.ClusterStatusReader;
 import io.dtm.rpc.DtmConnections;
 import io.dtm.rpc.ParticipantClient;
@@ -28,7 +28,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,12 +72,13 @@ class InDoubtResolutionTest {
         ClusterConfig config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir)
                 .withTimeouts(new TimeoutsConfig(1_000, 2_000, 5_000, 60_000))
                 .withParticipants(new ParticipantsConfig(IN_DOUBT_MS, 1024, false)).withTlsDir(dir.resolve("tls"));
-        DigestKeyFile.createIfAbsent(config.tlsDir(), new SecureRandom());
+        ClusterPki.prepare(config, dir.resolve("ca"));
         // The first node in the config, the one the participant asks first, joins only after the other
         // two have elected a leader, so it is a follower and closing it below changes no leadership
         // (a new leader would rightly finish c#1 itself).
         List<NodeConfig> nodeConfigs = config.nodes();
-        DtmConnections connections = keep(new DtmConnections(Duration.ofSeconds(5)));
+        // It plays node n2 towards the inventory service (it sends PREPAREs) and reads status from the nodes.
+        DtmConnections connections = keep(DtmConnections.of(config, "n2", Duration.ofSeconds(5), "test"));
         for (NodeConfig node : nodeConfigs.subList(1, nodeConfigs.size())) {
             keep(CoordinatorNode.start(config, node.id()));
         }
@@ -88,6 +88,10 @@ class InDoubtResolutionTest {
         CoordinatorNode first = keep(CoordinatorNode.start(config, nodeConfigs.get(0).id()));
         keep(ParticipantServer.start(config, ServiceName.INVENTORY));
         ParticipantClient inventory = keep(connections.connectParticipant(ServiceName.INVENTORY,
+                config.service(ServiceName.INVENTORY)).get());
+        // What the service holds is read as the operator reads it (INSPECT and QUERY are admin's).
+        DtmConnections asAdmin = keep(DtmConnections.of(config, "admin", Duration.ofSeconds(5), "test-admin"));
+        ParticipantClient inventoryAdmin = keep(asAdmin.connectParticipant(ServiceName.INVENTORY,
                 config.service(ServiceName.INVENTORY)).get());
         TxnLogClient log = keep(TxnLogClient.connect(config, "test"));
 
@@ -105,11 +109,11 @@ class InDoubtResolutionTest {
         open.remove(first);
 
         await("every attempt resolved").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .until(() -> inventory.inspect().get().getPreparedCount() == 0);
+                .until(() -> inventoryAdmin.inspect().get().getPreparedCount() == 0);
 
-        assertThat(inventory.query("a#1").get().getState()).isEqualTo(LocalState.COMMITTED);
-        assertThat(inventory.query("b#1").get().getState()).isEqualTo(LocalState.ROLLED_BACK);
-        assertThat(inventory.query("c#1").get().getState()).isEqualTo(LocalState.ROLLED_BACK);
+        assertThat(inventoryAdmin.query("a#1").get().getState()).isEqualTo(LocalState.COMMITTED);
+        assertThat(inventoryAdmin.query("b#1").get().getState()).isEqualTo(LocalState.ROLLED_BACK);
+        assertThat(inventoryAdmin.query("c#1").get().getState()).isEqualTo(LocalState.ROLLED_BACK);
         TxnState b = log.read("b#1").join();
         assertThat(b.getOutcome()).isEqualTo(Outcome.ABORT);
         assertThat(b.getProposer()).isEqualTo("participant:inventory");

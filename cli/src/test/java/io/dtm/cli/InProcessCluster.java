@@ -1,7 +1,6 @@
 package io.dtm.cli;
 
 import io.dtm.config.ClusterConfig;
-import io.dtm.config.DigestKeyFile;
 import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.ParticipantsConfig;
@@ -10,6 +9,7 @@ import io.dtm.config.TimeoutsConfig;
 import io.dtm.coordinator.CoordinatorNode;
 import io.dtm.participant.ParticipantServer;
 import io.dtm.protocol.rpc.NodeStatus;
+import io.dtm.rpc.ClusterPki;
 import io.dtm.rpc.ClusterStatusReader;
 import io.dtm.rpc.DtmConnections;
 import io.dtm.rpc.NodeClient;
@@ -18,11 +18,12 @@ import io.dtm.rpc.ParticipantClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.awaitility.Awaitility.await;
 
@@ -33,6 +34,7 @@ import static org.awaitility.Awaitility.await;
 final class InProcessCluster implements AutoCloseable {
     final ClusterConfig config;
     final DtmConnections connections;
+    private final List<DtmConnections> others = new CopyOnWriteArrayList<>();
     private final Map<String, CoordinatorNode> nodes = new LinkedHashMap<>();
     private final Map<ServiceName, ParticipantServer> services = new EnumMap<>(ServiceName.class);
 
@@ -41,8 +43,8 @@ final class InProcessCluster implements AutoCloseable {
                 .withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 60_000))
                 .withParticipants(new ParticipantsConfig(inDoubtTimeoutMs, ParticipantsConfig.defaults().maxBatch(), false))
                 .withTlsDir(dir.resolve("tls"));
-        DigestKeyFile.createIfAbsent(config.tlsDir(), new SecureRandom());
-        this.connections = new DtmConnections(Duration.ofSeconds(30));
+        ClusterPki.prepare(config, dir.resolve("ca"));
+        this.connections = DtmConnections.of(config, "admin", Duration.ofSeconds(30), "test");
     }
 
     InProcessCluster startAll() {
@@ -112,6 +114,22 @@ final class InProcessCluster implements AutoCloseable {
         }
     }
 
+    /** A connection to node {@code nodeId} under another certificate of the cluster (e.g. a service's), closed with the cluster. */
+    NodeClient clientAs(String identity, String nodeId) {
+        DtmConnections as = DtmConnections.of(config, identity, Duration.ofSeconds(30), "test-" + identity);
+        others.add(as);
+        try {
+            return as.connect(config.node(nodeId)).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The running service, to read what it counted. */
+    ParticipantServer service(ServiceName service) {
+        return services.get(service);
+    }
+
     NodeStatus status(String nodeId) {
         return ClusterStatusReader.read(config, connections).nodes().stream()
                 .filter(n -> n.id().equals(nodeId) && n.reachable()).findFirst().orElseThrow().status();
@@ -128,5 +146,6 @@ final class InProcessCluster implements AutoCloseable {
         nodes.values().forEach(CoordinatorNode::close);
         nodes.clear();
         connections.close();
+        others.forEach(DtmConnections::close);
     }
 }

@@ -13,6 +13,7 @@ import io.dtm.protocol.participant.LocalTxn;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.Vote;
 import io.dtm.protocol.participant.VoteCode;
+import io.dtm.rpc.ClusterPki;
 import io.dtm.rpc.DtmConnections;
 import io.dtm.rpc.ParticipantClient;
 import org.junit.jupiter.api.AfterEach;
@@ -52,14 +53,19 @@ class ParticipantCrashIT {
     private ClusterConfig config;
     private Path configFile;
 
-    private void startInventory() throws Exception {
+    private void configure() throws Exception {
         if (config == null) {
             config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(tmp.resolve("data"));
             // Fault injection on: the test arms a crash point (SET_FAULTS).
             config = config.withParticipants(config.participants().withFaultInjection(true));
             configFile = tmp.resolve("cluster.yaml");
             Files.writeString(configFile, config.toYaml());
+            ClusterPki.prepare(config, tmp.resolve("ca")); // the test plays node n1 and the operator (admin)
         }
+    }
+
+    private void startInventory() throws Exception {
+        configure();
         ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("dtm").toString(), "participant",
                 "--service", "inventory", "--config", configFile.toString())
                 .redirectErrorStream(true)
@@ -74,15 +80,25 @@ class ParticipantCrashIT {
         return Files.createDirectories(tmp.resolve("java-tmp"));
     }
 
-    private ParticipantClient connect(DtmConnections connections) {
-        return await("inventory answers").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .ignoreExceptions()
+    /** The service as node n1 sees it (PREPARE, COMMIT, ROLLBACK) and as the operator does (INSPECT, QUERY, SET_FAULTS). */
+    private record Inventory(ParticipantClient node, ParticipantClient admin) {
+    }
+
+    private Inventory connect(DtmConnections asNode, DtmConnections asAdmin) {
+        ParticipantClient admin = await("inventory answers").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                 .until(() -> {
-                    ParticipantClient c = connections.connectParticipant(ServiceName.INVENTORY,
+                    ParticipantClient c = asAdmin.connectParticipant(ServiceName.INVENTORY,
                             config.service(ServiceName.INVENTORY)).get();
                     c.inspect().get(5, TimeUnit.SECONDS);
                     return c;
                 }, c -> true);
+        try {
+            return new Inventory(asNode.connectParticipant(ServiceName.INVENTORY, config.service(ServiceName.INVENTORY))
+                    .get(10, TimeUnit.SECONDS), admin);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static Prepare reserve(String tid, String sku, long qty) {
@@ -98,49 +114,51 @@ class ParticipantCrashIT {
 
     @Test
     void preparedTransactionsSurviveSigkillAndACrashRightAfterTheVoteIsDurable() throws Exception {
-        try (DtmConnections connections = new DtmConnections(Duration.ofSeconds(10))) {
+        configure();
+        try (DtmConnections asNode = DtmConnections.of(config, "n1", Duration.ofSeconds(10), "test-n1");
+                DtmConnections asAdmin = DtmConnections.of(config, "admin", Duration.ofSeconds(10), "test-admin")) {
             startInventory();
-            ParticipantClient client = connect(connections);
+            Inventory client = connect(asNode, asAdmin);
             // With the version it read, t-1 holds sku-0001 alone: the hold must come back after the kill.
-            assertThat(client.prepare(reserveVersioned("t-1#1", "sku-0001", 5, 1)).get().getYes()).isTrue();
-            assertThat(client.prepare(reserve("t-2#1", "sku-0002", 1)).get().getYes()).isTrue();
-            assertThat(client.commit("t-2#1").get()).isEqualTo(LocalState.COMMITTED);
+            assertThat(client.node().prepare(reserveVersioned("t-1#1", "sku-0001", 5, 1)).get().getYes()).isTrue();
+            assertThat(client.node().prepare(reserve("t-2#1", "sku-0002", 1)).get().getYes()).isTrue();
+            assertThat(client.node().commit("t-2#1").get()).isEqualTo(LocalState.COMMITTED);
 
             process.destroyForcibly(); // SIGKILL
             assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
             startInventory();
-            ParticipantClient afterKill = connect(connections);
+            Inventory afterKill = connect(asNode, asAdmin);
 
-            InspectReply inspect = afterKill.inspect().get();
+            InspectReply inspect = afterKill.admin().inspect().get();
             assertThat(inspect.getPreparedList()).extracting(p -> p.getAttemptId()).containsExactly("t-1#1");
             assertThat(inspect.getTotalsMap()).containsEntry("reserved", 5L).containsEntry("sold", 1L);
-            Vote blocked = afterKill.prepare(reserve("t-3#1", "sku-0001", 1)).get();
+            Vote blocked = afterKill.node().prepare(reserve("t-3#1", "sku-0001", 1)).get();
             assertThat(blocked.getCode()).as("t-1 still holds sku-0001").isEqualTo(VoteCode.LOCKED);
-            LocalTxn t1 = afterKill.query("t-1#1").get();
+            LocalTxn t1 = afterKill.admin().query("t-1#1").get();
             assertThat(t1.getState()).isEqualTo(LocalState.PREPARED);
             assertThat(t1.getEffectsList()).anyMatch(e -> e.contains("sku-0001"));
-            assertThat(afterKill.commit("t-1#1").get()).isEqualTo(LocalState.COMMITTED);
-            assertThat(afterKill.inspect().get().getTotalsMap()).containsEntry("sold", 6L).containsEntry("reserved", 0L);
+            assertThat(afterKill.node().commit("t-1#1").get()).isEqualTo(LocalState.COMMITTED);
+            assertThat(afterKill.admin().inspect().get().getTotalsMap()).containsEntry("sold", 6L).containsEntry("reserved", 0L);
 
-            afterKill.setFaults(Faults.newBuilder().setCrashAt(CrashPoint.AFTER_VOTE_PERSISTED).build()).get();
-            CompletableFuture<Vote> lost = afterKill.prepare(reserve("t-4#1", "sku-0004", 2));
+            afterKill.admin().setFaults(Faults.newBuilder().setCrashAt(CrashPoint.AFTER_VOTE_PERSISTED).build()).get();
+            CompletableFuture<Vote> lost = afterKill.node().prepare(reserve("t-4#1", "sku-0004", 2));
             assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("the crash point halts the process").isTrue();
             assertThat(process.exitValue()).isEqualTo(137);
             await("the connection to notice").atMost(Duration.ofSeconds(15)).until(lost::isDone);
             assertThat(lost).as("the YES vote never left the process").isCompletedExceptionally();
 
             startInventory();
-            ParticipantClient afterCrash = connect(connections);
-            assertThat(afterCrash.query("t-4#1").get().getState()).as("the vote was durable").isEqualTo(LocalState.PREPARED);
-            assertThat(afterCrash.prepare(reserve("t-4#1", "sku-0004", 2)).get().getYes())
+            Inventory afterCrash = connect(asNode, asAdmin);
+            assertThat(afterCrash.admin().query("t-4#1").get().getState()).as("the vote was durable").isEqualTo(LocalState.PREPARED);
+            assertThat(afterCrash.node().prepare(reserve("t-4#1", "sku-0004", 2)).get().getYes())
                     .as("the coordinator's retry gets the first answer").isTrue();
-            assertThat(afterCrash.rollback("t-4#1").get()).isEqualTo(LocalState.ROLLED_BACK);
+            assertThat(afterCrash.node().rollback("t-4#1").get()).isEqualTo(LocalState.ROLLED_BACK);
             try (var left = Files.list(javaTmp())) {
                 assertThat(left.map(p -> p.getFileName().toString()))
                         .as("a killed or halted service leaves no copy of RocksDB's 15 MB native library behind")
                         .noneMatch(name -> name.contains("rocksdb"));
             }
-            InspectReply end = afterCrash.inspect().get();
+            InspectReply end = afterCrash.admin().inspect().get();
             assertThat(end.getTotalsMap().get("initialStock"))
                     .isEqualTo(end.getTotalsMap().get("available") + end.getTotalsMap().get("reserved")
                             + end.getTotalsMap().get("sold"));

@@ -75,7 +75,7 @@ abstract class ProcessClusterHarness {
                 .withParticipants(new ParticipantsConfig(6_000, ParticipantsConfig.defaults().maxBatch(), true));
         config = launcher.prepare(configure(base));
         launcher.awaitLeader(config, launcher.startMissing(config));
-        connections = new DtmConnections(Duration.ofSeconds(20));
+        connections = DtmConnections.of(config, "admin", Duration.ofSeconds(20), "test");
         client = new DtmClient(config, Duration.ofSeconds(20), Duration.ofSeconds(60));
     }
 

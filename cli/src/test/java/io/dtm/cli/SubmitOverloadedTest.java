@@ -46,6 +46,8 @@ class SubmitOverloadedTest {
     @BeforeEach
     void startScriptedNodes() throws Exception {
         ClusterConfig cluster = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir.resolve("data"));
+        // Scripted plain-TCP nodes: what is tested is how the command line meets overload, not TLS.
+        cluster = cluster.withTls(cluster.tls().withEnabled(false));
         for (NodeConfig node : cluster.nodes()) {
             boolean leads = node.id().equals("n1");
             servers.add(RpcServer.builder(Request.parser(), (request, context) -> CompletableFuture.completedFuture(

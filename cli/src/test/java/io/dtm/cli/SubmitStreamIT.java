@@ -70,7 +70,7 @@ class SubmitStreamIT {
         config = launcher.prepare(ClusterConfig.loadDefault().withPorts(FreePorts::next)
                 .withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 90_000)));
         launcher.awaitLeader(config, launcher.startMissing(config));
-        connections = new DtmConnections(Duration.ofSeconds(10));
+        connections = DtmConnections.of(config, "admin", Duration.ofSeconds(10), "test");
     }
 
     @AfterAll

@@ -154,14 +154,16 @@ class TwoPhaseCommitTest {
     @Test
     void anAbortProposalWithAReasonOfMegabytesIsRefusedAndNothingIsLogged() throws Exception {
         String huge = "r".repeat(3 << 20);
+        // RESOLVE comes from services (and nodes): this one speaks as the payment service.
+        NodeClient payment = cluster.clientAs("payment", cluster.awaitLeader());
 
-        assertThatThrownBy(() -> leader.resolve("rogue-1", true, huge, "participant:payment").join())
+        assertThatThrownBy(() -> payment.resolve("rogue-1", true, huge, "participant:payment").join())
                 .cause().isInstanceOf(RemoteException.class)
                 .hasMessageContaining("INVALID_REQUEST").hasMessageContaining("reason of 3145728 characters")
                 .hasMessageContaining("at most 1024 each (limits.maxReasonChars)");
         assertThat(leader.txnStatus("rogue-1").get().getStatus()).isEqualTo(TxnStatus.UNKNOWN);
 
-        TxnState aborted = leader.resolve("rogue-2", true, "r".repeat(1_024), "participant:payment").get();
+        TxnState aborted = payment.resolve("rogue-2", true, "r".repeat(1_024), "participant:payment").get();
         assertThat(aborted.getOutcome()).as("a reason within the limit is taken").isEqualTo(Outcome.ABORT);
     }
 

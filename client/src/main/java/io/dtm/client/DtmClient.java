@@ -1,9 +1,9 @@
 package io.dtm.client;
 
-import io.dtm.protocol.Failures;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.Failures;
 import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
@@ -121,7 +121,8 @@ public final class DtmClient implements AutoCloseable {
             throw new IllegalArgumentException("maxWaiting must not be negative, got " + maxWaiting);
         }
         this.nodes = config.nodes();
-        this.connections = new DtmConnections(requestTimeout);
+        // Over TLS with the client certificate (client.pem in the cluster's tls directory) when the cluster has TLS on.
+        this.connections = DtmConnections.of(config, "client", requestTimeout, "dtm-client");
         this.deadline = deadline;
         this.maxInFlight = maxInFlight;
         this.maxWaiting = maxWaiting;

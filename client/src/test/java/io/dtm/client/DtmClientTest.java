@@ -77,6 +77,8 @@ class DtmClientTest {
     @BeforeEach
     void startNodes() throws IOException {
         config = ClusterConfig.loadDefault().withPorts(FreePorts::next);
+        // Scripted plain-TCP nodes: what is tested is the client's retries and answers, not TLS (MutualTlsTest).
+        config = config.withTls(config.tls().withEnabled(false));
         for (NodeConfig node : config.nodes()) {
             ScriptedNode n = new ScriptedNode();
             n.script = r -> notLeader("");

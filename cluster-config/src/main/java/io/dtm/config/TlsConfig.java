@@ -23,7 +23,7 @@ public record TlsConfig(boolean enabled, Path dir, Path caFile, String certFile,
 
     /** The values a configuration file gets for keys it leaves out. */
     public static TlsConfig defaults() {
-        return new TlsConfig(false, null, null, null, null);
+        return new TlsConfig(true, null, null, null, null);
     }
 
     /** The directory for a cluster whose data lives in {@code dataDir}. */

@@ -1,19 +1,19 @@
 package io.dtm.coordinator;
 
-import io.dtm.protocol.Failures;
-import io.dtm.protocol.AttemptId;
 import io.dtm.config.ClusterConfig;
 import io.dtm.coordinator.admin.NodeMetrics;
 import io.dtm.coordinator.core.CoordinatorCore;
-import io.dtm.coordinator.core.Violation;
 import io.dtm.coordinator.core.CoordinatorSettings;
 import io.dtm.coordinator.core.TxnRequest;
+import io.dtm.coordinator.core.Violation;
 import io.dtm.coordinator.runtime.CoordinatorEngine;
-import io.dtm.protocol.log.LogRecords;
 import io.dtm.log.TxnLogClient;
 import io.dtm.log.TxnLogServer;
+import io.dtm.protocol.AttemptId;
 import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.Failures;
 import io.dtm.protocol.RpcContext;
+import io.dtm.protocol.log.LogRecords;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.rpc.InvariantViolation;
@@ -23,6 +23,7 @@ import io.dtm.protocol.rpc.ResolveRequest;
 import io.dtm.protocol.rpc.Response;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
+import io.dtm.rpc.Access;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,7 @@ final class ClientService {
     private final NodeMetrics metrics;
     private final Supplier<CoordinatorEngine> engine;
     private final long rpcTimeoutMs;
+    private final Access access;
 
     ClientService(String nodeId, ClusterConfig config, CoordinatorSettings settings, TxnLogServer logServer,
             TxnLogClient logClient, NodeMetrics metrics, Supplier<CoordinatorEngine> engine) {
@@ -58,10 +60,21 @@ final class ClientService {
         this.metrics = metrics;
         this.engine = engine;
         this.rpcTimeoutMs = config.timeouts().rpcTimeoutMs();
+        this.access = new Access(config);
     }
 
     CompletableFuture<Response> handle(Request request, RpcContext context) {
         Response.Builder reply = Response.newBuilder().setRequestId(request.getRequestId());
+        Optional<String> refused = Access.of(request)
+                .flatMap(operation -> access.refusal(config.tls().enabled(), context.peerCertificate(), operation));
+        if (refused.isPresent()) {
+            long n = metrics.permissionDenied();
+            if (n == 1 || n % 1_000 == 0) { // a hostile client must not flood the log as well
+                LOG.warn("[{}] refused a request from {}: {} ({} refused so far)", nodeId, context, refused.get(), n);
+            }
+            return CompletableFuture.completedFuture(reply.setError(ErrorCode.PERMISSION_DENIED.toProto(refused.get()))
+                    .build());
+        }
         return switch (request.getBodyCase()) {
             case SUBMIT -> submit(request.getSubmit(), reply);
             case NODE_STATUS -> CompletableFuture.completedFuture(reply.setNodeStatus(nodeStatus()).build());

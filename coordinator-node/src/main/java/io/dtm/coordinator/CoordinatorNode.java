@@ -23,6 +23,7 @@ import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.Request;
 import io.dtm.protocol.rpc.Response;
 import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.TlsContexts;
 import io.dtm.time.SteadyClock;
 import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.metrics.RatisMetricRegistry;
@@ -95,7 +96,8 @@ public final class CoordinatorNode implements AutoCloseable {
         this.metrics = new NodeMetrics(new MetricRegistry());
         CoordinatorConfig coordinator = config.coordinator();
         // Its event loop carries the participant connections and runs the coordinator (CoordinatorEngine).
-        this.connections = new DtmConnections(Duration.ofMillis(coordinator.prepareTimeoutMs()), nodeId + "-2pc");
+        this.connections = DtmConnections.of(config, nodeId, Duration.ofMillis(coordinator.prepareTimeoutMs()),
+                nodeId + "-2pc");
         this.participants = new ParticipantPool(config, connections);
         this.leadership = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, nodeId + "-leadership");
@@ -120,6 +122,7 @@ public final class CoordinatorNode implements AutoCloseable {
         NodeConfig node = config.node(nodeId);
         RequestDigest requestDigest = RequestDigest.withKey(DigestKeyFile.read(config.tlsDir()));
         LOG.info("[{}] request digests keyed by {}", nodeId, requestDigest);
+        TlsContexts.warnIfOff(config, nodeId);
         long offsetMs = clockOffsetMs(System.getProperty(CLOCK_OFFSET_PROPERTY));
         // Read once, then moved on by the monotonic clock: a clock set back or forth while the node
         // runs neither stalls nor hurries its timers and deadlines (SteadyClock).
@@ -152,6 +155,7 @@ public final class CoordinatorNode implements AutoCloseable {
         clientServer = RpcServer.builder(Request.parser(), service::handle, ClientService::errorResponse)
                 .name(nodeId + "-client")
                 .limits(new ServerLimits(limits.maxConnections(), limits.maxInFlightPerConnection(), limits.idleTimeoutMs()))
+                .tls(TlsContexts.server(config, nodeId).orElse(null))
                 .start(node.host(), node.clientPort());
         metrics.registerInFlight(() -> {
             CoordinatorEngine e = engine;

@@ -1,7 +1,6 @@
 package io.dtm.coordinator;
 
 import io.dtm.config.ClusterConfig;
-import io.dtm.config.DigestKeyFile;
 import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.TimeoutsConfig;
@@ -13,6 +12,7 @@ import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.log.TxnStatus;
 import io.dtm.protocol.rpc.NodeStatus;
+import io.dtm.rpc.ClusterPki;
 import io.dtm.rpc.ClusterStatusReader;
 import io.dtm.rpc.ClusterView;
 import io.dtm.rpc.DtmConnections;
@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -53,11 +52,11 @@ class CoordinatorNodeTest {
         dir = Files.createTempDirectory("coordinator-node-test");
         ClusterConfig base = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir);
         config = base.withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 60_000)).withTlsDir(dir.resolve("tls"));
-        DigestKeyFile.createIfAbsent(config.tlsDir(), new SecureRandom());
+        ClusterPki.prepare(config, dir.resolve("ca"));
         for (NodeConfig node : config.nodes()) {
             nodes.add(CoordinatorNode.start(config, node.id()));
         }
-        connections = new DtmConnections(Duration.ofSeconds(10));
+        connections = DtmConnections.of(config, "admin", Duration.ofSeconds(10), "test");
         await().atMost(Duration.ofSeconds(60)).until(() -> ClusterStatusReader.read(config, connections)
                 .leader().filter(NodeStatus::getLeaderReady).isPresent());
     }

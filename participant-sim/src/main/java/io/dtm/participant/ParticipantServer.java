@@ -6,11 +6,14 @@ import io.dtm.config.ServiceConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.participant.domain.DomainServices;
 import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.RpcContext;
 import io.dtm.protocol.RpcServer;
 import io.dtm.protocol.ServerLimits;
 import io.dtm.protocol.participant.ParticipantRequest;
 import io.dtm.protocol.participant.ParticipantResponse;
+import io.dtm.rpc.Access;
 import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.TlsContexts;
 import io.dtm.time.SteadyClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,11 +21,14 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One participant service process: its store, its engine, its port, and the in-doubt resolver
@@ -32,6 +38,8 @@ public final class ParticipantServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ParticipantServer.class);
 
     private final ServiceName service;
+    /** Requests refused for the role in their sender's certificate (PERMISSION_DENIED). */
+    private final AtomicLong denials;
     private final ParticipantStore store;
     private final ParticipantEngine engine;
     private final RpcServer<ParticipantRequest, ParticipantResponse> rpc;
@@ -41,8 +49,9 @@ public final class ParticipantServer implements AutoCloseable {
 
     private ParticipantServer(ServiceName service, ParticipantStore store, ParticipantEngine engine,
             RpcServer<ParticipantRequest, ParticipantResponse> rpc, ScheduledExecutorService resolverTimer,
-            DtmConnections connections, CoordinatorDecisionSource decisions) {
+            DtmConnections connections, CoordinatorDecisionSource decisions, AtomicLong denials) {
         this.service = service;
+        this.denials = denials;
         this.store = store;
         this.engine = engine;
         this.rpc = rpc;
@@ -59,6 +68,7 @@ public final class ParticipantServer implements AutoCloseable {
     /** As {@link #start(ClusterConfig, ServiceName)}, with another group-commit bound (1 = off), for measuring. */
     public static ParticipantServer start(ClusterConfig config, ServiceName service, int maxBatch) throws IOException {
         String name = service.id();
+        TlsContexts.warnIfOff(config, name);
         ServiceConfig address = config.service(service);
         Path dir = config.serviceDataDir(service);
         // Wall time read once, then the monotonic clock: a clock set back while the service runs
@@ -93,15 +103,24 @@ public final class ParticipantServer implements AutoCloseable {
             engine = new ParticipantEngine(name, core, store, faults, clock,
                     () -> System.nanoTime() / 1_000_000, maxBatch);
             ParticipantEngine running = engine;
+            Access access = new Access(config);
+            AtomicLong denials = new AtomicLong();
             LimitsConfig limits = config.limits();
             RpcServer<ParticipantRequest, ParticipantResponse> rpc = RpcServer
-                    .builder(ParticipantRequest.parser(), (request, context) -> running.submit(request, context.executor()),
-                            ParticipantServer::errorResponse)
+                    .builder(ParticipantRequest.parser(), (request, context) -> {
+                        Optional<String> refused = Access.of(request).flatMap(operation -> access.refusal(
+                                config.tls().enabled(), context.peerCertificate(), operation));
+                        return refused.isPresent() ? denied(name, request, context, refused.get(), denials)
+                                : running.submit(request, context.executor());
+                    }, ParticipantServer::errorResponse)
                     .name(name)
                     .limits(new ServerLimits(limits.maxConnections(), limits.maxInFlightPerConnection(),
                             limits.idleTimeoutMs()))
+                    .tls(TlsContexts.server(config, service.id()).orElse(null))
                     .start(address.host(), address.port());
-            connections = new DtmConnections(Duration.ofMillis(config.timeouts().rpcTimeoutMs()));
+            // Its in-doubt questions to the nodes go out under its own certificate.
+            connections = DtmConnections.of(config, service.id(), Duration.ofMillis(config.timeouts().rpcTimeoutMs()),
+                    name + "-in-doubt-rpc");
             CoordinatorDecisionSource decisions = new CoordinatorDecisionSource(config, "participant:" + name, connections);
             long inDoubtMs = config.participants().inDoubtTimeoutMs();
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -134,7 +153,7 @@ public final class ParticipantServer implements AutoCloseable {
             }, periodMs, periodMs, TimeUnit.MILLISECONDS);
             LOG.info("[{}] serving on {} (group commit up to {} messages per synced write, in-doubt timeout {} ms)",
                     name, address.address(), maxBatch, inDoubtMs);
-            return new ParticipantServer(service, store, engine, rpc, timer, connections, decisions);
+            return new ParticipantServer(service, store, engine, rpc, timer, connections, decisions, denials);
         } catch (IOException | RuntimeException e) {
             if (engine != null) {
                 engine.close();
@@ -161,6 +180,21 @@ public final class ParticipantServer implements AutoCloseable {
         public double messagesPerWrite() {
             return writes == 0 ? 0 : (double) messages / writes;
         }
+    }
+
+    /** Requests refused so far because the role in the sender's certificate may not send them. */
+    public long permissionDenied() {
+        return denials.get();
+    }
+
+    private static CompletableFuture<ParticipantResponse> denied(String name, ParticipantRequest request,
+            RpcContext context, String why, AtomicLong denials) {
+        long n = denials.incrementAndGet();
+        if (n == 1 || n % 1_000 == 0) { // a hostile client must not flood the log as well
+            LOG.warn("[{}] refused a request from {}: {} ({} refused so far)", name, context, why, n);
+        }
+        return CompletableFuture.completedFuture(ParticipantResponse.newBuilder().setRequestId(request.getRequestId())
+                .setError(ErrorCode.PERMISSION_DENIED.toProto(why)).build());
     }
 
     private static ParticipantResponse errorResponse(ParticipantRequest request, Throwable error) {

@@ -8,6 +8,7 @@ import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.Vote;
 import io.dtm.protocol.participant.VoteCode;
+import io.dtm.rpc.ClusterPki;
 import io.dtm.rpc.DtmConnections;
 import io.dtm.rpc.ParticipantClient;
 import org.junit.jupiter.api.Test;
@@ -79,13 +80,17 @@ class ConservationTest {
      * rolled back (sometimes twice); one in ten starts with its rollback, before its prepare.
      */
     private Totals run(ServiceName service, IntFunction<Prepare> prepare, java.util.function.IntToLongFunction amount) throws Exception {
-        ClusterConfig config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir);
+        ClusterConfig config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir)
+                .withTlsDir(dir.resolve("tls"));
+        ClusterPki.prepare(config, dir.resolve("ca")); // the test plays node n1 towards the service, and reads it as admin
         Random random = new Random(20261129);
         AtomicLong committed = new AtomicLong();
         Map<VoteCode, Integer> votes = new ConcurrentHashMap<>();
         try (ParticipantServer server = ParticipantServer.start(config, service);
-                DtmConnections connections = new DtmConnections(Duration.ofSeconds(30));
-                ParticipantClient client = connections.connectParticipant(service, config.service(service)).get()) {
+                DtmConnections connections = DtmConnections.of(config, "n1", Duration.ofSeconds(30), "test");
+                ParticipantClient client = connections.connectParticipant(service, config.service(service)).get();
+                DtmConnections asAdmin = DtmConnections.of(config, "admin", Duration.ofSeconds(30), "test-admin");
+                ParticipantClient operator = asAdmin.connectParticipant(service, config.service(service)).get()) {
             Semaphore inFlight = new Semaphore(IN_FLIGHT);
             List<CompletableFuture<?>> all = new ArrayList<>();
             for (int i = 0; i < TRANSACTIONS; i++) {
@@ -121,7 +126,7 @@ class ConservationTest {
                 all.add(txn);
             }
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
-            InspectReply inspect = client.inspect().get();
+            InspectReply inspect = operator.inspect().get();
             assertThat(inspect.getPreparedList()).as("everything finished").isEmpty();
             assertThat(inspect.getProtocolErrors()).isZero();
             assertThat(inspect.getStatesMap().get("COMMITTED")).isPositive();

@@ -15,6 +15,7 @@ import io.dtm.protocol.participant.PaymentRequest;
 import io.dtm.protocol.participant.Prepare;
 import io.dtm.protocol.participant.Vote;
 import io.dtm.protocol.participant.VoteCode;
+import io.dtm.rpc.ClusterPki;
 import io.dtm.rpc.DtmConnections;
 import io.dtm.rpc.ParticipantClient;
 import org.junit.jupiter.api.AfterEach;
@@ -43,6 +44,37 @@ class ParticipantServerTest {
     private ClusterConfig config;
     private final List<AutoCloseable> open = new ArrayList<>();
     private DtmConnections connections;
+    private DtmConnections asAdmin;
+
+    /**
+     * A service as the cluster meets it: node n1 sends the protocol (PREPARE, COMMIT, ROLLBACK), the
+     * operator reads and sets (INSPECT, QUERY, SET_FAULTS); each role may send only its own.
+     */
+    private record Service(ParticipantClient node, ParticipantClient admin) {
+        CompletableFuture<Vote> prepare(Prepare prepare) {
+            return node.prepare(prepare);
+        }
+
+        CompletableFuture<LocalState> commit(String tid) {
+            return node.commit(tid);
+        }
+
+        CompletableFuture<LocalState> rollback(String tid) {
+            return node.rollback(tid);
+        }
+
+        CompletableFuture<InspectReply> inspect() {
+            return admin.inspect();
+        }
+
+        CompletableFuture<LocalTxn> query(String tid) {
+            return admin.query(tid);
+        }
+
+        CompletableFuture<Faults> setFaults(Faults faults) {
+            return admin.setFaults(faults);
+        }
+    }
 
     @AfterEach
     void closeAll() throws Exception {
@@ -57,10 +89,13 @@ class ParticipantServerTest {
 
     private ParticipantServer start(ServiceName service, boolean faultInjection) throws Exception {
         if (config == null) {
-            config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir);
+            config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir).withTlsDir(dir.resolve("tls"));
             config = config.withParticipants(config.participants().withFaultInjection(faultInjection));
-            connections = new DtmConnections(Duration.ofSeconds(5));
+            ClusterPki.prepare(config, dir.resolve("ca")); // the test plays node n1 and the operator
+            connections = DtmConnections.of(config, "n1", Duration.ofSeconds(5), "test");
             open.add(connections);
+            asAdmin = DtmConnections.of(config, "admin", Duration.ofSeconds(5), "test-admin");
+            open.add(asAdmin);
         }
         ParticipantServer server = ParticipantServer.start(config, service);
         open.add(server);
@@ -72,10 +107,12 @@ class ParticipantServerTest {
         server.close();
     }
 
-    private ParticipantClient client(ServiceName service) throws Exception {
-        ParticipantClient client = connections.connectParticipant(service, config.service(service)).get();
-        open.add(client);
-        return client;
+    private Service client(ServiceName service) throws Exception {
+        ParticipantClient node = connections.connectParticipant(service, config.service(service)).get();
+        open.add(node);
+        ParticipantClient admin = asAdmin.connectParticipant(service, config.service(service)).get();
+        open.add(admin);
+        return new Service(node, admin);
     }
 
     static Prepare reserve(String tid, String sku, long qty) {
@@ -97,12 +134,12 @@ class ParticipantServerTest {
     @Test
     void aYesVoteSurvivesARestartAndStillHoldsItsRecords() throws Exception {
         ParticipantServer server = start(ServiceName.INVENTORY);
-        ParticipantClient client = client(ServiceName.INVENTORY);
+        Service client = client(ServiceName.INVENTORY);
         assertThat(client.prepare(reserveVersioned("t-1", "sku-0001", 5, 1)).get().getYes()).isTrue();
         stop(server);
 
         start(ServiceName.INVENTORY);
-        ParticipantClient again = client(ServiceName.INVENTORY);
+        Service again = client(ServiceName.INVENTORY);
 
         Vote blocked = again.prepare(reserve("t-2", "sku-0001", 1)).get();
         assertThat(blocked.getCode()).isEqualTo(VoteCode.LOCKED);
@@ -117,7 +154,7 @@ class ParticipantServerTest {
     @Test
     void concurrentPreparesShareSyncedWrites() throws Exception {
         ParticipantServer server = start(ServiceName.INVENTORY);
-        ParticipantClient client = client(ServiceName.INVENTORY);
+        Service client = client(ServiceName.INVENTORY);
 
         List<CompletableFuture<Vote>> votes = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
@@ -142,7 +179,7 @@ class ParticipantServerTest {
     @Test
     void aCommitForATidNeverPreparedIsAProtocolErrorAndCounted() throws Exception {
         start(ServiceName.PAYMENT);
-        ParticipantClient client = client(ServiceName.PAYMENT);
+        Service client = client(ServiceName.PAYMENT);
         assertThatThrownBy(() -> client.commit("ghost").join())
                 .isInstanceOf(CompletionException.class)
                 .cause().isInstanceOf(RemoteException.class).hasMessageContaining("never prepared");
@@ -152,7 +189,7 @@ class ParticipantServerTest {
     @Test
     void withoutFaultInjectionSetFaultsIsRefusedAsDisabledAndNothingIsInjected() throws Exception {
         start(ServiceName.PAYMENT);
-        ParticipantClient client = client(ServiceName.PAYMENT);
+        Service client = client(ServiceName.PAYMENT);
 
         assertThatThrownBy(() -> client.setFaults(Faults.newBuilder().setForceNoProbability(1)
                 .setCrashAt(io.dtm.protocol.participant.CrashPoint.BEFORE_PREPARE).build()).join())
@@ -167,7 +204,7 @@ class ParticipantServerTest {
     @Test
     void faultsForceNoVotesDelayRepliesAndDropRequests() throws Exception {
         start(ServiceName.PAYMENT, true);
-        ParticipantClient client = client(ServiceName.PAYMENT);
+        Service client = client(ServiceName.PAYMENT);
 
         client.setFaults(Faults.newBuilder().setForceNoProbability(1).build()).get();
         assertThat(client.prepare(pay("f-1", "acct-0001", 100)).get().getCode()).isEqualTo(VoteCode.FORCED_NO);
@@ -185,7 +222,7 @@ class ParticipantServerTest {
     @Test
     void faultsThatDropEveryRequestCanBeClearedOverTheNetwork() throws Exception {
         start(ServiceName.PAYMENT, true);
-        ParticipantClient client = client(ServiceName.PAYMENT);
+        Service client = client(ServiceName.PAYMENT);
         client.setFaults(Faults.newBuilder().setDropProbability(1).build()).get(5, TimeUnit.SECONDS);
 
         assertThat(client.setFaults(Faults.getDefaultInstance()).get(5, TimeUnit.SECONDS))
@@ -196,7 +233,7 @@ class ParticipantServerTest {
     @Test
     void anUnavailableWindowAnswersNoProtocolMessageUntilItEndsButStillAnswersInspect() throws Exception {
         start(ServiceName.ORDER, true);
-        ParticipantClient client = client(ServiceName.ORDER);
+        Service client = client(ServiceName.ORDER);
         long until = System.currentTimeMillis() + 1_500;
         client.setFaults(Faults.newBuilder().setUnavailableUntilMs(until).build()).get();
 

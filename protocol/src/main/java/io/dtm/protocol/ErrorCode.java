@@ -26,7 +26,8 @@ public enum ErrorCode {
     FRAME_TOO_LARGE(9, false, "the message exceeds the maximum frame size"),
     CONFLICT(10, false, "conflicts with an earlier request (e.g. same tid, different request)"),
     NOT_FOUND(11, false, "not found"),
-    DISABLED(12, false, "the server was started with this feature off");
+    DISABLED(12, false, "the server was started with this feature off"),
+    PERMISSION_DENIED(13, false, "the role in the client's certificate may not send this request");
 
     private static final Map<Integer, ErrorCode> BY_CODE = indexByCode();
 

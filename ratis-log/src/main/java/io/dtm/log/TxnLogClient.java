@@ -1,19 +1,20 @@
 package io.dtm.log;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.GroupCommitConfig;
 import io.dtm.log.raft.LogGroups;
 import io.dtm.log.raft.RaftSettings;
 import io.dtm.protocol.log.LogQuery;
-import io.dtm.protocol.log.LogRecords;
 import io.dtm.protocol.log.LogQueryReply;
+import io.dtm.protocol.log.LogRecords;
 import io.dtm.protocol.log.LogStats;
 import io.dtm.protocol.log.LogStatsQuery;
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnRecord;
 import io.dtm.protocol.log.TxnState;
-import com.google.protobuf.InvalidProtocolBufferException;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -36,12 +37,15 @@ import java.util.function.LongSupplier;
  * callers that do real work in a continuation should move it to their own executor.
  */
 public final class TxnLogClient implements AutoCloseable {
+    /** The certificate a process that is not a node presents to the Raft port: the operator's. */
+    static final String ADMIN = "admin";
     private final LogGroups groups;
     private final GroupCommitConfig groupCommit;
     private final LongSupplier clockMs;
     private final List<RaftClient> clients = new ArrayList<>();
     private final List<RecordBatcher> batchers = new ArrayList<>();
     private final RaftProperties props;
+    private final Parameters parameters;
 
     private TxnLogClient(ClusterConfig config, String name, String nodeId, LongSupplier clockMs) {
         RatisMetricsReporting.install();
@@ -49,6 +53,8 @@ public final class TxnLogClient implements AutoCloseable {
         this.groupCommit = config.log().groupCommit();
         this.clockMs = clockMs;
         this.props = RaftSettings.client(config);
+        // A node presents its own certificate; a tool or test, the operator's (admin).
+        this.parameters = RaftSettings.parameters(config, nodeId.isEmpty() ? ADMIN : nodeId);
         for (int i = 0; i < groups.size(); i++) {
             RaftClient client = newClient(groups.group(i));
             clients.add(client);
@@ -85,6 +91,7 @@ public final class TxnLogClient implements AutoCloseable {
                 .setClientId(ClientId.randomId())
                 .setRaftGroup(group)
                 .setProperties(props)
+                .setParameters(parameters)
                 .setRetryPolicy(RaftSettings.clientRetryPolicy())
                 .build();
     }

@@ -84,6 +84,7 @@ public final class TxnLogServer implements Closeable {
                 .setGroup(group)
                 .setStateMachineRegistry(groupId -> new TxnStateMachine(retention, members))
                 .setProperties(RaftSettings.server(config, node, storageDir))
+                .setParameters(RaftSettings.parameters(config, nodeId))
                 // RECOVER formats a missing directory and recovers an existing one.
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();

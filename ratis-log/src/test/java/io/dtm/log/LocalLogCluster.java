@@ -7,11 +7,16 @@ import io.dtm.config.LogConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.RetentionConfig;
 import io.dtm.config.TimeoutsConfig;
+import io.dtm.pki.ClusterCertificates.Holder;
+import io.dtm.pki.ClusterCertificates;
+import io.dtm.pki.Identity;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -50,7 +55,15 @@ final class LocalLogCluster implements AutoCloseable {
         TimeoutsConfig timeouts = new TimeoutsConfig(1_000, 2_000, 10_000, 60_000);
         LogConfig log = new LogConfig(snapshotEveryEntries, segmentSizeBytes,
                 new RetentionConfig(1_000_000, 3_600_000), groupCommit);
-        this.config = base.withTimeouts(timeouts).withLog(log);
+        this.config = base.withTimeouts(timeouts).withLog(log).withTlsDir(dir.resolve("tls"));
+        // Mutual TLS on the Raft transport, as in production: a certificate per node and the operator's for test clients.
+        List<Holder> holders = new ArrayList<>();
+        for (NodeConfig node : config.nodes()) {
+            holders.add(new Holder(node.id(), Identity.node(node.id()), List.of(node.host())));
+        }
+        holders.add(new Holder("admin", new Identity(Identity.Role.ADMIN, "admin"), List.of()));
+        new ClusterCertificates(config.tlsDir(), dir.resolve("ca")).create(config.name(), holders, Instant.now(),
+                new SecureRandom());
     }
 
     ClusterConfig config() {

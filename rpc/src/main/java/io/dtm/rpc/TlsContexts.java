@@ -7,6 +7,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +25,18 @@ import javax.net.ssl.SSLException;
 public final class TlsContexts {
     public static final String PROTOCOL = "TLSv1.3";
 
+    private static final Logger LOG = LoggerFactory.getLogger(TlsContexts.class);
+
     private TlsContexts() {
+    }
+
+    /** Says, at every start of a node or service, that TLS is off when it is: nothing else will. */
+    public static void warnIfOff(ClusterConfig config, String process) {
+        if (!config.tls().enabled()) {
+            LOG.warn("[{}] TLS IS OFF (tls.enabled: false in {}): this process's links are in clear text, card numbers"
+                    + " included, and its port serves anyone who can reach it, whatever they ask", process,
+                    config.source());
+        }
     }
 
     /** The context {@code process} serves with, or empty when {@code tls.enabled} is false. */

@@ -14,7 +14,8 @@ import java.util.OptionalLong;
 /**
  * The directory that holds everything one cluster writes: {@code cluster.yaml} (the configuration
  * it was started with), {@code data/} (each process's durable state), and for each process
- * {@code <name>.pid} and {@code <name>.log}, and {@code tls/} (the cluster's secrets, owner-only). A new directory is a new, empty cluster.
+ * {@code <name>.pid} and {@code <name>.log}, {@code tls/} (the CA certificate, every process's
+ * certificate and key, the request digest key) and {@code ca/} (the CA's key, read by no process). A new directory is a new, empty cluster.
  */
 public final class ClusterDir {
     private final Path root;
@@ -35,9 +36,14 @@ public final class ClusterDir {
         return root.resolve("data");
     }
 
-    /** The cluster's secrets: the request digest key (and, with issue 20, its certificates). */
+    /** The cluster's certificates, keys and request digest key: what its processes read. */
     public Path tlsDir() {
         return root.resolve("tls");
+    }
+
+    /** The cluster CA's key: apart from what the processes read, owner-only. */
+    public Path caDir() {
+        return root.resolve("ca");
     }
 
     Path pidFile(String process) {

@@ -1,16 +1,17 @@
 package io.dtm.cli.cluster;
 
+import io.dtm.cli.CliConnections;
 import io.dtm.cli.UserException;
-import io.dtm.rpc.ClusterStatusReader;
-import io.dtm.rpc.ClusterView;
-import io.dtm.rpc.ClusterView.NodeView;
-import io.dtm.rpc.DtmConnections;
 import io.dtm.config.ClusterConfig;
-import io.dtm.config.DigestKeyFile;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.ServiceConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.protocol.rpc.NodeStatus;
+import io.dtm.rpc.ClusterPki;
+import io.dtm.rpc.ClusterStatusReader;
+import io.dtm.rpc.ClusterView.NodeView;
+import io.dtm.rpc.ClusterView;
+import io.dtm.rpc.DtmConnections;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -19,7 +20,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,9 +69,12 @@ public final class ClusterLauncher {
     public ClusterConfig prepare(ClusterConfig base) throws IOException {
         Files.createDirectories(dir.root());
         ClusterConfig wanted = base.withDataDir(dir.dataDir()).withTlsDir(dir.tlsDir());
-        // The cluster's secret, made with the cluster (kept when the directory already has one).
-        if (DigestKeyFile.createIfAbsent(dir.tlsDir(), new SecureRandom())) {
-            out.println("created the cluster's request digest key " + DigestKeyFile.path(dir.tlsDir()));
+        // The cluster's secrets, made with the cluster (kept when the directory already has them).
+        List<String> made = ClusterPki.prepare(wanted, dir.caDir());
+        if (!made.isEmpty()) {
+            out.println("created " + made.size() + " secret files in " + dir.tlsDir() + (wanted.tls().enabled()
+                    ? " (a CA, its key apart in " + dir.caDir() + ", and a certificate for every process; ./dtm certs show"
+                            + " --dir " + dir.root() + " lists them)" : " (the request digest key)"));
         }
         if (Files.isRegularFile(dir.configFile())) {
             ClusterConfig existing = ClusterConfig.load(dir.configFile());
@@ -156,7 +159,7 @@ public final class ClusterLauncher {
     public ClusterView awaitView(ClusterConfig config, List<String> justStarted, Predicate<ClusterView> condition,
             String whatFailed) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofMillis(config.timeouts().startupTimeoutMs()).toNanos();
-        try (DtmConnections connections = new DtmConnections(Duration.ofSeconds(2))) {
+        try (DtmConnections connections = CliConnections.open(config, Duration.ofSeconds(2))) {
             while (true) {
                 for (String id : justStarted) {
                     if (!dir.alive(id)) {

@@ -1,5 +1,6 @@
 package io.dtm.cli.cluster;
 
+import io.dtm.cli.CliConnections;
 import io.dtm.cli.UserException;
 import io.dtm.config.ClusterConfig;
 import io.dtm.protocol.rpc.NodeStatus;
@@ -38,7 +39,7 @@ public final class LeaderKill {
 
     /** The current leader's id, or empty when no node reports itself a ready leader. */
     public Optional<String> leader() {
-        try (DtmConnections connections = new DtmConnections(Duration.ofSeconds(1))) {
+        try (DtmConnections connections = CliConnections.open(config, Duration.ofSeconds(1))) {
             return ClusterStatusReader.read(config, connections).leader()
                     .filter(NodeStatus::getLeaderReady)
                     .map(NodeStatus::getNodeId);

@@ -1,5 +1,6 @@
 package io.dtm.cli.command;
 
+import io.dtm.cli.CliConnections;
 import io.dtm.cli.Dtm;
 import io.dtm.cli.UserException;
 import io.dtm.cli.cluster.AotCaches;
@@ -13,9 +14,9 @@ import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.rpc.ClusterStatusReader;
 import io.dtm.rpc.DtmConnections;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -91,7 +92,7 @@ public final class AotTrainCommand implements Callable<Integer> {
 
     /** The node that leads now, if a leader answers. */
     private static Optional<String> leaderNow(ClusterConfig config) {
-        try (DtmConnections connections = new DtmConnections(Duration.ofSeconds(2))) {
+        try (DtmConnections connections = CliConnections.open(config, Duration.ofSeconds(2))) {
             return ClusterStatusReader.read(config, connections).leader().map(NodeStatus::getNodeId);
         }
     }

@@ -1,23 +1,24 @@
 package io.dtm.cli.command;
 
+import io.dtm.cli.CliConnections;
 import io.dtm.cli.Json;
+import io.dtm.cli.UserException;
 import io.dtm.cli.cluster.LeaderKill;
 import io.dtm.cli.load.FloorProbe;
 import io.dtm.cli.load.LatencyFloor;
 import io.dtm.cli.load.LogLoad;
 import io.dtm.cli.load.PrepareLoad;
 import io.dtm.cli.load.TwoPhaseLoad;
-import io.dtm.cli.UserException;
 import io.dtm.client.DtmClient;
-import io.dtm.rpc.DtmConnections;
-import io.dtm.rpc.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.Durations;
-import io.dtm.config.ServiceName;
-import io.dtm.protocol.participant.InspectReply;
 import io.dtm.config.GroupCommitConfig;
 import io.dtm.config.LogConfig;
+import io.dtm.config.ServiceName;
 import io.dtm.log.TxnLogClient;
+import io.dtm.protocol.participant.InspectReply;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.ParticipantClient;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -259,12 +260,16 @@ public final class BenchCommand implements Callable<Integer> {
         PrepareLoad.Result result;
         InspectReply before;
         InspectReply after;
-        try (DtmConnections connections = new DtmConnections(Duration.ofMillis(config.timeouts().rpcTimeoutMs()));
-                ParticipantClient client = connections.connectParticipant(service, config.service(service)).get()) {
-            before = client.inspect().get();
+        Duration timeout = Duration.ofMillis(config.timeouts().rpcTimeoutMs());
+        // The load plays a coordinator node (PREPARE, ROLLBACK are a node's); the counts are read as the operator.
+        try (DtmConnections asNode = CliConnections.openAsNode(config, timeout, "bench-participant");
+                DtmConnections asOperator = CliConnections.open(config, timeout);
+                ParticipantClient client = asNode.connectParticipant(service, config.service(service)).get();
+                ParticipantClient operator = asOperator.connectParticipant(service, config.service(service)).get()) {
+            before = operator.inspect().get();
             String prefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + "-";
             result = new PrepareLoad(client, service, prefix).run(concurrency, warmup, duration);
-            after = client.inspect().get();
+            after = operator.inspect().get();
         } catch (java.util.concurrent.ExecutionException e) {
             throw new UserException(service.id() + " at " + config.service(service).address() + " did not answer: "
                     + e.getCause().getMessage() + ". Is it running? try ./dtm cluster start" + options.asGiven(), 3);

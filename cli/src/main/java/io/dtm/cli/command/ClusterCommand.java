@@ -1,8 +1,9 @@
 package io.dtm.cli.command;
 
+import io.dtm.cli.CliConnections;
+import io.dtm.cli.Json;
 import io.dtm.cli.cluster.ClusterDir;
 import io.dtm.cli.cluster.ClusterLauncher;
-import io.dtm.cli.Json;
 import io.dtm.config.ClusterConfig;
 import io.dtm.rpc.ClusterStatusReader;
 import io.dtm.rpc.ClusterView;
@@ -108,7 +109,7 @@ public final class ClusterCommand {
             ClusterConfig config = options.load();
             ClusterDir dir = options.clusterDir();
             ClusterView view;
-            try (DtmConnections connections = new DtmConnections(Duration.ofMillis(config.timeouts().rpcTimeoutMs()))) {
+            try (DtmConnections connections = CliConnections.open(config, Duration.ofMillis(config.timeouts().rpcTimeoutMs()))) {
                 view = ClusterStatusReader.read(config, connections);
             }
             PrintWriter out = spec.commandLine().getOut();

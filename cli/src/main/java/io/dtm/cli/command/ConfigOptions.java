@@ -1,7 +1,8 @@
 package io.dtm.cli.command;
 
-import io.dtm.cli.cluster.ClusterDir;
+import io.dtm.cli.CliConnections;
 import io.dtm.cli.UserException;
+import io.dtm.cli.cluster.ClusterDir;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.rpc.ClusterStatusReader;
@@ -56,7 +57,7 @@ final class ConfigOptions {
 
     /** Refuses at once, with what to do next, when no coordinator node of {@code config} answers at all. */
     void requireCoordinator(ClusterConfig config) {
-        try (DtmConnections connections = new DtmConnections(Duration.ofSeconds(5))) {
+        try (DtmConnections connections = CliConnections.open(config, Duration.ofSeconds(5))) {
             if (!ClusterStatusReader.read(config, connections).anyReachable()) {
                 throw new UserException("no coordinator reachable at " + config.clientAddresses()
                         + ": is the cluster running? try ./dtm cluster start" + asGiven(), 3);

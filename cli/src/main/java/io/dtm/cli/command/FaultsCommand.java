@@ -1,19 +1,20 @@
 package io.dtm.cli.command;
 
+import io.dtm.cli.CliConnections;
 import io.dtm.cli.UserException;
-import io.dtm.rpc.DtmConnections;
-import io.dtm.rpc.ParticipantClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.participant.CrashPoint;
 import io.dtm.protocol.participant.Faults;
-import picocli.CommandLine;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.ParticipantClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -96,7 +97,7 @@ public final class FaultsCommand implements Callable<Integer> {
         ServiceName name = ConfigOptions.service(service);
         Faults faults = build();
         ClusterConfig config = options.load();
-        try (DtmConnections connections = new DtmConnections(Duration.ofMillis(config.timeouts().rpcTimeoutMs()));
+        try (DtmConnections connections = CliConnections.open(config, Duration.ofMillis(config.timeouts().rpcTimeoutMs()));
                 ParticipantClient client = connections.connectParticipant(name, config.service(name)).get()) {
             Faults now = client.setFaults(faults).get();
             PrintWriter out = spec.commandLine().getOut();

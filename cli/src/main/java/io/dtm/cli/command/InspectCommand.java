@@ -1,12 +1,11 @@
 package io.dtm.cli.command;
 
-import io.dtm.protocol.AttemptId;
-import io.dtm.rpc.DtmConnections;
-import io.dtm.rpc.ParticipantClient;
+import io.dtm.cli.CliConnections;
 import io.dtm.cli.Json;
 import io.dtm.cli.UserException;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.ServiceName;
+import io.dtm.protocol.AttemptId;
 import io.dtm.protocol.participant.InspectReply;
 import io.dtm.protocol.participant.LocalTxn;
 import io.dtm.protocol.participant.PreparedTxn;
@@ -64,7 +63,7 @@ public final class InspectCommand implements Callable<Integer> {
             });
         }
         ClusterConfig config = options.load();
-        try (DtmConnections connections = new DtmConnections(Duration.ofMillis(config.timeouts().rpcTimeoutMs()));
+        try (DtmConnections connections = CliConnections.open(config, Duration.ofMillis(config.timeouts().rpcTimeoutMs()));
                 ParticipantClient client = connections.connectParticipant(name, config.service(name)).get()) {
             if (tid != null) {
                 print(client.query(tid).get());

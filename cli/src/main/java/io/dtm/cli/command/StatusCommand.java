@@ -1,14 +1,12 @@
 package io.dtm.cli.command;
 
-import io.dtm.protocol.AttemptId;
-import io.dtm.rpc.ClusterStatusReader;
-import io.dtm.rpc.DtmConnections;
-import io.dtm.rpc.NodeClient;
-import io.dtm.protocol.RemoteException;
-import io.dtm.config.ClusterConfig;
-import io.dtm.config.NodeConfig;
+import io.dtm.cli.CliConnections;
 import io.dtm.cli.Json;
 import io.dtm.cli.UserException;
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.NodeConfig;
+import io.dtm.protocol.AttemptId;
+import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
@@ -62,7 +60,7 @@ public final class StatusCommand implements java.util.concurrent.Callable<Intege
         });
         ClusterConfig config = options.load();
         List<String> failures = new ArrayList<>();
-        try (DtmConnections connections = new DtmConnections(Duration.ofMillis(config.timeouts().rpcTimeoutMs()))) {
+        try (DtmConnections connections = CliConnections.open(config, Duration.ofMillis(config.timeouts().rpcTimeoutMs()))) {
             for (NodeConfig node : config.nodes()) {
                 try (NodeClient client = connections.connect(node).get()) {
                     TxnState state = client.txnStatus(tid).get();

@@ -1,5 +1,6 @@
 package io.dtm.cli.command;
 
+import io.dtm.cli.CliConnections;
 import io.dtm.cli.Json;
 import io.dtm.cli.UserException;
 import io.dtm.config.ClusterConfig;
@@ -47,7 +48,7 @@ public final class ViolationsCommand implements Callable<Integer> {
     public Integer call() {
         ClusterConfig config = options.load();
         ClusterView view;
-        try (DtmConnections connections = new DtmConnections(Duration.ofMillis(config.timeouts().rpcTimeoutMs()))) {
+        try (DtmConnections connections = CliConnections.open(config, Duration.ofMillis(config.timeouts().rpcTimeoutMs()))) {
             view = ClusterStatusReader.read(config, connections);
         }
         if (!view.anyReachable()) {

@@ -1,5 +1,6 @@
 package io.dtm.cli.load;
 
+import io.dtm.cli.CliConnections;
 import io.dtm.cli.load.LatencyFloor.Piece;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.ServiceName;
@@ -103,8 +104,9 @@ public final class FloorProbe {
         }
     }
 
+    /** As a coordinator node: the probe sends the PREPAREs a coordinator sends (and reads node status, as anyone may). */
     private DtmConnections connections() {
-        return new DtmConnections(requestTimeout, "bench-floor");
+        return CliConnections.openAsNode(config, requestTimeout, "bench-floor");
     }
 
     record Fsync(Piece piece, String dir, String note) {

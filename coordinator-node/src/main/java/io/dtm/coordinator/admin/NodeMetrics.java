@@ -52,6 +52,7 @@ public final class NodeMetrics {
     public static final String TXN_LATENCY = "dtm.txn.latency";
     public static final String IN_DOUBT_QUERIES = "dtm.indoubt.queries";
     public static final String IN_DOUBT_ABORT_PROPOSALS = "dtm.indoubt.abort-proposals";
+    public static final String PERMISSION_DENIED = "dtm.security.permission-denied";
     public static final String IN_FLIGHT = "dtm.txn.in-flight";
     public static final String PHASE2_BACKLOG = "dtm.phase2.backlog";
     public static final String RAFT_COMMIT_INDEX = "dtm.raft.commit-index";
@@ -83,6 +84,7 @@ public final class NodeMetrics {
     private final Counter violations;
     private final Counter inDoubtQueries;
     private final Counter inDoubtAbortProposals;
+    private final Counter permissionDenied;
     private final Timer transactionLatency;
     private final BoundedMetricFamily<Meter> abortedByReason;
     private final BoundedMetricFamily<Meter> retriesByKind;
@@ -103,6 +105,7 @@ public final class NodeMetrics {
         // Counters, not meters: these are rare recovery events where a rate means little.
         inDoubtQueries = registry.counter(IN_DOUBT_QUERIES);
         inDoubtAbortProposals = registry.counter(IN_DOUBT_ABORT_PROPOSALS);
+        permissionDenied = registry.counter(PERMISSION_DENIED);
         transactionLatency = timer(registry, TXN_LATENCY);
         abortedByReason = new BoundedMetricFamily<>(MAX_KINDS, kind -> registry.meter(MetricRegistry.name(ABORTED, kind)));
         retriesByKind = new BoundedMetricFamily<>(MAX_KINDS, kind -> registry.meter(MetricRegistry.name(RETRIES, kind)));
@@ -167,6 +170,12 @@ public final class NodeMetrics {
     /** An in-doubt participant's query led to proposing ABORT for an undecided transaction. */
     public void inDoubtAbortProposals() {
         inDoubtAbortProposals.inc();
+    }
+
+    /** A request refused because the role in its sender's certificate may not send it; returns the count so far. */
+    public long permissionDenied() {
+        permissionDenied.inc();
+        return permissionDenied.getCount();
     }
 
     /** The whole transaction, from submission to the client's answer. */

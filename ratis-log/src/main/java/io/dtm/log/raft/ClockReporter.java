@@ -65,6 +65,7 @@ public final class ClockReporter implements AutoCloseable {
                 .setClientId(ClientId.randomId())
                 .setRaftGroup(LogGroups.of(config).group(0))
                 .setProperties(RaftSettings.client(config))
+                .setParameters(RaftSettings.parameters(config, nodeId))
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(SEND_ATTEMPTS,
                         RaftSettings.ms(RETRY_SLEEP_MS)))
                 .build();

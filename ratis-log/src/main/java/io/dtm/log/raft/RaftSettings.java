@@ -1,20 +1,25 @@
 package io.dtm.log.raft;
 
 import io.dtm.config.ClusterConfig;
+import io.dtm.config.ConfigException;
 import io.dtm.config.LogConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.TimeoutsConfig;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.retry.ExponentialBackoffRetry;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
+import java.io.File;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -88,6 +93,37 @@ public final class RaftSettings {
         RaftClientConfigKeys.Async.setOutstandingRequestsMax(props,
                 Math.max(100, 2 * config.log().groupCommit().maxOutstandingBatches()));
         return props;
+    }
+
+    /**
+     * The transport parameters of the Raft server or client of the process named {@code process}
+     * (a node id; {@code admin} for tools): with {@code tls.enabled}, mutual TLS on Ratis's gRPC
+     * transport (one port carries server, client and admin traffic; each end presents its certificate
+     * and trusts the cluster's CA only; a peer's certificate must name the address it is dialled at).
+     * Ratis 3.2.2 takes the files once, at start; its server side runs on the BoringSSL that ships
+     * shaded inside Ratis (it refuses the JDK's provider).
+     */
+    public static Parameters parameters(ClusterConfig config, String process) {
+        Parameters parameters = new Parameters();
+        if (!config.tls().enabled()) {
+            return parameters;
+        }
+        File ca = config.tlsCaFile().toFile();
+        File cert = config.tlsCertFile(process).toFile();
+        File key = config.tlsKeyFile(process).toFile();
+        List<String> missing = new ArrayList<>();
+        for (File f : List.of(ca, cert, key)) {
+            if (!f.canRead()) {
+                missing.add(f.getPath());
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new ConfigException(config.source(), List.of("tls: " + process + " cannot read " + String.join(", ",
+                    missing) + " for the Raft transport. `dtm cluster start` makes every certificate for a new directory,"
+                    + " `dtm certs create --dir DIR` for an existing one"));
+        }
+        GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(key, cert, ca, true));
+        return parameters;
     }
 
     /** Bounded exponential backoff; Ratis's default retries forever without sleeping. */

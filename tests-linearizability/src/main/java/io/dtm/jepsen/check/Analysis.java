@@ -24,7 +24,8 @@ public record Analysis(Verdict verdict, List<CheckResult> results, Map<String, M
                 AgreementChecker.check(observed, nodes),
                 ClientTruthChecker.check(history, observed, retention),
                 ConservationChecker.check(history, observed, retention),
-                ResolutionChecker.check(history, observed));
+                ResolutionChecker.check(history, observed),
+                RogueChecker.check(history));
         Verdict verdict = Verdict.VALID;
         for (CheckResult r : results) {
             verdict = verdict.and(r.verdict());

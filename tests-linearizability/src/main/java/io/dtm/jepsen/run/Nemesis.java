@@ -53,7 +53,8 @@ public abstract class Nemesis {
                 new Partition("partition-coordinators-participants", Partition::coordinatorsParticipants),
                 new Partition("partition-participant-leader", Partition::participantLeader),
                 new Partition("partition-one-way", Partition::oneWay),
-                new PacketLoss(), new ClockSkew("clock-skew", false), new ClockSkew("clock-skew-apart", true))) {
+                new PacketLoss(), new ClockSkew("clock-skew", false), new ClockSkew("clock-skew-apart", true),
+                new RogueClient())) {
             all.put(n.name(), n);
         }
         return all;

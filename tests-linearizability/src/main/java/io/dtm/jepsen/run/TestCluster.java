@@ -1,7 +1,6 @@
 package io.dtm.jepsen.run;
 
 import io.dtm.config.ClusterConfig;
-import io.dtm.config.DigestKeyFile;
 import io.dtm.config.CoordinatorConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.LogConfig;
@@ -18,6 +17,7 @@ import io.dtm.protocol.participant.ListedTxn;
 import io.dtm.protocol.participant.TxnList;
 import io.dtm.protocol.rpc.LogDump;
 import io.dtm.protocol.rpc.NodeStatus;
+import io.dtm.rpc.ClusterPki;
 import io.dtm.rpc.ClusterStatusReader;
 import io.dtm.rpc.ClusterView;
 import io.dtm.rpc.DtmConnections;
@@ -27,7 +27,6 @@ import io.dtm.rpc.ParticipantClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -81,7 +80,7 @@ public final class TestCluster implements AutoCloseable {
         this.config = config;
         this.processes = processes;
         this.network = network;
-        this.connections = new DtmConnections(Duration.ofSeconds(5));
+        this.connections = DtmConnections.of(config, "admin", Duration.ofSeconds(5), "jepsen-admin");
         this.nodeDtm = List.copyOf(nodeDtm);
         this.configFile = configFile;
     }
@@ -113,7 +112,7 @@ public final class TestCluster implements AutoCloseable {
                 new ParticipantsConfig(inDoubtMs, base.participants().maxBatch(), true /* the nemeses set faults */), tuned(base.coordinator(), tuning),
                 "jepsen");
         Files.createDirectories(dir);
-        DigestKeyFile.createIfAbsent(config.tlsDir(), new SecureRandom());
+        ClusterPki.prepare(config, dir.resolve("ca")); // the digest key, certificates naming each process's address
         Path file = dir.resolve("cluster.yaml");
         Files.writeString(file, config.toYaml());
         Path pids = dir.getParent().resolve(".pids");

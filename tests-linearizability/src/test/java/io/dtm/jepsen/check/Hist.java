@@ -77,6 +77,11 @@ final class Hist {
         history.complete(read, OpType.OK, Map.of("outcome", outcome), null);
     }
 
+    /** A nemesis that started and said what it did. */
+    void nemesis(String f, Object what) {
+        history.complete(history.nemesis(f, null, null), OpType.INFO, what, null);
+    }
+
     List<Op> ops() {
         return history.ops();
     }

@@ -1,0 +1,182 @@
+package io.dtm.cli;
+
+import io.dtm.config.ServiceName;
+import io.dtm.pki.ClusterCertificates.Holder;
+import io.dtm.pki.ClusterCertificates;
+import io.dtm.pki.Identity;
+import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.RemoteException;
+import io.dtm.protocol.participant.Faults;
+import io.dtm.protocol.participant.InventoryRequest;
+import io.dtm.protocol.participant.Item;
+import io.dtm.protocol.participant.Prepare;
+import io.dtm.protocol.rpc.SubmitRequest;
+import io.dtm.rpc.Access.Operation;
+import io.dtm.rpc.Access;
+import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.NodeClient;
+import io.dtm.rpc.ParticipantClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The request × role table (docs/SECURITY.md), every cell on real sockets with real certificates:
+ * a request from a role the table allows is served (whatever its answer), one from any other role
+ * is answered PERMISSION_DENIED, naming the role and the request, and changes nothing. A
+ * certificate of the cluster's CA for a node or service the cluster does not have is refused too.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class RolesTest {
+    /** Who speaks: the certificate's file name in the cluster's tls directory. */
+    private static final Map<String, Identity.Role> SPEAKERS = Map.of("n1", Identity.Role.NODE,
+            "payment", Identity.Role.SERVICE, "client", Identity.Role.CLIENT, "admin", Identity.Role.ADMIN);
+    private static final Set<Operation> NODE_PORT = EnumSet.of(Operation.NODE_STATUS, Operation.SUBMIT,
+            Operation.TXN_STATUS, Operation.RESOLVE, Operation.LOG_DUMP);
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path tempDir;
+    private InProcessCluster cluster;
+    private String leader;
+    private final List<DtmConnections> open = new ArrayList<>();
+    private final AtomicInteger tids = new AtomicInteger();
+
+    @BeforeAll
+    void startCluster() {
+        cluster = new InProcessCluster(tempDir, 30_000).startAll();
+        leader = cluster.awaitLeader();
+        // Certificates of the cluster's own CA for a node and a service this cluster does not have.
+        new ClusterCertificates(cluster.config.tlsDir(), tempDir.resolve("ca")).create("local", List.of(
+                new Holder("n9", Identity.node("n9"), List.of("127.0.0.1")),
+                new Holder("billing", Identity.service("billing"), List.of("127.0.0.1"))), Instant.now(), new SecureRandom());
+    }
+
+    @AfterAll
+    void stopCluster() {
+        open.forEach(DtmConnections::close);
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void everyCellOfTheTableIsEnforcedOnBothPorts() {
+        List<String> cells = new ArrayList<>();
+        for (var speaker : SPEAKERS.entrySet()) {
+            DtmConnections as = connections(speaker.getKey());
+            for (Operation operation : Operation.values()) {
+                boolean allowed = Access.allowed(speaker.getValue(), operation);
+                Optional<RemoteException> error = NODE_PORT.contains(operation)
+                        ? errorOf(send(nodeClient(as), operation))
+                        : errorOf(send(participantClient(as), operation));
+                boolean denied = error.filter(e -> e.code() == ErrorCode.PERMISSION_DENIED).isPresent();
+                cells.add(speaker.getValue().id() + " " + operation + " " + (denied ? "denied" : "served"));
+                assertThat(denied).as("%s sending %s", speaker.getValue(), operation).isEqualTo(!allowed);
+                if (denied) {
+                    assertThat(error.get()).hasMessageContaining("role " + speaker.getValue().id() + " may not send "
+                            + operation);
+                }
+            }
+        }
+        assertThat(cells).hasSize(SPEAKERS.size() * Operation.values().length);
+    }
+
+    @Test
+    void aNodeOrServiceTheClusterDoesNotHaveIsRefusedEvenWithTheClustersCa() {
+        Optional<RemoteException> fromN9 = errorOf(send(participantClient(connections("n9")), Operation.PREPARE));
+        assertThat(fromN9).hasValueSatisfying(e -> assertThat(e.code()).isEqualTo(ErrorCode.PERMISSION_DENIED))
+                .hasValueSatisfying(e -> assertThat(e).hasMessageContaining("node n9 is not a node of this cluster"));
+
+        Optional<RemoteException> fromBilling = errorOf(send(nodeClient(connections("billing")), Operation.RESOLVE));
+        assertThat(fromBilling).hasValueSatisfying(e -> assertThat(e).hasMessageContaining(
+                "service billing is not a service of this cluster"));
+    }
+
+    @Test
+    void refusalsAreCountedWhereTheyHappen() {
+        long before = cluster.service(ServiceName.INVENTORY).permissionDenied();
+        errorOf(send(participantClient(connections("client")), Operation.COMMIT));
+        errorOf(send(participantClient(connections("client")), Operation.SET_FAULTS));
+
+        assertThat(cluster.service(ServiceName.INVENTORY).permissionDenied()).isEqualTo(before + 2);
+    }
+
+    private DtmConnections connections(String certificate) {
+        DtmConnections c = DtmConnections.of(cluster.config, certificate, Duration.ofSeconds(20), "roles-" + certificate);
+        open.add(c);
+        return c;
+    }
+
+    private NodeClient nodeClient(DtmConnections as) {
+        return as.connect(cluster.node(leader)).join();
+    }
+
+    private ParticipantClient participantClient(DtmConnections as) {
+        return as.connectParticipant(ServiceName.INVENTORY, cluster.config.service(ServiceName.INVENTORY)).join();
+    }
+
+    private CompletableFuture<?> send(NodeClient node, Operation operation) {
+        String tid = "roles-" + tids.incrementAndGet();
+        return switch (operation) {
+            case NODE_STATUS -> node.status();
+            case SUBMIT -> node.submit(SubmitRequest.newBuilder().setTid(tid).setInventory(InventoryRequest.newBuilder()
+                    .addItems(Item.newBuilder().setSku("sku-0001").setQty(1))).build());
+            case TXN_STATUS -> node.txnStatus(tid);
+            case RESOLVE -> node.resolve(tid + "#1", false, "", "participant:payment"); // a question: changes nothing
+            case LOG_DUMP -> node.logDump("", 1);
+            default -> throw new IllegalArgumentException(operation + " is not a node-port request");
+        };
+    }
+
+    private CompletableFuture<?> send(ParticipantClient service, Operation operation) {
+        String tid = "roles-" + tids.incrementAndGet() + "#1";
+        return switch (operation) {
+            case PREPARE -> service.prepare(Prepare.newBuilder().setAttemptId(tid).setInventory(InventoryRequest
+                    .newBuilder().addItems(Item.newBuilder().setSku("sku-0002").setQty(1))).build())
+                    .thenCompose(vote -> service.rollback(tid)); // leave nothing held
+            case COMMIT -> service.commit(tid);
+            case ROLLBACK -> service.rollback(tid);
+            case QUERY -> service.query(tid);
+            case INSPECT -> service.inspect();
+            case LIST_TXNS -> service.list("", 1);
+            case SET_FAULTS -> service.setFaults(Faults.getDefaultInstance());
+            default -> throw new IllegalArgumentException(operation + " is not a service-port request");
+        };
+    }
+
+    /** The error the server answered with, or empty when it served the request (or answered with no error). */
+    private static Optional<RemoteException> errorOf(CompletableFuture<?> reply) {
+        try {
+            reply.join();
+            return Optional.empty();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RemoteException remote) {
+                return Optional.of(remote);
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.dtm.rpc;
+
+import io.dtm.config.ClusterConfig;
+import io.dtm.config.NodeConfig;
+import io.dtm.config.ServiceName;
+import io.dtm.pki.Identity.Role;
+import io.dtm.pki.Identity;
+import io.dtm.protocol.participant.ParticipantRequest;
+import io.dtm.protocol.rpc.Request;
+
+import java.security.cert.X509Certificate;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Who may send what: each request type is accepted only from the roles that need it, read from the
+ * client's certificate (its {@link Identity}). The table, as docs/SECURITY.md shows it:
+ *
+ * <pre>
+ * request                               node  service  client  admin
+ * NODE_STATUS (who leads)                ✓      ✓        ✓       ✓
+ * SUBMIT, TXN_STATUS                     -      -        ✓       ✓
+ * RESOLVE (in-doubt question, ABORT)     ✓      ✓        -       -
+ * LOG_DUMP                               -      -        -       ✓
+ * PREPARE, COMMIT, ROLLBACK              ✓      -        -       -
+ * QUERY, INSPECT, LIST_TXNS, SET_FAULTS  -      -        -       ✓
+ * </pre>
+ *
+ * A node or service certificate must also name a node or service of the configuration. With TLS
+ * off there is no identity and everything is accepted (the processes warn about it at start).
+ * Pure: no I/O.
+ */
+public final class Access {
+
+    /** Every request type of a node's client port and of a service's port. */
+    public enum Operation {
+        NODE_STATUS, SUBMIT, TXN_STATUS, RESOLVE, LOG_DUMP,
+        PREPARE, COMMIT, ROLLBACK, QUERY, INSPECT, LIST_TXNS, SET_FAULTS
+    }
+
+    private static final Map<Operation, Set<Role>> ALLOWED = table();
+
+    private final ClusterConfig config;
+
+    public Access(ClusterConfig config) {
+        this.config = config;
+    }
+
+    private static Map<Operation, Set<Role>> table() {
+        Map<Operation, Set<Role>> t = new EnumMap<>(Operation.class);
+        t.put(Operation.NODE_STATUS, EnumSet.allOf(Role.class));
+        t.put(Operation.SUBMIT, EnumSet.of(Role.CLIENT, Role.ADMIN));
+        t.put(Operation.TXN_STATUS, EnumSet.of(Role.CLIENT, Role.ADMIN));
+        t.put(Operation.RESOLVE, EnumSet.of(Role.NODE, Role.SERVICE));
+        t.put(Operation.LOG_DUMP, EnumSet.of(Role.ADMIN));
+        for (Operation o : EnumSet.of(Operation.PREPARE, Operation.COMMIT, Operation.ROLLBACK)) {
+            t.put(o, EnumSet.of(Role.NODE));
+        }
+        for (Operation o : EnumSet.of(Operation.QUERY, Operation.INSPECT, Operation.LIST_TXNS, Operation.SET_FAULTS)) {
+            t.put(o, EnumSet.of(Role.ADMIN));
+        }
+        return t;
+    }
+
+    /** Whether {@code role} may send {@code operation}, by the table alone. */
+    public static boolean allowed(Role role, Operation operation) {
+        return ALLOWED.get(operation).contains(role);
+    }
+
+    /** The request type of a node's client-port request, or empty for one with no body (refused as invalid elsewhere). */
+    public static Optional<Operation> of(Request request) {
+        return switch (request.getBodyCase()) {
+            case NODE_STATUS -> Optional.of(Operation.NODE_STATUS);
+            case TXN_STATUS -> Optional.of(Operation.TXN_STATUS);
+            case RESOLVE -> Optional.of(Operation.RESOLVE);
+            case SUBMIT -> Optional.of(Operation.SUBMIT);
+            case LOG_DUMP -> Optional.of(Operation.LOG_DUMP);
+            case BODY_NOT_SET -> Optional.empty();
+        };
+    }
+
+    /** The request type of a service-port request, or empty for one with no body. */
+    public static Optional<Operation> of(ParticipantRequest request) {
+        return switch (request.getBodyCase()) {
+            case PREPARE -> Optional.of(Operation.PREPARE);
+            case COMMIT -> Optional.of(Operation.COMMIT);
+            case ROLLBACK -> Optional.of(Operation.ROLLBACK);
+            case QUERY -> Optional.of(Operation.QUERY);
+            case INSPECT -> Optional.of(Operation.INSPECT);
+            case SET_FAULTS -> Optional.of(Operation.SET_FAULTS);
+            case LIST_TXNS -> Optional.of(Operation.LIST_TXNS);
+            case BODY_NOT_SET -> Optional.empty();
+        };
+    }
+
+    /**
+     * Why the holder of {@code certificate} may not send {@code operation} here, or empty when it
+     * may. {@code tls}: whether this server requires certificates; without TLS everything passes.
+     */
+    public Optional<String> refusal(boolean tls, Optional<X509Certificate> certificate, Operation operation) {
+        if (!tls) {
+            return Optional.empty();
+        }
+        Optional<Identity> who = certificate.flatMap(Identity::of);
+        if (who.isEmpty()) {
+            return Optional.of("a certificate that names no role of this cluster may not send " + operation);
+        }
+        Identity identity = who.get();
+        if (!allowed(identity.role(), operation)) {
+            return Optional.of("role " + identity.role().id() + " may not send " + operation);
+        }
+        if (identity.role() == Role.NODE && config.nodes().stream().map(NodeConfig::id).noneMatch(identity.name()::equals)) {
+            return Optional.of("node " + identity.name() + " is not a node of this cluster");
+        }
+        if (identity.role() == Role.SERVICE && ServiceName.fromId(identity.name()).isEmpty()) {
+            return Optional.of("service " + identity.name() + " is not a service of this cluster");
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,39 @@
+package io.dtm.rpc;
+
+import io.dtm.pki.Identity.Role;
+import io.dtm.rpc.Access.Operation;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The request × role table, exactly as docs/SECURITY.md writes it (RolesTest checks each cell on real sockets). */
+class AccessTest {
+
+    @Test
+    void theTableIsTheDocumentedOne() {
+        List<String> rows = new ArrayList<>();
+        for (Operation operation : Operation.values()) {
+            StringBuilder row = new StringBuilder(operation.name());
+            for (Role role : Role.values()) {
+                row.append(' ').append(Access.allowed(role, operation) ? role.id() : "-");
+            }
+            rows.add(row.toString());
+        }
+        assertThat(rows).containsExactly(
+                "NODE_STATUS node service client admin",
+                "SUBMIT - - client admin",
+                "TXN_STATUS - - client admin",
+                "RESOLVE node service - -",
+                "LOG_DUMP - - - admin",
+                "PREPARE node - - -",
+                "COMMIT node - - -",
+                "ROLLBACK node - - -",
+                "QUERY - - - admin",
+                "INSPECT - - - admin",
+                "LIST_TXNS - - - admin",
+                "SET_FAULTS - - - admin");
+    }
+}
