@@ -37,8 +37,6 @@ import java.util.function.LongSupplier;
  * callers that do real work in a continuation should move it to their own executor.
  */
 public final class TxnLogClient implements AutoCloseable {
-    /** The certificate a process that is not a node presents to the Raft port: the operator's. */
-    static final String ADMIN = "admin";
     private final LogGroups groups;
     private final GroupCommitConfig groupCommit;
     private final LongSupplier clockMs;
@@ -53,8 +51,9 @@ public final class TxnLogClient implements AutoCloseable {
         this.groupCommit = config.log().groupCommit();
         this.clockMs = clockMs;
         this.props = RaftSettings.client(config);
-        // A node presents its own certificate; a tool or test, the operator's (admin).
-        this.parameters = RaftSettings.parameters(config, nodeId.isEmpty() ? ADMIN : nodeId);
+        // A node presents its own certificate; a tool or test on the cluster's machine, a node's (only
+        // nodes may use the Raft port).
+        this.parameters = RaftSettings.parameters(config, nodeId.isEmpty() ? RaftSettings.toolIdentity(config) : nodeId);
         for (int i = 0; i < groups.size(); i++) {
             RaftClient client = newClient(groups.group(i));
             clients.add(client);

@@ -31,8 +31,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The Raft port speaks mutual TLS only: the nodes replicate over it, a client with the cluster CA's
- * certificate appends, and one with no TLS, or a certificate of another CA, reaches nothing.
+ * The Raft port speaks mutual TLS with node certificates only: the nodes replicate over it, a tool
+ * presenting a node's certificate appends, and a client with no TLS, a certificate of another CA,
+ * or a certificate of the cluster's own CA that is not a node's (the operator's) reaches nothing.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RaftTlsTest {
@@ -55,7 +56,7 @@ class RaftTlsTest {
         ClusterConfig config = cluster.config();
 
         assertThat(cluster.newClient().append(LogRecords.begin("t-1#1", List.of("inventory"), Long.MAX_VALUE, 7))
-                .get(60, TimeUnit.SECONDS).getStatus().name()).as("a client with the admin certificate").isEqualTo("IN_FLIGHT");
+                .get(60, TimeUnit.SECONDS).getStatus().name()).as("a tool with a node's certificate").isEqualTo("IN_FLIGHT");
 
         assertThatThrownBy(() -> append(config, new Parameters())).as("no TLS at all");
 
@@ -68,8 +69,13 @@ class RaftTlsTest {
                 other.resolve("admin.pem").toFile(), config.tlsCaFile().toFile(), true));
         assertThatThrownBy(() -> append(config, otherCa)).as("a certificate of another CA");
 
-        // The same raw client with the cluster's own material gets through: the refusals above were TLS's.
-        assertThat(append(config, RaftSettings.parameters(config, "admin")).isSuccess()).isTrue();
+        Parameters operator = new Parameters();
+        GrpcConfigKeys.TLS.setConf(operator, new GrpcTlsConfig(config.tlsKeyFile("admin").toFile(),
+                config.tlsCertFile("admin").toFile(), config.tlsCaFile().toFile(), true));
+        assertThatThrownBy(() -> append(config, operator)).as("the cluster's own admin certificate: not a node's");
+
+        // The same raw client with a node's material gets through: the refusals above were TLS's.
+        assertThat(append(config, RaftSettings.parameters(config, "n2")).isSuccess()).isTrue();
     }
 
     private static org.apache.ratis.protocol.RaftClientReply append(ClusterConfig config, Parameters parameters)

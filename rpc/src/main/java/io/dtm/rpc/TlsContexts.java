@@ -3,6 +3,7 @@ package io.dtm.rpc;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.ConfigException;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -20,7 +21,8 @@ import javax.net.ssl.SSLException;
  * The TLS contexts of one process, from the cluster's configuration and that process's name (its
  * certificate is {@code <name>.pem}): TLS 1.3 only, the cluster's CA the only one trusted, a
  * certificate required from both ends, and a server's certificate checked against the host its
- * client dialled. The JDK's provider (fast enough at our rates: docs/PERFORMANCE.md).
+ * client dialled. BoringSSL (netty-tcnative) where its native library loads, else the JDK's provider
+ * (docs/PERFORMANCE.md has what each costs).
  */
 public final class TlsContexts {
     public static final String PROTOCOL = "TLSv1.3";
@@ -50,11 +52,16 @@ public final class TlsContexts {
                     .trustManager(files.ca.toFile())
                     .clientAuth(ClientAuth.REQUIRE)
                     .protocols(PROTOCOL)
-                    .sslProvider(SslProvider.JDK)
+                    .sslProvider(provider())
                     .build());
         } catch (SSLException | IllegalArgumentException e) {
             throw unusable(config, files, process, e);
         }
+    }
+
+    /** BoringSSL when netty-tcnative loads here (Linux x86_64 ships with the build), else the JDK's. */
+    public static SslProvider provider() {
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
     /** The context {@code process} connects with, or empty when {@code tls.enabled} is false. */
@@ -69,7 +76,7 @@ public final class TlsContexts {
                     .trustManager(files.ca.toFile())
                     .protocols(PROTOCOL)
                     .endpointIdentificationAlgorithm("HTTPS")
-                    .sslProvider(SslProvider.JDK)
+                    .sslProvider(provider())
                     .build());
         } catch (SSLException | IllegalArgumentException e) {
             throw unusable(config, files, process, e);

@@ -19,6 +19,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -85,6 +86,13 @@ class MutualTlsTest {
         assertThat(call(client).get().getNodeStatus().getNodeId()).isEqualTo("client client");
         assertThat(server.refusedHandshakes()).isZero();
         client.close();
+    }
+
+    @Test
+    void onLinuxX86TheBuildsBoringSslIsTheProvider() {
+        boolean shipped = System.getProperty("os.name").startsWith("Linux")
+                && System.getProperty("os.arch").matches("amd64|x86_64");
+        assertThat(TlsContexts.provider()).isEqualTo(shipped ? SslProvider.OPENSSL : TlsContexts.provider());
     }
 
     @Test

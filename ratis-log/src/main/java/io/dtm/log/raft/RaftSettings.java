@@ -17,11 +17,14 @@ import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
-import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Every Ratis setting the project relies on, in one place, derived from the cluster configuration.
@@ -96,25 +99,26 @@ public final class RaftSettings {
     }
 
     /**
-     * The transport parameters of the Raft server or client of the process named {@code process}
-     * (a node id; {@code admin} for tools): with {@code tls.enabled}, mutual TLS on Ratis's gRPC
-     * transport (one port carries server, client and admin traffic; each end presents its certificate
-     * and trusts the cluster's CA only; a peer's certificate must name the address it is dialled at).
-     * Ratis 3.2.2 takes the files once, at start; its server side runs on the BoringSSL that ships
-     * shaded inside Ratis (it refuses the JDK's provider).
+     * The transport parameters of the Raft server or client of the node {@code process} (tools and
+     * tests on the cluster's machine speak as a node too): with {@code tls.enabled}, mutual TLS on
+     * Ratis's gRPC transport (one port carries server, client and admin traffic), each end presenting
+     * its certificate and trusting only node certificates of the cluster's CA ({@link NodesOnlyTrust}):
+     * Ratis cannot tell one certificate from another once a connection is in, so a client's or a
+     * service's certificate is refused at the handshake. Ratis 3.2.2 takes the material once, at
+     * start; its server side runs on the BoringSSL that ships shaded inside Ratis.
      */
     public static Parameters parameters(ClusterConfig config, String process) {
         Parameters parameters = new Parameters();
         if (!config.tls().enabled()) {
             return parameters;
         }
-        File ca = config.tlsCaFile().toFile();
-        File cert = config.tlsCertFile(process).toFile();
-        File key = config.tlsKeyFile(process).toFile();
+        Path ca = config.tlsCaFile();
+        Path cert = config.tlsCertFile(process);
+        Path key = config.tlsKeyFile(process);
         List<String> missing = new ArrayList<>();
-        for (File f : List.of(ca, cert, key)) {
-            if (!f.canRead()) {
-                missing.add(f.getPath());
+        for (Path f : List.of(ca, cert, key)) {
+            if (!Files.isReadable(f)) {
+                missing.add(f.toString());
             }
         }
         if (!missing.isEmpty()) {
@@ -122,8 +126,25 @@ public final class RaftSettings {
                     missing) + " for the Raft transport. `dtm cluster start` makes every certificate for a new directory,"
                     + " `dtm certs create --dir DIR` for an existing one"));
         }
-        GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(key, cert, ca, true));
+        try {
+            Set<String> nodes = config.nodes().stream().map(NodeConfig::id).collect(Collectors.toSet());
+            GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(NodesOnlyTrust.keyManager(cert, key),
+                    NodesOnlyTrust.of(ca, nodes), true));
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new ConfigException(config.source(), List.of("tls: the Raft transport of " + process + " cannot use "
+                    + cert + ", " + key + " and " + ca + ": " + e.getMessage()));
+        }
         return parameters;
+    }
+
+    /**
+     * The node whose certificate a tool on this machine presents to the Raft port (only nodes may use
+     * it): the first node of the configuration whose certificate and key are readable here.
+     */
+    public static String toolIdentity(ClusterConfig config) {
+        return config.nodes().stream().map(NodeConfig::id)
+                .filter(id -> Files.isReadable(config.tlsCertFile(id)) && Files.isReadable(config.tlsKeyFile(id)))
+                .findFirst().orElse(config.nodes().get(0).id());
     }
 
     /** Bounded exponential backoff; Ratis's default retries forever without sleeping. */
