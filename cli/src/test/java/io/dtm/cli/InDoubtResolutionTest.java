@@ -7,6 +7,7 @@ import io.dtm.config.ParticipantsConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.config.TimeoutsConfig;
 import io.dtm.coordinator.CoordinatorNode;
+import io.dtm.log.LogAppender;
 import io.dtm.log.TxnLogClient;
 import io.dtm.participant.ParticipantServer;
 import io.dtm.protocol.log.LogRecords;
@@ -38,8 +39,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A participant left PREPARED by a silent coordinator resolves through the real replicated log:
- * it applies a COMMIT already logged, and otherwise proposes ABORT, which the log keeps — through
- * whichever node still answers.
+ * it applies a COMMIT already logged, and otherwise proposes ABORT, which the log keeps — asking
+ * whichever node still answers, and the leader it names for the ABORT.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class InDoubtResolutionTest {
@@ -79,8 +80,9 @@ class InDoubtResolutionTest {
         List<NodeConfig> nodeConfigs = config.nodes();
         // It plays node n2 towards the inventory service (it sends PREPAREs) and reads status from the nodes.
         DtmConnections connections = keep(DtmConnections.of(config, "n2", Duration.ofSeconds(5), "test"));
+        List<CoordinatorNode> nodes = new ArrayList<>();
         for (NodeConfig node : nodeConfigs.subList(1, nodeConfigs.size())) {
-            keep(CoordinatorNode.start(config, node.id()));
+            nodes.add(keep(CoordinatorNode.start(config, node.id())));
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> ClusterStatusReader.read(config, connections)
                 .leader().filter(NodeStatus::getLeaderReady).isPresent());
@@ -94,12 +96,16 @@ class InDoubtResolutionTest {
         ParticipantClient inventoryAdmin = keep(asAdmin.connectParticipant(ServiceName.INVENTORY,
                 config.service(ServiceName.INVENTORY)).get());
         TxnLogClient log = keep(TxnLogClient.connect(config, "test"));
+        // What a coordinator that went silent had logged, appended as the leader (records enter the
+        // log only through the leader's own appender).
+        CoordinatorNode leading = nodes.stream().filter(n -> n.nodeId().equals(leader)).findFirst().orElseThrow();
+        LogAppender asLeader = keep(leading.logServer().appender("test", leading.logServer().status().getTerm()));
 
         // a#1: the coordinator logged COMMIT but its COMMIT message never reached inventory.
-        log.append(LogRecords.begin("a#1", List.of("inventory"), Long.MAX_VALUE)).join();
-        log.append(LogRecords.decide("a#1", Outcome.COMMIT, "", "coordinator:gone")).join();
+        asLeader.append(LogRecords.begin("a#1", List.of("inventory"), Long.MAX_VALUE)).join();
+        asLeader.append(LogRecords.decide("a#1", Outcome.COMMIT, "", "coordinator:gone")).join();
         // b#1: its Begin never reached the log. c#1: begun, never decided.
-        log.append(LogRecords.begin("c#1", List.of("inventory"), Long.MAX_VALUE)).join();
+        asLeader.append(LogRecords.begin("c#1", List.of("inventory"), Long.MAX_VALUE)).join();
         List<String> tids = List.of("a#1", "b#1", "c#1");
         for (int i = 0; i < tids.size(); i++) {
             assertThat(inventory.prepare(reserve(tids.get(i), "sku-000" + i)).get().getYes()).isTrue();

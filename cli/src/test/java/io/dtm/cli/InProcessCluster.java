@@ -125,6 +125,11 @@ final class InProcessCluster implements AutoCloseable {
         }
     }
 
+    /** The running node, e.g. to append as the leader what a coordinator would have logged. */
+    CoordinatorNode coordinator(String nodeId) {
+        return nodes.get(nodeId);
+    }
+
     /** The running service, to read what it counted. */
     ParticipantServer service(ServiceName service) {
         return services.get(service);

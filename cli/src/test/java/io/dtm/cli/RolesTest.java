@@ -1,11 +1,16 @@
 package io.dtm.cli;
 
 import io.dtm.config.ServiceName;
+import io.dtm.coordinator.CoordinatorNode;
+import io.dtm.log.LogAppender;
 import io.dtm.pki.ClusterCertificates.Holder;
 import io.dtm.pki.ClusterCertificates;
 import io.dtm.pki.Identity;
 import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.RemoteException;
+import io.dtm.protocol.log.LogRecords;
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.participant.Faults;
 import io.dtm.protocol.participant.InventoryRequest;
 import io.dtm.protocol.participant.Item;
@@ -112,6 +117,37 @@ class RolesTest {
         Optional<RemoteException> fromBilling = errorOf(send(nodeClient(connections("billing")), Operation.RESOLVE));
         assertThat(fromBilling).hasValueSatisfying(e -> assertThat(e).hasMessageContaining(
                 "service billing is not a service of this cluster"));
+    }
+
+    @Test
+    void aServiceSpeaksOnlyForItselfAboutAttemptsItTakesPartIn() throws Exception {
+        String attempt = "inventory-only-" + tids.incrementAndGet() + "#1";
+        CoordinatorNode leading = cluster.coordinator(leader);
+        try (LogAppender asLeader = leading.logServer().appender("roles-test", leading.logServer().status().getTerm())) {
+            asLeader.append(LogRecords.begin(attempt, List.of("inventory"), Long.MAX_VALUE)).join();
+        }
+        NodeClient payment = nodeClient(connections("payment"));
+
+        assertThat(errorOf(payment.resolve("unknown#1", false, "", "participant:inventory")))
+                .as("payment naming itself inventory").hasValueSatisfying(e -> assertThat(e)
+                        .hasMessageContaining("PERMISSION_DENIED").hasMessageContaining("may propose only as participant:payment"));
+        assertThat(errorOf(payment.resolve(attempt, false, "", "participant:payment")))
+                .as("payment asking about an attempt of inventory's").hasValueSatisfying(e -> assertThat(e)
+                        .hasMessageContaining("PERMISSION_DENIED").hasMessageContaining("payment takes no part in " + attempt));
+        assertThat(errorOf(payment.resolve(attempt, true, "in doubt", "participant:payment")))
+                .as("payment aborting it").hasValueSatisfying(e -> assertThat(e)
+                        .hasMessageContaining("payment takes no part in " + attempt));
+
+        NodeClient inventory = nodeClient(connections("inventory"));
+        assertThat(inventory.resolve(attempt, false, "", "participant:inventory").get().getOutcome())
+                .as("still undecided: nothing payment sent reached the log").isEqualTo(Outcome.UNDECIDED);
+        NodeClient inventoryAtAFollower = connections("inventory").connect(cluster.node(cluster.aFollower())).join();
+        assertThat(errorOf(inventoryAtAFollower.resolve(attempt, true, "in doubt", "participant:inventory")))
+                .as("an ABORT proposal at a follower").hasValueSatisfying(e -> assertThat(e.code())
+                        .isEqualTo(ErrorCode.NOT_LEADER));
+        TxnState aborted = inventory.resolve(attempt, true, "in doubt", "participant:inventory").get();
+        assertThat(aborted.getOutcome()).as("its own participant aborts it, at the leader").isEqualTo(Outcome.ABORT);
+        assertThat(aborted.getProposer()).isEqualTo("participant:inventory");
     }
 
     @Test

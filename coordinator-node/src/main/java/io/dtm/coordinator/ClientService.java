@@ -13,8 +13,7 @@ import io.dtm.protocol.AttemptId;
 import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.Failures;
 import io.dtm.protocol.RpcContext;
-import io.dtm.protocol.log.LogRecords;
-import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.RecordResult.Disposition;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.rpc.InvariantViolation;
 import io.dtm.protocol.rpc.NodeStatus;
@@ -23,6 +22,7 @@ import io.dtm.protocol.rpc.ResolveRequest;
 import io.dtm.protocol.rpc.Response;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
+import io.dtm.pki.Identity;
 import io.dtm.rpc.Access;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -68,18 +69,13 @@ final class ClientService {
         Optional<String> refused = Access.of(request)
                 .flatMap(operation -> access.refusal(config.tls().enabled(), context.peerCertificate(), operation));
         if (refused.isPresent()) {
-            long n = metrics.permissionDenied();
-            if (n == 1 || n % 1_000 == 0) { // a hostile client must not flood the log as well
-                LOG.warn("[{}] refused a request from {}: {} ({} refused so far)", nodeId, context, refused.get(), n);
-            }
-            return CompletableFuture.completedFuture(reply.setError(ErrorCode.PERMISSION_DENIED.toProto(refused.get()))
-                    .build());
+            return CompletableFuture.completedFuture(denied(reply, context, refused.get()));
         }
         return switch (request.getBodyCase()) {
             case SUBMIT -> submit(request.getSubmit(), reply);
             case NODE_STATUS -> CompletableFuture.completedFuture(reply.setNodeStatus(nodeStatus()).build());
             case TXN_STATUS -> txnStatus(request.getTxnStatus().getAttemptId(), reply);
-            case RESOLVE -> resolve(request.getResolve(), reply);
+            case RESOLVE -> resolve(request.getResolve(), context, reply);
             case LOG_DUMP -> CompletableFuture.completedFuture(reply.setLogDump(logServer.stateMachine().localPage(
                     request.getLogDump().getAfter(), pageSize(request.getLogDump().getLimit()))).build());
             case BODY_NOT_SET -> CompletableFuture.completedFuture(reply
@@ -180,8 +176,13 @@ final class ClientService {
         return answer(logClient.readLastAttemptVia(tid, nodeId), reply);
     }
 
-    /** An in-doubt participant's question, or its ABORT proposal (appended; the first decision wins). */
-    private CompletableFuture<Response> resolve(ResolveRequest resolve, Response.Builder reply) {
+    /**
+     * An in-doubt participant's question (answered by any node), or its ABORT proposal (appended by
+     * the leader's coordinator of its term, so elsewhere NOT_LEADER; the first decision wins). A
+     * service speaks for itself about attempts it takes part in ({@link Access#proposerRefusal},
+     * {@link Access#participationRefusal}).
+     */
+    private CompletableFuture<Response> resolve(ResolveRequest resolve, RpcContext context, Response.Builder reply) {
         String attempt = resolve.getAttemptId();
         Optional<String> problem = AttemptId.problem(attempt);
         if (problem.isPresent()) {
@@ -196,18 +197,64 @@ final class ClientService {
                             + resolve.getProposer().length() + "; at most " + maxChars + " each (limits.maxReasonChars)"))
                     .build());
         }
+        Optional<Identity> caller = config.tls().enabled() ? context.peerCertificate().flatMap(Identity::of)
+                : Optional.empty();
+        Optional<String> impostor = Access.proposerRefusal(caller, resolve.getProposer());
+        if (impostor.isPresent()) {
+            return CompletableFuture.completedFuture(denied(reply, context, impostor.get()));
+        }
         metrics.inDoubtQueries();
+        CompletableFuture<TxnState> logged = logClient.readVia(attempt, nodeId);
         if (!resolve.getProposeAbort()) {
-            return answer(logClient.readVia(attempt, nodeId), reply);
+            return answer(logged, reply).thenApply(r -> notTheirs(r, caller, attempt, context));
+        }
+        CoordinatorEngine coordinator = engine.get();
+        if (coordinator == null) {
+            return CompletableFuture.completedFuture(notLeader(reply));
         }
         metrics.inDoubtAbortProposals();
-        LOG.info("[{}] {} proposes ABORT of {}: {}", nodeId, resolve.getProposer(), attempt, resolve.getReason());
-        CompletableFuture<TxnState> state = logClient
-                .append(LogRecords.decide(attempt, Outcome.ABORT, resolve.getReason(), resolve.getProposer()))
-                // The Decide's result knows the outcome but not the Begin's participants and digest,
-                // which the participant checks before applying a COMMIT: read them back.
-                .thenCompose(result -> logClient.readVia(attempt, nodeId));
-        return answer(state, reply);
+        return logged.orTimeout(rpcTimeoutMs, TimeUnit.MILLISECONDS).handle((state, error) -> {
+            if (error != null) {
+                return answer(CompletableFuture.failedFuture(error), reply);
+            }
+            Optional<String> notTheirs = Access.participationRefusal(caller, attempt, state.getParticipantsList());
+            if (notTheirs.isPresent()) {
+                return CompletableFuture.completedFuture(denied(reply, context, notTheirs.get()));
+            }
+            LOG.info("[{}] {} proposes ABORT of {}: {}", nodeId, resolve.getProposer(), attempt, resolve.getReason());
+            return coordinator.proposeAbort(attempt, resolve.getReason(), resolve.getProposer())
+                    .orTimeout(rpcTimeoutMs, TimeUnit.MILLISECONDS)
+                    .handle((result, failed) -> {
+                        if (failed != null && coordinator.isOpen()) {
+                            return answer(CompletableFuture.failedFuture(failed), reply);
+                        }
+                        if (failed != null || result.getDisposition() == Disposition.FENCED) {
+                            // This term's appender is closed or fenced: another leader decides now.
+                            return CompletableFuture.completedFuture(notLeader(reply));
+                        }
+                        // The Decide's result knows the outcome but not the Begin's participants and
+                        // digest, which the participant checks before applying a COMMIT: read them back.
+                        return answer(logClient.readVia(attempt, nodeId), reply);
+                    }).thenCompose(Function.identity());
+        }).thenCompose(Function.identity());
+    }
+
+    /** A state read for a service about an attempt it takes no part in is withheld. */
+    private Response notTheirs(Response answered, Optional<Identity> caller, String attempt, RpcContext context) {
+        if (!answered.hasTxnState()) {
+            return answered;
+        }
+        return Access.participationRefusal(caller, attempt, answered.getTxnState().getParticipantsList())
+                .map(why -> denied(answered.toBuilder().clearTxnState(), context, why))
+                .orElse(answered);
+    }
+
+    private Response denied(Response.Builder reply, RpcContext context, String why) {
+        long n = metrics.permissionDenied();
+        if (n == 1 || n % 1_000 == 0) { // a hostile client must not flood the log as well
+            LOG.warn("[{}] refused a request from {}: {} ({} refused so far)", nodeId, context, why, n);
+        }
+        return reply.setError(ErrorCode.PERMISSION_DENIED.toProto(why)).build();
     }
 
     private CompletableFuture<Response> answer(CompletableFuture<TxnState> state, Response.Builder reply) {

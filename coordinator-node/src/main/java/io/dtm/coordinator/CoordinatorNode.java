@@ -302,6 +302,14 @@ public final class CoordinatorNode implements AutoCloseable {
         return e == null ? -1 : e.term();
     }
 
+    /**
+     * This node's replica of the log. What runs in this process may append as the leader with it
+     * ({@link TxnLogServer#appender}); tests do, to set up what a coordinator would have logged.
+     */
+    public TxnLogServer logServer() {
+        return logServer;
+    }
+
     /** Runs {@code task} on the thread that starts and stops engines, after what is queued there. */
     void onLeadershipThread(Runnable task) {
         leadership.execute(task);

@@ -4,7 +4,7 @@ import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.TimeoutsConfig;
-import io.dtm.log.TxnLogClient;
+import io.dtm.log.LogAppender;
 import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.log.LogRecords;
@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -86,7 +87,10 @@ class CoordinatorNodeTest {
 
     @Test
     void anyNodeAnswersATransactionsStateFromTheLog() throws Exception {
-        try (TxnLogClient log = TxnLogClient.connect(config, "test")) {
+        CoordinatorNode leader = await().atMost(Duration.ofSeconds(30))
+                .until(() -> nodes.stream().filter(CoordinatorNode::isCoordinating).findFirst(), Optional::isPresent)
+                .orElseThrow();
+        try (LogAppender log = leader.logServer().appender("test", leader.coordinatingTerm())) {
             log.append(LogRecords.begin("t-42", List.of("payment", "order"), 1)).join();
             log.append(LogRecords.decide("t-42", Outcome.ABORT, "payment: CARD_DECLINED", "coordinator:test")).join();
         }

@@ -1,15 +1,13 @@
 package io.dtm.participant;
 
+import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.Failures;
 import io.dtm.rpc.DtmConnections;
 import io.dtm.rpc.NodeClient;
 import io.dtm.protocol.RemoteException;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
-import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.log.TxnState;
-import io.dtm.rpc.DtmConnections;
-import io.dtm.rpc.NodeClient;
 
 import java.io.IOException;
 import java.util.List;
@@ -19,9 +17,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 
 /**
- * The replicated log as an in-doubt participant sees it: any coordinator node will do, so each
- * question goes to the node that answered last and moves on to the next when that one cannot answer
- * (down, or cut off from the majority).
+ * The replicated log as an in-doubt participant sees it: any coordinator node answers a question,
+ * the leader alone takes an ABORT proposal (the log takes records only from its leader's own path),
+ * so each request goes to the node that answered last and moves on when that one cannot answer
+ * (down, cut off from the majority, or not the leader: then to the leader it names).
  */
 final class CoordinatorDecisionSource implements DecisionSource, AutoCloseable {
     private final List<NodeConfig> nodes;
@@ -67,8 +66,20 @@ final class CoordinatorDecisionSource implements DecisionSource, AutoCloseable {
             if (cause instanceof RemoteException remote && !remote.code().retriable()) {
                 return CompletableFuture.<TxnState>failedFuture(cause);
             }
-            return askFrom(i + 1, tried + 1, question, cause);
+            return askFrom(next(i, cause), tried + 1, question, cause);
         }).thenCompose(Function.identity());
+    }
+
+    /** The node to ask after node {@code i} failed: the leader it named (an ABORT needs the leader), else the next. */
+    private int next(int i, Throwable cause) {
+        if (cause instanceof RemoteException remote && remote.code() == ErrorCode.NOT_LEADER) {
+            for (int j = 0; j < nodes.size(); j++) {
+                if (j != i && nodes.get(j).id().equals(remote.leaderId())) {
+                    return j;
+                }
+            }
+        }
+        return i + 1;
     }
 
     /** A live connection to node {@code i}, reconnecting when the last one closed or never opened. */

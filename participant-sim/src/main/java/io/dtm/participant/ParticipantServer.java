@@ -121,7 +121,7 @@ public final class ParticipantServer implements AutoCloseable {
             // Its in-doubt questions to the nodes go out under its own certificate.
             connections = DtmConnections.of(config, service.id(), Duration.ofMillis(config.timeouts().rpcTimeoutMs()),
                     name + "-in-doubt-rpc");
-            CoordinatorDecisionSource decisions = new CoordinatorDecisionSource(config, "participant:" + name, connections);
+            CoordinatorDecisionSource decisions = new CoordinatorDecisionSource(config, Access.proposerOf(name), connections);
             long inDoubtMs = config.participants().inDoubtTimeoutMs();
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, name + "-in-doubt");

@@ -1,5 +1,6 @@
 package io.dtm.log;
 
+import io.dtm.log.raft.LocalProposal;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -53,7 +54,8 @@ final class LocalEntrySender implements RecordBatcher.EntrySender {
                 .setGroupId(groupId)
                 .setCallId(callId)
                 .setRepliedCallIds(drainReplied())
-                .setMessage(entry)
+                // In-process, so the leader admits its records (AppendAdmission).
+                .setMessage(new LocalProposal(entry.getContent()))
                 .setType(RaftClientRequest.writeRequestType())
                 .build();
         CompletableFuture<RaftClientReply> reply;

@@ -6,8 +6,8 @@ import io.dtm.protocol.log.TxnRecord;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Appends records on behalf of one coordinator term, group-committed like
- * {@link TxnLogClient#append}, straight into the Raft server of the node it runs on. Obtained from
+ * Appends records on behalf of one coordinator term (its coordinator and in-doubt resolver),
+ * group-committed, straight into the Raft server of the node it runs on. Obtained from
  * {@link TxnLogServer#appender}; its batches carry the term, so once another leader has taken over,
  * whatever it still appends is refused by the log (see {@code RecordBatch.proposer_term}).
  */

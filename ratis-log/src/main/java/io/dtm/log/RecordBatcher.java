@@ -53,6 +53,21 @@ final class RecordBatcher implements AutoCloseable {
     private record Pending(TxnRecord record, CompletableFuture<RecordResult> future, long sinceNanos) {
     }
 
+    /**
+     * What every batch of a batcher says about its records: proposed by the leader of a term (its
+     * coordinator and in-doubt resolver), or a probe, applied to nothing (see {@code RecordBatch}).
+     */
+    record Stamp(long proposerTerm, boolean probe) {
+        static Stamp leader(long term) {
+            if (term <= 0) {
+                throw new IllegalArgumentException("a leader's term is positive, got " + term);
+            }
+            return new Stamp(term, false);
+        }
+
+        static final Stamp PROBE = new Stamp(0, true);
+    }
+
     /** Sends one Raft entry to the group's leader; the reply carries the entry's {@link BatchResult}. */
     @FunctionalInterface
     interface EntrySender {
@@ -63,7 +78,7 @@ final class RecordBatcher implements AutoCloseable {
     private final EntrySender sender;
     private final LongSupplier clockMs;
     private final String nodeId;
-    private final long proposerTerm;
+    private final Stamp stamp;
     /** Guards the two queues and the gate; {@code changed} wakes the thread when a batch may leave. */
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -79,13 +94,13 @@ final class RecordBatcher implements AutoCloseable {
      * @param clockMs      this process's clock, read when a batch is sealed
      * @param nodeId       the cluster node this process is, stamped on every batch with the clock
      *                     reading ("" for a process that is no node: its readings do not count)
-     * @param proposerTerm the coordinator's Raft term, stamped on every batch (0: not a coordinator)
+     * @param stamp        the proposer's Raft term, or that its batches are probes, stamped on every batch
      */
     RecordBatcher(String name, EntrySender sender, GroupCommitConfig config, LongSupplier clockMs, String nodeId,
-            long proposerTerm) {
+            Stamp stamp) {
         this.name = name;
         this.nodeId = nodeId;
-        this.proposerTerm = proposerTerm;
+        this.stamp = stamp;
         this.sender = sender;
         this.gate = new BatchGate(config.maxRecords(), config.maxOutstandingBatches(), BACKGROUND_LINGER_NANOS);
         this.clockMs = clockMs;
@@ -205,7 +220,7 @@ final class RecordBatcher implements AutoCloseable {
 
     private void send(List<Pending> batch, boolean hasUrgent) {
         RecordBatch.Builder entry = ClockStamp.stamp(RecordBatch.newBuilder(), nodeId, clockMs)
-                .setProposerTerm(proposerTerm);
+                .setProposerTerm(stamp.proposerTerm()).setProbe(stamp.probe());
         for (Pending p : batch) {
             entry.addRecords(p.record);
         }

@@ -30,8 +30,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
 /**
- * The typed API of the replicated transaction log: append records (group-committed) and read a
- * transaction's state (linearizable, through the leader or through any chosen node).
+ * The typed API of the replicated transaction log for processes that do not lead it: read a
+ * transaction's state (linearizable, through the leader or through any chosen node), and append
+ * probes (group-committed, applied to nothing) to measure the log.
  *
  * <p>Thread-safe; one instance per process is enough. Futures complete on Ratis's client threads:
  * callers that do real work in a continuation should move it to their own executor.
@@ -57,8 +58,8 @@ public final class TxnLogClient implements AutoCloseable {
         for (int i = 0; i < groups.size(); i++) {
             RaftClient client = newClient(groups.group(i));
             clients.add(client);
-            batchers.add(new RecordBatcher(name + "-log-appender-" + i, client.async()::send, groupCommit, clockMs,
-                    nodeId, 0));
+            batchers.add(new RecordBatcher(name + "-log-probe-" + i, client.async()::send, groupCommit, clockMs,
+                    nodeId, RecordBatcher.Stamp.PROBE));
         }
     }
 
@@ -80,8 +81,13 @@ public final class TxnLogClient implements AutoCloseable {
         return new TxnLogClient(config, nodeId, nodeId, clockMs);
     }
 
-    /** Appends one record; the future completes with what became of it once its entry is applied. */
-    public CompletableFuture<RecordResult> append(TxnRecord record) {
+    /**
+     * Appends one record as a probe (group-committed, replicated and synced like any other, applied
+     * to nothing; it comes back REFUSED, "a probe"): what a measurement of the log sends. Records
+     * that change transactions enter the log only through the leader's own appender
+     * ({@link TxnLogServer#appender}); the log refuses them from any client.
+     */
+    public CompletableFuture<RecordResult> appendProbe(TxnRecord record) {
         return batchers.get(groups.indexOf(LogRecords.tidOf(record))).submit(record);
     }
 

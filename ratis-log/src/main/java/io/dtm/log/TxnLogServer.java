@@ -106,13 +106,18 @@ public final class TxnLogServer implements Closeable {
     }
 
     /**
-     * An appender for the coordinator of {@code term} on this node, the leader: its records are
-     * group-committed into entries handed to this node's Raft server directly (no Raft client, no
-     * loopback gRPC), each entry stamped with the term. Close it when the coordinator steps down.
+     * An appender for the coordinator and in-doubt resolver of {@code term} on this node, the
+     * leader: its records are group-committed into entries handed to this node's Raft server
+     * directly (no Raft client, no loopback gRPC), each entry stamped with the term. The only way
+     * records enter the log ({@link io.dtm.log.raft.AppendAdmission}). Close it when the
+     * coordinator steps down.
+     *
+     * @throws IllegalArgumentException when {@code term} is not positive
      */
     public LogAppender appender(String name, long term) {
         return new LogAppender(new RecordBatcher(name + "-term-" + term + "-appender",
-                new LocalEntrySender(server, group.getGroupId()), groupCommit, clockMs, nodeId, term));
+                new LocalEntrySender(server, group.getGroupId()), groupCommit, clockMs, nodeId,
+                RecordBatcher.Stamp.leader(term)));
     }
 
     public RaftServer raftServer() {

@@ -10,6 +10,8 @@ import io.dtm.config.TimeoutsConfig;
 import io.dtm.pki.ClusterCertificates.Holder;
 import io.dtm.pki.ClusterCertificates;
 import io.dtm.pki.Identity;
+import io.dtm.protocol.log.RecordResult;
+import io.dtm.protocol.log.TxnRecord;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
 import static org.awaitility.Awaitility.await;
@@ -38,6 +41,8 @@ final class LocalLogCluster implements AutoCloseable {
     private final ClusterConfig config;
     private final Map<String, TxnLogServer> running = new LinkedHashMap<>();
     private final List<TxnLogClient> clients = new ArrayList<>();
+    /** The appenders {@link #appendAsLeader} made, by node and term. */
+    private final Map<String, LogAppender> appenders = new HashMap<>();
     /** Each node's clock; the system clock unless a test gave it another. */
     private final Map<String, LongSupplier> clocks = new HashMap<>();
 
@@ -92,8 +97,27 @@ final class LocalLogCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Appends as the leader's coordinator does (the only way records enter the log): through an
+     * appender of the current leader's term, made anew when leadership moves.
+     */
+    synchronized CompletableFuture<RecordResult> appendAsLeader(TxnRecord record) {
+        String leader = readyLeader().orElseGet(this::awaitLeader);
+        TxnLogServer server = server(leader);
+        long term = server.status().getTerm();
+        return appenders.computeIfAbsent(leader + "@" + term, key -> server.appender("test-" + leader, term))
+                .append(record);
+    }
+
     /** Stops a server the way a crash would look to its peers: its connections just go away. */
-    void stop(String nodeId) {
+    synchronized void stop(String nodeId) {
+        appenders.entrySet().removeIf(e -> {
+            if (e.getKey().startsWith(nodeId + "@")) {
+                e.getValue().close();
+                return true;
+            }
+            return false;
+        });
         TxnLogServer server = running.remove(nodeId);
         if (server == null) {
             throw new IllegalStateException(nodeId + " is not running");

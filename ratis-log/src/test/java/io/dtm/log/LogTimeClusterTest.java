@@ -2,7 +2,6 @@ package io.dtm.log;
 
 import io.dtm.log.raft.TxnStateMachine;
 import io.dtm.protocol.log.Outcome;
-import io.dtm.protocol.log.RecordResult.Disposition;
 import io.dtm.protocol.log.TxnStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -73,15 +72,14 @@ class LogTimeClusterTest {
         long startedMs = System.currentTimeMillis();
         cluster.startAll();
         cluster.awaitLeader();
-        TxnLogClient tool = cluster.newClient();
-        tool.append(begin("young", FOUR, Long.MAX_VALUE)).join();
-        tool.append(decide("young", Outcome.COMMIT, "", "coordinator:test")).join();
-        assertThat(tool.append(end("young")).join().getStatus()).isEqualTo(TxnStatus.ENDED);
+        cluster.appendAsLeader(begin("young", FOUR, Long.MAX_VALUE)).join();
+        cluster.appendAsLeader(decide("young", Outcome.COMMIT, "", "coordinator:test")).join();
+        assertThat(cluster.appendAsLeader(end("young")).join().getStatus()).isEqualTo(TxnStatus.ENDED);
 
-        // The fast node forwards a record through its own log client, as its coordinator process would.
+        // The fast node seals a batch through its own log client (a probe: its clock reading counts
+        // like any batch's).
         TxnLogClient fastNode = cluster.newNodeClient(fast);
-        assertThat(fastNode.append(begin("other", FOUR, Long.MAX_VALUE)).join().getDisposition())
-                .isEqualTo(Disposition.APPLIED);
+        assertThat(fastNode.appendProbe(begin("other", FOUR, Long.MAX_VALUE)).join().getDetail()).contains("a probe");
         await("the fast node's reading and the others' on every replica").atMost(WAIT)
                 .pollInterval(Duration.ofMillis(100))
                 .untilAsserted(() -> {
@@ -98,7 +96,7 @@ class LogTimeClusterTest {
             assertThat(cluster.server(node).stateMachine().logTimeMs()).as("log time on %s", node)
                     .isBetween(startedMs, System.currentTimeMillis());
             // Retention keeps an hour (LocalLogCluster): five hours of one clock would have evicted it.
-            assertThat(tool.readVia("young", node).join().getStatus()).as("young via %s", node)
+            assertThat(fastNode.readVia("young", node).join().getStatus()).as("young via %s", node)
                     .isEqualTo(TxnStatus.ENDED);
         }
     }

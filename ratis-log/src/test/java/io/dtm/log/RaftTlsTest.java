@@ -4,7 +4,9 @@ import io.dtm.config.ClusterConfig;
 import io.dtm.log.raft.LogGroups;
 import io.dtm.log.raft.RaftSettings;
 import io.dtm.pki.ClusterCertificates.Holder;
+import io.dtm.pki.CertificateAuthority;
 import io.dtm.pki.ClusterCertificates;
+import io.dtm.pki.PemFiles;
 import io.dtm.pki.Identity;
 import io.dtm.protocol.log.LogRecords;
 import io.dtm.protocol.log.RecordBatch;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +35,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The Raft port speaks mutual TLS with node certificates only: the nodes replicate over it, a tool
- * presenting a node's certificate appends, and a client with no TLS, a certificate of another CA,
- * or a certificate of the cluster's own CA that is not a node's (the operator's) reaches nothing.
+ * presenting a node's certificate reaches the log, and a client with no TLS, a certificate of another
+ * CA, an expired node certificate, or a certificate of the cluster's own CA that is not a node's (the
+ * operator's) reaches nothing.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RaftTlsTest {
@@ -55,8 +59,8 @@ class RaftTlsTest {
         cluster.awaitLeader();
         ClusterConfig config = cluster.config();
 
-        assertThat(cluster.newClient().append(LogRecords.begin("t-1#1", List.of("inventory"), Long.MAX_VALUE, 7))
-                .get(60, TimeUnit.SECONDS).getStatus().name()).as("a tool with a node's certificate").isEqualTo("IN_FLIGHT");
+        assertThat(cluster.newClient().appendProbe(LogRecords.begin("t-1#1", List.of("inventory"), Long.MAX_VALUE, 7))
+                .get(60, TimeUnit.SECONDS).getDetail()).as("a tool with a node's certificate").contains("a probe");
 
         assertThatThrownBy(() -> append(config, new Parameters())).as("no TLS at all");
 
@@ -73,6 +77,20 @@ class RaftTlsTest {
         GrpcConfigKeys.TLS.setConf(operator, new GrpcTlsConfig(config.tlsKeyFile("admin").toFile(),
                 config.tlsCertFile("admin").toFile(), config.tlsCaFile().toFile(), true));
         assertThatThrownBy(() -> append(config, operator)).as("the cluster's own admin certificate: not a node's");
+
+        // A node's certificate of the cluster's CA, but expired (issued for n2 and the host it runs on).
+        CertificateAuthority ca = new CertificateAuthority(PemFiles.readCertificate(config.tlsCaFile()),
+                PemFiles.readKey(dir.resolve("ca").resolve(ClusterCertificates.CA_KEY)), new SecureRandom());
+        Instant now = Instant.now();
+        CertificateAuthority.Issued expired = ca.issue(Identity.node("n2"), List.of(config.node("n2").host()),
+                now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(1)));
+        Path expiredDir = dir.resolve("expired");
+        PemFiles.writeCertificates(expiredDir.resolve("n2.pem"), List.of(expired.certificate()));
+        PemFiles.writeKey(expiredDir.resolve("n2.key"), expired.key());
+        Parameters late = new Parameters();
+        GrpcConfigKeys.TLS.setConf(late, new GrpcTlsConfig(expiredDir.resolve("n2.key").toFile(),
+                expiredDir.resolve("n2.pem").toFile(), config.tlsCaFile().toFile(), true));
+        assertThatThrownBy(() -> append(config, late)).as("a node's certificate of the cluster's CA, expired");
 
         // The same raw client with a node's material gets through: the refusals above were TLS's.
         assertThat(append(config, RaftSettings.parameters(config, "n2")).isSuccess()).isTrue();

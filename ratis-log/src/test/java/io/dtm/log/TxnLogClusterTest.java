@@ -48,16 +48,16 @@ class TxnLogClusterTest {
         return i % 3 == 0 ? Outcome.ABORT : Outcome.COMMIT;
     }
 
-    /** Begins and decides tids {@code prefix0..prefix(n-1)}, all at once; returns when all are applied. */
-    private static void beginAndDecide(TxnLogClient client, String prefix, int n) {
+    /** Begins and decides tids {@code prefix0..prefix(n-1)}, all at once, as the leader; returns when all are applied. */
+    private void beginAndDecide(String prefix, int n) {
         List<CompletableFuture<RecordResult>> begins = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            begins.add(client.append(begin(prefix + i, FOUR, Long.MAX_VALUE)));
+            begins.add(cluster.appendAsLeader(begin(prefix + i, FOUR, Long.MAX_VALUE)));
         }
         begins.forEach(f -> assertThat(f.join().getDisposition()).isEqualTo(Disposition.APPLIED));
         List<CompletableFuture<RecordResult>> decides = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            decides.add(client.append(decide(prefix + i, expectedOutcome(i), "reason " + i, "coordinator:test")));
+            decides.add(cluster.appendAsLeader(decide(prefix + i, expectedOutcome(i), "reason " + i, "coordinator:test")));
         }
         for (int i = 0; i < n; i++) {
             RecordResult r = decides.get(i).join();
@@ -83,7 +83,7 @@ class TxnLogClusterTest {
         cluster.startAll();
         String oldLeader = cluster.awaitLeader();
         TxnLogClient client = cluster.newClient();
-        beginAndDecide(client, "t", 200);
+        beginAndDecide("t", 200);
 
         cluster.stop(oldLeader);
         String newLeader = cluster.awaitLeader();
@@ -95,11 +95,11 @@ class TxnLogClusterTest {
             }
         }
         // The write-once rule holds across the failover: a contrary proposal learns the old outcome.
-        RecordResult contrary = client.append(decide("t1", Outcome.ABORT, "late", "participant:order")).join();
+        RecordResult contrary = cluster.appendAsLeader(decide("t1", Outcome.ABORT, "late", "participant:order")).join();
         assertThat(contrary.getDisposition()).isEqualTo(Disposition.DUPLICATE);
         assertThat(contrary.getOutcome()).isEqualTo(Outcome.COMMIT);
         // And the new leader keeps logging.
-        assertThat(client.append(end("t1")).join().getStatus()).isEqualTo(TxnStatus.ENDED);
+        assertThat(cluster.appendAsLeader(end("t1")).join().getStatus()).isEqualTo(TxnStatus.ENDED);
     }
 
     @Test
@@ -112,8 +112,8 @@ class TxnLogClusterTest {
         // Each read waits for the follower to learn the commit index (next heartbeat): keep it short.
         for (int i = 0; i < 15; i++) {
             String tid = "rw" + i;
-            client.append(begin(tid, FOUR, 1)).join();
-            client.append(decide(tid, Outcome.COMMIT, "", "coordinator:test")).join();
+            cluster.appendAsLeader(begin(tid, FOUR, 1)).join();
+            cluster.appendAsLeader(decide(tid, Outcome.COMMIT, "", "coordinator:test")).join();
             // Linearizable: no waiting, no retry; the follower must already know.
             assertThat(client.readVia(tid, follower).join().getStatus()).isEqualTo(TxnStatus.DECIDED);
         }
@@ -127,10 +127,10 @@ class TxnLogClusterTest {
         cluster.awaitLeader();
         TxnLogClient client = cluster.newClient();
         for (int round = 0; round < 10; round++) {
-            beginAndDecide(client, "r" + round + "-", 30);
+            beginAndDecide("r" + round + "-", 30);
         }
         String ended = "r0-1";
-        client.append(end(ended)).join();
+        cluster.appendAsLeader(end(ended)).join();
 
         cluster.stopAll();
         cluster.startAll();
@@ -154,7 +154,7 @@ class TxnLogClusterTest {
         String leader = cluster.awaitLeader();
         String lagging = cluster.aFollower();
         TxnLogClient client = cluster.newClient();
-        beginAndDecide(client, "before", 10);
+        beginAndDecide("before", 10);
         assertThat(Thread.getAllStackTraces().keySet()).map(Thread::getName)
                 .as("the leader replicates with the appender that survives a follower behind the purge")
                 .anyMatch(name -> name.startsWith(leader + "@") && name.contains("DtmLogAppender"));
@@ -165,7 +165,7 @@ class TxnLogClusterTest {
 
         // One record per entry, so the leader's log grows fast and is snapshotted and purged.
         for (int i = 0; i < 400; i++) {
-            client.append(begin("while-down" + i, FOUR, 1)).join();
+            cluster.appendAsLeader(begin("while-down" + i, FOUR, 1)).join();
         }
         await().atMost(WAIT).until(() -> cluster.server(leader).status().getLogStartIndex() > laggingApplied + 1);
 
@@ -188,10 +188,31 @@ class TxnLogClusterTest {
         cluster.awaitLeader();
         TxnLogClient client = cluster.newClient();
 
-        beginAndDecide(client, "load", 5_000);
+        beginAndDecide("load", 5_000);
 
         assertOutcomes(client, null, "load", 5_000);
+    }
+
+    @Test
+    void probesAreGroupCommittedAndApplyToNothing() {
+        cluster = new LocalLogCluster(dir, 10_000, 8 << 20);
+        cluster.startAll();
+        String leader = cluster.awaitLeader();
+        TxnLogClient client = cluster.newClient();
+        long inFlightBefore = cluster.server(leader).stateMachine().localStats().getInFlight();
+
+        List<CompletableFuture<RecordResult>> probes = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            probes.add(client.appendProbe(begin("probe" + i, FOUR, Long.MAX_VALUE)));
+        }
+        for (CompletableFuture<RecordResult> probe : probes) {
+            RecordResult r = probe.join();
+            assertThat(r.getDisposition()).isEqualTo(Disposition.REFUSED);
+            assertThat(r.getDetail()).contains("a probe");
+        }
         assertThat(client.appendStats().recordsPerEntry()).as("group commit gathered concurrent records").isGreaterThan(2.0);
+        assertThat(client.read("probe7").join().getStatus()).as("a probe's Begin began nothing").isEqualTo(TxnStatus.UNKNOWN);
+        assertThat(cluster.server(leader).stateMachine().localStats().getInFlight()).isEqualTo(inFlightBefore);
     }
 
     @Test
@@ -202,7 +223,6 @@ class TxnLogClusterTest {
         long term = cluster.server(leader).status().getTerm();
 
         try (LogAppender current = cluster.server(leader).appender("current", term);
-                // Term 0 means "not fenced", so with a first leader in term 1 the other term is term + 1.
                 LogAppender deposed = cluster.server(leader).appender("other-term", term + 1)) {
             RecordResult stale = deposed.append(begin("fenced", FOUR, 1)).join();
             assertThat(stale.getDisposition()).isEqualTo(Disposition.FENCED);
@@ -263,14 +283,14 @@ class TxnLogClusterTest {
         cluster.startAll();
         cluster.awaitLeader();
         TxnLogClient client = cluster.newClient();
-        client.append(begin("x", FOUR, 1)).join();
+        cluster.appendAsLeader(begin("x", FOUR, 1)).join();
 
         List<TxnRecord> records = List.of(
                 decide("x", Outcome.COMMIT, "", "coordinator:test"),
                 decide("x", Outcome.ABORT, "late", "participant:payment"),
                 decide("never-begun", Outcome.COMMIT, "", "coordinator:test"),
                 end("x"));
-        List<CompletableFuture<RecordResult>> results = records.stream().map(client::append).toList();
+        List<CompletableFuture<RecordResult>> results = records.stream().map(cluster::appendAsLeader).toList();
 
         assertThat(results.get(0).join().getDisposition()).isEqualTo(Disposition.APPLIED);
         assertThat(results.get(1).join().getOutcome()).isEqualTo(Outcome.COMMIT);

@@ -11,6 +11,7 @@ import io.dtm.protocol.rpc.Request;
 import java.security.cert.X509Certificate;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -94,6 +95,41 @@ public final class Access {
             case LIST_TXNS -> Optional.of(Operation.LIST_TXNS);
             case BODY_NOT_SET -> Optional.empty();
         };
+    }
+
+    /** What a service names itself when it proposes an ABORT: {@code participant:<service>}. */
+    public static String proposerOf(String service) {
+        return "participant:" + service;
+    }
+
+    /**
+     * A service speaks only for itself: why a RESOLVE from {@code caller} naming {@code proposer}
+     * is refused, or empty when it may go on (nodes, and any caller with TLS off, name whom they like).
+     */
+    public static Optional<String> proposerRefusal(Optional<Identity> caller, String proposer) {
+        if (caller.isEmpty() || caller.get().role() != Role.SERVICE) {
+            return Optional.empty();
+        }
+        String own = proposerOf(caller.get().name());
+        return proposer.equals(own) ? Optional.empty()
+                : Optional.of("service " + caller.get().name() + " may propose only as " + own + ", not as \"" + proposer + "\"");
+    }
+
+    /**
+     * A service asks about, and aborts, only attempts it takes part in: why it may not, given the
+     * attempt's {@code participants} as the log holds them, or empty when it may. An attempt whose
+     * participants the log does not hold (not begun yet, as when a PREPARE overtook its Begin, or
+     * ended and retained without them) is the service's to ask about: that is how an in-doubt
+     * participant aborts early.
+     */
+    public static Optional<String> participationRefusal(Optional<Identity> caller, String attemptId,
+            List<String> participants) {
+        if (caller.isEmpty() || caller.get().role() != Role.SERVICE || participants.isEmpty()
+                || participants.contains(caller.get().name())) {
+            return Optional.empty();
+        }
+        return Optional.of("service " + caller.get().name() + " takes no part in " + attemptId + " (its participants: "
+                + String.join(", ", participants) + ")");
     }
 
     /**

@@ -1,11 +1,13 @@
 package io.dtm.rpc;
 
+import io.dtm.pki.Identity;
 import io.dtm.pki.Identity.Role;
 import io.dtm.rpc.Access.Operation;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,5 +37,27 @@ class AccessTest {
                 "INSPECT - - - admin",
                 "LIST_TXNS - - - admin",
                 "SET_FAULTS - - - admin");
+    }
+
+    @Test
+    void aServiceProposesOnlyAsItself() {
+        Optional<Identity> payment = Optional.of(Identity.service("payment"));
+        assertThat(Access.proposerRefusal(payment, "participant:payment")).isEmpty();
+        assertThat(Access.proposerRefusal(payment, "participant:inventory")).hasValue(
+                "service payment may propose only as participant:payment, not as \"participant:inventory\"");
+        assertThat(Access.proposerRefusal(payment, "coordinator:n1")).isPresent();
+        assertThat(Access.proposerRefusal(Optional.of(Identity.node("n1")), "anyone")).as("a node").isEmpty();
+        assertThat(Access.proposerRefusal(Optional.empty(), "anyone")).as("TLS off").isEmpty();
+    }
+
+    @Test
+    void aServiceResolvesOnlyAttemptsItTakesPartInOrThatTheLogHasNotBegun() {
+        Optional<Identity> payment = Optional.of(Identity.service("payment"));
+        assertThat(Access.participationRefusal(payment, "t#1", List.of("payment", "order"))).isEmpty();
+        assertThat(Access.participationRefusal(payment, "t#1", List.of("inventory", "order"))).hasValue(
+                "service payment takes no part in t#1 (its participants: inventory, order)");
+        assertThat(Access.participationRefusal(payment, "t#1", List.of())).as("not begun: an early ABORT").isEmpty();
+        assertThat(Access.participationRefusal(Optional.of(Identity.node("n2")), "t#1", List.of("inventory")))
+                .as("a node").isEmpty();
     }
 }

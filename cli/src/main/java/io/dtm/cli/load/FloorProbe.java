@@ -192,8 +192,8 @@ public final class FloorProbe {
     /**
      * The records of whole transactions (Begin, Decide COMMIT, End, as the log-only load writes
      * them, so that none is left in flight in the log), each appended once the one before is
-     * applied; every record is a sample. Through a Raft client of this process, so each also pays a
-     * hop to the leader that the leader's own appends do not.
+     * applied; every record is a sample. Through a Raft client of this process, as probes (applied to
+     * nothing), so each also pays a hop to the leader that the leader's own appends do not.
      */
     private Piece logAppend() {
         try (TxnLogClient log = TxnLogClient.connect(config, "bench-floor")) {
@@ -212,7 +212,7 @@ public final class FloorProbe {
     private CompletableFuture<RecordResult> timedAppend(TxnLogClient log, TxnRecord record, Histogram micros) {
         long start = System.nanoTime();
         // The log client does not give up on its own (Ratis retries); the probe does.
-        return log.append(record).orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        return log.appendProbe(record).orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((r, error) -> {
                     if (error == null) {
                         micros.recordValue(since(start));

@@ -8,6 +8,9 @@ import io.dtm.coordinator.core.Action;
 import io.dtm.coordinator.core.CoordinatorCore;
 import io.dtm.coordinator.core.Violation;
 import io.dtm.coordinator.core.TxnRequest;
+import io.dtm.protocol.log.LogRecords;
+import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnRecord;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.participant.LocalState;
@@ -326,6 +329,24 @@ public final class CoordinatorEngine implements AutoCloseable {
                 }
             }
         }, delay);
+    }
+
+    /**
+     * Appends an in-doubt participant's ABORT proposal with this term's appender: the log takes
+     * records only from its leader's own path, and a proposal that outlives this term is fenced.
+     * The core is not told: if it runs the attempt, its own Decide meets the outcome that stands
+     * (the first decision logged wins). Safe from any thread.
+     */
+    public CompletableFuture<RecordResult> proposeAbort(String attemptId, String reason, String proposer) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new NotLeaderException(nodeId + " stopped coordinating"));
+        }
+        return log.append(LogRecords.decide(attemptId, Outcome.ABORT, reason, proposer));
+    }
+
+    /** Whether this engine still coordinates (not yet closed: its term's leadership holds, as far as it knows). */
+    public boolean isOpen() {
+        return !closed;
     }
 
     public int inFlight() {

@@ -2,6 +2,7 @@ package io.dtm.coordinator.sim;
 
 import com.google.protobuf.MessageLite;
 import io.dtm.config.ServiceName;
+import io.dtm.coordinator.runtime.CoordinatorEngine;
 import io.dtm.coordinator.runtime.EngineParticipants;
 import io.dtm.participant.InDoubtResolver;
 import io.dtm.participant.ParticipantCore;
@@ -9,6 +10,7 @@ import io.dtm.participant.domain.DomainServices;
 import io.dtm.participant.domain.RecordWriter;
 import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.log.Outcome;
+import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.participant.Ack;
 import io.dtm.protocol.participant.Commit;
@@ -162,7 +164,7 @@ final class SimParticipants implements EngineParticipants {
         sim.after(downMs, () -> cores.put(service, boot(service)));
     }
 
-    /** Each service's in-doubt rule, every {@code periodMs}, asking the log directly. */
+    /** Each service's in-doubt rule, every {@code periodMs}: reads from the log, ABORTs through the leader. */
     void resolveInDoubtEvery(long periodMs) {
         for (ServiceName s : ServiceName.values()) {
             every(s, periodMs);
@@ -180,20 +182,45 @@ final class SimParticipants implements EngineParticipants {
                         // it must resolve to ABORT through the log, as the invariants then check.
                         preparedWithoutBegin++;
                     }
-                    if (state.getOutcome() == Outcome.UNDECIDED) {
-                        sim.applyToLog(io.dtm.protocol.log.LogRecords.decide(d.attemptId(), Outcome.ABORT, service.id() + ": in doubt",
-                                "participant:" + service.id()), 0);
-                        state = sim.log().query(d.attemptId());
+                    if (state.getOutcome() != Outcome.UNDECIDED) {
+                        finish(service, d, state);
+                    } else {
+                        proposeAbort(service, d);
                     }
-                    Outcome outcome = InDoubtResolver.outcomeFor(service.id(), d.requestDigest(), state);
-                    ParticipantRequest r = outcome == Outcome.COMMIT
-                            ? ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setAttemptId(d.attemptId())).build()
-                            : ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setAttemptId(d.attemptId())).build();
-                    p.handle(r, sim.now(), false, writer(service));
                 }
             }
             every(service, periodMs);
         });
+    }
+
+    /**
+     * An in-doubt ABORT goes through the leader's engine, as a node's RESOLVE sends it (the log
+     * takes records only from its leader's own path): with no leader, a lost reply or a fenced
+     * term, nothing is finished now and the service asks again at its next round.
+     */
+    private void proposeAbort(ServiceName service, ParticipantCore.InDoubt d) {
+        CoordinatorEngine leader = sim.leader();
+        if (leader == null) {
+            return; // NOT_LEADER everywhere: an election is on
+        }
+        leader.proposeAbort(d.attemptId(), service.id() + ": in doubt", "participant:" + service.id())
+                .whenComplete((result, error) -> {
+                    if (error == null && result.getDisposition() != RecordResult.Disposition.FENCED) {
+                        finish(service, d, sim.log().query(d.attemptId()));
+                    }
+                });
+    }
+
+    private void finish(ServiceName service, ParticipantCore.InDoubt d, TxnState state) {
+        ParticipantCore p = cores.get(service);
+        if (p == null) {
+            return; // crashed meanwhile: it asks again once it is back
+        }
+        Outcome outcome = InDoubtResolver.outcomeFor(service.id(), d.requestDigest(), state);
+        ParticipantRequest r = outcome == Outcome.COMMIT
+                ? ParticipantRequest.newBuilder().setCommit(Commit.newBuilder().setAttemptId(d.attemptId())).build()
+                : ParticipantRequest.newBuilder().setRollback(Rollback.newBuilder().setAttemptId(d.attemptId())).build();
+        p.handle(r, sim.now(), false, writer(service));
     }
 
     // ------------------------------------------------------------------ what the invariants look at

@@ -309,11 +309,6 @@ final class Simulation {
         }
     }
 
-    /** A record proposed outside any engine (an in-doubt participant's ABORT), through any node. */
-    void applyToLog(TxnRecord record, long proposerTerm) {
-        apply(record, proposerTerm, random.nextInt(NODES.size()));
-    }
-
     private RecordResult apply(TxnRecord record, long proposerTerm, int node) {
         BatchResult r = log.apply(sealedBy(node).setProposerTerm(proposerTerm).addRecords(record).build(), term);
         RecordResult result = r.getResults(0);

@@ -49,7 +49,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The Ratis state machine of the transaction log: decodes each entry's {@link RecordBatch} and
@@ -89,6 +91,7 @@ public final class TxnStateMachine extends BaseStateMachine {
     /** Guarded by {@code this}: applies, queries and snapshots see one consistent table. */
     private TxnLogState state;
     private volatile LeadershipListener leadership;
+    private final AtomicLong refusedAppends = new AtomicLong();
 
     /** @param members the cluster's node ids, from the cluster configuration (the same on every replica) */
     public TxnStateMachine(TxnLogState.Retention retention, Collection<String> members) {
@@ -137,16 +140,37 @@ public final class TxnStateMachine extends BaseStateMachine {
         return latestSnapshot;
     }
 
-    /** Runs on the leader before the append: a batch that does not parse is never logged. */
+    /**
+     * Runs on the leader before the append: a batch that does not parse is never logged, nor one
+     * that {@link AppendAdmission} refuses (records from anything but this leader's own path).
+     */
     @Override
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
         TransactionContext trx = super.startTransaction(request);
+        RecordBatch batch;
         try {
-            trx.setStateMachineContext(RecordBatch.parseFrom(request.getMessage().getContent().asReadOnlyByteBuffer()));
+            batch = RecordBatch.parseFrom(request.getMessage().getContent().asReadOnlyByteBuffer());
         } catch (InvalidProtocolBufferException e) {
             trx.setException(new IOException("not a RecordBatch: " + e.getMessage(), e));
+            return trx;
         }
+        Optional<String> refusal = AppendAdmission.refusal(batch, request.getMessage() instanceof LocalProposal);
+        if (refusal.isPresent()) {
+            long n = refusedAppends.incrementAndGet();
+            if (n == 1 || n % 1_000 == 0) {
+                LOG.warn("{}: refused an entry from Raft client {}: {} ({} refused so far)", getId(),
+                        request.getClientId(), refusal.get(), n);
+            }
+            trx.setException(new IOException("refused by the log: " + refusal.get()));
+            return trx;
+        }
+        trx.setStateMachineContext(batch);
         return trx;
+    }
+
+    /** Entries this node refused as leader since it started ({@link AppendAdmission}). */
+    public long refusedAppends() {
+        return refusedAppends.get();
     }
 
     @Override

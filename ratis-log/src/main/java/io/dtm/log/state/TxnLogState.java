@@ -107,7 +107,8 @@ public final class TxnLogState {
     /**
      * Applies every record of a batch in order; results[i] belongs to records[i]. {@code entryTerm}
      * is the Raft term of the entry carrying the batch: a batch proposed by a coordinator of another
-     * term (a deposed leader whose records reached the new leader) is refused as a whole.
+     * term (a deposed leader whose records reached the new leader) is refused as a whole; a probe's
+     * records are applied to nothing.
      */
     public BatchResult apply(RecordBatch batch, long entryTerm) {
         // A fenced batch's reading is still its node's clock: it counts like any other.
@@ -120,7 +121,7 @@ public final class TxnLogState {
         long proposerTerm = batch.getProposerTerm();
         boolean stale = proposerTerm != 0 && proposerTerm != entryTerm;
         for (TxnRecord record : batch.getRecordsList()) {
-            out.addResults(stale
+            out.addResults(batch.getProbe() ? PROBE : stale
                     ? RecordResult.newBuilder().setDisposition(Disposition.FENCED).setStatus(TxnStatus.UNKNOWN)
                             .setDetail("stale coordinator: proposed in term " + proposerTerm + ", logged in term "
                                     + entryTerm)
@@ -130,6 +131,10 @@ public final class TxnLogState {
         table.evictExpired(clock.nowMs());
         return out.build();
     }
+
+    /** What every record of a probe batch gets: it was replicated, and changed nothing. */
+    private static final RecordResult PROBE = RecordResult.newBuilder().setDisposition(Disposition.REFUSED)
+            .setStatus(TxnStatus.UNKNOWN).setDetail("a probe: replicated, never applied").build();
 
     private RecordResult apply(TxnRecord record) {
         return switch (record.getRecordCase()) {
