@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * The rogue client's attempts were all refused: every request a valid {@code client} certificate
  * sent that its role may not send (COMMIT, ROLLBACK, SET_FAULTS at the services; RESOLVE, LOG_DUMP
- * at a node) came back PERMISSION_DENIED. One that got in is a problem even when the other checkers
+ * at a node) came back PERMISSION_DENIED, and every record it appended through the Raft port with a
+ * node's stolen key was refused by the log. One that got in is a problem even when the other checkers
  * see no harm (a SET_FAULTS that silences a service breaks no atomicity, only the cluster). Valid
  * and silent when the run had no rogue client. Pure: reads the nemesis's completions in the history.
  */
@@ -31,8 +32,9 @@ public final class RogueChecker {
             }
             rounds++;
             if (op.valueOf("accepted") instanceof Map<?, ?> accepted) {
-                accepted.forEach((what, n) -> result.problem("a client certificate's " + what + " was served, " + n
-                        + " time(s), at " + op.time() / 1_000_000 + " ms: its role may not send it"));
+                accepted.forEach((what, n) -> result.problem("the rogue's " + what + " was served, " + n
+                        + " time(s), at " + op.time() / 1_000_000 + " ms: a client certificate may not send it, and"
+                        + " the log takes records only from its leader's own path"));
             }
             if (op.valueOf("denied") instanceof Map<?, ?> d) {
                 d.forEach((what, n) -> denied.merge(String.valueOf(what), ((Number) n).longValue(), Long::sum));

@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * the services hold prepared right now (as if it had learned them elsewhere) and tries what would
  * break atomicity or availability if the servers let it: COMMIT and ROLLBACK them at the services,
  * RESOLVE them to ABORT at the leader, and make every service crash after its next vote or drop
- * every request. The servers must refuse each with PERMISSION_DENIED; the checkers then judge the
+ * every request. The servers must refuse each with PERMISSION_DENIED; and with a node's stolen key it
+ * appends COMMITs and ABORTs of those attempts through the Raft port, which the log must refuse
+ * ({@link RaftAppends}). The checkers then judge the
  * run as if the rogue had not been there. What it tried and what it got is recorded with the
  * nemesis's start; anything not refused is counted as {@code accepted} (and would show in the
  * checkers as a broken transaction).
@@ -60,15 +62,18 @@ final class RogueClient extends Nemesis {
                 }
             }
             NodeConfig node = cluster.config().node(Nemesis.leaderOrAny(cluster, random));
+            long term = 0;
             try (NodeClient n = rogue.connect(node).get(CALL_TIMEOUT_S, TimeUnit.SECONDS)) {
                 for (String attempt : prepared) {
                     tally("RESOLVE", n.resolve(attempt, true, "rogue client", "participant:payment"), denied, accepted,
                             otherErrors);
                 }
                 tally("LOG_DUMP", n.logDump("", 10), denied, accepted, otherErrors);
+                term = n.status().get(CALL_TIMEOUT_S, TimeUnit.SECONDS).getTerm(); // anyone may ask who leads
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                 otherErrors.add(node.id() + ": cannot connect: " + Failures.describe(e));
             }
+            RaftAppends.tryAll(cluster.config(), prepared, term, denied, accepted, otherErrors);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("preparedAttempts", prepared.size());
             out.put("denied", denied);
@@ -101,7 +106,7 @@ final class RogueClient extends Nemesis {
         return attempts;
     }
 
-    private static void tally(String what, CompletableFuture<?> reply, Map<String, Integer> denied,
+    static void tally(String what, CompletableFuture<?> reply, Map<String, Integer> denied,
             Map<String, Integer> accepted, List<String> otherErrors) {
         try {
             reply.get(CALL_TIMEOUT_S, TimeUnit.SECONDS);

@@ -30,8 +30,8 @@ class RogueCheckerTest {
         CheckResult r = RogueChecker.check(h.ops());
 
         assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
-        assertThat(r.problems()).containsExactly("a client certificate's SET_FAULTS was served, 1 time(s), at 7 ms: "
-                + "its role may not send it");
+        assertThat(r.problems()).containsExactly("the rogue's SET_FAULTS was served, 1 time(s), at 7 ms: a client "
+                + "certificate may not send it, and the log takes records only from its leader's own path");
     }
 
     @Test
