@@ -169,6 +169,24 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
                 : tlsDir().resolve(process + ".key");
     }
 
+    /**
+     * The CA file, certificate and key of {@code process}, checked readable.
+     *
+     * @param link what they are for, as the error says it ("the Raft transport")
+     * @throws ConfigException naming every file that cannot be read, and what to do about it
+     */
+    public TlsConfig.Files tlsFiles(String process, String link) {
+        TlsConfig.Files files = new TlsConfig.Files(tlsCaFile(), tlsCertFile(process), tlsKeyFile(process));
+        List<String> missing = files.all().stream().filter(f -> !Files.isReadable(f)).map(Path::toString).toList();
+        if (!missing.isEmpty()) {
+            throw new ConfigException(source, List.of("tls: " + process + " cannot read " + String.join(", ", missing)
+                    + " for " + link + ". `dtm cluster start` makes every certificate for a new directory,"
+                    + " `dtm certs create --dir DIR` for an existing one; or point tls.caFile, tls.certFile and"
+                    + " tls.keyFile at your own (tls.enabled: false turns TLS off, not recommended)"));
+        }
+        return files;
+    }
+
     /** A copy whose secrets and certificates live in {@code dir}. */
     public ClusterConfig withTlsDir(Path dir) {
         return withTls(tls.withDir(dir));

@@ -42,4 +42,11 @@ public record TlsConfig(boolean enabled, Path dir, Path caFile, String certFile,
     public TlsConfig withEnabled(boolean on) {
         return new TlsConfig(on, dir, caFile, certFile, keyFile);
     }
+
+    /** The files one process's TLS needs: the CA certificates it trusts, its certificate chain, its key. */
+    public record Files(Path ca, Path cert, Path key) {
+        public java.util.List<Path> all() {
+            return java.util.List.of(ca, cert, key);
+        }
+    }
 }

@@ -2,6 +2,7 @@ package io.dtm.rpc;
 
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.ConfigException;
+import io.dtm.config.TlsConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
@@ -10,9 +11,6 @@ import io.netty.handler.ssl.SslProvider;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
@@ -46,10 +44,10 @@ public final class TlsContexts {
         if (!config.tls().enabled()) {
             return Optional.empty();
         }
-        Material files = material(config, process);
+        TlsConfig.Files files = material(config, process);
         try {
-            return Optional.of(SslContextBuilder.forServer(files.cert.toFile(), files.key.toFile())
-                    .trustManager(files.ca.toFile())
+            return Optional.of(SslContextBuilder.forServer(files.cert().toFile(), files.key().toFile())
+                    .trustManager(files.ca().toFile())
                     .clientAuth(ClientAuth.REQUIRE)
                     .protocols(PROTOCOL)
                     .sslProvider(provider())
@@ -69,11 +67,11 @@ public final class TlsContexts {
         if (!config.tls().enabled()) {
             return Optional.empty();
         }
-        Material files = material(config, process);
+        TlsConfig.Files files = material(config, process);
         try {
             return Optional.of(SslContextBuilder.forClient()
-                    .keyManager(files.cert.toFile(), files.key.toFile())
-                    .trustManager(files.ca.toFile())
+                    .keyManager(files.cert().toFile(), files.key().toFile())
+                    .trustManager(files.ca().toFile())
                     .protocols(PROTOCOL)
                     .endpointIdentificationAlgorithm("HTTPS")
                     .sslProvider(provider())
@@ -83,28 +81,12 @@ public final class TlsContexts {
         }
     }
 
-    private record Material(Path ca, Path cert, Path key) {
+    private static TlsConfig.Files material(ClusterConfig config, String process) {
+        return config.tlsFiles(process, "its TLS links");
     }
 
-    private static Material material(ClusterConfig config, String process) {
-        Material files = new Material(config.tlsCaFile(), config.tlsCertFile(process), config.tlsKeyFile(process));
-        List<String> missing = new ArrayList<>();
-        for (Path p : List.of(files.ca, files.cert, files.key)) {
-            if (!Files.isReadable(p)) {
-                missing.add(p.toString());
-            }
-        }
-        if (!missing.isEmpty()) {
-            throw new ConfigException(config.source(), List.of("tls: " + process + " cannot read "
-                    + String.join(", ", missing) + ". `dtm cluster start` makes every certificate for a new directory,"
-                    + " `dtm certs create --dir DIR` for an existing one; or point tls.caFile, tls.certFile and"
-                    + " tls.keyFile at your own (tls.enabled: false turns TLS off, not recommended)"));
-        }
-        return files;
-    }
-
-    private static ConfigException unusable(ClusterConfig config, Material files, String process, Exception e) {
+    private static ConfigException unusable(ClusterConfig config, TlsConfig.Files files, String process, Exception e) {
         return new ConfigException(config.source(), List.of("tls: the certificate or key of " + process + " ("
-                + files.cert + ", " + files.key + ") or the CA file " + files.ca + " cannot be used: " + e.getMessage()));
+                + files.cert() + ", " + files.key() + ") or the CA file " + files.ca() + " cannot be used: " + e.getMessage()));
     }
 }

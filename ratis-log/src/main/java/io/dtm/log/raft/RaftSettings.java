@@ -4,6 +4,7 @@ import io.dtm.config.ClusterConfig;
 import io.dtm.config.ConfigException;
 import io.dtm.config.LogConfig;
 import io.dtm.config.NodeConfig;
+import io.dtm.config.TlsConfig;
 import io.dtm.config.TimeoutsConfig;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -20,7 +21,6 @@ import org.apache.ratis.util.TimeDuration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -112,20 +112,10 @@ public final class RaftSettings {
         if (!config.tls().enabled()) {
             return parameters;
         }
-        Path ca = config.tlsCaFile();
-        Path cert = config.tlsCertFile(process);
-        Path key = config.tlsKeyFile(process);
-        List<String> missing = new ArrayList<>();
-        for (Path f : List.of(ca, cert, key)) {
-            if (!Files.isReadable(f)) {
-                missing.add(f.toString());
-            }
-        }
-        if (!missing.isEmpty()) {
-            throw new ConfigException(config.source(), List.of("tls: " + process + " cannot read " + String.join(", ",
-                    missing) + " for the Raft transport. `dtm cluster start` makes every certificate for a new directory,"
-                    + " `dtm certs create --dir DIR` for an existing one"));
-        }
+        TlsConfig.Files files = config.tlsFiles(process, "the Raft transport");
+        Path ca = files.ca();
+        Path cert = files.cert();
+        Path key = files.key();
         try {
             Set<String> nodes = config.nodes().stream().map(NodeConfig::id).collect(Collectors.toSet());
             GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(NodesOnlyTrust.keyManager(cert, key),
