@@ -44,7 +44,7 @@ import java.util.function.LongSupplier;
 
 /**
  * One coordinator process: the Raft server of the replicated transaction log, the client port,
- * the admin HTTP port, and — while this node leads — the two-phase-commit engine.
+ * the admin HTTPS port (admin certificates only), and — while this node leads — the two-phase-commit engine.
  *
  * <p>Leadership drives the engine: when this node becomes leader and has applied the whole log,
  * a new engine for that term takes over every attempt in flight; when leadership moves away (or
