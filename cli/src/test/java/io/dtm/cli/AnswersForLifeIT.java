@@ -21,6 +21,8 @@ import io.dtm.rpc.ClusterStatusReader;
 import io.dtm.rpc.DtmConnections;
 import io.dtm.rpc.NodeClient;
 import io.dtm.rpc.ParticipantClient;
+import io.dtm.rpc.ClusterPki;
+import io.dtm.rpc.TlsContexts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -183,9 +185,11 @@ class AnswersForLifeIT extends ProcessClusterHarness {
         await("nothing left in the leader's table (its /status)").atMost(WAIT).ignoreExceptions().until(() -> {
             NodeStatus leader = ClusterStatusReader.read(config, connections).leader().orElseThrow();
             var node = config.nodes().stream().filter(x -> x.id().equals(leader.getNodeId())).findFirst().orElseThrow();
-            String status = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://" + node.adminAddress() + "/status")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            // HTTPS with the cluster's admin certificate: the only one the admin port serves.
+            String status = java.net.http.HttpClient.newBuilder()
+                    .sslContext(TlsContexts.jdkClient(config, ClusterPki.ADMIN).orElseThrow()).build()
+                    .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://" + node.adminAddress()
+                            + "/status")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
             return status.contains("\"inFlight\":0,") && status.contains("\"coordinating\":true");
         });
         noInvariantViolation();

@@ -21,6 +21,7 @@ import io.dtm.rpc.Access;
 import io.dtm.rpc.DtmConnections;
 import io.dtm.rpc.NodeClient;
 import io.dtm.rpc.ParticipantClient;
+import io.dtm.rpc.TlsContexts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -49,8 +55,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The request × role table (docs/SECURITY.md), every cell on real sockets with real certificates:
  * a request from a role the table allows is served (whatever its answer), one from any other role
- * is answered PERMISSION_DENIED, naming the role and the request, and changes nothing. A
- * certificate of the cluster's CA for a node or service the cluster does not have is refused too.
+ * is answered PERMISSION_DENIED, naming the role and the request, and changes nothing; on the
+ * leader's admin port (ADMIN_HTTP), a 403 saying the same. A certificate of the cluster's CA for a
+ * node or service the cluster does not have is refused too.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -87,21 +94,22 @@ class RolesTest {
     }
 
     @Test
-    void everyCellOfTheTableIsEnforcedOnBothPorts() {
+    void everyCellOfTheTableIsEnforcedOnEveryPort() {
         List<String> cells = new ArrayList<>();
         for (var speaker : SPEAKERS.entrySet()) {
             DtmConnections as = connections(speaker.getKey());
             for (Operation operation : Operation.values()) {
                 boolean allowed = Access.allowed(speaker.getValue(), operation);
-                Optional<RemoteException> error = NODE_PORT.contains(operation)
-                        ? errorOf(send(nodeClient(as), operation))
-                        : errorOf(send(participantClient(as), operation));
-                boolean denied = error.filter(e -> e.code() == ErrorCode.PERMISSION_DENIED).isPresent();
+                Optional<String> refusal = operation == Operation.ADMIN_HTTP ? adminPortRefusal(speaker.getKey())
+                        : (NODE_PORT.contains(operation) ? errorOf(send(nodeClient(as), operation))
+                                : errorOf(send(participantClient(as), operation)))
+                        .filter(e -> e.code() == ErrorCode.PERMISSION_DENIED).map(Throwable::getMessage);
+                boolean denied = refusal.isPresent();
                 cells.add(speaker.getValue().id() + " " + operation + " " + (denied ? "denied" : "served"));
                 assertThat(denied).as("%s sending %s", speaker.getValue(), operation).isEqualTo(!allowed);
                 if (denied) {
-                    assertThat(error.get()).hasMessageContaining("role " + speaker.getValue().id() + " may not send "
-                            + operation);
+                    assertThat(refusal.get()).contains("PERMISSION_DENIED")
+                            .contains("role " + speaker.getValue().id() + " may not " + operation.action());
                 }
             }
         }
@@ -151,12 +159,44 @@ class RolesTest {
     }
 
     @Test
-    void refusalsAreCountedWhereTheyHappen() {
+    void refusalsAreCountedWhereTheyHappen() throws Exception {
         long before = cluster.service(ServiceName.INVENTORY).permissionDenied();
         errorOf(send(participantClient(connections("client")), Operation.COMMIT));
         errorOf(send(participantClient(connections("client")), Operation.SET_FAULTS));
 
         assertThat(cluster.service(ServiceName.INVENTORY).permissionDenied()).isEqualTo(before + 2);
+
+        long onTheNode = nodePermissionDenied();
+        assertThat(adminPortRefusal("client")).isPresent();
+        assertThat(nodePermissionDenied()).isEqualTo(onTheNode + 1);
+    }
+
+    /** The leader's {@code dtm.security.permission-denied}, read on its admin port with the admin certificate. */
+    private long nodePermissionDenied() throws Exception {
+        HttpResponse<String> metrics = adminGet("admin", "/metrics?filter=permission-denied");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        return Json.MAPPER.readTree(metrics.body()).at("/counters/dtm.security.permission-denied/count").asLong();
+    }
+
+    /** GET /status on the leader's admin port with {@code certificate}: the 403's body, or empty when served. */
+    private Optional<String> adminPortRefusal(String certificate) {
+        try {
+            HttpResponse<String> response = adminGet(certificate, "/status");
+            if (response.statusCode() == 403) {
+                return Optional.of(response.body());
+            }
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            return Optional.empty();
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError("GET /status as " + certificate + " failed", e);
+        }
+    }
+
+    private HttpResponse<String> adminGet(String certificate, String path) throws IOException, InterruptedException {
+        HttpClient https = HttpClient.newBuilder().sslContext(TlsContexts.jdkClient(cluster.config, certificate)
+                .orElseThrow()).connectTimeout(Duration.ofSeconds(10)).build();
+        return https.send(HttpRequest.newBuilder(URI.create("https://" + cluster.node(leader).adminAddress() + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private DtmConnections connections(String certificate) {

@@ -17,7 +17,9 @@ import io.dtm.protocol.participant.PaymentRequest;
 import io.dtm.protocol.participant.ShippingRequest;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
+import io.dtm.rpc.ClusterPki;
 import io.dtm.rpc.NodeClient;
+import io.dtm.rpc.TlsContexts;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -196,8 +198,10 @@ class TwoPhaseCommitTest {
     @Test
     void theLeadersAdminPortReportsCommitsAndHealth() throws Exception {
         submit(order("metrics-1", "sku-0107", 1, "4111111111111111"));
-        String admin = "http://" + cluster.node(cluster.awaitLeader()).adminAddress();
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        // HTTPS with the cluster's admin certificate: the only one the admin port serves.
+        String admin = "https://" + cluster.node(cluster.awaitLeader()).adminAddress();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .sslContext(TlsContexts.jdkClient(cluster.config, ClusterPki.ADMIN).orElseThrow()).build();
 
         var metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(admin + "/metrics?filter=dtm.txn"))
                 .build(), java.net.http.HttpResponse.BodyHandlers.ofString());

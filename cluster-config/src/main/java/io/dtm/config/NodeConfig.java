@@ -9,7 +9,7 @@ import java.util.Objects;
  * @param host       host name or IP address the other processes reach this node at
  * @param clientPort Netty port for clients, the CLI and participants
  * @param raftPort   Ratis gRPC port, used between nodes
- * @param adminPort  admin HTTP port (metrics, health)
+ * @param adminPort  admin HTTPS port (metrics, health, status; the admin certificate only)
  */
 public record NodeConfig(String id, String host, int clientPort, int raftPort, int adminPort) {
 
@@ -28,7 +28,7 @@ public record NodeConfig(String id, String host, int clientPort, int raftPort, i
         return host + ":" + raftPort;
     }
 
-    /** {@code host:adminPort}, the admin HTTP endpoint. */
+    /** {@code host:adminPort}, the admin HTTPS endpoint (plain HTTP with {@code tls.enabled: false}). */
     public String adminAddress() {
         return host + ":" + adminPort;
     }

@@ -25,6 +25,7 @@ import io.dtm.protocol.rpc.Response;
 import io.dtm.rpc.DtmConnections;
 import io.dtm.rpc.TlsContexts;
 import io.dtm.time.SteadyClock;
+import io.netty.handler.ssl.SslContext;
 import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.metrics.RatisMetricRegistry;
 import org.slf4j.Logger;
@@ -43,7 +44,7 @@ import java.util.function.LongSupplier;
 
 /**
  * One coordinator process: the Raft server of the replicated transaction log, the client port,
- * the admin HTTP port, and — while this node leads — the two-phase-commit engine.
+ * the admin HTTPS port (admin certificates only), and — while this node leads — the two-phase-commit engine.
  *
  * <p>Leadership drives the engine: when this node becomes leader and has applied the whole log,
  * a new engine for that term takes over every attempt in flight; when leadership moves away (or
@@ -67,6 +68,8 @@ public final class CoordinatorNode implements AutoCloseable {
      * ({@link Breakage#named}), so that the Jepsen-style harness can show its checkers catch it.
      */
     static final String BREAKAGE_PROPERTY = "dtm.test.break";
+    /** Connections the admin port keeps open at most (fewer if {@code limits.maxConnections} is lower). */
+    static final int ADMIN_MAX_CONNECTIONS = 64;
     private static final Breakage BREAKAGE = Breakage.named(System.getProperty(BREAKAGE_PROPERTY, ""));
 
     private final String nodeId;
@@ -152,10 +155,12 @@ public final class CoordinatorNode implements AutoCloseable {
         ClientService service = new ClientService(nodeId, config, settings, logServer, logClient, metrics,
                 () -> engine);
         LimitsConfig limits = config.limits();
+        // One server context for both of this node's ports (its certificate, the cluster's CA, a client certificate required).
+        SslContext tls = TlsContexts.server(config, nodeId).orElse(null);
         clientServer = RpcServer.builder(Request.parser(), service::handle, ClientService::errorResponse)
                 .name(nodeId + "-client")
                 .limits(new ServerLimits(limits.maxConnections(), limits.maxInFlightPerConnection(), limits.idleTimeoutMs()))
-                .tls(TlsContexts.server(config, nodeId).orElse(null))
+                .tls(tls)
                 .start(node.host(), node.clientPort());
         metrics.registerInFlight(() -> {
             CoordinatorEngine e = engine;
@@ -172,8 +177,8 @@ public final class CoordinatorNode implements AutoCloseable {
         metrics.registerRaft(() -> logServer.status().getCommitIndex(), () -> logServer.status().getAppliedIndex(),
                 () -> logServer.status().getTerm(), () -> logServer.status().getLeaderReady());
         metrics.startJmx("dtm." + nodeId);
-        adminServer = new AdminServer(nodeId, node.host(), node.adminPort(), metrics.registry(),
-                CoordinatorNode::ratisRegistries, this::statusMap, () -> logServer.raftServer().getLifeCycleState()
+        adminServer = new AdminServer(nodeId, new AdminServer.Listen(node.host(), node.adminPort(), tls, adminLimits(limits)),
+                metrics, CoordinatorNode::ratisRegistries, this::statusMap, () -> logServer.raftServer().getLifeCycleState()
                         .isRunning(), () -> "raft " + logServer.raftServer().getLifeCycleState());
         logServer.stateMachine().setLeadershipListener(new LeadershipListener() {
             @Override
@@ -204,6 +209,17 @@ public final class CoordinatorNode implements AutoCloseable {
             LOG.error("[{}] TEST-ONLY BREAKAGE ENABLED (dtm.test.break={}): this node violates two-phase commit on"
                     + " purpose, to test the test harness", nodeId, System.getProperty(BREAKAGE_PROPERTY));
         }
+    }
+
+    /**
+     * The admin port's bounds: the client port's idle timeout, and its connection cap but never above
+     * {@value #ADMIN_MAX_CONNECTIONS}. The admin port serves operators and a metrics scraper or two on a
+     * single thread, not the cluster's clients: a cap sized for those (1,024 by default) would let one
+     * holder of any certificate of the CA keep that many TLS sessions open there for nothing.
+     */
+    static ServerLimits adminLimits(LimitsConfig limits) {
+        // HTTP/1.1 answers one request of a connection at a time: the in-flight bound does not apply (1).
+        return new ServerLimits(Math.min(ADMIN_MAX_CONNECTIONS, limits.maxConnections()), 1, limits.idleTimeoutMs());
     }
 
     /** {@link #CLOCK_OFFSET_PROPERTY}'s value: 0 when unset; anything but a whole number is refused. */

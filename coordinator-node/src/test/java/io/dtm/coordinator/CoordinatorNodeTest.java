@@ -2,11 +2,13 @@ package io.dtm.coordinator;
 
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
+import io.dtm.config.LimitsConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.TimeoutsConfig;
 import io.dtm.log.LogAppender;
 import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.RemoteException;
+import io.dtm.protocol.ServerLimits;
 import io.dtm.protocol.log.LogRecords;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
@@ -17,6 +19,7 @@ import io.dtm.rpc.ClusterStatusReader;
 import io.dtm.rpc.ClusterView;
 import io.dtm.rpc.DtmConnections;
 import io.dtm.rpc.NodeClient;
+import io.dtm.rpc.TlsContexts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,6 +27,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +46,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-/** Three coordinator nodes in this JVM, asked through their client ports as the CLI asks them. */
+/** Three coordinator nodes in this JVM, asked through their client ports as the CLI asks them, and their admin ports. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class CoordinatorNodeTest {
@@ -71,6 +78,31 @@ class CoordinatorNodeTest {
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
+    }
+
+    @Test
+    void theAdminPortIsHttpsForTheAdminCertificateOnly() throws Exception {
+        HttpClient admin = HttpClient.newBuilder().sslContext(TlsContexts.jdkClient(config, ClusterPki.ADMIN).orElseThrow())
+                .build();
+        HttpClient client = HttpClient.newBuilder().sslContext(TlsContexts.jdkClient(config, ClusterPki.CLIENT)
+                .orElseThrow()).build();
+        for (NodeConfig node : config.nodes()) {
+            HttpRequest health = HttpRequest.newBuilder(URI.create("https://" + node.adminAddress() + "/health"))
+                    .timeout(Duration.ofSeconds(10)).build();
+
+            assertThat(admin.send(health, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            HttpResponse<String> refused = client.send(health, HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(403);
+            assertThat(refused.body()).isEqualTo("{\"error\":\"PERMISSION_DENIED: role client may not read the admin port\"}");
+        }
+    }
+
+    @Test
+    void theAdminPortHasTheClientPortsIdleTimeoutAndAtMost64Connections() {
+        assertThat(CoordinatorNode.adminLimits(LimitsConfig.defaults())).isEqualTo(new ServerLimits(
+                CoordinatorNode.ADMIN_MAX_CONNECTIONS, 1, LimitsConfig.defaults().idleTimeoutMs()));
+        assertThat(CoordinatorNode.adminLimits(new LimitsConfig(10, 20_000, 5_000, 1_024)))
+                .isEqualTo(new ServerLimits(10, 1, 5_000));
     }
 
     @Test

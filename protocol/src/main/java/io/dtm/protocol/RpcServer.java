@@ -5,8 +5,6 @@ import com.google.protobuf.Parser;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -16,7 +14,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
@@ -27,8 +24,6 @@ import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,15 +61,17 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
     private final Channel serverChannel;
     private final InetSocketAddress localAddress;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Connections connections;
+    private final ConnectionGate connections;
+    private final boolean tls;
 
     private RpcServer(String name, EventLoopGroup acceptorGroup, EventLoopGroup ioGroup, Channel serverChannel,
-            Connections connections) {
+            ConnectionGate connections, boolean tls) {
         this.name = name;
         this.acceptorGroup = acceptorGroup;
         this.ioGroup = ioGroup;
         this.serverChannel = serverChannel;
         this.connections = connections;
+        this.tls = tls;
         // Cached: a closed channel may no longer report its address.
         this.localAddress = (InetSocketAddress) serverChannel.localAddress();
     }
@@ -104,91 +101,22 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
 
     /** Connections open now. */
     public int openConnections() {
-        return connections.open.get();
+        return connections.openConnections();
     }
 
     /** Connections closed on arrival since the start, because {@link ServerLimits#maxConnections} were open. */
     public long refusedConnections() {
-        return connections.refused.get();
+        return connections.refusedConnections();
     }
 
     /** TLS handshakes that failed since the start: no certificate, another CA's, an expired one, not TLS at all. */
     public long refusedHandshakes() {
-        return connections.refusedHandshakes.get();
+        return connections.refusedHandshakes();
     }
 
     /** Whether connections must present a certificate of the cluster's CA (mutual TLS). */
     public boolean tls() {
-        return connections.tls;
-    }
-
-    /** Counts the open connections and turns away those past the cap. */
-    private static final class Connections {
-        private final String name;
-        private final int max;
-        private final boolean tls;
-        private final AtomicInteger open = new AtomicInteger();
-        private final AtomicLong refused = new AtomicLong();
-        private final AtomicLong refusedHandshakes = new AtomicLong();
-
-        Connections(String name, int max, boolean tls) {
-            this.name = name;
-            this.max = max;
-            this.tls = tls;
-        }
-
-        /** A TLS handshake failed: the connection is closed by the TLS handler; counted, logged now and then. */
-        void handshakeFailed(Channel channel, Throwable cause) {
-            long n = refusedHandshakes.incrementAndGet();
-            if (n == 1 || n % 1_000 == 0) {
-                log.warn("[{}] refused a connection from {}: TLS handshake failed ({}) ({} refused so far)", name,
-                        channel.remoteAddress(), Failures.describe(cause), n);
-            }
-        }
-
-        /** Whether the new connection may stay; if so it is counted until it closes. */
-        boolean admit(Channel channel) {
-            if (open.incrementAndGet() > max) {
-                open.decrementAndGet();
-                long n = refused.incrementAndGet();
-                // Logged at the first and then every 1,000th: a flood must not flood the log too.
-                if (n == 1 || n % 1_000 == 0) {
-                    log.warn("[{}] {} connections open, the most allowed (maxConnections): closed the one from {}"
-                            + " ({} turned away so far)", name, max, channel.remoteAddress(), n);
-                }
-                return false;
-            }
-            channel.closeFuture().addListener(f -> open.decrementAndGet());
-            return true;
-        }
-    }
-
-    /** Counts and logs failed handshakes, then leaves the pipeline once one has succeeded. */
-    private static final class HandshakeWatch extends ChannelInboundHandlerAdapter {
-        private final Connections connections;
-
-        HandshakeWatch(Connections connections) {
-            this.connections = connections;
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-            if (event instanceof SslHandshakeCompletionEvent done) {
-                if (done.isSuccess()) {
-                    ctx.pipeline().remove(this);
-                } else {
-                    connections.handshakeFailed(ctx.channel(), done.cause());
-                    ctx.close();
-                }
-            }
-            super.userEventTriggered(ctx, event);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // Before the handshake ends, an error is the handshake's (reported by the event above).
-            ctx.close();
-        }
+        return tls;
     }
 
     /** The name given to the builder, used in thread names and log lines. */
@@ -314,9 +242,10 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
             EventLoopGroup ioGroup = new MultiThreadIoEventLoopGroup(
                     ioThreads, new DefaultThreadFactory(name + "-io"), NioIoHandler.newFactory());
             try {
-                Connections connections = new Connections(name, limits.maxConnections(), tls != null);
+                ConnectionGate connections = new ConnectionGate(name, limits.maxConnections());
                 Channel channel = bind(acceptorGroup, ioGroup, host, port, connections);
-                RpcServer<Req, Resp> server = new RpcServer<>(name, acceptorGroup, ioGroup, channel, connections);
+                RpcServer<Req, Resp> server = new RpcServer<>(name, acceptorGroup, ioGroup, channel, connections,
+                        tls != null);
                 log.info("[{}] listening on {}{}", name, server.address(), tls != null ? " (mutual TLS)" : "");
                 return server;
             } catch (IOException | RuntimeException e) {
@@ -327,7 +256,7 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
         }
 
         private Channel bind(EventLoopGroup acceptorGroup, EventLoopGroup ioGroup, String host, int port,
-                Connections connections) throws IOException {
+                ConnectionGate connections) throws IOException {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(acceptorGroup, ioGroup)
                     .channel(NioServerSocketChannel.class)
@@ -348,7 +277,7 @@ public final class RpcServer<Req extends MessageLite, Resp extends MessageLite> 
                                 // Nothing reaches the framing before the handshake has verified the client's
                                 // certificate; a failed handshake closes the connection.
                                 pipeline.addLast(tls.newHandler(ch.alloc()));
-                                pipeline.addLast(new HandshakeWatch(connections));
+                                pipeline.addLast(connections.handshakeWatch());
                             }
                             if (limits.idleTimeoutMs() > 0) {
                                 pipeline.addLast(new IdleStateHandler(0, 0, limits.idleTimeoutMs(), TimeUnit.MILLISECONDS));

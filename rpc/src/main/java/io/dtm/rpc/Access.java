@@ -28,6 +28,7 @@ import java.util.Set;
  * LOG_DUMP                               -      -        -       ✓
  * PREPARE, COMMIT, ROLLBACK              ✓      -        -       -
  * QUERY, INSPECT, LIST_TXNS, SET_FAULTS  -      -        -       ✓
+ * ADMIN_HTTP (a node's admin port)       -      -        -       ✓
  * </pre>
  *
  * A node or service certificate must also name a node or service of the configuration. With TLS
@@ -36,10 +37,18 @@ import java.util.Set;
  */
 public final class Access {
 
-    /** Every request type of a node's client port and of a service's port. */
+    /**
+     * Every request type of a node's client port and of a service's port, and {@link #ADMIN_HTTP}: any
+     * request to a node's admin HTTP port ({@code /metrics}, {@code /health}, {@code /status}).
+     */
     public enum Operation {
         NODE_STATUS, SUBMIT, TXN_STATUS, RESOLVE, LOG_DUMP,
-        PREPARE, COMMIT, ROLLBACK, QUERY, INSPECT, LIST_TXNS, SET_FAULTS
+        PREPARE, COMMIT, ROLLBACK, QUERY, INSPECT, LIST_TXNS, SET_FAULTS, ADMIN_HTTP;
+
+        /** What a refusal says the sender may not do: {@code send COMMIT}, {@code read the admin port}. */
+        public String action() {
+            return this == ADMIN_HTTP ? "read the admin port" : "send " + name();
+        }
     }
 
     private static final Map<Operation, Set<Role>> ALLOWED = table();
@@ -60,7 +69,8 @@ public final class Access {
         for (Operation o : EnumSet.of(Operation.PREPARE, Operation.COMMIT, Operation.ROLLBACK)) {
             t.put(o, EnumSet.of(Role.NODE));
         }
-        for (Operation o : EnumSet.of(Operation.QUERY, Operation.INSPECT, Operation.LIST_TXNS, Operation.SET_FAULTS)) {
+        for (Operation o : EnumSet.of(Operation.QUERY, Operation.INSPECT, Operation.LIST_TXNS, Operation.SET_FAULTS,
+                Operation.ADMIN_HTTP)) {
             t.put(o, EnumSet.of(Role.ADMIN));
         }
         return t;
@@ -141,18 +151,33 @@ public final class Access {
             return Optional.empty();
         }
         Optional<Identity> who = certificate.flatMap(Identity::of);
-        if (who.isEmpty()) {
-            return Optional.of("a certificate that names no role of this cluster may not send " + operation);
+        Optional<String> byRole = roleRefusal(who, operation);
+        if (byRole.isPresent()) {
+            return byRole;
         }
         Identity identity = who.get();
-        if (!allowed(identity.role(), operation)) {
-            return Optional.of("role " + identity.role().id() + " may not send " + operation);
-        }
         if (identity.role() == Role.NODE && config.nodes().stream().map(NodeConfig::id).noneMatch(identity.name()::equals)) {
             return Optional.of("node " + identity.name() + " is not a node of this cluster");
         }
         if (identity.role() == Role.SERVICE && ServiceName.fromId(identity.name()).isEmpty()) {
             return Optional.of("service " + identity.name() + " is not a service of this cluster");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Why {@code who} (the identity a certificate names, empty when it names none) may not send
+     * {@code operation} by the table alone, or empty when its role may. All there is to check for an
+     * operation no node or service may send (the admin port's): {@link #refusal} adds, for node and
+     * service certificates, that they name one of the cluster's.
+     */
+    public static Optional<String> roleRefusal(Optional<Identity> who, Operation operation) {
+        if (who.isEmpty()) {
+            return Optional.of("a certificate that names no role of this cluster may not " + operation.action());
+        }
+        Role role = who.get().role();
+        if (!allowed(role, operation)) {
+            return Optional.of("role " + role.id() + " may not " + operation.action());
         }
         return Optional.empty();
     }

@@ -36,7 +36,20 @@ class AccessTest {
                 "QUERY - - - admin",
                 "INSPECT - - - admin",
                 "LIST_TXNS - - - admin",
-                "SET_FAULTS - - - admin");
+                "SET_FAULTS - - - admin",
+                "ADMIN_HTTP - - - admin");
+    }
+
+    @Test
+    void aRefusalNamesTheRoleAndWhatItMayNotDo() {
+        assertThat(Access.roleRefusal(Optional.of(new Identity(Role.CLIENT, "alice")), Operation.ADMIN_HTTP))
+                .hasValue("role client may not read the admin port");
+        assertThat(Access.roleRefusal(Optional.of(Identity.node("n1")), Operation.COMMIT)).isEmpty();
+        assertThat(Access.roleRefusal(Optional.of(Identity.service("payment")), Operation.COMMIT))
+                .hasValue("role service may not send COMMIT");
+        assertThat(Access.roleRefusal(Optional.empty(), Operation.ADMIN_HTTP))
+                .hasValue("a certificate that names no role of this cluster may not read the admin port");
+        assertThat(Access.roleRefusal(Optional.of(new Identity(Role.ADMIN, "ops")), Operation.ADMIN_HTTP)).isEmpty();
     }
 
     @Test

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -34,6 +35,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -145,6 +148,23 @@ class MutualTlsTest {
         } finally {
             elsewhere.close();
         }
+    }
+
+    @Test
+    void aJdkContextPresentsTheProcesssCertificateAndTrustsTheClustersCa() throws Exception {
+        SSLContext jdk = TlsContexts.jdkClient(config, "client").orElseThrow();
+        try (SSLSocket socket = (SSLSocket) jdk.getSocketFactory().createSocket("127.0.0.1", server.port())) {
+            socket.startHandshake();
+
+            assertThat(socket.getSession().getProtocol()).isEqualTo(TlsContexts.PROTOCOL);
+            assertThat(Identity.of((X509Certificate) socket.getSession().getPeerCertificates()[0]))
+                    .hasValue(Identity.node("n1"));
+            assertThat(Identity.of((X509Certificate) socket.getSession().getLocalCertificates()[0]))
+                    .hasValue(new Identity(Identity.Role.CLIENT, "client"));
+        }
+        assertThat(TlsContexts.jdkClient(config.withTls(config.tls().withEnabled(false)), "client")).isEmpty();
+        assertThatThrownBy(() -> TlsContexts.jdkClient(config, "n7")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("dtm certs create");
     }
 
     @Test

@@ -1,10 +1,14 @@
 package io.dtm.coordinator.admin;
 
+import io.dtm.pki.Identity;
+import io.dtm.rpc.Access;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -14,30 +18,67 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * Turns aggregated HTTP requests into {@link AdminRoutes} answers on the channel, honouring
- * keep-alive. Stateless, so one instance serves every connection.
+ * keep-alive; with TLS, only for the admin role ({@link Access.Operation#ADMIN_HTTP}), any other
+ * certificate getting 403 and the connection closed; closes a connection left idle. Keeps no state
+ * but channel attributes, so one instance serves every connection.
  */
 @ChannelHandler.Sharable
 final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(AdminHttpHandler.class);
+    /** Why this connection's certificate may not read the port (empty: it may); decided at its first request. */
+    private static final AttributeKey<Optional<String>> REFUSAL = AttributeKey.valueOf(AdminHttpHandler.class, "refusal");
+    /** Set once an answer ends the connection: requests pipelined behind it are not served. */
+    private static final AttributeKey<Boolean> CLOSING = AttributeKey.valueOf(AdminHttpHandler.class, "closing");
 
     private final String name;
     private final AdminRoutes routes;
+    private final boolean tls;
+    private final LongSupplier permissionDenied;
 
-    AdminHttpHandler(String name, AdminRoutes routes) {
+    /**
+     * @param tls              whether connections come through TLS with a verified client certificate
+     * @param permissionDenied counts a refused request and returns the count so far
+     */
+    AdminHttpHandler(String name, AdminRoutes routes, boolean tls, LongSupplier permissionDenied) {
         this.name = name;
         this.routes = routes;
+        this.tls = tls;
+        this.permissionDenied = permissionDenied;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (closing(ctx.channel())) {
+            return;
+        }
+        Optional<String> refused = refusal(ctx.channel());
+        if (refused.isPresent()) {
+            long n = permissionDenied.getAsLong();
+            if (n == 1 || n % 1_000 == 0) { // a hostile client must not flood the log as well
+                LOG.warn("{}: refused an admin request from {}: {} ({} refused so far)", name,
+                        ctx.channel().remoteAddress(), refused.get(), n);
+            }
+            // Nothing more for this certificate here: the connection goes, freeing its place for an admin's.
+            write(ctx, request.protocolVersion(), routes.error(HttpResponseStatus.FORBIDDEN,
+                    Map.of("error", "PERMISSION_DENIED: " + refused.get())), false);
+            return;
+        }
         if (request.decoderResult().isFailure()) {
             // The stream position after a malformed request is unknown: answer and hang up.
             AdminResponse bad = routes.error(HttpResponseStatus.BAD_REQUEST,
@@ -55,10 +96,51 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
         write(ctx, request.protocolVersion(), response, HttpUtil.isKeepAlive(request));
     }
 
+    private static boolean closing(Channel channel) {
+        return Boolean.TRUE.equals(channel.attr(CLOSING).get());
+    }
+
+    /** Without TLS everyone may read; with it, the role in the client's certificate decides (Access). */
+    private Optional<String> refusal(Channel channel) {
+        if (!tls) {
+            return Optional.empty();
+        }
+        Optional<String> known = channel.attr(REFUSAL).get();
+        if (known == null) {
+            known = Access.roleRefusal(peerCertificate(channel).flatMap(Identity::of), Access.Operation.ADMIN_HTTP);
+            channel.attr(REFUSAL).set(known);
+        }
+        return known;
+    }
+
+    private static Optional<X509Certificate> peerCertificate(Channel channel) {
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            return Optional.empty();
+        }
+        try {
+            Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x509 ? Optional.of(x509) : Optional.empty();
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof IdleStateEvent) {
+            LOG.debug("{}: closing admin connection {}: idle past the idle timeout", name, ctx.channel().remoteAddress());
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, event);
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A client hanging up is routine; anything else is a fault of ours and must be visible.
-        if (cause instanceof IOException) {
+        // A client hanging up, or sending what HTTP cannot decode (e.g. more than HttpServerCodec's 128
+        // pipelined requests unanswered), is the client's doing; anything else is a fault of ours and must be visible.
+        if (cause instanceof IOException || cause instanceof DecoderException) {
             LOG.debug("{}: admin connection {} failed, closing it", name, ctx.channel().remoteAddress(), cause);
         } else {
             LOG.warn("{}: admin connection {} failed, closing it", name, ctx.channel().remoteAddress(), cause);
@@ -80,6 +162,7 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
         if (keepAlive) {
             ctx.writeAndFlush(response);
         } else {
+            ctx.channel().attr(CLOSING).set(Boolean.TRUE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }
     }

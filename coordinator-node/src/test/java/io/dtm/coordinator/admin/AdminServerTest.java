@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,10 +28,13 @@ import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** What the admin port answers, read over HTTPS with the cluster's admin certificate (AdminServerSecurityTest: who may). */
 class AdminServerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    @TempDir
+    Path dir;
+    private HttpClient client;
     private final MetricRegistry registry = new MetricRegistry();
     private final NodeMetrics metrics = new NodeMetrics(registry);
     private final MetricRegistry ratis = new MetricRegistry();
@@ -38,9 +43,13 @@ class AdminServerTest {
     private final AtomicBoolean healthy = new AtomicBoolean(true);
     private AdminServer server;
 
+    private AdminTls tls;
+
     @BeforeEach
     void start() {
-        server = new AdminServer("n1", "127.0.0.1", 0, registry, () -> Map.of("ratis.server", ratis),
+        tls = new AdminTls(dir);
+        client = AdminTls.https(tls.as("admin"));
+        server = new AdminServer("n1", tls.listen(), metrics, () -> Map.of("ratis.server", ratis),
                 () -> status.get().get(), healthy::get, () -> healthy.get() ? "leader of term 3" : "no leader");
     }
 
@@ -166,12 +175,12 @@ class AdminServerTest {
 
     @Test
     void throwingExtraRegistriesGive500() throws Exception {
-        try (AdminServer broken = new AdminServer("n9", "127.0.0.1", 0, registry,
+        try (AdminServer broken = new AdminServer("n9", tls.listen(), metrics,
                 () -> {
                     throw new IllegalStateException("ratis registries unavailable");
                 }, Map::of, () -> true, () -> "ok")) {
             HttpResponse<String> response = client.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broken.port() + "/metrics")).build(),
+                    HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + broken.port() + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString());
 
             assertThat(response.statusCode()).isEqualTo(500);
@@ -195,6 +204,6 @@ class AdminServerTest {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).timeout(Duration.ofSeconds(10));
+        return HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + server.port() + path)).timeout(Duration.ofSeconds(10));
     }
 }
