@@ -204,16 +204,16 @@ final class ClientService {
             return CompletableFuture.completedFuture(denied(reply, context, impostor.get()));
         }
         metrics.inDoubtQueries();
-        CompletableFuture<TxnState> logged = logClient.readVia(attempt, nodeId);
         if (!resolve.getProposeAbort()) {
-            return answer(logged, reply).thenApply(r -> notTheirs(r, caller, attempt, context));
+            return answer(logClient.readVia(attempt, nodeId), reply).thenApply(r -> notTheirs(r, caller, attempt, context));
         }
         CoordinatorEngine coordinator = engine.get();
         if (coordinator == null) {
             return CompletableFuture.completedFuture(notLeader(reply));
         }
         metrics.inDoubtAbortProposals();
-        return logged.orTimeout(rpcTimeoutMs, TimeUnit.MILLISECONDS).handle((state, error) -> {
+        // Read first: whose attempt it is (its participants) decides whether this caller may abort it.
+        return logClient.readVia(attempt, nodeId).orTimeout(rpcTimeoutMs, TimeUnit.MILLISECONDS).handle((state, error) -> {
             if (error != null) {
                 return answer(CompletableFuture.failedFuture(error), reply);
             }

@@ -40,6 +40,11 @@ public final class RpcContext {
     }
 
     private Optional<X509Certificate> readPeer() {
+        return peerCertificateOf(channel);
+    }
+
+    /** The certificate the peer of {@code channel} presented in its TLS handshake; empty without TLS. */
+    public static Optional<X509Certificate> peerCertificateOf(Channel channel) {
         SslHandler ssl = channel.pipeline().get(SslHandler.class);
         if (ssl == null) {
             return Optional.empty();

@@ -1,6 +1,7 @@
 package io.dtm.coordinator.admin;
 
 import io.dtm.pki.Identity;
+import io.dtm.protocol.RpcContext;
 import io.dtm.rpc.Access;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -18,19 +19,15 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
-import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * Turns aggregated HTTP requests into {@link AdminRoutes} answers on the channel, honouring
@@ -107,23 +104,10 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
         }
         Optional<String> known = channel.attr(REFUSAL).get();
         if (known == null) {
-            known = Access.roleRefusal(peerCertificate(channel).flatMap(Identity::of), Access.Operation.ADMIN_HTTP);
+            known = Access.roleRefusal(RpcContext.peerCertificateOf(channel).flatMap(Identity::of), Access.Operation.ADMIN_HTTP);
             channel.attr(REFUSAL).set(known);
         }
         return known;
-    }
-
-    private static Optional<X509Certificate> peerCertificate(Channel channel) {
-        SslHandler ssl = channel.pipeline().get(SslHandler.class);
-        if (ssl == null) {
-            return Optional.empty();
-        }
-        try {
-            Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof X509Certificate x509 ? Optional.of(x509) : Optional.empty();
-        } catch (SSLPeerUnverifiedException e) {
-            return Optional.empty();
-        }
     }
 
     @Override
