@@ -99,7 +99,7 @@ class InDoubtResolutionTest {
         // What a coordinator that went silent had logged, appended as the leader (records enter the
         // log only through the leader's own appender).
         CoordinatorNode leading = nodes.stream().filter(n -> n.nodeId().equals(leader)).findFirst().orElseThrow();
-        LogAppender asLeader = keep(leading.logServer().appender("test", leading.logServer().status().getTerm()));
+        LogAppender asLeader = keep(leading.logServer().appender("test", 0, leading.logServer().status().getTerm()));
 
         // a#1: the coordinator logged COMMIT but its COMMIT message never reached inventory.
         asLeader.append(LogRecords.begin("a#1", List.of("inventory"), Long.MAX_VALUE)).join();

@@ -39,7 +39,12 @@ final class InProcessCluster implements AutoCloseable {
     private final Map<ServiceName, ParticipantServer> services = new EnumMap<>(ServiceName.class);
 
     InProcessCluster(Path dir, long inDoubtTimeoutMs) {
-        this.config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir)
+        this(dir, inDoubtTimeoutMs, ClusterConfig.loadDefault().log().groups());
+    }
+
+    /** With the log split into {@code logGroups} groups (of every node each). */
+    InProcessCluster(Path dir, long inDoubtTimeoutMs, int logGroups) {
+        this.config = ClusterConfig.loadDefault().withLogGroups(logGroups, 0).withPorts(FreePorts::next).withDataDir(dir)
                 .withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 60_000))
                 .withParticipants(new ParticipantsConfig(inDoubtTimeoutMs, ParticipantsConfig.defaults().maxBatch(), false))
                 .withTlsDir(dir.resolve("tls"));
@@ -57,8 +62,13 @@ final class InProcessCluster implements AutoCloseable {
     }
 
     void startNode(String id) {
+        startNode(id, config);
+    }
+
+    /** Starts node {@code id} with {@code nodeConfig} (this cluster's, changed), on the node's data. */
+    void startNode(String id, ClusterConfig nodeConfig) {
         try {
-            nodes.put(id, CoordinatorNode.start(config, id));
+            nodes.put(id, CoordinatorNode.start(nodeConfig, id));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -84,6 +94,14 @@ final class InProcessCluster implements AutoCloseable {
         if (server != null) {
             server.close();
         }
+    }
+
+    /** The node that coordinates log group {@code group}, once there is one. */
+    String awaitLeaderOf(int group) {
+        return await("a coordinating leader of log group " + group).atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> nodes.values().stream().filter(n -> n.isCoordinating(group))
+                        .map(CoordinatorNode::nodeId).findFirst().orElse(null), id -> id != null);
     }
 
     /** The node that leads and coordinates, once there is one. */

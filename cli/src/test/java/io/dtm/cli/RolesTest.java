@@ -131,7 +131,7 @@ class RolesTest {
     void aServiceSpeaksOnlyForItselfAboutAttemptsItTakesPartIn() throws Exception {
         String attempt = "inventory-only-" + tids.incrementAndGet() + "#1";
         CoordinatorNode leading = cluster.coordinator(leader);
-        try (LogAppender asLeader = leading.logServer().appender("roles-test", leading.logServer().status().getTerm())) {
+        try (LogAppender asLeader = leading.logServer().appender("roles-test", 0, leading.logServer().status().getTerm())) {
             asLeader.append(LogRecords.begin(attempt, List.of("inventory"), Long.MAX_VALUE)).join();
         }
         NodeClient payment = nodeClient(connections("payment"));

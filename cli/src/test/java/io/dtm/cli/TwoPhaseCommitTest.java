@@ -6,15 +6,10 @@ import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.log.TxnStatus;
-import io.dtm.protocol.participant.Address;
 import io.dtm.protocol.participant.InspectReply;
 import io.dtm.protocol.participant.InventoryRequest;
 import io.dtm.protocol.participant.Item;
 import io.dtm.protocol.participant.LocalState;
-import io.dtm.protocol.participant.OrderLine;
-import io.dtm.protocol.participant.OrderRequest;
-import io.dtm.protocol.participant.PaymentRequest;
-import io.dtm.protocol.participant.ShippingRequest;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
 import io.dtm.rpc.ClusterPki;
@@ -30,8 +25,6 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +41,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TwoPhaseCommitTest {
     private InProcessCluster cluster;
     private NodeClient leader;
-    private final String shipOn = LocalDate.now(ZoneOffset.UTC).plusDays(10).toString();
 
     /** The cluster's files; kept when a test fails, to read its logs. */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -68,17 +60,7 @@ class TwoPhaseCommitTest {
     }
 
     SubmitRequest order(String tid, String sku, long qty, String card) {
-        String orderId = "o-" + tid;
-        return SubmitRequest.newBuilder().setTid(tid)
-                .setInventory(InventoryRequest.newBuilder().addItems(Item.newBuilder().setSku(sku).setQty(qty)))
-                .setPayment(PaymentRequest.newBuilder().setAccount("acct-0001").setCard(card).setExpiry("12/99")
-                        .setAmountCents(1250))
-                .setOrder(OrderRequest.newBuilder().setOrderId(orderId).setCustomer("acct-0001")
-                        .addLines(OrderLine.newBuilder().setSku(sku).setQty(qty).setPriceCents(1250)))
-                .setShipping(ShippingRequest.newBuilder().setOrderId(orderId).setDate(shipOn)
-                        .setAddress(Address.newBuilder().setStreet("1 Main St").setCity("Springfield").setZip("12345")
-                                .setCountry("US")))
-                .build();
+        return TestOrders.order(tid, sku, qty, card);
     }
 
     private SubmitResult submit(SubmitRequest request) {

@@ -4,6 +4,7 @@ import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.Failures;
+import io.dtm.protocol.LogGroupOfTid;
 import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
@@ -21,7 +22,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongConsumer;
 import java.util.random.RandomGenerator;
@@ -29,7 +30,9 @@ import java.util.random.RandomGenerator;
 /**
  * The client applications embed: submit a transaction, get its final outcome.
  *
- * <p>Finds the leader from any node and follows NOT_LEADER; on a lost connection, a timeout or no
+ * <p>Routes each tid to the leader of its log group ({@link LogGroupOfTid}): first to the group's
+ * preferred leader (its first member, whom Raft priorities make leader when it is up), then to
+ * whichever node last answered for the group, following NOT_LEADER; on a lost connection, a timeout or no
  * leader, it submits the same tid again — to another node when needed — until the outcome is known
  * or the caller's deadline passes. That is safe because submit is idempotent: the same tid returns
  * its outcome, or joins it while it runs. When the deadline passes first, the answer is UNKNOWN,
@@ -74,8 +77,10 @@ public final class DtmClient implements AutoCloseable {
     private boolean closed;
     private int inFlight;
     private final AtomicReferenceArray<CompletableFuture<NodeClient>> clients;
-    /** The node believed to lead; requests go there first. */
-    private final AtomicInteger leader = new AtomicInteger();
+    /** Log groups of the cluster (tids spread over them). */
+    private final int groups;
+    /** The node believed to lead each log group, by group; a group's requests go there first. */
+    private final AtomicIntegerArray leaders;
     private final Timer timer = new HashedWheelTimer(r -> {
         Thread t = new Thread(r, "dtm-client-retries");
         t.setDaemon(true);
@@ -129,6 +134,11 @@ public final class DtmClient implements AutoCloseable {
         this.backoff = new Backoff(random);
         this.backoffListener = backoffListener;
         this.clients = new AtomicReferenceArray<>(nodes.size());
+        this.groups = config.log().groups();
+        this.leaders = new AtomicIntegerArray(groups);
+        for (int g = 0; g < groups; g++) {
+            leaders.set(g, indexOf(config.groupMembers(g).get(0), 0));
+        }
     }
 
     /** A submission waiting for a place among the {@code maxInFlight}. */
@@ -174,7 +184,9 @@ public final class DtmClient implements AutoCloseable {
     }
 
     private void start(SubmitRequest request, CompletableFuture<SubmitResult> result) {
-        attempt(new Retries(request, result, System.nanoTime() + deadline.toNanos()), leader.get());
+        Retries retries = new Retries(request, result, System.nanoTime() + deadline.toNanos(),
+                LogGroupOfTid.indexOf(request.getTid(), groups));
+        attempt(retries, leaders.get(retries.group));
     }
 
     private void startNext() {
@@ -198,6 +210,8 @@ public final class DtmClient implements AutoCloseable {
         final SubmitRequest request;
         final CompletableFuture<SubmitResult> result;
         final long deadlineNanos;
+        /** The tid's log group. */
+        final int group;
         int sent;
         int backoffs;
         int redirectsInARow;
@@ -205,10 +219,11 @@ public final class DtmClient implements AutoCloseable {
         /** The leader's OVERLOADED answer when that was the last word: nothing was logged. */
         SubmitResult overloaded;
 
-        Retries(SubmitRequest request, CompletableFuture<SubmitResult> result, long deadlineNanos) {
+        Retries(SubmitRequest request, CompletableFuture<SubmitResult> result, long deadlineNanos, int group) {
             this.request = request;
             this.result = result;
             this.deadlineNanos = deadlineNanos;
+            this.group = group;
         }
 
         /** The answer once the deadline passed: OVERLOADED when the leader's last word was that, else UNKNOWN. */
@@ -236,7 +251,7 @@ public final class DtmClient implements AutoCloseable {
         r.sent++;
         client(index).thenCompose(c -> c.submit(r.request)).whenComplete((answer, error) -> {
             if (error == null) {
-                leader.set(index);
+                leaders.set(r.group, index);
                 r.redirectsInARow = 0;
                 if (answer.getStatus() != SubmitResult.Status.OVERLOADED) {
                     r.result.complete(answer);

@@ -208,6 +208,52 @@ public record ClusterConfig(String name, Path dataDir, List<NodeConfig> nodes, M
         return new ClusterConfig(name, dataDir, nodes, services, timeouts, newLog, participants, coordinator, limits, tls, source);
     }
 
+    /** A copy with other coordinator nodes (e.g. a node added or replaced). */
+    public ClusterConfig withNodes(List<NodeConfig> newNodes) {
+        return new ClusterConfig(name, dataDir, newNodes, services, timeouts, log, participants, coordinator, limits, tls,
+                source);
+    }
+
+    /** A copy whose log is split into {@code groups} Raft groups of {@code replication} nodes each (0: the default). */
+    public ClusterConfig withLogGroups(int groups, int replication) {
+        return withLog(log.withGroups(groups, replication));
+    }
+
+    /**
+     * Nodes each log group lives on: {@code log.replication}, or when the file leaves it out three,
+     * or every node of a smaller cluster.
+     */
+    public int replication() {
+        return log.replication() == LogConfig.DEFAULT_REPLICATION ? Math.min(3, nodes.size()) : log.replication();
+    }
+
+    /**
+     * The nodes log group {@code group} lives on, its preferred leader first: {@link #replication()}
+     * nodes in configuration order, starting at node {@code group} (round-robin, so that groups
+     * spread over every node and each node is the preferred leader of as many groups as any other).
+     */
+    public List<String> groupMembers(int group) {
+        if (group < 0 || group >= log.groups()) {
+            throw new IllegalArgumentException("no log group " + group + "; the cluster has " + log.groups());
+        }
+        List<String> members = new ArrayList<>();
+        for (int k = 0; k < replication(); k++) {
+            members.add(nodes.get((group + k) % nodes.size()).id());
+        }
+        return List.copyOf(members);
+    }
+
+    /** The log groups node {@code nodeId} is a member of, in ascending order. */
+    public List<Integer> groupsOf(String nodeId) {
+        List<Integer> groups = new ArrayList<>();
+        for (int g = 0; g < log.groups(); g++) {
+            if (groupMembers(g).contains(nodeId)) {
+                groups.add(g);
+            }
+        }
+        return List.copyOf(groups);
+    }
+
     /** A copy with other participant settings. */
     public ClusterConfig withParticipants(ParticipantsConfig newParticipants) {
         return new ClusterConfig(name, dataDir, nodes, services, timeouts, log, newParticipants, coordinator, limits, tls, source);

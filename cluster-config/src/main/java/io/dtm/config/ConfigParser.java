@@ -36,7 +36,10 @@ final class ConfigParser {
             "crashAt", "unavailable");
     static final List<String> WINDOW_KEYS = List.of("afterMs", "forMs");
     static final List<String> TIMEOUT_KEYS = List.of("electionMinMs", "electionMaxMs", "rpcTimeoutMs", "startupTimeoutMs");
-    static final List<String> LOG_KEYS = List.of("snapshotEveryEntries", "segmentSizeBytes", "retention", "groupCommit");
+    static final List<String> LOG_KEYS = List.of("groups", "replication", "snapshotEveryEntries", "segmentSizeBytes",
+            "retention", "groupCommit");
+    static final Range GROUPS = new Range(1, LogConfig.MAX_GROUPS, "must be between 1 and " + LogConfig.MAX_GROUPS);
+    static final Range REPLICATION = new Range(1, 99, "must be between 1 and the number of nodes");
     static final List<String> RETENTION_KEYS = List.of("maxOutcomes", "maxAgeMs", "maxForgotten");
     static final List<String> GROUP_COMMIT_KEYS = List.of("maxRecords", "maxOutstandingBatches",
             "replicationIntervalMs");
@@ -133,6 +136,10 @@ final class ConfigParser {
         TlsConfig tls = tls(top.section("tls", TLS_KEYS));
         problems.addAll(PortUse.conflicts(ports));
         problems.addAll(faultsNeedInjection(services, participants));
+        if (nodes.size() > 0 && log.replication() > nodes.size()) {
+            problems.add("log.replication: " + log.replication() + " is more than the " + nodes.size()
+                    + " node(s) of the cluster: a group cannot live on more nodes than there are");
+        }
         if (limits.maxInFlightPerConnection() < coordinator.maxInFlight()) {
             // The leader's connection to a service carries a request of every transaction in flight.
             problems.add("limits.maxInFlightPerConnection: " + limits.maxInFlightPerConnection() + " is below "
@@ -313,7 +320,9 @@ final class ConfigParser {
                 section.optionalLong("segmentSizeBytes", Range.POSITIVE, defaults.segmentSizeBytes()),
                 retention(section.section("retention", RETENTION_KEYS), defaults.retention()),
                 groupCommit(section.section("groupCommit", GROUP_COMMIT_KEYS, RETIRED_GROUP_COMMIT_KEYS.keySet()),
-                        defaults.groupCommit()));
+                        defaults.groupCommit()),
+                section.optionalInt("groups", GROUPS, defaults.groups()),
+                section.optionalInt("replication", REPLICATION, defaults.replication()));
     }
 
     private static RetentionConfig retention(YamlMapping section, RetentionConfig defaults) {

@@ -49,6 +49,10 @@ final class ConfigWriter {
         yaml.append("  startupTimeoutMs: ").append(timeouts.startupTimeoutMs()).append('\n');
         LogConfig log = config.log();
         yaml.append("log:\n");
+        yaml.append("  groups: ").append(log.groups()).append('\n');
+        if (log.replication() != LogConfig.DEFAULT_REPLICATION) {
+            yaml.append("  replication: ").append(log.replication()).append('\n');
+        }
         yaml.append("  snapshotEveryEntries: ").append(log.snapshotEveryEntries()).append('\n');
         yaml.append("  segmentSizeBytes: ").append(log.segmentSizeBytes()).append('\n');
         yaml.append("  retention:\n");

@@ -37,7 +37,7 @@ class InvalidValueTest {
                                 + "electionMinMs, electionMaxMs, rpcTimeoutMs, startupTimeoutMs)"),
                 broken("unknown log key", "segmentSizeBytes:", "segmentSize:",
                         "log.segmentSize: unknown key (expected one of: "
-                                + "snapshotEveryEntries, segmentSizeBytes, retention, groupCommit)"),
+                                + "groups, replication, snapshotEveryEntries, segmentSizeBytes, retention, groupCommit)"),
                 broken("unknown retention key", "maxOutcomes:", "maxOutcome:",
                         "log.retention.maxOutcome: unknown key (expected one of: maxOutcomes, maxAgeMs, maxForgotten)"),
                 broken("unknown group commit key", "maxRecords:", "maxRecord:",

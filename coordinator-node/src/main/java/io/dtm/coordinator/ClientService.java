@@ -15,6 +15,7 @@ import io.dtm.protocol.Failures;
 import io.dtm.protocol.RpcContext;
 import io.dtm.protocol.log.RecordResult.Disposition;
 import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.rpc.GroupStatus;
 import io.dtm.protocol.rpc.InvariantViolation;
 import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.Request;
@@ -31,12 +32,12 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.function.Supplier;
+import java.util.function.IntFunction;
 
 /**
- * The client port of a node: transactions (leader only), a transaction's state and an in-doubt
- * participant's question (any node), and the node's own status. Never blocks the event loop: every
- * answer that needs the log or the engine completes asynchronously.
+ * The client port of a node: transactions (each on the leader of its tid's log group only), a
+ * transaction's state and an in-doubt participant's question (any node), and the node's own status.
+ * Never blocks the event loop: every answer that needs the log or an engine completes asynchronously.
  */
 final class ClientService {
     private static final Logger LOG = LoggerFactory.getLogger(ClientService.class);
@@ -47,19 +48,20 @@ final class ClientService {
     private final TxnLogServer logServer;
     private final TxnLogClient logClient;
     private final NodeMetrics metrics;
-    private final Supplier<CoordinatorEngine> engine;
+    /** The engine of a log group, by index, while this node coordinates it; else null. */
+    private final IntFunction<CoordinatorEngine> engines;
     private final long rpcTimeoutMs;
     private final Access access;
 
     ClientService(String nodeId, ClusterConfig config, CoordinatorSettings settings, TxnLogServer logServer,
-            TxnLogClient logClient, NodeMetrics metrics, Supplier<CoordinatorEngine> engine) {
+            TxnLogClient logClient, NodeMetrics metrics, IntFunction<CoordinatorEngine> engines) {
         this.nodeId = nodeId;
         this.config = config;
         this.settings = settings;
         this.logServer = logServer;
         this.logClient = logClient;
         this.metrics = metrics;
-        this.engine = engine;
+        this.engines = engines;
         this.rpcTimeoutMs = config.timeouts().rpcTimeoutMs();
         this.access = new Access(config);
     }
@@ -76,7 +78,7 @@ final class ClientService {
             case NODE_STATUS -> CompletableFuture.completedFuture(reply.setNodeStatus(nodeStatus()).build());
             case TXN_STATUS -> txnStatus(request.getTxnStatus().getAttemptId(), reply);
             case RESOLVE -> resolve(request.getResolve(), context, reply);
-            case LOG_DUMP -> CompletableFuture.completedFuture(reply.setLogDump(logServer.stateMachine().localPage(
+            case LOG_DUMP -> CompletableFuture.completedFuture(reply.setLogDump(logServer.localPage(
                     request.getLogDump().getAfter(), pageSize(request.getLogDump().getLimit()))).build());
             case BODY_NOT_SET -> CompletableFuture.completedFuture(reply
                     .setError(ErrorCode.INVALID_REQUEST.toProto("request has no body (a newer client?)"))
@@ -84,17 +86,22 @@ final class ClientService {
         };
     }
 
-    /** The log server's view, with the coordinator's open invariant violations when this node leads. */
+    /**
+     * The log server's view, with which groups this node coordinates and their engines' open
+     * invariant violations.
+     */
     private NodeStatus nodeStatus() {
-        NodeStatus status = logServer.status();
-        CoordinatorEngine running = engine.get();
-        if (running == null || running.violations().isEmpty()) {
-            return status;
-        }
-        NodeStatus.Builder out = status.toBuilder();
-        for (Violation v : running.violations()) {
-            out.addViolations(InvariantViolation.newBuilder().setAttemptId(v.attemptId()).setService(v.service().id())
-                    .setMessage(v.message()).setSinceMs(v.sinceMs()));
+        NodeStatus.Builder out = logServer.status().toBuilder();
+        for (GroupStatus.Builder group : out.getGroupsBuilderList()) {
+            CoordinatorEngine running = engines.apply(group.getGroup());
+            group.setCoordinating(running != null);
+            if (running == null) {
+                continue;
+            }
+            for (Violation v : running.violations()) {
+                out.addViolations(InvariantViolation.newBuilder().setAttemptId(v.attemptId())
+                        .setService(v.service().id()).setMessage(v.message()).setSinceMs(v.sinceMs()));
+            }
         }
         return out.build();
     }
@@ -116,9 +123,11 @@ final class ClientService {
     // ------------------------------------------------------------------ transactions
 
     private CompletableFuture<Response> submit(SubmitRequest submit, Response.Builder reply) {
-        CoordinatorEngine running = engine.get();
+        // An invalid tid still maps to a group; validation below refuses it wherever it lands.
+        int group = logServer.groups().indexOf(submit.getTid());
+        CoordinatorEngine running = engines.apply(group);
         if (running == null) {
-            return CompletableFuture.completedFuture(notLeader(reply));
+            return CompletableFuture.completedFuture(notLeader(reply, group));
         }
         TxnRequest.Validated validated = TxnRequest.validate(submit, settings);
         if (validated instanceof TxnRequest.Invalid invalid) {
@@ -134,26 +143,44 @@ final class ClientService {
             }
             Throwable cause = Failures.unwrap(error);
             if (cause instanceof CoordinatorEngine.NotLeaderException) {
-                return notLeader(reply);
+                return notLeader(reply, group);
             }
             LOG.error("[{}] submit of {} failed", nodeId, request.tid(), cause);
             return reply.setError(ErrorCode.INTERNAL.toProto("[" + nodeId + "] " + cause)).build();
         });
     }
 
-    /** NOT_LEADER with the leader's id and client address when one is known, UNAVAILABLE otherwise. */
-    private Response notLeader(Response.Builder reply) {
-        String leader = logServer.status().getLeaderId();
+    /**
+     * NOT_LEADER of log group {@code group} with its leader's id and client address when one is
+     * known, UNAVAILABLE otherwise. A node that is no member of the group names the group's preferred
+     * leader, which knows the actual one.
+     */
+    private Response notLeader(Response.Builder reply, int group) {
+        String leader;
+        String what;
+        if (logServer.hosts(group)) {
+            leader = logServer.status(group).getLeaderId();
+            what = "not the leader of log group " + group + "; its leader is ";
+        } else {
+            leader = config.groupMembers(group).get(0);
+            what = "not a member of log group " + group + "; ask its members " + config.groupMembers(group) + ", first ";
+        }
         if (leader.isEmpty() || leader.equals(nodeId)) {
             // No leader yet, or this node leads but has not taken over yet: try again shortly.
-            return reply.setError(ErrorCode.UNAVAILABLE.toProto(
-                    "[" + nodeId + "] no leader ready yet (election or takeover in progress); retry shortly")).build();
+            return reply.setError(ErrorCode.UNAVAILABLE.toProto("[" + nodeId + "] log group " + group
+                    + " has no leader ready yet (election or takeover in progress); retry shortly")).build();
         }
         String address = config.nodes().stream().filter(n -> n.id().equals(leader)).findFirst()
                 .map(n -> n.clientAddress()).orElse("");
-        return reply.setError(ErrorCode.NOT_LEADER.toProto("[" + nodeId + "] not the leader; the leader is " + leader
+        return reply.setError(ErrorCode.NOT_LEADER.toProto("[" + nodeId + "] " + what + leader
                         + (address.isEmpty() ? "" : " at " + address))
                 .toBuilder().setLeaderId(leader).setLeaderAddress(address).build()).build();
+    }
+
+    /** The state of an attempt, read linearizably: through this node when it holds the attempt's group, else its leader. */
+    private CompletableFuture<TxnState> read(String attempt) {
+        return logServer.hosts(logServer.groups().indexOf(attempt))
+                ? logClient.readVia(attempt, nodeId) : logClient.read(attempt);
     }
 
     // ------------------------------------------------------------------ reads and in-doubt questions
@@ -169,11 +196,12 @@ final class ClientService {
                     .build());
         }
         if (!AttemptId.isBare(tid)) {
-            return answer(logClient.readVia(tid, nodeId), reply);
+            return answer(read(tid), reply);
         }
         // One read of the last attempt the log knows: tid#1 may have been evicted while tid#2 is
         // retained, so every attempt is looked at (in the state machine), not only up to a gap.
-        return answer(logClient.readLastAttemptVia(tid, nodeId), reply);
+        return answer(logServer.hosts(logServer.groups().indexOf(tid)) ? logClient.readLastAttemptVia(tid, nodeId)
+                : logClient.readLastAttempt(tid), reply);
     }
 
     /**
@@ -205,15 +233,16 @@ final class ClientService {
         }
         metrics.inDoubtQueries();
         if (!resolve.getProposeAbort()) {
-            return answer(logClient.readVia(attempt, nodeId), reply).thenApply(r -> notTheirs(r, caller, attempt, context));
+            return answer(read(attempt), reply).thenApply(r -> notTheirs(r, caller, attempt, context));
         }
-        CoordinatorEngine coordinator = engine.get();
+        int group = logServer.groups().indexOf(attempt);
+        CoordinatorEngine coordinator = engines.apply(group);
         if (coordinator == null) {
-            return CompletableFuture.completedFuture(notLeader(reply));
+            return CompletableFuture.completedFuture(notLeader(reply, group));
         }
         metrics.inDoubtAbortProposals();
         // Read first: whose attempt it is (its participants) decides whether this caller may abort it.
-        return logClient.readVia(attempt, nodeId).orTimeout(rpcTimeoutMs, TimeUnit.MILLISECONDS).handle((state, error) -> {
+        return read(attempt).orTimeout(rpcTimeoutMs, TimeUnit.MILLISECONDS).handle((state, error) -> {
             if (error != null) {
                 return answer(CompletableFuture.failedFuture(error), reply);
             }
@@ -230,11 +259,11 @@ final class ClientService {
                         }
                         if (failed != null || result.getDisposition() == Disposition.FENCED) {
                             // This term's appender is closed or fenced: another leader decides now.
-                            return CompletableFuture.completedFuture(notLeader(reply));
+                            return CompletableFuture.completedFuture(notLeader(reply, group));
                         }
                         // The Decide's result knows the outcome but not the Begin's participants and
                         // digest, which the participant checks before applying a COMMIT: read them back.
-                        return answer(logClient.readVia(attempt, nodeId), reply);
+                        return answer(read(attempt), reply);
                     }).thenCompose(Function.identity());
         }).thenCompose(Function.identity());
     }

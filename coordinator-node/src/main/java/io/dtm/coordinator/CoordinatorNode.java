@@ -19,6 +19,7 @@ import io.dtm.log.TxnLogClient;
 import io.dtm.log.TxnLogServer;
 import io.dtm.protocol.RpcServer;
 import io.dtm.protocol.ServerLimits;
+import io.dtm.protocol.rpc.GroupStatus;
 import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.Request;
 import io.dtm.protocol.rpc.Response;
@@ -33,6 +34,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,15 +42,20 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 
 /**
- * One coordinator process: the Raft server of the replicated transaction log, the client port,
- * the admin HTTPS port (admin certificates only), and — while this node leads — the two-phase-commit engine.
+ * One coordinator process: the Raft server of the replicated transaction log (a division of each
+ * log group the node is a member of), the client port, the admin HTTPS port (admin certificates
+ * only), and — for each group this node leads — that group's two-phase-commit engine.
  *
- * <p>Leadership drives the engine: when this node becomes leader and has applied the whole log,
- * a new engine for that term takes over every attempt in flight; when leadership moves away (or
- * the log fences this node's records), the engine stops and its waiting clients hear NOT_LEADER.
+ * <p>Leadership drives the engines, group by group: when this node becomes a group's leader and has
+ * applied its whole log, a new engine for that group and term takes over every attempt in flight
+ * there; when leadership moves away (or the log fences this engine's records), the engine stops and
+ * its waiting clients hear NOT_LEADER. Each group's transactions are coordinated by that group's
+ * leader only; the engines of one node share its participant connections and event loop.
  */
 public final class CoordinatorNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorNode.class);
@@ -84,7 +91,8 @@ public final class CoordinatorNode implements AutoCloseable {
     private final ParticipantPool participants;
     /** Starts and stops engines in order, off Ratis's threads. */
     private final ExecutorService leadership;
-    private volatile CoordinatorEngine engine;
+    /** The engine of each log group this node leads, by group index; null where it does not. */
+    private final AtomicReferenceArray<CoordinatorEngine> engines;
     private RpcServer<Request, Response> clientServer;
     private AdminServer adminServer;
 
@@ -102,6 +110,7 @@ public final class CoordinatorNode implements AutoCloseable {
         this.connections = DtmConnections.of(config, nodeId, Duration.ofMillis(coordinator.prepareTimeoutMs()),
                 nodeId + "-2pc");
         this.participants = new ParticipantPool(config, connections);
+        this.engines = new AtomicReferenceArray<>(config.log().groups());
         this.leadership = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, nodeId + "-leadership");
             t.setDaemon(true);
@@ -109,11 +118,23 @@ public final class CoordinatorNode implements AutoCloseable {
         });
     }
 
+    /**
+     * The settings of each of this node's engines. {@code coordinator.maxInFlight} and
+     * {@code resultCacheSize} bound the node: each group's engine gets an equal share (rounded up), so
+     * a node that ends up leading every group holds no more than one engine did before the log was
+     * split, and its connection to a service carries no more than {@code maxInFlight} requests.
+     */
     static CoordinatorSettings settings(ClusterConfig config, String nodeId, RequestDigest requestDigest) {
         CoordinatorConfig c = config.coordinator();
+        int groups = config.log().groups();
         return new CoordinatorSettings("coordinator:" + nodeId, c.prepareAttempts(), c.retryBackoffMs(),
-                c.retryBackoffMaxMs(), c.transactionTimeoutMs(), c.maxAttempts(), c.lockBackoffMs(), c.maxInFlight(),
-                c.resultCacheSize(), requestDigest);
+                c.retryBackoffMaxMs(), c.transactionTimeoutMs(), c.maxAttempts(), c.lockBackoffMs(),
+                share(c.maxInFlight(), groups), share(c.resultCacheSize(), groups), requestDigest);
+    }
+
+    /** {@code total} split {@code ways}, rounded up ({@code 0} stays {@code 0}: no cache). */
+    static int share(int total, int ways) {
+        return total == 0 ? 0 : Math.max(1, (total + ways - 1) / ways);
     }
 
     /**
@@ -153,7 +174,7 @@ public final class CoordinatorNode implements AutoCloseable {
 
     private void serve(NodeConfig node) throws IOException {
         ClientService service = new ClientService(nodeId, config, settings, logServer, logClient, metrics,
-                () -> engine);
+                engines::get);
         LimitsConfig limits = config.limits();
         // One server context for both of this node's ports (its certificate, the cluster's CA, a client certificate required).
         SslContext tls = TlsContexts.server(config, nodeId).orElse(null);
@@ -162,53 +183,69 @@ public final class CoordinatorNode implements AutoCloseable {
                 .limits(new ServerLimits(limits.maxConnections(), limits.maxInFlightPerConnection(), limits.idleTimeoutMs()))
                 .tls(tls)
                 .start(node.host(), node.clientPort());
-        metrics.registerInFlight(() -> {
-            CoordinatorEngine e = engine;
-            return e == null ? 0 : e.inFlight();
-        });
-        metrics.registerPhase2Backlog(() -> {
-            CoordinatorEngine e = engine;
-            return e == null ? 0 : e.phase2Backlog();
-        });
-        metrics.registerOpenViolations(() -> {
-            CoordinatorEngine e = engine;
-            return e == null ? 0 : e.violations().size();
-        });
+        metrics.registerInFlight(() -> sumOverEngines(CoordinatorEngine::inFlight));
+        metrics.registerPhase2Backlog(() -> sumOverEngines(CoordinatorEngine::phase2Backlog));
+        metrics.registerOpenViolations(() -> sumOverEngines(e -> e.violations().size()));
         metrics.registerRaft(() -> logServer.status().getCommitIndex(), () -> logServer.status().getAppliedIndex(),
                 () -> logServer.status().getTerm(), () -> logServer.status().getLeaderReady());
+        for (int group : logServer.hostedGroups()) {
+            metrics.registerGroup(group, () -> logServer.status(group).getCommitIndex(),
+                    () -> logServer.status(group).getAppliedIndex(), () -> logServer.status(group).getTerm(),
+                    () -> logServer.status(group).getLeaderReady(), () -> {
+                        CoordinatorEngine e = engines.get(group);
+                        return e == null ? 0 : e.inFlight();
+                    });
+        }
         metrics.startJmx("dtm." + nodeId);
         adminServer = new AdminServer(nodeId, new AdminServer.Listen(node.host(), node.adminPort(), tls, adminLimits(limits)),
                 metrics, CoordinatorNode::ratisRegistries, this::statusMap, () -> logServer.raftServer().getLifeCycleState()
                         .isRunning(), () -> "raft " + logServer.raftServer().getLifeCycleState());
-        logServer.stateMachine().setLeadershipListener(new LeadershipListener() {
-            @Override
-            public void leaderReady(long term) {
-                leadership.execute(() -> lead(term));
-            }
-
-            @Override
-            public void leaderChanged(String leaderId) {
-                if (!leaderId.equals(nodeId)) {
-                    leadership.execute(() -> stepDown("leadership moved to " + (leaderId.isEmpty() ? "nobody yet" : leaderId)));
-                }
-            }
-
-            @Override
-            public void leadershipLost() {
-                leadership.execute(() -> stepDown("Raft stepped down (no majority, or a higher term)"));
-            }
-        });
-        // Leadership may have come before the listener was set.
-        NodeStatus status = logServer.status();
-        if (status.getLeaderReady()) {
-            long term = status.getTerm();
-            leadership.execute(() -> lead(term));
+        for (int group : logServer.hostedGroups()) {
+            listenToLeadership(group);
         }
         LOG.info("[{}] serving clients on {}, admin on {}", nodeId, node.clientAddress(), node.adminAddress());
         if (BREAKAGE != Breakage.NONE) {
             LOG.error("[{}] TEST-ONLY BREAKAGE ENABLED (dtm.test.break={}): this node violates two-phase commit on"
                     + " purpose, to test the test harness", nodeId, System.getProperty(BREAKAGE_PROPERTY));
         }
+    }
+
+    /** Starts and stops the engine of {@code group} as this node's leadership of it comes and goes. */
+    private void listenToLeadership(int group) {
+        logServer.stateMachine(group).setLeadershipListener(new LeadershipListener() {
+            @Override
+            public void leaderReady(long term) {
+                leadership.execute(() -> lead(group, term));
+            }
+
+            @Override
+            public void leaderChanged(String leaderId) {
+                if (!leaderId.equals(nodeId)) {
+                    leadership.execute(() -> stepDown(group, "leadership moved to "
+                            + (leaderId.isEmpty() ? "nobody yet" : leaderId)));
+                }
+            }
+
+            @Override
+            public void leadershipLost() {
+                leadership.execute(() -> stepDown(group, "Raft stepped down (no majority, or a higher term)"));
+            }
+        });
+        // Leadership may have come before the listener was set.
+        GroupStatus status = logServer.status(group);
+        if (status.getLeaderReady()) {
+            long term = status.getTerm();
+            leadership.execute(() -> lead(group, term));
+        }
+    }
+
+    private long sumOverEngines(ToLongFunction<CoordinatorEngine> count) {
+        long sum = 0;
+        for (int g = 0; g < engines.length(); g++) {
+            CoordinatorEngine e = engines.get(g);
+            sum += e == null ? 0 : count.applyAsLong(e);
+        }
+        return sum;
     }
 
     /**
@@ -235,50 +272,55 @@ public final class CoordinatorNode implements AutoCloseable {
         }
     }
 
-    /** Runs on the leadership thread: a new engine for {@code term} takes over what the log holds in flight. */
-    private void lead(long term) {
-        CoordinatorEngine current = engine;
+    /**
+     * Runs on the leadership thread: a new engine for {@code group} and {@code term} takes over what
+     * the group's log holds in flight.
+     */
+    private void lead(int group, long term) {
+        CoordinatorEngine current = engines.get(group);
         if (current != null && current.term() == term) {
             return;
         }
         if (current != null) {
-            stepDown("a newer term " + term + " began");
+            stepDown(group, "a newer term " + term + " began");
         }
-        if (!logServer.status().getLeaderReady() || logServer.status().getTerm() != term) {
+        GroupStatus status = logServer.status(group);
+        if (!status.getLeaderReady() || status.getTerm() != term) {
             return; // leadership already moved on
         }
         CoordinatorCore core = new CoordinatorCore(settings, new Random());
-        CoordinatorEngine next = new CoordinatorEngine(nodeId, term, core,
-                EngineAdapters.log(logServer.appender(nodeId, term), logClient), EngineAdapters.participants(participants),
-                EngineAdapters.thread(connections.eventLoop()), metrics, clockMs,
-                detail -> leadership.execute(() -> stepDownFrom(term, "fenced by the log: " + detail)), BREAKAGE);
-        next.recover(logServer.stateMachine().inFlightTransactions());
-        engine = next;
-        LOG.info("[{}] leading in term {}: coordinating transactions", nodeId, term);
+        CoordinatorEngine next = new CoordinatorEngine(nodeId + "/g" + group, term, core,
+                EngineAdapters.log(logServer.appender(nodeId, group, term), logClient),
+                EngineAdapters.participants(participants), EngineAdapters.thread(connections.eventLoop()), metrics,
+                clockMs, detail -> leadership.execute(() -> stepDownFrom(group, term, "fenced by the log: " + detail)),
+                BREAKAGE);
+        next.recover(logServer.stateMachine(group).inFlightTransactions());
+        engines.set(group, next);
+        LOG.info("[{}] leading log group {} in term {}: coordinating its transactions", nodeId, group, term);
     }
 
     /**
-     * Stops the engine of {@code term} only: a FENCED answer to that engine's append may reach this
-     * thread after a later term's engine took over, and must not stop that one.
+     * Stops the engine of {@code group} and {@code term} only: a FENCED answer to that engine's append
+     * may reach this thread after a later term's engine took over, and must not stop that one.
      */
-    void stepDownFrom(long term, String why) {
-        CoordinatorEngine current = engine;
+    void stepDownFrom(int group, long term, String why) {
+        CoordinatorEngine current = engines.get(group);
         if (current != null && current.term() == term) {
-            stepDown(why);
+            stepDown(group, why);
         } else {
-            LOG.info("[{}] the engine of term {} was fenced ({}), but term {} coordinates now: nothing to stop", nodeId,
-                    term, why, current == null ? "none" : String.valueOf(current.term()));
+            LOG.info("[{}] the engine of log group {} term {} was fenced ({}), but term {} coordinates now: nothing to"
+                    + " stop", nodeId, group, term, why, current == null ? "none" : String.valueOf(current.term()));
         }
     }
 
-    private void stepDown(String why) {
-        CoordinatorEngine current = engine;
+    private void stepDown(int group, String why) {
+        CoordinatorEngine current = engines.get(group);
         if (current == null) {
             return;
         }
-        engine = null;
+        engines.set(group, null);
         current.close();
-        LOG.info("[{}] stopped coordinating (term {}): {}", nodeId, current.term(), why);
+        LOG.info("[{}] stopped coordinating log group {} (term {}): {}", nodeId, group, current.term(), why);
     }
 
     private Map<String, Object> statusMap() {
@@ -294,13 +336,35 @@ public final class CoordinatorNode implements AutoCloseable {
         m.put("inFlightInLog", s.getInFlight());
         m.put("retainedOutcomes", s.getRetainedOutcomes());
         m.put("snapshotIndex", s.getSnapshotIndex());
-        CoordinatorEngine e = engine;
-        m.put("coordinating", e != null);
-        m.put("inFlight", e == null ? 0 : e.inFlight());
-        m.put("phase2Backlog", e == null ? 0 : e.phase2Backlog());
-        m.put("violations", e == null ? List.of() : e.violations().stream().map(v -> Map.of(
-                "attemptId", v.attemptId(), "service", v.service().id(), "message", v.message(),
-                "sinceMs", v.sinceMs())).toList());
+        m.put("coordinating", coordinatedGroups().size() > 0);
+        m.put("inFlight", sumOverEngines(CoordinatorEngine::inFlight));
+        m.put("phase2Backlog", sumOverEngines(CoordinatorEngine::phase2Backlog));
+        List<Map<String, Object>> violations = new ArrayList<>();
+        List<Map<String, Object>> groups = new ArrayList<>();
+        for (GroupStatus g : s.getGroupsList()) {
+            CoordinatorEngine e = engines.get(g.getGroup());
+            Map<String, Object> group = new LinkedHashMap<>();
+            group.put("group", g.getGroup());
+            group.put("members", g.getMembersList());
+            group.put("role", g.getRole());
+            group.put("term", g.getTerm());
+            group.put("leaderId", g.getLeaderId());
+            group.put("leaderReady", g.getLeaderReady());
+            group.put("commitIndex", g.getCommitIndex());
+            group.put("appliedIndex", g.getAppliedIndex());
+            group.put("inFlightInLog", g.getInFlight());
+            group.put("retainedOutcomes", g.getRetainedOutcomes());
+            group.put("snapshotIndex", g.getSnapshotIndex());
+            group.put("coordinating", e != null);
+            group.put("inFlight", e == null ? 0 : e.inFlight());
+            groups.add(group);
+            if (e != null) {
+                e.violations().forEach(v -> violations.add(Map.of("attemptId", v.attemptId(), "service",
+                        v.service().id(), "message", v.message(), "sinceMs", v.sinceMs(), "group", g.getGroup())));
+            }
+        }
+        m.put("violations", violations);
+        m.put("groups", groups);
         return m;
     }
 
@@ -312,10 +376,21 @@ public final class CoordinatorNode implements AutoCloseable {
         return out;
     }
 
-    /** The term this node coordinates in, or -1 when it does not coordinate. */
-    long coordinatingTerm() {
-        CoordinatorEngine e = engine;
+    /** The term in which this node coordinates {@code group}, or -1 when it does not. */
+    long coordinatingTerm(int group) {
+        CoordinatorEngine e = engines.get(group);
         return e == null ? -1 : e.term();
+    }
+
+    /** The log groups this node coordinates now (leads and has taken over), ascending. */
+    public List<Integer> coordinatedGroups() {
+        List<Integer> out = new ArrayList<>();
+        for (int g = 0; g < engines.length(); g++) {
+            if (engines.get(g) != null) {
+                out.add(g);
+            }
+        }
+        return out;
     }
 
     /**
@@ -335,15 +410,24 @@ public final class CoordinatorNode implements AutoCloseable {
         return nodeId;
     }
 
-    /** True while this node runs a two-phase-commit engine (it leads and has taken over). */
+    /** True while this node runs a two-phase-commit engine of any group (it leads one and has taken over). */
     public boolean isCoordinating() {
-        return engine != null;
+        return !coordinatedGroups().isEmpty();
+    }
+
+    /** True while this node runs the two-phase-commit engine of {@code group}. */
+    public boolean isCoordinating(int group) {
+        return engines.get(group) != null;
     }
 
     @Override
     public void close() {
         LOG.info("[{}] stopping", nodeId);
-        leadership.execute(() -> stepDown("node stopping"));
+        leadership.execute(() -> {
+            for (int g = 0; g < engines.length(); g++) {
+                stepDown(g, "node stopping");
+            }
+        });
         leadership.shutdown();
         try {
             leadership.awaitTermination(10, TimeUnit.SECONDS);

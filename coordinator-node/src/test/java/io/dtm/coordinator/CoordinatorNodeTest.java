@@ -122,7 +122,7 @@ class CoordinatorNodeTest {
         CoordinatorNode leader = await().atMost(Duration.ofSeconds(30))
                 .until(() -> nodes.stream().filter(CoordinatorNode::isCoordinating).findFirst(), Optional::isPresent)
                 .orElseThrow();
-        try (LogAppender log = leader.logServer().appender("test", leader.coordinatingTerm())) {
+        try (LogAppender log = leader.logServer().appender("test", 0, leader.coordinatingTerm(0))) {
             log.append(LogRecords.begin("t-42", List.of("payment", "order"), 1)).join();
             log.append(LogRecords.decide("t-42", Outcome.ABORT, "payment: CARD_DECLINED", "coordinator:test")).join();
         }
@@ -139,15 +139,15 @@ class CoordinatorNodeTest {
 
     @Test
     void aFencedAnswerToAnEarlierTermsEngineDoesNotStopTheEngineOfTheCurrentTerm() throws Exception {
-        CoordinatorNode leader = nodes.stream().filter(n -> n.coordinatingTerm() > 0).findFirst().orElseThrow();
-        long term = leader.coordinatingTerm();
+        CoordinatorNode leader = nodes.stream().filter(n -> n.coordinatingTerm(0) > 0).findFirst().orElseThrow();
+        long term = leader.coordinatingTerm(0);
 
         // The callback an engine of an earlier term leaves behind fires late, as a FENCED append
         // result does when it comes after the node led again.
         java.util.concurrent.CompletableFuture<Long> after = new java.util.concurrent.CompletableFuture<>();
-        leader.onLeadershipThread(() -> leader.stepDownFrom(term - 1, "stale coordinator: proposed in term "
+        leader.onLeadershipThread(() -> leader.stepDownFrom(0, term - 1, "stale coordinator: proposed in term "
                 + (term - 1)));
-        leader.onLeadershipThread(() -> after.complete(leader.coordinatingTerm()));
+        leader.onLeadershipThread(() -> after.complete(leader.coordinatingTerm(0)));
 
         assertThat(after.get(10, TimeUnit.SECONDS)).as("still coordinating in its own term").isEqualTo(term);
     }

@@ -122,6 +122,12 @@ public final class TxnLogClient implements AutoCloseable {
                 RaftPeerId.valueOf(nodeId)).thenApply(LogQueryReply::getTxn);
     }
 
+    /** As {@link #readLastAttemptVia}, read through the group's leader. */
+    public CompletableFuture<TxnState> readLastAttempt(String tid) {
+        return query(groups.indexOf(tid), LogQuery.newBuilder().setLastAttemptOf(tid).build(), null)
+                .thenApply(LogQueryReply::getTxn);
+    }
+
     /** Table sizes of group {@code groupIndex}, read through one node. */
     public CompletableFuture<LogStats> statsVia(int groupIndex, String nodeId) {
         LogQuery query = LogQuery.newBuilder().setStats(LogStatsQuery.getDefaultInstance()).build();

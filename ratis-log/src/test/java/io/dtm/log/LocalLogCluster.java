@@ -105,7 +105,7 @@ final class LocalLogCluster implements AutoCloseable {
         String leader = readyLeader().orElseGet(this::awaitLeader);
         TxnLogServer server = server(leader);
         long term = server.status().getTerm();
-        return appenders.computeIfAbsent(leader + "@" + term, key -> server.appender("test-" + leader, term))
+        return appenders.computeIfAbsent(leader + "@" + term, key -> server.appender("test-" + leader, 0, term))
                 .append(record);
     }
 

@@ -76,7 +76,7 @@ class LogAdmissionClusterTest {
         assertThat(reads.read("victim#1").join().getOutcome()).as("nobody decided the victim").isEqualTo(Outcome.UNDECIDED);
         assertThat(reads.read("forged#1").join().getStatus()).isEqualTo(TxnStatus.UNKNOWN);
         assertThat(reads.read("measured#1").join().getStatus()).as("a probe begins nothing").isEqualTo(TxnStatus.UNKNOWN);
-        assertThat(cluster.server(leader).stateMachine().refusedAppends()).as("counted by the leader").isEqualTo(3);
+        assertThat(cluster.server(leader).stateMachine(0).refusedAppends()).as("counted by the leader").isEqualTo(3);
         // The leader's own coordinator still decides.
         assertThat(cluster.appendAsLeader(LogRecords.decide("victim#1", Outcome.COMMIT, "", "coordinator:" + leader))
                 .join().getOutcome()).isEqualTo(Outcome.COMMIT);
@@ -87,7 +87,7 @@ class LogAdmissionClusterTest {
         cluster = new LocalLogCluster(dir, 10_000, 8 << 20);
         cluster.startAll();
         String leader = cluster.awaitLeader();
-        assertThatThrownBy(() -> cluster.server(leader).appender("termless", 0))
+        assertThatThrownBy(() -> cluster.server(leader).appender("termless", 0, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positive");
     }
 

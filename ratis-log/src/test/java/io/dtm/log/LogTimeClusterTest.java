@@ -50,13 +50,13 @@ class LogTimeClusterTest {
         await("every member's reading on every replica").atMost(WAIT).pollInterval(Duration.ofMillis(100))
                 .untilAsserted(() -> {
                     for (String node : cluster.nodeIds()) {
-                        assertThat(cluster.server(node).stateMachine().memberClocks()).as("readings on %s", node)
+                        assertThat(cluster.server(node).stateMachine(0).memberClocks()).as("readings on %s", node)
                                 .containsKeys(cluster.nodeIds().toArray(new String[0]));
                     }
                 });
 
         for (String node : cluster.nodeIds()) {
-            TxnStateMachine replica = cluster.server(node).stateMachine();
+            TxnStateMachine replica = cluster.server(node).stateMachine(0);
             assertThat(replica.memberClocks().values()).as("readings on %s (leader %s)", node, leader)
                     .allSatisfy(ms -> assertThat(ms).isBetween(startedMs, System.currentTimeMillis()));
             assertThat(replica.logTimeMs()).as("log time on %s", node)
@@ -84,7 +84,7 @@ class LogTimeClusterTest {
                 .pollInterval(Duration.ofMillis(100))
                 .untilAsserted(() -> {
                     for (String node : cluster.nodeIds()) {
-                        Map<String, Long> readings = cluster.server(node).stateMachine().memberClocks();
+                        Map<String, Long> readings = cluster.server(node).stateMachine(0).memberClocks();
                         assertThat(readings).as("readings on %s", node)
                                 .containsKeys(cluster.nodeIds().toArray(new String[0]));
                         assertThat(readings.get(fast)).as("%s's reading on %s", fast, node)
@@ -93,7 +93,7 @@ class LogTimeClusterTest {
                 });
 
         for (String node : cluster.nodeIds()) {
-            assertThat(cluster.server(node).stateMachine().logTimeMs()).as("log time on %s", node)
+            assertThat(cluster.server(node).stateMachine(0).logTimeMs()).as("log time on %s", node)
                     .isBetween(startedMs, System.currentTimeMillis());
             // Retention keeps an hour (LocalLogCluster): five hours of one clock would have evicted it.
             assertThat(fastNode.readVia("young", node).join().getStatus()).as("young via %s", node)

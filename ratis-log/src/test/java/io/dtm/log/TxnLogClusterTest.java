@@ -199,7 +199,7 @@ class TxnLogClusterTest {
         cluster.startAll();
         String leader = cluster.awaitLeader();
         TxnLogClient client = cluster.newClient();
-        long inFlightBefore = cluster.server(leader).stateMachine().localStats().getInFlight();
+        long inFlightBefore = cluster.server(leader).stateMachine(0).localStats().getInFlight();
 
         List<CompletableFuture<RecordResult>> probes = new ArrayList<>();
         for (int i = 0; i < 2_000; i++) {
@@ -212,7 +212,7 @@ class TxnLogClusterTest {
         }
         assertThat(client.appendStats().recordsPerEntry()).as("group commit gathered concurrent records").isGreaterThan(2.0);
         assertThat(client.read("probe7").join().getStatus()).as("a probe's Begin began nothing").isEqualTo(TxnStatus.UNKNOWN);
-        assertThat(cluster.server(leader).stateMachine().localStats().getInFlight()).isEqualTo(inFlightBefore);
+        assertThat(cluster.server(leader).stateMachine(0).localStats().getInFlight()).isEqualTo(inFlightBefore);
     }
 
     @Test
@@ -222,8 +222,8 @@ class TxnLogClusterTest {
         String leader = cluster.awaitLeader();
         long term = cluster.server(leader).status().getTerm();
 
-        try (LogAppender current = cluster.server(leader).appender("current", term);
-                LogAppender deposed = cluster.server(leader).appender("other-term", term + 1)) {
+        try (LogAppender current = cluster.server(leader).appender("current", 0, term);
+                LogAppender deposed = cluster.server(leader).appender("other-term", 0, term + 1)) {
             RecordResult stale = deposed.append(begin("fenced", FOUR, 1)).join();
             assertThat(stale.getDisposition()).isEqualTo(Disposition.FENCED);
             assertThat(stale.getDetail()).contains("stale coordinator");
@@ -239,7 +239,7 @@ class TxnLogClusterTest {
         TxnLogServer server = cluster.server(leader);
         long term = server.status().getTerm();
 
-        try (LogAppender appender = server.appender("local", term)) {
+        try (LogAppender appender = server.appender("local", 0, term)) {
             for (int i = 0; i < 100; i++) {
                 // One at a time: each entry tells the server that the one before was answered.
                 assertThat(appender.append(begin("cached" + i, FOUR, 1)).join().getDisposition())
@@ -250,7 +250,7 @@ class TxnLogClusterTest {
         // received: at thousands of entries a second, that would be hundreds of megabytes. What may
         // stay: the appender's last reply or two, and each node's clock reporter's last (a client of
         // its own that reports every ClockReporter.INTERVAL_MS).
-        await().atMost(WAIT).untilAsserted(() -> assertThat(server.division().getRetryCache().getStatistics().size())
+        await().atMost(WAIT).untilAsserted(() -> assertThat(server.division(0).getRetryCache().getStatistics().size())
                 .as("retry cache entries after 100 answered appends").isLessThanOrEqualTo(2 + 3));
     }
 
@@ -266,7 +266,7 @@ class TxnLogClusterTest {
         TxnLogServer server = cluster.server(leader);
 
         long started = System.nanoTime();
-        try (LogAppender appender = server.appender("sequential", server.status().getTerm())) {
+        try (LogAppender appender = server.appender("sequential", 0, server.status().getTerm())) {
             for (int i = 0; i < 20; i++) {
                 // Each waits for the one before: when it is appended, its majority follower is idle.
                 assertThat(appender.append(begin("idle" + i, FOUR, 1)).join().getDisposition())

@@ -35,7 +35,7 @@ public final class ClusterStatusReader {
                             : new ClusterView.ServiceView(service.id(), address.address(), null, describe(error))));
         }
         return new ClusterView(answers.stream().map(CompletableFuture::join).toList(),
-                services.stream().map(CompletableFuture::join).toList());
+                services.stream().map(CompletableFuture::join).toList(), config.log().groups());
     }
 
     static String describe(Throwable error) {

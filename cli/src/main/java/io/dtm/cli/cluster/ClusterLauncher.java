@@ -144,11 +144,13 @@ public final class ClusterLauncher {
     }
 
     /**
-     * Polls until a node reports itself a ready leader and every process just started answers;
-     * fails early, with the log's last lines, if a process that was just started exits.
+     * Polls until every log group has a ready leader and every process just started answers; fails
+     * early, with the log's last lines, if a process that was just started exits. Returns the status of
+     * the node that leads in its first group (with one log group, the cluster's leader).
      */
     public NodeStatus awaitLeader(ClusterConfig config, List<String> justStarted) throws InterruptedException {
-        return awaitView(config, justStarted, view -> view.leader().filter(NodeStatus::getLeaderReady).isPresent()
+        return awaitView(config, justStarted, view -> view.everyGroupLed()
+                        && view.leader().filter(NodeStatus::getLeaderReady).isPresent()
                         && view.nodes().stream().filter(n -> justStarted.contains(n.id())).allMatch(NodeView::reachable)
                         && view.services().stream().filter(s -> justStarted.contains(s.name()))
                                 .allMatch(ClusterView.ServiceView::reachable),

@@ -5,6 +5,7 @@ import io.dtm.cli.Json;
 import io.dtm.cli.cluster.ClusterDir;
 import io.dtm.cli.cluster.ClusterLauncher;
 import io.dtm.config.ClusterConfig;
+import io.dtm.protocol.rpc.GroupStatus;
 import io.dtm.rpc.ClusterStatusReader;
 import io.dtm.rpc.ClusterView;
 import io.dtm.rpc.DtmConnections;
@@ -19,7 +20,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 import static picocli.CommandLine.Model.CommandSpec;
 import static picocli.CommandLine.Spec;
@@ -60,7 +63,16 @@ public final class ClusterCommand {
             ClusterConfig config = launcher.prepare(options.config, faultInjection);
             List<String> started = launcher.startMissing(config);
             String leader = launcher.awaitLeader(config, started).getNodeId();
-            out.printf("cluster is up: leader %s; directory %s%n", leader, dir.root());
+            if (config.log().groups() == 1) {
+                out.printf("cluster is up: leader %s; directory %s%n", leader, dir.root());
+            } else {
+                ClusterView view;
+                try (DtmConnections connections = CliConnections.open(config,
+                        Duration.ofMillis(config.timeouts().rpcTimeoutMs()))) {
+                    view = ClusterStatusReader.read(config, connections);
+                }
+                out.printf("cluster is up: leaders %s; directory %s%n", describeLeaders(view), dir.root());
+            }
             return 0;
         }
     }
@@ -124,13 +136,27 @@ public final class ClusterCommand {
                         + ": is the cluster running? try ./dtm cluster start" + options.asGiven());
                 return 3;
             }
-            return view.leader().isPresent() ? 0 : 1;
+            return view.leader().isPresent() && (view.groups() == 1 || view.everyGroupLed()) ? 0 : 1;
         }
 
         private static Map<String, Object> toJson(ClusterView view, ClusterDir dir) {
             Map<String, Object> root = new LinkedHashMap<>();
             root.put("leader", view.leader().map(s -> s.getNodeId()).orElse(null));
             root.put("term", view.leader().map(s -> s.getTerm()).orElse(null));
+            List<Map<String, Object>> groups = new ArrayList<>();
+            for (int g = 0; g < view.groups(); g++) {
+                Map<String, Object> group = new LinkedHashMap<>();
+                group.put("group", g);
+                Optional<ClusterView.GroupLeader> leader = view.leaderOf(g);
+                group.put("leader", leader.map(ClusterView.GroupLeader::nodeId).orElse(null));
+                group.put("leaderReady", leader.map(l -> l.status().getLeaderReady()).orElse(false));
+                group.put("term", leader.map(l -> l.status().getTerm()).orElse(null));
+                group.put("commitIndex", leader.map(l -> l.status().getCommitIndex()).orElse(null));
+                group.put("appliedIndex", leader.map(l -> l.status().getAppliedIndex()).orElse(null));
+                group.put("members", membersOf(view, g));
+                groups.add(group);
+            }
+            root.put("groups", groups);
             List<Map<String, Object>> nodes = new ArrayList<>();
             for (ClusterView.NodeView n : view.nodes()) {
                 Map<String, Object> node = new LinkedHashMap<>();
@@ -149,6 +175,22 @@ public final class ClusterCommand {
                     node.put("snapshotIndex", n.status().getSnapshotIndex());
                     node.put("logStartIndex", n.status().getLogStartIndex());
                     node.put("uptimeMs", n.status().getUptimeMs());
+                    node.put("leads", view.groupsLedBy().getOrDefault(n.id(), List.of()));
+                    List<Map<String, Object>> itsGroups = new ArrayList<>();
+                    for (GroupStatus g : n.status().getGroupsList()) {
+                        Map<String, Object> group = new LinkedHashMap<>();
+                        group.put("group", g.getGroup());
+                        group.put("role", g.getRole());
+                        group.put("term", g.getTerm());
+                        group.put("leaderId", g.getLeaderId().isEmpty() ? null : g.getLeaderId());
+                        group.put("commitIndex", g.getCommitIndex());
+                        group.put("appliedIndex", g.getAppliedIndex());
+                        group.put("inFlight", g.getInFlight());
+                        group.put("retainedOutcomes", g.getRetainedOutcomes());
+                        group.put("coordinating", g.getCoordinating());
+                        itsGroups.add(group);
+                    }
+                    node.put("groups", itsGroups);
                 } else {
                     node.put("role", null);
                     node.put("error", n.error());
@@ -177,6 +219,10 @@ public final class ClusterCommand {
         }
 
         private static void printTable(PrintWriter out, ClusterView view, ClusterDir dir) {
+            if (view.groups() > 1) {
+                printNodesOfGroups(out, view, dir);
+                return;
+            }
             String format = "%-6s %-10s %6s %9s %9s %9s %-9s %-22s %s%n";
             out.printf(format, "NODE", "ROLE", "TERM", "COMMIT", "APPLIED", "IN-FLIGHT", "REACHABLE", "ADDRESS", "PID");
             for (ClusterView.NodeView n : view.nodes()) {
@@ -192,6 +238,41 @@ public final class ClusterCommand {
             out.println(view.leader()
                     .map(s -> "leader: " + s.getNodeId() + " (term " + s.getTerm() + ")")
                     .orElse("leader: none known"));
+            printServices(out, view, dir);
+        }
+
+        /** With several log groups: the nodes and the groups each leads, then each group and its leader. */
+        private static void printNodesOfGroups(PrintWriter out, ClusterView view, ClusterDir dir) {
+            Map<String, List<Integer>> led = view.groupsLedBy();
+            String format = "%-6s %-9s %-12s %9s %-22s %s%n";
+            out.printf(format, "NODE", "REACHABLE", "LEADS", "IN-FLIGHT", "ADDRESS", "PID");
+            for (ClusterView.NodeView n : view.nodes()) {
+                String pid = dir.running(n.id()).map(p -> Long.toString(p.pid())).orElse("-");
+                String leads = led.getOrDefault(n.id(), List.of()).stream().map(g -> "g" + g)
+                        .collect(Collectors.joining(","));
+                out.printf(format, n.id(), n.reachable() ? "yes" : "no", leads.isEmpty() ? "-" : leads,
+                        n.reachable() ? Long.toString(n.status().getGroupsList().stream()
+                                .mapToLong(GroupStatus::getInFlight).sum()) : "-", n.address(), pid);
+            }
+            out.println();
+            String groupFormat = "%-6s %-8s %6s %9s %9s %s%n";
+            out.printf(groupFormat, "GROUP", "LEADER", "TERM", "COMMIT", "APPLIED", "MEMBERS");
+            for (int g = 0; g < view.groups(); g++) {
+                Optional<ClusterView.GroupLeader> leader = view.leaderOf(g);
+                String members = String.join(",", membersOf(view, g));
+                if (leader.isPresent()) {
+                    GroupStatus s = leader.get().status();
+                    out.printf(groupFormat, "g" + g, leader.get().nodeId() + (s.getLeaderReady() ? "" : "*"), s.getTerm(),
+                            s.getCommitIndex(), s.getAppliedIndex(), members);
+                } else {
+                    out.printf(groupFormat, "g" + g, "none", "-", "-", "-", members);
+                }
+            }
+            out.println("leaders: " + describeLeaders(view) + " (* not ready yet)");
+            printServices(out, view, dir);
+        }
+
+        private static void printServices(PrintWriter out, ClusterView view, ClusterDir dir) {
             ViolationsCommand.print(out, view.violations());
             out.println();
             String serviceFormat = "%-10s %-9s %9s %10s %-22s %s%n";
@@ -216,5 +297,28 @@ public final class ClusterCommand {
                 }
             }
         }
+    }
+
+    /** "n1 (g0), n2 (g1), none (g2)": each log group's leader. */
+    static String describeLeaders(ClusterView view) {
+        List<String> out = new ArrayList<>();
+        for (int g = 0; g < view.groups(); g++) {
+            out.add(view.leaderOf(g).map(ClusterView.GroupLeader::nodeId).orElse("none") + " (g" + g + ")");
+        }
+        return String.join(", ", out);
+    }
+
+    /** A group's members as the nodes that host it report them. */
+    static List<String> membersOf(ClusterView view, int group) {
+        for (ClusterView.NodeView n : view.nodes()) {
+            if (n.reachable()) {
+                for (GroupStatus g : n.status().getGroupsList()) {
+                    if (g.getGroup() == group) {
+                        return g.getMembersList();
+                    }
+                }
+            }
+        }
+        return List.of();
     }
 }

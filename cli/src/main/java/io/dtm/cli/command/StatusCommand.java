@@ -6,6 +6,7 @@ import io.dtm.cli.UserException;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.protocol.AttemptId;
+import io.dtm.protocol.LogGroupOfTid;
 import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.log.Outcome;
@@ -53,18 +54,23 @@ public final class StatusCommand implements java.util.concurrent.Callable<Intege
     @Spec
     CommandSpec spec;
 
+    /** The cluster's log groups (the text names the tid's group when there are several). */
+    private int groups = 1;
+
     @Override
     public Integer call() throws InterruptedException {
         AttemptId.problem(tid).ifPresent(p -> {
             throw new UserException(p, 2);
         });
         ClusterConfig config = options.load();
+        groups = config.log().groups();
         List<String> failures = new ArrayList<>();
         try (DtmConnections connections = CliConnections.open(config, Duration.ofMillis(config.timeouts().rpcTimeoutMs()))) {
             for (NodeConfig node : config.nodes()) {
                 try (NodeClient client = connections.connect(node).get()) {
                     TxnState state = client.txnStatus(tid).get();
-                    print(state, node.id(), violationsOf(ClusterStatusReader.read(config, connections).violations()));
+                    print(state, node.id(), LogGroupOfTid.indexOf(tid, config.log().groups()),
+                            violationsOf(ClusterStatusReader.read(config, connections).violations()));
                     return 0;
                 } catch (ExecutionException | CompletionException e) {
                     Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -85,7 +91,7 @@ public final class StatusCommand implements java.util.concurrent.Callable<Intege
                 || AttemptId.isBare(tid) && AttemptId.tidOf(v.getAttemptId()).equals(tid)).toList();
     }
 
-    private void print(TxnState state, String via, List<InvariantViolation> violations) {
+    private void print(TxnState state, String via, int group, List<InvariantViolation> violations) {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
@@ -96,6 +102,7 @@ public final class StatusCommand implements java.util.concurrent.Callable<Intege
             o.put("decidedBy", state.getProposer().isEmpty() ? null : state.getProposer());
             o.put("participants", state.getParticipantsList());
             o.put("readVia", via);
+            o.put("group", group);
             o.put("violations", ViolationsCommand.toJson(violations));
             out.println(Json.write(o));
         } else {
@@ -117,6 +124,9 @@ public final class StatusCommand implements java.util.concurrent.Callable<Intege
             }
             if (state.getForgotten()) {
                 line.append("; this ABORT only undid a re-run of an attempt whose first outcome is no longer retained");
+            }
+            if (groups > 1) {
+                line.append(" [log group ").append(group).append(']');
             }
             out.println(line);
             ViolationsCommand.print(out, violations);

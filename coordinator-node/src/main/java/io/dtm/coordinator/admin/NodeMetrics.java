@@ -233,6 +233,22 @@ public final class NodeMetrics {
         replaceGauge(RAFT_LEADER, (Gauge<Integer>) () -> leader.getAsBoolean() ? 1 : 0);
     }
 
+    /**
+     * The gauges of one log group this node is a member of, named {@code dtm.raft.group.<g>.<name>}:
+     * its commit and applied index, apply lag, term, whether this node leads it (1) and transactions
+     * its engine runs here (0 when it does not lead).
+     */
+    public void registerGroup(int group, LongSupplier commitIndex, LongSupplier appliedIndex, LongSupplier term,
+                              BooleanSupplier leader, LongSupplier inFlight) {
+        String prefix = "dtm.raft.group." + group + ".";
+        replaceGauge(prefix + "commit-index", longGauge(commitIndex));
+        replaceGauge(prefix + "applied-index", longGauge(appliedIndex));
+        replaceGauge(prefix + "apply-lag", (Gauge<Long>) () -> commitIndex.getAsLong() - appliedIndex.getAsLong());
+        replaceGauge(prefix + "term", longGauge(term));
+        replaceGauge(prefix + "leader", (Gauge<Integer>) () -> leader.getAsBoolean() ? 1 : 0);
+        replaceGauge(prefix + "in-flight", longGauge(inFlight));
+    }
+
     /** The registry holding every metric of this node. */
     public MetricRegistry registry() {
         return registry;

@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +27,10 @@ import java.util.function.LongSupplier;
  * the leader seals batches of records, so without these reports followers' clocks would never be
  * heard and log time would stand still.
  *
- * <p>Reports go through a Raft client (to whichever node leads), blocking the reporter's own
+ * <p>Each group the node is a member of hears the report: a group's log time is made of its own
+ * members' clocks.
+ *
+ * <p>Reports go through a Raft client per group (to whichever node leads it), blocking the reporter's own
  * thread, with a short retry budget: a report that cannot be appended is dropped, logged at debug,
  * and the next one carries a fresh reading; a reading applied late could only hold log time back.
  * Blocking, not Ratis's ordered async API: there, one request that runs out of retries (no leader
@@ -45,13 +50,13 @@ public final class ClockReporter implements AutoCloseable {
 
     private final String nodeId;
     private final LongSupplier clockMs;
-    private final RaftClient client;
+    private final List<RaftClient> clients;
     private final ScheduledExecutorService timer;
 
-    private ClockReporter(String nodeId, LongSupplier clockMs, RaftClient client) {
+    private ClockReporter(String nodeId, LongSupplier clockMs, List<RaftClient> clients) {
         this.nodeId = nodeId;
         this.clockMs = clockMs;
-        this.client = client;
+        this.clients = List.copyOf(clients);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, nodeId + "-clock-report");
             t.setDaemon(true);
@@ -59,36 +64,53 @@ public final class ClockReporter implements AutoCloseable {
         });
     }
 
-    /** Starts reporting {@code nodeId}'s clock to the cluster's log group; the first report goes after one interval. */
+    /**
+     * Starts reporting {@code nodeId}'s clock to each log group it is a member of; the first report
+     * goes after one interval.
+     */
     public static ClockReporter start(ClusterConfig config, String nodeId, LongSupplier clockMs) {
-        RaftClient client = RaftClient.newBuilder()
-                .setClientId(ClientId.randomId())
-                .setRaftGroup(LogGroups.of(config).group(0))
-                .setProperties(RaftSettings.client(config))
-                .setParameters(RaftSettings.parameters(config, nodeId))
-                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(SEND_ATTEMPTS,
-                        RaftSettings.ms(RETRY_SLEEP_MS)))
-                .build();
-        ClockReporter reporter = new ClockReporter(nodeId, clockMs, client);
+        LogGroups groups = LogGroups.of(config);
+        List<RaftClient> clients = new ArrayList<>();
+        for (int g : config.groupsOf(nodeId)) {
+            clients.add(RaftClient.newBuilder()
+                    .setClientId(ClientId.randomId())
+                    .setRaftGroup(groups.group(g))
+                    .setProperties(RaftSettings.client(config))
+                    .setParameters(RaftSettings.parameters(config, nodeId))
+                    .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(SEND_ATTEMPTS,
+                            RaftSettings.ms(RETRY_SLEEP_MS)))
+                    .build());
+        }
+        ClockReporter reporter = new ClockReporter(nodeId, clockMs, clients);
         reporter.timer.scheduleWithFixedDelay(reporter::report, INTERVAL_MS, INTERVAL_MS, TimeUnit.MILLISECONDS);
         return reporter;
     }
 
     private void report() {
+        for (RaftClient client : clients) {
+            if (Thread.currentThread().isInterrupted()) {
+                return; // closing
+            }
+            report(client);
+        }
+    }
+
+    private void report(RaftClient client) {
         try {
             RecordBatch batch = ClockStamp.stamp(RecordBatch.newBuilder(), nodeId, clockMs).build();
             RaftClientReply reply = client.io()
                     .send(Message.valueOf(UnsafeByteOperations.unsafeWrap(batch.toByteArray())));
             if (!reply.isSuccess()) {
-                LOG.debug("[{}] clock report not appended, skipped: {}", nodeId, reply.getException());
+                LOG.debug("[{}] clock report to {} not appended, skipped: {}", nodeId, client.getGroupId(),
+                        reply.getException());
             }
         } catch (InterruptedIOException e) {
             Thread.currentThread().interrupt(); // closing
         } catch (IOException e) {
-            LOG.debug("[{}] clock report not appended, skipped: {}", nodeId, e.toString());
+            LOG.debug("[{}] clock report to {} not appended, skipped: {}", nodeId, client.getGroupId(), e.toString());
         } catch (RuntimeException e) {
             // Never let one failure cancel the schedule: the next report may well go through.
-            LOG.warn("[{}] clock report failed, skipped", nodeId, e);
+            LOG.warn("[{}] clock report to {} failed, skipped", nodeId, client.getGroupId(), e);
         }
     }
 
@@ -100,10 +122,12 @@ public final class ClockReporter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try {
-            client.close();
-        } catch (IOException e) {
-            LOG.debug("[{}] closing the clock reporter's Raft client failed", nodeId, e);
+        for (RaftClient client : clients) {
+            try {
+                client.close();
+            } catch (IOException e) {
+                LOG.debug("[{}] closing the clock reporter's Raft client of {} failed", nodeId, client.getGroupId(), e);
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 package io.dtm.log.raft;
 
-import io.dtm.protocol.AttemptId;
+import io.dtm.protocol.LogGroupOfTid;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.NodeConfig;
 import org.apache.ratis.protocol.RaftGroup;
@@ -15,16 +15,17 @@ import java.util.UUID;
 
 /**
  * The Raft groups that hold the transaction log, and the one function that routes a tid to its
- * group.
+ * group ({@link LogGroupOfTid}).
  *
- * <p>Today there is one group of all nodes. Every caller goes through {@link #indexOf(String)}, so
- * spreading tids over several groups (each with its leader on a different node, the way to scale
- * the coordinator out) changes this class and the server's group set, not its callers. The
- * routing must stay a pure function of the tid: every node and client must agree on it.
+ * <p>The log is split into {@code log.groups} groups, each on {@link ClusterConfig#replication()}
+ * nodes placed round-robin ({@link ClusterConfig#groupMembers}). Each group's first member is its
+ * preferred leader: it has the higher Raft priority, so Ratis elects it when it can and hands
+ * leadership back to it once it has caught up after a restart. Leaders thus spread over every node,
+ * each node coordinating the transactions of the groups it leads.
  */
 public final class LogGroups {
-    /** Groups per cluster. One until the coordinator is sharded. */
-    static final int GROUP_COUNT = 1;
+    /** Raft priority of a group's preferred leader; the other members have Ratis's default, 0. */
+    static final int PREFERRED_PRIORITY = 1;
 
     private final List<RaftGroup> groups;
 
@@ -33,12 +34,13 @@ public final class LogGroups {
     }
 
     public static LogGroups of(ClusterConfig config) {
-        List<RaftPeer> peers = new ArrayList<>();
-        for (NodeConfig node : config.nodes()) {
-            peers.add(peer(node));
-        }
         List<RaftGroup> groups = new ArrayList<>();
-        for (int i = 0; i < GROUP_COUNT; i++) {
+        for (int i = 0; i < config.log().groups(); i++) {
+            List<String> members = config.groupMembers(i);
+            List<RaftPeer> peers = new ArrayList<>();
+            for (String member : members) {
+                peers.add(peer(config.node(member), member.equals(members.get(0)) ? PREFERRED_PRIORITY : 0));
+            }
             groups.add(RaftGroup.valueOf(groupId(config.name(), i), peers));
         }
         return new LogGroups(groups);
@@ -53,25 +55,17 @@ public final class LogGroups {
         return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)));
     }
 
-    static RaftPeer peer(NodeConfig node) {
+    static RaftPeer peer(NodeConfig node, int priority) {
         return RaftPeer.newBuilder()
                 .setId(RaftPeerId.valueOf(node.id()))
                 .setAddress(node.raftAddress())
+                .setPriority(priority)
                 .build();
     }
 
-    /**
-     * Which group holds this tid or attempt id: stable across processes and versions of the JVM.
-     * Every attempt of a tid ({@code tid#n}) lives in the tid's group, so that one group can answer
-     * for all of them ({@link io.dtm.log.state.TxnLogState#queryLastAttempt}).
-     */
+    /** Which group holds this tid or attempt id ({@link LogGroupOfTid}). */
     public int indexOf(String tid) {
-        if (groups.size() == 1) {
-            return 0;
-        }
-        String base = AttemptId.tidOf(tid);
-        // String.hashCode is specified by the JLS, so every JVM computes the same value.
-        return Math.floorMod(base.hashCode(), groups.size());
+        return LogGroupOfTid.indexOf(tid, groups.size());
     }
 
     public RaftGroup groupOf(String tid) {
@@ -80,6 +74,16 @@ public final class LogGroups {
 
     public RaftGroup group(int index) {
         return groups.get(index);
+    }
+
+    /** The index of the group with this id, or -1 when the cluster has no such group. */
+    public int indexOf(RaftGroupId id) {
+        for (int i = 0; i < groups.size(); i++) {
+            if (groups.get(i).getGroupId().equals(id)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     public List<RaftGroup> all() {

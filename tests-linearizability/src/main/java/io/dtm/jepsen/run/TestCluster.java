@@ -179,7 +179,7 @@ public final class TestCluster implements AutoCloseable {
     }
 
     /**
-     * Waits, at most {@code timeout}, until {@code node} answers and a leader is ready; false when
+     * Waits, at most {@code timeout}, until {@code node} answers and every log group has a ready leader; false when
      * it did not (the caller goes on: a fault may keep it out, which the history shows).
      */
     public boolean awaitRejoined(String node, Duration timeout) throws InterruptedException {
@@ -187,7 +187,7 @@ public final class TestCluster implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             ClusterView view = view();
             boolean up = view.nodes().stream().anyMatch(n -> n.id().equals(node) && n.reachable());
-            if (up && view.leader().map(NodeStatus::getLeaderReady).orElse(false)) {
+            if (up && view.everyGroupLed()) {
                 return true;
             }
             TimeUnit.MILLISECONDS.sleep(100);
@@ -232,11 +232,11 @@ public final class TestCluster implements AutoCloseable {
         processes.names().forEach(processes::start);
     }
 
-    /** Waits until a leader is ready and every service answers. */
+    /** Waits until every log group has a ready leader and every service answers. */
     public void awaitReady(Duration timeout) throws InterruptedException {
         await(timeout, "a ready leader and every service", () -> {
             ClusterView view = view();
-            return view.leader().map(NodeStatus::getLeaderReady).orElse(false)
+            return view.everyGroupLed()
                     && view.services().stream().allMatch(ClusterView.ServiceView::reachable);
         });
     }
@@ -245,9 +245,10 @@ public final class TestCluster implements AutoCloseable {
         return ClusterStatusReader.read(config, connections);
     }
 
-    /** The node that leads now, if one does. */
+    /** The node that leads now — with several log groups, the one leading the most — if one does. */
     public Optional<String> leader() {
-        return view().leader().map(NodeStatus::getNodeId);
+        ClusterView view = view();
+        return view.groups() == 1 ? view.leader().map(NodeStatus::getNodeId) : view.busiestLeader();
     }
 
     /** Waits until {@link #converged()}. */
@@ -255,12 +256,26 @@ public final class TestCluster implements AutoCloseable {
         await(timeout, "every replica at the leader's commit index", this::converged);
     }
 
-    /** Every node answers and has applied at least what the leader has committed. */
+    /** Every node answers and has applied, in each of its log groups, at least what the group's leader has committed. */
     public boolean converged() {
         ClusterView view = view();
-        Optional<NodeStatus> leader = view.leader();
-        return leader.isPresent() && view.nodes().stream().allMatch(n -> n.reachable()
-                && n.status().getAppliedIndex() >= leader.get().getCommitIndex());
+        if (!view.nodes().stream().allMatch(ClusterView.NodeView::reachable)) {
+            return false;
+        }
+        for (int g = 0; g < view.groups(); g++) {
+            int group = g;
+            Optional<ClusterView.GroupLeader> leader = view.leaderOf(group);
+            if (leader.isEmpty()) {
+                return false;
+            }
+            long committed = leader.get().status().getCommitIndex();
+            boolean caughtUp = view.nodes().stream().flatMap(n -> n.status().getGroupsList().stream())
+                    .filter(s -> s.getGroup() == group).allMatch(s -> s.getAppliedIndex() >= committed);
+            if (!caughtUp) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Each node's own replica: attempt id → COMMIT, ABORT or UNDECIDED; a node that cannot be read is left out. */
