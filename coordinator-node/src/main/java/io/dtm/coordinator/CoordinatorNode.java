@@ -13,7 +13,6 @@ import io.dtm.coordinator.core.CoordinatorSettings;
 import io.dtm.coordinator.core.RequestDigest;
 import io.dtm.coordinator.runtime.Breakage;
 import io.dtm.coordinator.runtime.CoordinatorEngine;
-import io.dtm.log.LeadershipListener;
 import io.dtm.log.RatisMetricsReporting;
 import io.dtm.log.TxnLogClient;
 import io.dtm.log.TxnLogServer;
@@ -39,23 +38,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import java.util.function.ToLongFunction;
 
 /**
  * One coordinator process: the Raft server of the replicated transaction log (a division of each
  * log group the node is a member of), the client port, the admin HTTPS port (admin certificates
  * only), and — for each group this node leads — that group's two-phase-commit engine.
  *
- * <p>Leadership drives the engines, group by group: when this node becomes a group's leader and has
- * applied its whole log, a new engine for that group and term takes over every attempt in flight
- * there; when leadership moves away (or the log fences this engine's records), the engine stops and
- * its waiting clients hear NOT_LEADER. Each group's transactions are coordinated by that group's
- * leader only; the engines of one node share its participant connections and event loop.
+ * <p>Leadership drives the engines, group by group ({@link GroupEngines}). Each group's transactions
+ * are coordinated by that group's leader only; the engines of one node share its participant
+ * connections and event loop.
  */
 public final class CoordinatorNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorNode.class);
@@ -89,10 +82,8 @@ public final class CoordinatorNode implements AutoCloseable {
     private final LongSupplier clockMs;
     private final DtmConnections connections;
     private final ParticipantPool participants;
-    /** Starts and stops engines in order, off Ratis's threads. */
-    private final ExecutorService leadership;
-    /** The engine of each log group this node leads, by group index; null where it does not. */
-    private final AtomicReferenceArray<CoordinatorEngine> engines;
+    /** The engines of the groups this node leads. */
+    private final GroupEngines engines;
     private RpcServer<Request, Response> clientServer;
     private AdminServer adminServer;
 
@@ -110,12 +101,7 @@ public final class CoordinatorNode implements AutoCloseable {
         this.connections = DtmConnections.of(config, nodeId, Duration.ofMillis(coordinator.prepareTimeoutMs()),
                 nodeId + "-2pc");
         this.participants = new ParticipantPool(config, connections);
-        this.engines = new AtomicReferenceArray<>(config.log().groups());
-        this.leadership = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, nodeId + "-leadership");
-            t.setDaemon(true);
-            return t;
-        });
+        this.engines = new GroupEngines(nodeId, logServer, this::newEngine);
     }
 
     /**
@@ -183,9 +169,9 @@ public final class CoordinatorNode implements AutoCloseable {
                 .limits(new ServerLimits(limits.maxConnections(), limits.maxInFlightPerConnection(), limits.idleTimeoutMs()))
                 .tls(tls)
                 .start(node.host(), node.clientPort());
-        metrics.registerInFlight(() -> sumOverEngines(CoordinatorEngine::inFlight));
-        metrics.registerPhase2Backlog(() -> sumOverEngines(CoordinatorEngine::phase2Backlog));
-        metrics.registerOpenViolations(() -> sumOverEngines(e -> e.violations().size()));
+        metrics.registerInFlight(() -> engines.sum(CoordinatorEngine::inFlight));
+        metrics.registerPhase2Backlog(() -> engines.sum(CoordinatorEngine::phase2Backlog));
+        metrics.registerOpenViolations(() -> engines.sum(e -> e.violations().size()));
         metrics.registerRaft(() -> logServer.status().getCommitIndex(), () -> logServer.status().getAppliedIndex(),
                 () -> logServer.status().getTerm(), () -> logServer.status().getLeaderReady());
         for (int group : logServer.hostedGroups()) {
@@ -200,52 +186,12 @@ public final class CoordinatorNode implements AutoCloseable {
         adminServer = new AdminServer(nodeId, new AdminServer.Listen(node.host(), node.adminPort(), tls, adminLimits(limits)),
                 metrics, CoordinatorNode::ratisRegistries, this::statusMap, () -> logServer.raftServer().getLifeCycleState()
                         .isRunning(), () -> "raft " + logServer.raftServer().getLifeCycleState());
-        for (int group : logServer.hostedGroups()) {
-            listenToLeadership(group);
-        }
+        engines.listen();
         LOG.info("[{}] serving clients on {}, admin on {}", nodeId, node.clientAddress(), node.adminAddress());
         if (BREAKAGE != Breakage.NONE) {
             LOG.error("[{}] TEST-ONLY BREAKAGE ENABLED (dtm.test.break={}): this node violates two-phase commit on"
                     + " purpose, to test the test harness", nodeId, System.getProperty(BREAKAGE_PROPERTY));
         }
-    }
-
-    /** Starts and stops the engine of {@code group} as this node's leadership of it comes and goes. */
-    private void listenToLeadership(int group) {
-        logServer.stateMachine(group).setLeadershipListener(new LeadershipListener() {
-            @Override
-            public void leaderReady(long term) {
-                leadership.execute(() -> lead(group, term));
-            }
-
-            @Override
-            public void leaderChanged(String leaderId) {
-                if (!leaderId.equals(nodeId)) {
-                    leadership.execute(() -> stepDown(group, "leadership moved to "
-                            + (leaderId.isEmpty() ? "nobody yet" : leaderId)));
-                }
-            }
-
-            @Override
-            public void leadershipLost() {
-                leadership.execute(() -> stepDown(group, "Raft stepped down (no majority, or a higher term)"));
-            }
-        });
-        // Leadership may have come before the listener was set.
-        GroupStatus status = logServer.status(group);
-        if (status.getLeaderReady()) {
-            long term = status.getTerm();
-            leadership.execute(() -> lead(group, term));
-        }
-    }
-
-    private long sumOverEngines(ToLongFunction<CoordinatorEngine> count) {
-        long sum = 0;
-        for (int g = 0; g < engines.length(); g++) {
-            CoordinatorEngine e = engines.get(g);
-            sum += e == null ? 0 : count.applyAsLong(e);
-        }
-        return sum;
     }
 
     /**
@@ -272,55 +218,12 @@ public final class CoordinatorNode implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs on the leadership thread: a new engine for {@code group} and {@code term} takes over what
-     * the group's log holds in flight.
-     */
-    private void lead(int group, long term) {
-        CoordinatorEngine current = engines.get(group);
-        if (current != null && current.term() == term) {
-            return;
-        }
-        if (current != null) {
-            stepDown(group, "a newer term " + term + " began");
-        }
-        GroupStatus status = logServer.status(group);
-        if (!status.getLeaderReady() || status.getTerm() != term) {
-            return; // leadership already moved on
-        }
-        CoordinatorCore core = new CoordinatorCore(settings, new Random());
-        CoordinatorEngine next = new CoordinatorEngine(nodeId + "/g" + group, term, core,
+    /** The engine of {@code group} in {@code term}, on this node's log appender, participants and event loop. */
+    private CoordinatorEngine newEngine(int group, long term, Consumer<String> onFenced) {
+        return new CoordinatorEngine(nodeId + "/g" + group, term, new CoordinatorCore(settings, new Random()),
                 EngineAdapters.log(logServer.appender(nodeId, group, term), logClient),
                 EngineAdapters.participants(participants), EngineAdapters.thread(connections.eventLoop()), metrics,
-                clockMs, detail -> leadership.execute(() -> stepDownFrom(group, term, "fenced by the log: " + detail)),
-                BREAKAGE);
-        next.recover(logServer.stateMachine(group).inFlightTransactions());
-        engines.set(group, next);
-        LOG.info("[{}] leading log group {} in term {}: coordinating its transactions", nodeId, group, term);
-    }
-
-    /**
-     * Stops the engine of {@code group} and {@code term} only: a FENCED answer to that engine's append
-     * may reach this thread after a later term's engine took over, and must not stop that one.
-     */
-    void stepDownFrom(int group, long term, String why) {
-        CoordinatorEngine current = engines.get(group);
-        if (current != null && current.term() == term) {
-            stepDown(group, why);
-        } else {
-            LOG.info("[{}] the engine of log group {} term {} was fenced ({}), but term {} coordinates now: nothing to"
-                    + " stop", nodeId, group, term, why, current == null ? "none" : String.valueOf(current.term()));
-        }
-    }
-
-    private void stepDown(int group, String why) {
-        CoordinatorEngine current = engines.get(group);
-        if (current == null) {
-            return;
-        }
-        engines.set(group, null);
-        current.close();
-        LOG.info("[{}] stopped coordinating log group {} (term {}): {}", nodeId, group, current.term(), why);
+                clockMs, onFenced, BREAKAGE);
     }
 
     private Map<String, Object> statusMap() {
@@ -336,9 +239,9 @@ public final class CoordinatorNode implements AutoCloseable {
         m.put("inFlightInLog", s.getInFlight());
         m.put("retainedOutcomes", s.getRetainedOutcomes());
         m.put("snapshotIndex", s.getSnapshotIndex());
-        m.put("coordinating", coordinatedGroups().size() > 0);
-        m.put("inFlight", sumOverEngines(CoordinatorEngine::inFlight));
-        m.put("phase2Backlog", sumOverEngines(CoordinatorEngine::phase2Backlog));
+        m.put("coordinating", !engines.coordinated().isEmpty());
+        m.put("inFlight", engines.sum(CoordinatorEngine::inFlight));
+        m.put("phase2Backlog", engines.sum(CoordinatorEngine::phase2Backlog));
         List<Map<String, Object>> violations = new ArrayList<>();
         List<Map<String, Object>> groups = new ArrayList<>();
         for (GroupStatus g : s.getGroupsList()) {
@@ -384,13 +287,12 @@ public final class CoordinatorNode implements AutoCloseable {
 
     /** The log groups this node coordinates now (leads and has taken over), ascending. */
     public List<Integer> coordinatedGroups() {
-        List<Integer> out = new ArrayList<>();
-        for (int g = 0; g < engines.length(); g++) {
-            if (engines.get(g) != null) {
-                out.add(g);
-            }
-        }
-        return out;
+        return engines.coordinated();
+    }
+
+    /** See {@link GroupEngines#stepDownFrom}. */
+    void stepDownFrom(int group, long term, String why) {
+        engines.stepDownFrom(group, term, why);
     }
 
     /**
@@ -403,7 +305,7 @@ public final class CoordinatorNode implements AutoCloseable {
 
     /** Runs {@code task} on the thread that starts and stops engines, after what is queued there. */
     void onLeadershipThread(Runnable task) {
-        leadership.execute(task);
+        engines.onLeadershipThread(task);
     }
 
     public String nodeId() {
@@ -423,17 +325,7 @@ public final class CoordinatorNode implements AutoCloseable {
     @Override
     public void close() {
         LOG.info("[{}] stopping", nodeId);
-        leadership.execute(() -> {
-            for (int g = 0; g < engines.length(); g++) {
-                stepDown(g, "node stopping");
-            }
-        });
-        leadership.shutdown();
-        try {
-            leadership.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        engines.close();
         if (clientServer != null) {
             clientServer.close();
         }
