@@ -1,5 +1,6 @@
 package io.dtm.cli;
 
+import io.dtm.log.TxnLogServer;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
@@ -82,12 +83,12 @@ class InDoubtResolutionTest {
         DtmConnections connections = keep(DtmConnections.of(config, "n2", Duration.ofSeconds(5), "test"));
         List<CoordinatorNode> nodes = new ArrayList<>();
         for (NodeConfig node : nodeConfigs.subList(1, nodeConfigs.size())) {
-            nodes.add(keep(CoordinatorNode.start(config, node.id())));
+            nodes.add(keep(CoordinatorNode.start(config, node.id(), TxnLogServer.Start.NEW_CLUSTER)));
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> ClusterStatusReader.read(config, connections)
                 .leader().filter(NodeStatus::getLeaderReady).isPresent());
         String leader = ClusterStatusReader.read(config, connections).leader().orElseThrow().getNodeId();
-        CoordinatorNode first = keep(CoordinatorNode.start(config, nodeConfigs.get(0).id()));
+        CoordinatorNode first = keep(CoordinatorNode.start(config, nodeConfigs.get(0).id(), TxnLogServer.Start.NEW_CLUSTER));
         keep(ParticipantServer.start(config, ServiceName.INVENTORY));
         ParticipantClient inventory = keep(connections.connectParticipant(ServiceName.INVENTORY,
                 config.service(ServiceName.INVENTORY)).get());

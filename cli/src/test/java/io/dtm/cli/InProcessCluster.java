@@ -1,5 +1,6 @@
 package io.dtm.cli;
 
+import io.dtm.log.TxnLogServer;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
@@ -68,7 +69,7 @@ final class InProcessCluster implements AutoCloseable {
     /** Starts node {@code id} with {@code nodeConfig} (this cluster's, changed), on the node's data. */
     void startNode(String id, ClusterConfig nodeConfig) {
         try {
-            nodes.put(id, CoordinatorNode.start(nodeConfig, id));
+            nodes.put(id, CoordinatorNode.start(nodeConfig, id, TxnLogServer.Start.NEW_CLUSTER));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -15,6 +15,7 @@ import io.dtm.protocol.participant.Faults;
 import io.dtm.protocol.participant.InventoryRequest;
 import io.dtm.protocol.participant.Item;
 import io.dtm.protocol.participant.Prepare;
+import io.dtm.protocol.rpc.GroupMember;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.rpc.Access.Operation;
 import io.dtm.rpc.Access;
@@ -66,7 +67,7 @@ class RolesTest {
     private static final Map<String, Identity.Role> SPEAKERS = Map.of("n1", Identity.Role.NODE,
             "payment", Identity.Role.SERVICE, "client", Identity.Role.CLIENT, "admin", Identity.Role.ADMIN);
     private static final Set<Operation> NODE_PORT = EnumSet.of(Operation.NODE_STATUS, Operation.SUBMIT,
-            Operation.TXN_STATUS, Operation.RESOLVE, Operation.LOG_DUMP);
+            Operation.TXN_STATUS, Operation.RESOLVE, Operation.LOG_DUMP, Operation.CHANGE_MEMBERS);
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static Path tempDir;
@@ -222,6 +223,10 @@ class RolesTest {
             case TXN_STATUS -> node.txnStatus(tid);
             case RESOLVE -> node.resolve(tid + "#1", false, "", "participant:payment"); // a question: changes nothing
             case LOG_DUMP -> node.logDump("", 1);
+            // The members group 0 has already: agreed on, and nothing changes.
+            case CHANGE_MEMBERS -> node.changeMembers(0, cluster.config.groupMembers(0).stream()
+                    .map(id -> GroupMember.newBuilder().setNodeId(id).setRaftAddress(cluster.config.node(id).raftAddress())
+                            .build()).toList());
             default -> throw new IllegalArgumentException(operation + " is not a node-port request");
         };
     }

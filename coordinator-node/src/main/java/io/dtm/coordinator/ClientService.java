@@ -15,6 +15,7 @@ import io.dtm.protocol.Failures;
 import io.dtm.protocol.RpcContext;
 import io.dtm.protocol.log.RecordResult.Disposition;
 import io.dtm.protocol.log.TxnState;
+import io.dtm.protocol.rpc.ChangeMembersRequest;
 import io.dtm.protocol.rpc.GroupStatus;
 import io.dtm.protocol.rpc.InvariantViolation;
 import io.dtm.protocol.rpc.NodeStatus;
@@ -80,10 +81,34 @@ final class ClientService {
             case RESOLVE -> resolve(request.getResolve(), context, reply);
             case LOG_DUMP -> CompletableFuture.completedFuture(reply.setLogDump(logServer.localPage(
                     request.getLogDump().getAfter(), pageSize(request.getLogDump().getLimit()))).build());
+            case CHANGE_MEMBERS -> changeMembers(request.getChangeMembers(), reply);
             case BODY_NOT_SET -> CompletableFuture.completedFuture(reply
                     .setError(ErrorCode.INVALID_REQUEST.toProto("request has no body (a newer client?)"))
                     .build());
         };
+    }
+
+    /** An admin's change of a group's members: checked for shape here, agreed on by the group (TxnLogServer). */
+    private CompletableFuture<Response> changeMembers(ChangeMembersRequest change, Response.Builder reply) {
+        Optional<String> problem = MemberList.problem(change, logServer.groups().size());
+        if (problem.isPresent()) {
+            return CompletableFuture.completedFuture(reply.setError(ErrorCode.INVALID_REQUEST.toProto(problem.get()))
+                    .build());
+        }
+        if (!logServer.hosts(change.getGroup())) {
+            return CompletableFuture.completedFuture(notLeader(reply, change.getGroup()));
+        }
+        return logServer.changeMembersAsync(change.getGroup(), MemberList.peers(change)).handle((done, error) -> {
+            if (error == null) {
+                return reply.setNodeStatus(nodeStatus()).build();
+            }
+            Throwable cause = Failures.unwrap(error);
+            if (cause.getCause() instanceof TxnLogServer.NotLeaderOfGroupException) {
+                return notLeader(reply, change.getGroup());
+            }
+            LOG.warn("[{}] the change of members of log group {} failed: {}", nodeId, change.getGroup(), cause.getMessage());
+            return reply.setError(ErrorCode.UNAVAILABLE.toProto("[" + nodeId + "] " + cause.getMessage())).build();
+        });
     }
 
     /**

@@ -126,9 +126,11 @@ public final class CoordinatorNode implements AutoCloseable {
     /**
      * Starts the node {@code nodeId} of {@code config}, keeping its data in {@code config.nodeDataDir(nodeId)}
      * and keying request digests with the cluster's key from {@code config.tlsDir()} (refused, saying
-     * why, when it is missing or open to others).
+     * why, when it is missing or open to others). {@code start} says what a blank log storage is
+     * ({@link TxnLogServer.Start}: a new cluster's, a joining node's, or a lost disk, refused).
      */
-    public static CoordinatorNode start(ClusterConfig config, String nodeId) throws IOException {
+    public static CoordinatorNode start(ClusterConfig config, String nodeId, TxnLogServer.Start start)
+            throws IOException {
         NodeConfig node = config.node(nodeId);
         RequestDigest requestDigest = RequestDigest.withKey(DigestKeyFile.read(config.tlsDir()));
         LOG.info("[{}] request digests keyed by {}", nodeId, requestDigest);
@@ -141,11 +143,11 @@ public final class CoordinatorNode implements AutoCloseable {
             LOG.warn("[{}] TEST-ONLY CLOCK OFFSET ({}={}): this node's clock runs {} ms {}", nodeId,
                     CLOCK_OFFSET_PROPERTY, offsetMs, Math.abs(offsetMs), offsetMs > 0 ? "ahead" : "behind");
         }
-        TxnLogServer logServer = TxnLogServer.start(config, nodeId, config.nodeDataDir(nodeId), clockMs);
+        TxnLogServer logServer = TxnLogServer.start(config, nodeId, config.nodeDataDir(nodeId), start, clockMs);
         CoordinatorNode started = null;
         try {
             started = new CoordinatorNode(nodeId, config, requestDigest, logServer,
-                    TxnLogClient.connectAsNode(config, nodeId, clockMs), clockMs);
+                    TxnLogClient.connectAsNode(config, nodeId, clockMs, logServer.raftNodes()), clockMs);
             started.serve(node);
             return started;
         } catch (IOException | RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.dtm.coordinator;
 
+import io.dtm.log.TxnLogServer;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.LimitsConfig;
@@ -62,7 +63,7 @@ class CoordinatorNodeTest {
         config = base.withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 60_000)).withTlsDir(dir.resolve("tls"));
         ClusterPki.prepare(config, dir.resolve("ca"));
         for (NodeConfig node : config.nodes()) {
-            nodes.add(CoordinatorNode.start(config, node.id()));
+            nodes.add(CoordinatorNode.start(config, node.id(), TxnLogServer.Start.NEW_CLUSTER));
         }
         connections = DtmConnections.of(config, "admin", Duration.ofSeconds(10), "test");
         await().atMost(Duration.ofSeconds(60)).until(() -> ClusterStatusReader.read(config, connections)

@@ -1,5 +1,6 @@
 package io.dtm.coordinator;
 
+import io.dtm.log.TxnLogServer;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.ConfigException;
 import io.dtm.config.FreePorts;
@@ -25,7 +26,7 @@ class NodeDigestKeyTest {
                 .withTlsDir(dir.resolve("tls"));
         NodeConfig n1 = config.nodes().get(0);
 
-        assertThatThrownBy(() -> CoordinatorNode.start(config, n1.id()))
+        assertThatThrownBy(() -> CoordinatorNode.start(config, n1.id(), TxnLogServer.Start.NEW_CLUSTER))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(dir.resolve("tls").resolve("digest.key").toString())
                 .hasMessageContaining("missing");

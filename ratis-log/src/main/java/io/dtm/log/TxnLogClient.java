@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.GroupCommitConfig;
 import io.dtm.log.raft.LogGroups;
+import io.dtm.log.raft.RaftNodes;
 import io.dtm.log.raft.RaftSettings;
 import io.dtm.protocol.log.LogQuery;
 import io.dtm.protocol.log.LogQueryReply;
@@ -46,7 +47,7 @@ public final class TxnLogClient implements AutoCloseable {
     private final RaftProperties props;
     private final Parameters parameters;
 
-    private TxnLogClient(ClusterConfig config, String name, String nodeId, LongSupplier clockMs) {
+    private TxnLogClient(ClusterConfig config, String name, String nodeId, LongSupplier clockMs, Parameters parameters) {
         RatisMetricsReporting.install();
         this.groups = LogGroups.of(config);
         this.groupCommit = config.log().groupCommit();
@@ -54,7 +55,7 @@ public final class TxnLogClient implements AutoCloseable {
         this.props = RaftSettings.client(config);
         // A node presents its own certificate; a tool or test on the cluster's machine, a node's (only
         // nodes may use the Raft port).
-        this.parameters = RaftSettings.parameters(config, nodeId.isEmpty() ? RaftSettings.toolIdentity(config) : nodeId);
+        this.parameters = parameters;
         for (int i = 0; i < groups.size(); i++) {
             RaftClient client = newClient(groups.group(i));
             clients.add(client);
@@ -69,16 +70,19 @@ public final class TxnLogClient implements AutoCloseable {
      * threads and errors.
      */
     public static TxnLogClient connect(ClusterConfig config, String name) {
-        return new TxnLogClient(config, name, "", System::currentTimeMillis);
+        return new TxnLogClient(config, name, "", System::currentTimeMillis,
+                RaftSettings.parameters(config, RaftSettings.toolIdentity(config)));
     }
 
     /**
      * The log client of cluster node {@code nodeId}: its batches carry the node's id with its
-     * clock reading, which counts toward log time like the node's own clock reports.
+     * clock reading, which counts toward log time like the node's own clock reports. It takes the
+     * nodes the node's Raft server takes ({@link TxnLogServer#raftNodes()}).
      */
-    public static TxnLogClient connectAsNode(ClusterConfig config, String nodeId, LongSupplier clockMs) {
+    public static TxnLogClient connectAsNode(ClusterConfig config, String nodeId, LongSupplier clockMs,
+            RaftNodes raftNodes) {
         config.node(nodeId); // a member of the cluster, or this throws
-        return new TxnLogClient(config, nodeId, nodeId, clockMs);
+        return new TxnLogClient(config, nodeId, nodeId, clockMs, RaftSettings.parameters(config, nodeId, raftNodes));
     }
 
     /**

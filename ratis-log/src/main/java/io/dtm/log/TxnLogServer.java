@@ -8,6 +8,7 @@ import io.dtm.log.raft.ClockReporter;
 import io.dtm.log.raft.LeaderBalance;
 import io.dtm.log.raft.LogGroups;
 import io.dtm.log.raft.LogLayout;
+import io.dtm.log.raft.RaftNodes;
 import io.dtm.log.raft.RaftSettings;
 import io.dtm.log.raft.TxnStateMachine;
 import io.dtm.log.state.TxnLogState;
@@ -23,7 +24,9 @@ import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
@@ -40,6 +43,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +65,9 @@ public final class TxnLogServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(TxnLogServer.class);
 
     private final String nodeId;
+    private final ClusterConfig config;
+    /** The node ids this node's Raft transport takes; they grow with the groups' members. */
+    private final RaftNodes raftNodes;
     private final RaftServer server;
     private final LogGroups groups;
     /** The groups this node is a member of, ascending. */
@@ -73,6 +81,10 @@ public final class TxnLogServer implements Closeable {
     private final LeaderBalance balance;
     private final long transferTimeoutMs;
     private final ClientId balancerId = ClientId.randomId();
+    private final ClientId membershipClientId = ClientId.randomId();
+    private final AtomicLong membershipCalls = new AtomicLong();
+    /** Runs changes of members, one at a time. */
+    private final ExecutorService membership;
     private final AtomicLong balancerCalls = new AtomicLong();
 
     /** How often a leader looks whether a group it leads should go back to its preferred leader. */
@@ -80,9 +92,11 @@ public final class TxnLogServer implements Closeable {
     /** A returning preferred leader may be this many entries behind the commit index when it gets its group back. */
     static final long BALANCE_MAX_LAG = 256;
 
-    private TxnLogServer(String nodeId, RaftServer server, LogGroups groups, List<Integer> hosted,
+    private TxnLogServer(String nodeId, ClusterConfig config, RaftNodes raftNodes, RaftServer server, LogGroups groups, List<Integer> hosted,
             GroupCommitConfig groupCommit, LongSupplier clockMs, ClockReporter clockReporter, TimeoutsConfig timeouts) {
         this.nodeId = nodeId;
+        this.config = config;
+        this.raftNodes = raftNodes;
         this.server = server;
         this.groups = groups;
         this.hosted = List.copyOf(hosted);
@@ -97,55 +111,108 @@ public final class TxnLogServer implements Closeable {
             t.setDaemon(true);
             return t;
         });
+        this.membership = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, nodeId + "-membership");
+            t.setDaemon(true);
+            return t;
+        });
         if (groups.size() > 1) {
             balancer.scheduleWithFixedDelay(this::balance, BALANCE_EVERY_MS, BALANCE_EVERY_MS, TimeUnit.MILLISECONDS);
         }
     }
 
-    /** Builds and starts the server of {@code nodeId}, keeping its Raft storage under {@code storageDir}. */
+    /**
+     * How a node starts when its Raft storage is blank (no log of any group: a new node, or one
+     * whose disk was lost). A node with a log always restarts from it, whatever the mode.
+     */
+    public enum Start {
+        /**
+         * A node of a running cluster: a blank storage is refused. A node that lost its disk must not
+         * come back as an empty voter: with one other member behind, the two could elect a leader
+         * without entries a majority had committed, and answers already given would be contradicted.
+         */
+        RESTART,
+        /** The first start of a new cluster: a blank storage gets the node's groups, as the configuration places them. */
+        NEW_CLUSTER,
+        /**
+         * A node added to a running cluster (a new one, a replacement, or one re-added after losing its
+         * disk): a blank storage gets a division of each group the configuration places on the node,
+         * with no members. It takes no part in elections until the group's leader adds it to the
+         * group's configuration ({@link #changeMembers}), and then catches up from the leader.
+         */
+        JOIN
+    }
+
+    /** Restarts the server of {@code nodeId} from its Raft storage under {@code storageDir} ({@link Start#RESTART}). */
     public static TxnLogServer start(ClusterConfig config, String nodeId, Path storageDir) throws IOException {
-        return start(config, nodeId, storageDir, System::currentTimeMillis);
+        return start(config, nodeId, storageDir, Start.RESTART, System::currentTimeMillis);
     }
 
     /**
-     * As {@link #start(ClusterConfig, String, Path)}, with this node's clock given: it stamps the
-     * node's batches and its periodic clock reports ({@link ClockReporter}), from which the log
-     * derives its time. Tests give a node a skewed clock this way.
+     * Builds and starts the server of {@code nodeId}, keeping its Raft storage under {@code
+     * storageDir}, with this node's clock given: it stamps the node's batches and its periodic clock
+     * reports ({@link ClockReporter}), from which the log derives its time. Tests give a node a
+     * skewed clock this way.
+     *
+     * @throws IllegalStateException when the storage is blank and {@code start} is {@link Start#RESTART},
+     *         or holds a log of another layout ({@link LogLayout})
      */
-    public static TxnLogServer start(ClusterConfig config, String nodeId, Path storageDir, LongSupplier clockMs)
-            throws IOException {
+    public static TxnLogServer start(ClusterConfig config, String nodeId, Path storageDir, Start start,
+            LongSupplier clockMs) throws IOException {
         NodeConfig node = config.node(nodeId);
         Files.createDirectories(storageDir);
+        boolean blank = LogLayout.isBlank(storageDir);
+        if (blank && start == Start.RESTART) {
+            throw new IllegalStateException("[" + nodeId + "] this node has no log in " + storageDir + ". If this is the"
+                    + " first start of a new cluster, start its nodes with --new-cluster (./dtm cluster start does so"
+                    + " for a new directory). If the node lost its disk, it must not rejoin as an empty voter: replace"
+                    + " it (./dtm cluster replace-node " + nodeId + " NEW_ID) or re-add it (./dtm cluster replace-node "
+                    + nodeId + " " + nodeId + "), which starts it with --join");
+        }
         LogLayout.checkOrCreate(config, nodeId, storageDir);
         RatisMetricsReporting.install();
         LogGroups groups = LogGroups.of(config);
-        List<Integer> hosted = config.groupsOf(nodeId);
         TxnLogState.Retention retention = new TxnLogState.Retention(
                 config.log().retention().maxOutcomes(), config.log().retention().maxAgeMs(),
                 config.log().retention().maxForgotten());
+        RaftNodes raftNodes = new RaftNodes(config, nodeId);
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(node.id()))
                 .setStateMachineRegistry(groupId -> new TxnStateMachine(retention,
-                        config.groupMembers(knownGroup(groups, groupId, nodeId))))
+                        config.groupMembers(knownGroup(groups, groupId, nodeId)),
+                        ids -> raftNodes.admit(ids, "a member of log group " + groups.indexOf(groupId))))
                 .setProperties(RaftSettings.server(config, node, storageDir))
-                .setParameters(RaftSettings.parameters(config, nodeId))
+                .setParameters(RaftSettings.parameters(config, nodeId, raftNodes))
                 // RECOVER recovers every group found in the storage directory; the others are added below.
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
         ClockReporter reporter = null;
         try {
             server.start();
-            for (int g : hosted) {
-                RaftGroup group = groups.group(g);
-                boolean recovered = contains(server.getGroupIds(), group.getGroupId());
-                if (!recovered) {
-                    addGroup(server, group);
-                }
-                LOG.info("[{}] log group {} ({}): peers {}, {}", nodeId, g, group.getGroupId(), group.getPeers(),
-                        recovered ? "recovered from " + storageDir : "new, in " + storageDir);
+            List<Integer> hosted = new ArrayList<>();
+            for (RaftGroupId id : server.getGroupIds()) {
+                hosted.add(knownGroup(groups, id, nodeId));
             }
-            reporter = ClockReporter.start(config, nodeId, clockMs);
-            return new TxnLogServer(nodeId, server, groups, hosted, config.log().groupCommit(), clockMs, reporter,
+            if (blank) {
+                for (int g : config.groupsOf(nodeId)) {
+                    RaftGroup group = start == Start.JOIN ? RaftGroup.valueOf(groups.group(g).getGroupId())
+                            : groups.group(g);
+                    addGroup(server, group);
+                    hosted.add(g);
+                }
+            }
+            hosted.sort(null);
+            for (int g : hosted) {
+                raftNodes.admit(server.getDivision(groups.group(g).getGroupId()).getRaftConf().getAllPeers().stream()
+                        .map(p -> p.getId().toString()).toList(), "a member of log group " + g);
+                LOG.info("[{}] log group {} ({}): members {}, {}", nodeId, g, groups.group(g).getGroupId(),
+                        server.getDivision(groups.group(g).getGroupId()).getRaftConf().getCurrentPeers(),
+                        !blank ? "recovered from " + storageDir : start == Start.JOIN
+                                ? "joining: waits in " + storageDir + " until its leader adds this node"
+                                : "new, in " + storageDir);
+            }
+            reporter = ClockReporter.start(config, nodeId, clockMs, hosted, raftNodes);
+            return new TxnLogServer(nodeId, config, raftNodes, server, groups, hosted, config.log().groupCommit(), clockMs, reporter,
                     config.timeouts());
         } catch (IOException | RuntimeException e) {
             if (reporter != null) {
@@ -166,15 +233,6 @@ public final class TxnLogServer implements Closeable {
         return index;
     }
 
-    private static boolean contains(Iterable<RaftGroupId> ids, RaftGroupId id) {
-        for (RaftGroupId each : ids) {
-            if (each.equals(id)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Formats and starts this node's division of a group it has no storage for yet. */
     private static void addGroup(RaftServer server, RaftGroup group) throws IOException {
         RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(),
@@ -187,6 +245,11 @@ public final class TxnLogServer implements Closeable {
 
     public String nodeId() {
         return nodeId;
+    }
+
+    /** The node ids this node's Raft transport takes (for this node's Raft clients). */
+    public RaftNodes raftNodes() {
+        return raftNodes;
     }
 
     /**
@@ -206,8 +269,7 @@ public final class TxnLogServer implements Closeable {
     private void balance(int group) throws IOException {
         RaftServer.Division division = division(group);
         DivisionInfo info = division.getInfo();
-        String preferred = groups.group(group).getPeers().stream().filter(p -> p.getPriority() > 0)
-                .map(p -> p.getId().toString()).findFirst().orElse(nodeId);
+        String preferred = members(group).get(0).getId().toString();
         if (!info.isLeader() || !info.isLeaderReady() || preferred.equals(nodeId)) {
             return;
         }
@@ -301,6 +363,85 @@ public final class TxnLogServer implements Closeable {
         }
     }
 
+    /**
+     * The members of {@code group} in its Raft configuration as this node knows it, its preferred
+     * leader (the highest priority) first, then in node id order. Empty while this node waits to be
+     * added ({@link Start#JOIN}).
+     */
+    public List<RaftPeer> members(int group) {
+        List<RaftPeer> peers = new ArrayList<>(division(group).getRaftConf().getCurrentPeers());
+        peers.sort(Comparator.comparingInt(RaftPeer::getPriority).reversed()
+                .thenComparing(p -> p.getId().toString()));
+        return peers;
+    }
+
+    /**
+     * Changes the members of {@code group} to {@code peers} (the first of them its preferred leader)
+     * with Ratis's configuration change, on this node, the group's leader: members new to the group
+     * catch up from the leader first (they must be running, started with {@link Start#JOIN}), then
+     * the old and the new configuration are agreed on together (joint consensus), so a majority of
+     * both holds every entry throughout. Blocks until the new configuration is committed. Only the
+     * leader: it is the node that must take the newcomers' certificates ({@link RaftNodes}) to
+     * catch them up; the others take them from the configuration entry.
+     *
+     * @throws NotLeaderOfGroupException when this node is not the group's leader (it names the leader)
+     * @throws IOException when the change fails or times out (nothing changed unless the log says so:
+     *         read the members again)
+     */
+    public void changeMembers(int group, List<RaftPeer> peers) throws IOException {
+        checkHosted(group);
+        GroupStatus status = status(group);
+        if (!status.getLeaderReady()) {
+            throw new NotLeaderOfGroupException(group, status.getLeaderId());
+        }
+        List<RaftPeer> current = members(group);
+        raftNodes.admit(ids(peers), "an admin adds it to log group " + group);
+        List<RaftPeer> prioritized = new ArrayList<>();
+        for (int i = 0; i < peers.size(); i++) {
+            RaftPeer p = peers.get(i);
+            prioritized.add(RaftPeer.newBuilder(p).setPriority(i == 0 ? LogGroups.PREFERRED_PRIORITY : 0).build());
+        }
+        LOG.info("[{}] changing the members of log group {} from {} to {}", nodeId, group, ids(current), ids(prioritized));
+        RaftClientReply reply = server.setConfiguration(new SetConfigurationRequest(membershipClientId, server.getId(),
+                groups.group(group).getGroupId(), membershipCalls.incrementAndGet(), prioritized));
+        if (!reply.isSuccess()) {
+            throw new IOException("log group " + group + " did not take the new members " + ids(prioritized) + ": "
+                    + reply.getException(), reply.getException());
+        }
+        LOG.info("[{}] log group {} now has members {}", nodeId, group, ids(prioritized));
+    }
+
+    /** Raised by {@link #changeMembers} on a node that is not the group's leader. */
+    public static final class NotLeaderOfGroupException extends IOException {
+        private final String leaderId;
+
+        NotLeaderOfGroupException(int group, String leaderId) {
+            super("not the leader of log group " + group + (leaderId.isEmpty() ? " (it has none yet)"
+                    : "; its leader is " + leaderId) + ": a change of members goes to the leader");
+            this.leaderId = leaderId;
+        }
+
+        /** The group's leader as this node knows it; empty when none. */
+        public String leaderId() {
+            return leaderId;
+        }
+    }
+
+    /** {@link #changeMembers} on this server's own thread for it (never on the caller's event loop). */
+    public CompletableFuture<Void> changeMembersAsync(int group, List<RaftPeer> peers) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                changeMembers(group, peers);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }, membership);
+    }
+
+    private static List<String> ids(List<RaftPeer> peers) {
+        return peers.stream().map(p -> p.getId().toString()).toList();
+    }
+
     /** How this node sees one of its groups, read locally (no Raft round). */
     public GroupStatus status(int group) {
         RaftServer.Division division = division(group);
@@ -320,7 +461,7 @@ public final class TxnLogServer implements Closeable {
                 .setRetainedOutcomes(stats.getRetainedOutcomes())
                 .setSnapshotIndex(Math.max(0, log.getSnapshotIndex()))
                 .setLogStartIndex(Math.max(0, log.getStartIndex()));
-        groups.group(group).getPeers().forEach(p -> out.addMembers(p.getId().toString()));
+        members(group).forEach(p -> out.addMembers(p.getId().toString()));
         return out.build();
     }
 
@@ -380,6 +521,7 @@ public final class TxnLogServer implements Closeable {
     public void close() throws IOException {
         LOG.info("[{}] Raft server stopping", nodeId);
         balancer.shutdownNow();
+        membership.shutdownNow();
         clockReporter.close();
         server.close();
     }

@@ -7,6 +7,7 @@ import io.dtm.config.LogConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.RetentionConfig;
 import io.dtm.config.TimeoutsConfig;
+import io.dtm.log.raft.RaftNodes;
 import io.dtm.pki.ClusterCertificates.Holder;
 import io.dtm.pki.ClusterCertificates;
 import io.dtm.pki.Identity;
@@ -39,6 +40,7 @@ final class LocalLogCluster implements AutoCloseable {
     static final Duration ELECTION_DEADLINE = Duration.ofSeconds(30);
 
     private final ClusterConfig config;
+    private final Path caDir;
     private final Map<String, TxnLogServer> running = new LinkedHashMap<>();
     private final List<TxnLogClient> clients = new ArrayList<>();
     /** The appenders {@link #appendAsLeader} made, by node and term. */
@@ -67,7 +69,8 @@ final class LocalLogCluster implements AutoCloseable {
             holders.add(new Holder(node.id(), Identity.node(node.id()), List.of(node.host())));
         }
         holders.add(new Holder("admin", new Identity(Identity.Role.ADMIN, "admin"), List.of()));
-        new ClusterCertificates(config.tlsDir(), dir.resolve("ca")).create(config.name(), holders, Instant.now(),
+        this.caDir = dir.resolve("ca");
+        new ClusterCertificates(config.tlsDir(), caDir).create(config.name(), holders, Instant.now(),
                 new SecureRandom());
     }
 
@@ -89,12 +92,34 @@ final class LocalLogCluster implements AutoCloseable {
     }
 
     void start(String nodeId) {
+        start(nodeId, config, TxnLogServer.Start.NEW_CLUSTER);
+    }
+
+    /** Starts {@code nodeId} with {@code nodeConfig} (this cluster's, changed: e.g. with a node replaced). */
+    void start(String nodeId, ClusterConfig nodeConfig, TxnLogServer.Start start) {
         LongSupplier clock = clocks.getOrDefault(nodeId, System::currentTimeMillis);
         try {
-            running.put(nodeId, TxnLogServer.start(config, nodeId, config.nodeDataDir(nodeId), clock));
+            running.put(nodeId, TxnLogServer.start(nodeConfig, nodeId, nodeConfig.nodeDataDir(nodeId), start, clock));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * This cluster's configuration with node {@code replaced} replaced by a new node {@code id} on
+     * fresh ports, in the same place (so it is placed in the same groups), with its certificate.
+     */
+    ClusterConfig withNodeReplaced(String replaced, String id) {
+        List<NodeConfig> nodes = new ArrayList<>();
+        for (NodeConfig n : config.nodes()) {
+            nodes.add(n.id().equals(replaced)
+                    ? new NodeConfig(id, n.host(), FreePorts.next(), FreePorts.next(), FreePorts.next()) : n);
+        }
+        ClusterConfig changed = config.withNodes(nodes);
+        new ClusterCertificates(config.tlsDir(), caDir).create(config.name(),
+                List.of(new Holder(id, Identity.node(id), List.of(changed.node(id).host()))), Instant.now(),
+                new SecureRandom());
+        return changed;
     }
 
     /**
@@ -152,7 +177,7 @@ final class LocalLogCluster implements AutoCloseable {
 
     private Optional<String> readyLeader() {
         return running.values().stream()
-                .filter(s -> s.status().getLeaderReady())
+                .filter(s -> !s.hostedGroups().isEmpty() && s.status().getLeaderReady())
                 .map(TxnLogServer::nodeId)
                 .findFirst();
     }
@@ -171,7 +196,7 @@ final class LocalLogCluster implements AutoCloseable {
     /** A log client of node {@code nodeId}, as its coordinator process has: batches carry its id and clock. */
     TxnLogClient newNodeClient(String nodeId) {
         TxnLogClient client = TxnLogClient.connectAsNode(config, nodeId,
-                clocks.getOrDefault(nodeId, System::currentTimeMillis));
+                clocks.getOrDefault(nodeId, System::currentTimeMillis), new RaftNodes(config, nodeId));
         clients.add(client);
         return client;
     }

@@ -25,7 +25,7 @@ import java.util.Set;
  * NODE_STATUS (who leads)                ✓      ✓        ✓       ✓
  * SUBMIT, TXN_STATUS                     -      -        ✓       ✓
  * RESOLVE (in-doubt question, ABORT)     ✓      ✓        -       -
- * LOG_DUMP                               -      -        -       ✓
+ * LOG_DUMP, CHANGE_MEMBERS               -      -        -       ✓
  * PREPARE, COMMIT, ROLLBACK              ✓      -        -       -
  * QUERY, INSPECT, LIST_TXNS, SET_FAULTS  -      -        -       ✓
  * ADMIN_HTTP (a node's admin port)       -      -        -       ✓
@@ -42,7 +42,7 @@ public final class Access {
      * request to a node's admin HTTP port ({@code /metrics}, {@code /health}, {@code /status}).
      */
     public enum Operation {
-        NODE_STATUS, SUBMIT, TXN_STATUS, RESOLVE, LOG_DUMP,
+        NODE_STATUS, SUBMIT, TXN_STATUS, RESOLVE, LOG_DUMP, CHANGE_MEMBERS,
         PREPARE, COMMIT, ROLLBACK, QUERY, INSPECT, LIST_TXNS, SET_FAULTS, ADMIN_HTTP;
 
         /** What a refusal says the sender may not do: {@code send COMMIT}, {@code read the admin port}. */
@@ -66,6 +66,7 @@ public final class Access {
         t.put(Operation.TXN_STATUS, EnumSet.of(Role.CLIENT, Role.ADMIN));
         t.put(Operation.RESOLVE, EnumSet.of(Role.NODE, Role.SERVICE));
         t.put(Operation.LOG_DUMP, EnumSet.of(Role.ADMIN));
+        t.put(Operation.CHANGE_MEMBERS, EnumSet.of(Role.ADMIN));
         for (Operation o : EnumSet.of(Operation.PREPARE, Operation.COMMIT, Operation.ROLLBACK)) {
             t.put(o, EnumSet.of(Role.NODE));
         }
@@ -89,6 +90,7 @@ public final class Access {
             case RESOLVE -> Optional.of(Operation.RESOLVE);
             case SUBMIT -> Optional.of(Operation.SUBMIT);
             case LOG_DUMP -> Optional.of(Operation.LOG_DUMP);
+            case CHANGE_MEMBERS -> Optional.of(Operation.CHANGE_MEMBERS);
             case BODY_NOT_SET -> Optional.empty();
         };
     }

@@ -6,6 +6,8 @@ import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.protocol.rpc.NodeStatusRequest;
 import io.dtm.protocol.rpc.LogDump;
+import io.dtm.protocol.rpc.ChangeMembersRequest;
+import io.dtm.protocol.rpc.GroupMember;
 import io.dtm.protocol.rpc.LogDumpRequest;
 import io.dtm.protocol.rpc.Request;
 import io.dtm.protocol.rpc.ResolveRequest;
@@ -15,6 +17,7 @@ import io.dtm.protocol.rpc.Response;
 import io.dtm.protocol.rpc.TxnStatusRequest;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -61,6 +64,15 @@ public final class NodeClient implements AutoCloseable {
     public CompletableFuture<LogDump> logDump(String after, int limit) {
         return call(id -> Request.newBuilder().setRequestId(id)
                 .setLogDump(LogDumpRequest.newBuilder().setAfter(after).setLimit(limit)).build(), Response::getLogDump);
+    }
+
+    /**
+     * Makes {@code members} the members of log group {@code group} (admin only; see {@code
+     * ChangeMembersRequest}); completes with this node's status once the group has committed them.
+     */
+    public CompletableFuture<NodeStatus> changeMembers(int group, List<GroupMember> members) {
+        return call(id -> Request.newBuilder().setRequestId(id).setChangeMembers(ChangeMembersRequest.newBuilder()
+                .setGroup(group).addAllMembers(members)).build(), Response::getNodeStatus);
     }
 
     /**

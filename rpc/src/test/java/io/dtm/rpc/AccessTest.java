@@ -30,6 +30,7 @@ class AccessTest {
                 "TXN_STATUS - - client admin",
                 "RESOLVE node service - -",
                 "LOG_DUMP - - - admin",
+                "CHANGE_MEMBERS - - - admin",
                 "PREPARE node - - -",
                 "COMMIT node - - -",
                 "ROLLBACK node - - -",

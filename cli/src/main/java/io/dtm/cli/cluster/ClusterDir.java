@@ -41,6 +41,26 @@ public final class ClusterDir {
         return root.resolve("tls");
     }
 
+    /**
+     * Written once every log group of the cluster has had a leader. Until then nodes start with
+     * {@code --new-cluster} (a node without a log creates its groups); from then on a node without
+     * its log is refused, as one that lost its disk.
+     */
+    Path formedMarker() {
+        return root.resolve("cluster-formed");
+    }
+
+    public boolean formed() {
+        return Files.exists(formedMarker());
+    }
+
+    void markFormed() throws IOException {
+        if (!formed()) {
+            Files.writeString(formedMarker(), "every log group of this cluster has had a leader; nodes without their"
+                    + " log are refused from now on\n");
+        }
+    }
+
     /** The cluster CA's key: apart from what the processes read, owner-only. */
     public Path caDir() {
         return root.resolve("ca");

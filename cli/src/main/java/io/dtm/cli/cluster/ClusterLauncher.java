@@ -15,6 +15,7 @@ import io.dtm.rpc.DtmConnections;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -98,8 +99,12 @@ public final class ClusterLauncher {
                 + "; the processes start without them (slower to start and to reach speed). `mvn package`"
                 + " makes them anew."));
         for (NodeConfig node : config.nodes()) {
+            List<String> args = new ArrayList<>(List.of("node", "--id", node.id(), "--config", dir.configFile().toString()));
+            if (!dir.formed()) {
+                args.add("--new-cluster");
+            }
             startIfMissing(node.id(), ProcessLauncher.NODE_CACHE, List.of(node.clientPort(), node.raftPort()), node.host(),
-                    List.of("node", "--id", node.id(), "--config", dir.configFile().toString()), started);
+                    args, started);
         }
         for (ServiceName service : config.services().keySet()) {
             ServiceConfig address = config.service(service);
@@ -149,12 +154,18 @@ public final class ClusterLauncher {
      * the node that leads in its first group (with one log group, the cluster's leader).
      */
     public NodeStatus awaitLeader(ClusterConfig config, List<String> justStarted) throws InterruptedException {
-        return awaitView(config, justStarted, view -> view.everyGroupLed()
+        NodeStatus leader = awaitView(config, justStarted, view -> view.everyGroupLed()
                         && view.leader().filter(NodeStatus::getLeaderReady).isPresent()
                         && view.nodes().stream().filter(n -> justStarted.contains(n.id())).allMatch(NodeView::reachable)
                         && view.services().stream().filter(s -> justStarted.contains(s.name()))
                                 .allMatch(ClusterView.ServiceView::reachable),
                 "no leader, or a process did not come up,").leader().orElseThrow();
+        try {
+            dir.markFormed();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dir.formedMarker(), e);
+        }
+        return leader;
     }
 
     /** Polls the nodes until {@code condition} holds for what they report. */

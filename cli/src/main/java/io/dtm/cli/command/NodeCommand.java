@@ -1,5 +1,6 @@
 package io.dtm.cli.command;
 
+import io.dtm.log.TxnLogServer;
 import io.dtm.cli.UserException;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.DigestKeyFile;
@@ -36,8 +37,24 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Overrides the configuration's dataDir; the node keeps its data in DIR/<id>.")
     Path dataDir;
 
+    @Option(names = "--new-cluster",
+            description = {"This is the first start of a new cluster: a node with no log creates its groups.",
+                "Without it (or --join), a node with no log refuses to start: its disk may have been lost."})
+    boolean newCluster;
+
+    @Option(names = "--join",
+            description = {"This node is being added to a running cluster (./dtm cluster replace-node does this):",
+                "with no log, it waits until each of its groups' leaders adds it, then catches up."})
+    boolean join;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
+        if (newCluster && join) {
+            throw new UserException("--new-cluster and --join exclude each other: a node either helps create a new"
+                    + " cluster or joins a running one");
+        }
+        TxnLogServer.Start start = newCluster ? TxnLogServer.Start.NEW_CLUSTER
+                : join ? TxnLogServer.Start.JOIN : TxnLogServer.Start.RESTART;
         ClusterConfig cluster = ClusterConfig.loadOrDefault(config);
         if (dataDir != null) {
             cluster = cluster.withDataDir(dataDir);
@@ -46,10 +63,12 @@ public final class NodeCommand implements Callable<Integer> {
         createDigestKeyForALocalCluster(cluster);
         CoordinatorNode node;
         try {
-            node = CoordinatorNode.start(cluster, id);
+            node = CoordinatorNode.start(cluster, id, start);
         } catch (IOException e) {
             throw new UserException("node " + id + " could not start: " + e.getMessage()
                     + " (is another process using its ports? check ./dtm cluster status)");
+        } catch (IllegalStateException e) {
+            throw new UserException("node " + id + " could not start: " + e.getMessage());
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -68,15 +68,17 @@ public final class ClockReporter implements AutoCloseable {
      * Starts reporting {@code nodeId}'s clock to each log group it is a member of; the first report
      * goes after one interval.
      */
-    public static ClockReporter start(ClusterConfig config, String nodeId, LongSupplier clockMs) {
+    public static ClockReporter start(ClusterConfig config, String nodeId, LongSupplier clockMs, List<Integer> hosted,
+            RaftNodes raftNodes) {
         LogGroups groups = LogGroups.of(config);
         List<RaftClient> clients = new ArrayList<>();
-        for (int g : config.groupsOf(nodeId)) {
+        // The group as first placed: the client finds its leader among those peers, then follows it.
+        for (int g : hosted) {
             clients.add(RaftClient.newBuilder()
                     .setClientId(ClientId.randomId())
                     .setRaftGroup(groups.group(g))
                     .setProperties(RaftSettings.client(config))
-                    .setParameters(RaftSettings.parameters(config, nodeId))
+                    .setParameters(RaftSettings.parameters(config, nodeId, raftNodes))
                     .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(SEND_ATTEMPTS,
                             RaftSettings.ms(RETRY_SLEEP_MS)))
                     .build());

@@ -25,7 +25,7 @@ import java.util.UUID;
  */
 public final class LogGroups {
     /** Raft priority of a group's preferred leader; the other members have Ratis's default, 0. */
-    static final int PREFERRED_PRIORITY = 1;
+    public static final int PREFERRED_PRIORITY = 1;
 
     private final List<RaftGroup> groups;
 
@@ -55,7 +55,7 @@ public final class LogGroups {
         return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)));
     }
 
-    static RaftPeer peer(NodeConfig node, int priority) {
+    public static RaftPeer peer(NodeConfig node, int priority) {
         return RaftPeer.newBuilder()
                 .setId(RaftPeerId.valueOf(node.id()))
                 .setAddress(node.raftAddress())

@@ -66,6 +66,11 @@ public record LogLayout(int groups, int replication) {
         }
     }
 
+    /** Whether {@code storageDir} holds no log at all: neither a layout nor a group's directory. */
+    public static boolean isBlank(Path storageDir) throws IOException {
+        return !Files.exists(storageDir.resolve(FILE)) && !hasGroupDirs(storageDir);
+    }
+
     String line() {
         return "groups=" + groups + " replication=" + replication;
     }

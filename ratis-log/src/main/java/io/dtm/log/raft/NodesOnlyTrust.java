@@ -29,15 +29,15 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 final class NodesOnlyTrust extends X509ExtendedTrustManager {
     private final X509ExtendedTrustManager ca;
-    private final Set<String> nodes;
+    private final RaftNodes nodes;
 
-    private NodesOnlyTrust(X509ExtendedTrustManager ca, Set<String> nodes) {
+    private NodesOnlyTrust(X509ExtendedTrustManager ca, RaftNodes nodes) {
         this.ca = ca;
-        this.nodes = Set.copyOf(nodes);
+        this.nodes = nodes;
     }
 
     /** Trust in {@code caFile}'s certificates, narrowed to node certificates naming one of {@code nodes}. */
-    static TrustManager of(Path caFile, Set<String> nodes) throws GeneralSecurityException {
+    static TrustManager of(Path caFile, RaftNodes nodes) throws GeneralSecurityException {
         KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
         try {
             store.load(null, null);

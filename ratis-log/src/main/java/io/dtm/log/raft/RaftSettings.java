@@ -108,6 +108,11 @@ public final class RaftSettings {
      * start; its server side runs on the BoringSSL that ships shaded inside Ratis.
      */
     public static Parameters parameters(ClusterConfig config, String process) {
+        return parameters(config, process, new RaftNodes(config, process));
+    }
+
+    /** As {@link #parameters(ClusterConfig, String)}, taking the nodes in {@code nodes} (they may grow). */
+    public static Parameters parameters(ClusterConfig config, String process, RaftNodes nodes) {
         Parameters parameters = new Parameters();
         if (!config.tls().enabled()) {
             return parameters;
@@ -117,7 +122,6 @@ public final class RaftSettings {
         Path cert = files.cert();
         Path key = files.key();
         try {
-            Set<String> nodes = config.nodes().stream().map(NodeConfig::id).collect(Collectors.toSet());
             GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(NodesOnlyTrust.keyManager(cert, key),
                     NodesOnlyTrust.of(ca, nodes), true));
         } catch (GeneralSecurityException | RuntimeException e) {

@@ -13,6 +13,7 @@ import io.dtm.protocol.log.TxnState;
 import com.google.protobuf.InvalidProtocolBufferException;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -51,6 +52,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -86,15 +88,26 @@ public final class TxnStateMachine extends BaseStateMachine {
      */
     private volatile SingleFileSnapshotInfo latestSnapshot;
     private final TxnLogState.Retention retention;
-    /** The cluster's node ids: whose clock readings count toward log time. */
+    /**
+     * The group's first members (its placement in the cluster configuration): whose clocks count
+     * toward log time until the log says otherwise (a snapshot's members, a configuration entry).
+     */
     private final List<String> members;
+    private final Consumer<List<String>> onMembers;
     /** Guarded by {@code this}: applies, queries and snapshots see one consistent table. */
     private TxnLogState state;
     private volatile LeadershipListener leadership;
     private final AtomicLong refusedAppends = new AtomicLong();
 
-    /** @param members the cluster's node ids, from the cluster configuration (the same on every replica) */
+    /** @param members the group's members as first placed, from the cluster configuration (the same on every replica) */
     public TxnStateMachine(TxnLogState.Retention retention, Collection<String> members) {
+        this(retention, members, ids -> { });
+    }
+
+    /** As above; {@code onMembers} hears the members of every configuration entry applied. */
+    public TxnStateMachine(TxnLogState.Retention retention, Collection<String> members,
+            Consumer<List<String>> onMembers) {
+        this.onMembers = onMembers;
         this.retention = retention;
         this.members = List.copyOf(members);
         this.state = new TxnLogState(retention, this.members);
@@ -200,6 +213,28 @@ public final class TxnStateMachine extends BaseStateMachine {
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(result.toByteArray())));
     }
 
+    /**
+     * A Raft configuration entry was applied (a member added, removed or replaced; and every new
+     * leader's first entry): from this index on, the clocks of its members count toward log time.
+     * Ratis calls this on the thread that applies entries, in log order, so every replica changes
+     * its members at the same index.
+     */
+    @Override
+    public void notifyConfigurationChanged(long term, long index, RaftConfigurationProto conf) {
+        List<String> ids = conf.getPeersList().stream().map(p -> p.getId().toStringUtf8()).toList();
+        if (ids.isEmpty()) {
+            return;
+        }
+        onMembers.accept(ids);
+        boolean changed;
+        synchronized (this) {
+            changed = state.changeMembers(ids);
+        }
+        if (changed) {
+            LOG.info("{}: members from index {} (term {}) on: {}", getId(), index, term, ids);
+        }
+    }
+
     /** Read-only queries; linearizable when the server's read option is LINEARIZABLE. */
     @Override
     public CompletableFuture<Message> query(Message request) {
@@ -289,6 +324,11 @@ public final class TxnStateMachine extends BaseStateMachine {
     /** This replica's log time (retention by age measures against it). */
     public synchronized long logTimeMs() {
         return state.clockMs();
+    }
+
+    /** The members whose clocks count toward log time, as this replica has applied them, in node id order. */
+    public synchronized List<String> members() {
+        return state.members();
     }
 
     /** The latest clock reading of each member, as this replica has applied them. */

@@ -12,8 +12,9 @@ import java.util.TreeSet;
 /**
  * Log time: the time that retention by age measures against, derived from the clock readings the
  * cluster's members put on their batches ({@code RecordBatch.timestamp_ms}, {@code uptime_ms},
- * {@code process_id}, {@code node_id}). The members are the configured node ids, the same on every
- * replica. Only differences of log time are ever used (an outcome's age), so where it starts
+ * {@code process_id}, {@code node_id}). The members are the node ids of the group's Raft
+ * configuration, the same on every replica at every index: they change only where the log says the
+ * configuration changed ({@link #changeMembers}). Only differences of log time are ever used (an outcome's age), so where it starts
  * matters little; how fast it moves is the whole point.
  *
  * <p><b>The promise: log time moves no faster than true time</b>, give or take
@@ -60,15 +61,15 @@ final class LogClock {
     static final long NO_UPTIME = -1;
 
     /** Sorted, so that readings are listed (and snapshotted) in one order on every replica. */
-    private final String[] members;
-    private final boolean[] reported;
-    private final long[] walls;
-    private final long[] uptimes;
-    private final long[] processes;
-    private final long[] virtuals;
-    private final int majority;
+    private String[] members;
+    private boolean[] reported;
+    private long[] walls;
+    private long[] uptimes;
+    private long[] processes;
+    private long[] virtuals;
+    private int majority;
     /** Reused to sort without allocating on every batch. */
-    private final long[] sorted;
+    private long[] sorted;
     private long nowMs;
 
     /** What the log knows of one member's clock; {@code uptimeMs} is {@link #NO_UPTIME} when unknown. */
@@ -79,13 +80,21 @@ final class LogClock {
     }
 
     LogClock(Collection<String> memberIds) {
+        setMembers(distinctIds(memberIds));
+    }
+
+    private static String[] distinctIds(Collection<String> memberIds) {
         TreeSet<String> ids = new TreeSet<>(memberIds);
         if (ids.isEmpty() || ids.size() != memberIds.size() || ids.contains("")) {
             throw new IllegalArgumentException("members must be distinct non-empty node ids, at least one: "
                     + memberIds);
         }
-        this.members = ids.toArray(new String[0]);
-        int n = members.length;
+        return ids.toArray(new String[0]);
+    }
+
+    private void setMembers(String[] ids) {
+        int n = ids.length;
+        this.members = ids;
         this.reported = new boolean[n];
         this.walls = new long[n];
         this.uptimes = new long[n];
@@ -94,6 +103,23 @@ final class LogClock {
         this.sorted = new long[n];
         this.majority = n / 2 + 1;
         Arrays.fill(uptimes, NO_UPTIME);
+    }
+
+    /**
+     * The group's configuration changed: from now on these are the members. A member that stays
+     * keeps all the log knows of its clock; a new one counts from log time from its first reading
+     * on, like a member back from a long absence; a member that leaves no longer counts. Log time
+     * itself does not move (it moves with the next reading). Returns whether the members changed.
+     */
+    boolean changeMembers(Collection<String> memberIds) {
+        String[] ids = distinctIds(memberIds);
+        if (Arrays.equals(ids, members)) {
+            return false;
+        }
+        Map<String, Member> kept = state();
+        setMembers(ids);
+        kept.forEach(this::restore);
+        return true;
     }
 
     /**

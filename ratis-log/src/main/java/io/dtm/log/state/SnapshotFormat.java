@@ -24,11 +24,13 @@ import java.util.Map;
  */
 public final class SnapshotFormat {
     /**
-     * Written by this build: 3 adds each member's monotonic reading and virtual clock (LogClock);
-     * 2 added the members' clock readings to the header, run ids and the forgotten mark to the
+     * Written by this build: 4 adds the members (they follow the group's Raft configuration);
+     * 3 added each member's monotonic reading and virtual clock (LogClock); 2 added the members' clock readings to the header, run ids and the forgotten mark to the
      * entries, and the forgotten ids after them.
      */
-    static final int FORMAT_VERSION = 3;
+    static final int FORMAT_VERSION = 4;
+    /** Still read: no members (they are the configured ones). */
+    static final int FORMAT_VERSION_WITHOUT_MEMBERS = 3;
     /** Still read: wall readings alone; each member's virtual clock resumes at log time. */
     static final int FORMAT_VERSION_WALL_CLOCKS = 2;
     /** Still read: a snapshot without readings (log time alone; readings come with the next batches). */
@@ -45,7 +47,8 @@ public final class SnapshotFormat {
                 .setInFlightCount(state.inFlightCount())
                 .setRetainedCount(state.retainedCount())
                 .setForgottenCount(state.table().forgottenIds().size())
-                .setForgottenDropped(state.table().forgottenIds().dropped());
+                .setForgottenDropped(state.table().forgottenIds().dropped())
+                .addAllMembers(state.members());
         for (Map.Entry<String, LogClock.Member> member : state.memberClockState().entrySet()) {
             LogClock.Member m = member.getValue();
             MemberClock.Builder clock = MemberClock.newBuilder().setNodeId(member.getKey()).setTimestampMs(m.wallMs())
@@ -96,8 +99,9 @@ public final class SnapshotFormat {
     }
 
     /**
-     * Reads a snapshot into a new state with the given retention and members (configuration, not
-     * data). Readings of nodes that are not members are dropped, as they would have been ignored.
+     * Reads a snapshot into a new state with the given retention. Its members are the snapshot's
+     * (format 4 on), or else {@code members}, the configured ones. Readings of nodes that are not
+     * members are dropped, as they would have been ignored.
      */
     public static TxnLogState read(InputStream in, TxnLogState.Retention retention, Collection<String> members)
             throws IOException {
@@ -110,12 +114,13 @@ public final class SnapshotFormat {
             throw new IOException("snapshot format " + format + " is not supported (this build reads formats "
                     + FORMAT_VERSION_WITHOUT_MEMBER_CLOCKS + " to " + FORMAT_VERSION + ")");
         }
-        TxnLogState state = new TxnLogState(retention, members);
+        TxnLogState state = new TxnLogState(retention,
+                format > FORMAT_VERSION_WITHOUT_MEMBERS ? header.getMembersList() : members);
         state.restoreClock(header.getClockMs());
         for (MemberClock reading : header.getMemberClocksList()) {
             // Format 2 knew no monotonic readings: the member's next reading moves nothing, and its
             // virtual clock resumes at log time.
-            boolean monotonic = format >= FORMAT_VERSION;
+            boolean monotonic = format > FORMAT_VERSION_WALL_CLOCKS;
             long uptime = monotonic && reading.hasUptimeMs() ? reading.getUptimeMs() : LogClock.NO_UPTIME;
             long virtual = monotonic ? reading.getVirtualMs() : Math.min(reading.getTimestampMs(), header.getClockMs());
             state.restoreMemberClock(reading.getNodeId(),

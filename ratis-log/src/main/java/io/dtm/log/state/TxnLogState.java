@@ -383,9 +383,18 @@ public final class TxnLogState {
         return clock.nowMs();
     }
 
-    /** The cluster's members, in node id order. */
+    /** The group's members, whose clocks count toward log time, in node id order. */
     public List<String> members() {
         return clock.members();
+    }
+
+    /**
+     * The group's Raft configuration changed to these members (applied at its place in the log,
+     * so on every replica at the same index): only their clocks count toward log time from now on.
+     * Returns whether they changed.
+     */
+    public boolean changeMembers(Collection<String> members) {
+        return clock.changeMembers(members);
     }
 
     /** The latest wall-clock reading of each member that has reported one, in node id order. */

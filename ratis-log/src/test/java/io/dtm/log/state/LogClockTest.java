@@ -374,4 +374,48 @@ class LogClockTest {
         assertThatThrownBy(() -> new TxnLogState(ONE_MINUTE, List.of("n1", "")))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aReplacedMemberStopsCountingAndItsReplacementCountsFromLogTime() {
+        startAll();
+        reportAll();
+        elapse(10_000, "n1", "n2", "n3");
+        long before = state.clockMs();
+
+        // n3 is replaced by n4, whose wall clock is five hours fast: it must not pull log time ahead.
+        assertThat(state.changeMembers(List.of("n1", "n2", "n4"))).isTrue();
+        assertThat(state.members()).containsExactly("n1", "n2", "n4");
+        assertThat(state.clockMs()).as("a change of members moves nothing by itself").isEqualTo(before);
+        assertThat(state.memberClocks()).as("the members who stay keep their readings").containsOnlyKeys("n1", "n2");
+        start("n4", FIVE_HOURS);
+        report("n4");
+        assertThat(state.clockMs()).isEqualTo(before);
+        elapse(4_000, "n1", "n4");
+        assertThat(state.clockMs()).as("n1 and n4, a majority, count true time from log time on")
+                .isEqualTo(before + 4_000);
+
+        // The old member's reports no longer count: n3 alone cannot move log time with n4 missing.
+        start("n3", 0);
+        assertThat(state.changeMembers(List.of("n1", "n2", "n4"))).as("the same members: no change").isFalse();
+        elapse(10_000, "n3", "n1");
+        assertThat(state.clockMs()).as("n1 alone of the members reported: no majority, log time stands")
+                .isEqualTo(before + 4_000);
+    }
+
+    @Test
+    void theMembersTravelInTheSnapshot() throws IOException {
+        startAll();
+        reportAll();
+        state.changeMembers(List.of("n1", "n2", "n4"));
+        TxnLogState restored = SnapshotFormat.read(new ByteArrayInputStream(snapshotBytes(state)), ONE_MINUTE,
+                THREE_NODES);
+        assertThat(restored.members()).as("the snapshot's members, not the configured ones")
+                .containsExactly("n1", "n2", "n4");
+        assertThat(restored.memberClocks()).isEqualTo(state.memberClocks());
+
+        ByteArrayOutputStream formatThree = new ByteArrayOutputStream();
+        SnapshotHeader.newBuilder().setFormatVersion(3).setClockMs(T0).build().writeDelimitedTo(formatThree);
+        assertThat(SnapshotFormat.read(new ByteArrayInputStream(formatThree.toByteArray()), ONE_MINUTE, THREE_NODES)
+                .members()).as("before format 4, the configured members").containsExactlyElementsOf(THREE_NODES);
+    }
 }

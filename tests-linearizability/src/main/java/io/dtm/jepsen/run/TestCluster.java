@@ -74,6 +74,8 @@ public final class TestCluster implements AutoCloseable {
     private final Path configFile;
     /** The nodes now running with their clock off, and by how much. */
     private final Map<String, Long> clockOffsets = new TreeMap<>();
+    /** Whether every group has had a leader: until then nodes start with --new-cluster. */
+    private boolean formed;
 
     private TestCluster(ClusterConfig config, Processes processes, Network network, List<String> nodeDtm,
             Path configFile) {
@@ -156,7 +158,11 @@ public final class TestCluster implements AutoCloseable {
         if (offsetMs != 0) {
             java.add(1, "-D" + CLOCK_OFFSET_PROPERTY + "=" + offsetMs);
         }
-        return command(java, "node", "--id", node, "--config", configFile.toString());
+        List<String> args = new ArrayList<>(List.of("node", "--id", node, "--config", configFile.toString()));
+        if (!formed) {
+            args.add("--new-cluster"); // until every group has had a leader; then a node without its log is refused
+        }
+        return command(java, args.toArray(new String[0]));
     }
 
     /**
@@ -239,6 +245,17 @@ public final class TestCluster implements AutoCloseable {
             return view.everyGroupLed()
                     && view.services().stream().allMatch(ClusterView.ServiceView::reachable);
         });
+        markFormed();
+    }
+
+    /** The cluster has formed: from now on a node restarts on its log only (a node that lost it is refused). */
+    private synchronized void markFormed() {
+        if (!formed) {
+            formed = true;
+            for (NodeConfig n : config.nodes()) {
+                processes.define(n.id(), nodeCommand(n.id(), clockOffsets.getOrDefault(n.id(), 0L)));
+            }
+        }
     }
 
     public ClusterView view() {
