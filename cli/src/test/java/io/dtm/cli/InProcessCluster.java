@@ -18,6 +18,7 @@ import io.dtm.rpc.ParticipantClient;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -45,10 +46,19 @@ final class InProcessCluster implements AutoCloseable {
 
     /** With the log split into {@code logGroups} groups (of every node each). */
     InProcessCluster(Path dir, long inDoubtTimeoutMs, int logGroups) {
-        this.config = ClusterConfig.loadDefault().withLogGroups(logGroups, 0).withPorts(FreePorts::next).withDataDir(dir)
+        ClusterConfig built = ClusterConfig.loadDefault().withLogGroups(logGroups, 0).withPorts(FreePorts::next)
+                .withDataDir(dir)
                 .withTimeouts(new TimeoutsConfig(1_000, 2_000, 10_000, 60_000))
                 .withParticipants(new ParticipantsConfig(inDoubtTimeoutMs, ParticipantsConfig.defaults().maxBatch(), false))
                 .withTlsDir(dir.resolve("tls"));
+        // Written to dir/cluster.yaml and read back, as dtm cluster start does: processes read their
+        // configuration file again for a node added since they started.
+        try {
+            Files.writeString(dir.resolve("cluster.yaml"), built.toYaml());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.config = ClusterConfig.load(dir.resolve("cluster.yaml"));
         ClusterPki.prepare(config, dir.resolve("ca"));
         this.connections = DtmConnections.of(config, "admin", Duration.ofSeconds(30), "test");
     }
@@ -68,11 +78,19 @@ final class InProcessCluster implements AutoCloseable {
 
     /** Starts node {@code id} with {@code nodeConfig} (this cluster's, changed), on the node's data. */
     void startNode(String id, ClusterConfig nodeConfig) {
+        startNode(id, nodeConfig, TxnLogServer.Start.NEW_CLUSTER);
+    }
+
+    void startNode(String id, ClusterConfig nodeConfig, TxnLogServer.Start start) {
         try {
-            nodes.put(id, CoordinatorNode.start(nodeConfig, id, TxnLogServer.Start.NEW_CLUSTER));
+            nodes.put(id, CoordinatorNode.start(nodeConfig, id, start));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    boolean running(String id) {
+        return nodes.containsKey(id);
     }
 
     void stopNode(String id) {

@@ -1,7 +1,6 @@
 package io.dtm.client;
 
 import io.dtm.config.ClusterConfig;
-import io.dtm.config.NodeConfig;
 import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.Failures;
 import io.dtm.protocol.LogGroupOfTid;
@@ -9,6 +8,7 @@ import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
 import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.KnownNodes;
 import io.dtm.rpc.NodeClient;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timer;
@@ -62,7 +62,8 @@ public final class DtmClient implements AutoCloseable {
     /** Submissions waiting for a place unless the constructor says otherwise. */
     public static final int DEFAULT_MAX_WAITING = 8_192;
 
-    private final List<NodeConfig> nodes;
+    /** The configured nodes, then those learned from NOT_LEADER (a node added since this client started). */
+    private final KnownNodes nodes;
     private final DtmConnections connections;
     private final Duration deadline;
     private final int maxInFlight;
@@ -125,7 +126,7 @@ public final class DtmClient implements AutoCloseable {
         if (maxWaiting < 0) {
             throw new IllegalArgumentException("maxWaiting must not be negative, got " + maxWaiting);
         }
-        this.nodes = config.nodes();
+        this.nodes = new KnownNodes(config.nodes());
         // Over TLS with the client certificate (client.pem in the cluster's tls directory) when the cluster has TLS on.
         this.connections = DtmConnections.of(config, "client", requestTimeout, "dtm-client");
         this.deadline = deadline;
@@ -133,7 +134,7 @@ public final class DtmClient implements AutoCloseable {
         this.maxWaiting = maxWaiting;
         this.backoff = new Backoff(random);
         this.backoffListener = backoffListener;
-        this.clients = new AtomicReferenceArray<>(nodes.size());
+        this.clients = new AtomicReferenceArray<>(nodes.capacity());
         this.groups = config.log().groups();
         this.leaders = new AtomicIntegerArray(groups);
         for (int g = 0; g < groups; g++) {
@@ -269,7 +270,8 @@ public final class DtmClient implements AutoCloseable {
             int next = index + 1;
             if (cause instanceof RemoteException remote) {
                 if (remote.code() == ErrorCode.NOT_LEADER && !remote.leaderId().isEmpty()) {
-                    next = indexOf(remote.leaderId(), next);
+                    int named = nodes.indexOrLearn(remote.leaderId(), remote.leaderAddress());
+                    next = named >= 0 ? named : next;
                     // A redirect to the named leader goes at once; a second in a row means the
                     // nodes disagree (an election under way): back off like any other failure.
                     if (r.redirectsInARow++ == 0) {
@@ -305,12 +307,8 @@ public final class DtmClient implements AutoCloseable {
     }
 
     private int indexOf(String nodeId, int fallback) {
-        for (int i = 0; i < nodes.size(); i++) {
-            if (nodes.get(i).id().equals(nodeId)) {
-                return i;
-            }
-        }
-        return fallback;
+        int i = nodes.indexOf(nodeId);
+        return i >= 0 ? i : fallback;
     }
 
     /** A live connection to node {@code i}, opened again when the last one closed or never opened. */

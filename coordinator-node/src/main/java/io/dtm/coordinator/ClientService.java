@@ -195,8 +195,7 @@ final class ClientService {
             return reply.setError(ErrorCode.UNAVAILABLE.toProto("[" + nodeId + "] log group " + group
                     + " has no leader ready yet (election or takeover in progress); retry shortly")).build();
         }
-        String address = config.nodes().stream().filter(n -> n.id().equals(leader)).findFirst()
-                .map(n -> n.clientAddress()).orElse("");
+        String address = access.nodes().find(leader).map(n -> n.clientAddress()).orElse("");
         return reply.setError(ErrorCode.NOT_LEADER.toProto("[" + nodeId + "] " + what + leader
                         + (address.isEmpty() ? "" : " at " + address))
                 .toBuilder().setLeaderId(leader).setLeaderAddress(address).build()).build();

@@ -176,10 +176,12 @@ public final class CoordinatorNode implements AutoCloseable {
         metrics.registerOpenViolations(() -> engines.sum(e -> e.violations().size()));
         metrics.registerRaft(() -> logServer.status().getCommitIndex(), () -> logServer.status().getAppliedIndex(),
                 () -> logServer.status().getTerm(), () -> logServer.status().getLeaderReady());
-        for (int group : logServer.hostedGroups()) {
-            metrics.registerGroup(group, () -> logServer.status(group).getCommitIndex(),
-                    () -> logServer.status(group).getAppliedIndex(), () -> logServer.status(group).getTerm(),
-                    () -> logServer.status(group).getLeaderReady(), () -> {
+        // Every group: a node may join groups while it runs (their gauges read zeros where it holds none).
+        for (int g = 0; g < logServer.groups().size(); g++) {
+            int group = g;
+            metrics.registerGroup(group, () -> groupStatus(group).getCommitIndex(),
+                    () -> groupStatus(group).getAppliedIndex(), () -> groupStatus(group).getTerm(),
+                    () -> groupStatus(group).getLeaderReady(), () -> {
                         CoordinatorEngine e = engines.get(group);
                         return e == null ? 0 : e.inFlight();
                     });
@@ -193,6 +195,15 @@ public final class CoordinatorNode implements AutoCloseable {
         if (BREAKAGE != Breakage.NONE) {
             LOG.error("[{}] TEST-ONLY BREAKAGE ENABLED (dtm.test.break={}): this node violates two-phase commit on"
                     + " purpose, to test the test harness", nodeId, System.getProperty(BREAKAGE_PROPERTY));
+        }
+    }
+
+    /** A group's status, or an empty one once this node has left the group (its metrics read zeros then). */
+    private GroupStatus groupStatus(int group) {
+        try {
+            return logServer.status(group);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            return GroupStatus.getDefaultInstance();
         }
     }
 

@@ -51,15 +51,24 @@ final class GroupEngines implements AutoCloseable {
         });
     }
 
-    /** Starts following the leadership of every group of this node (and takes over those it leads already). */
+    /**
+     * Starts following the leadership of every group of this node, those it holds now (taking over
+     * those it leads already) and those it joins later.
+     */
     void listen() {
+        logServer.setLeadershipListeners(this::listenerOf);
         for (int group : logServer.hostedGroups()) {
-            listen(group);
+            // Leadership may have come before the listener was set.
+            GroupStatus status = logServer.status(group);
+            if (status.getLeaderReady()) {
+                long term = status.getTerm();
+                leadership.execute(() -> lead(group, term));
+            }
         }
     }
 
-    private void listen(int group) {
-        logServer.stateMachine(group).setLeadershipListener(new LeadershipListener() {
+    private LeadershipListener listenerOf(int group) {
+        return new LeadershipListener() {
             @Override
             public void leaderReady(long term) {
                 leadership.execute(() -> lead(group, term));
@@ -78,13 +87,7 @@ final class GroupEngines implements AutoCloseable {
                 leadership.execute(() -> stepDown(group, "Raft stepped down (no majority, a higher term, or a"
                         + " transfer)"));
             }
-        });
-        // Leadership may have come before the listener was set.
-        GroupStatus status = logServer.status(group);
-        if (status.getLeaderReady()) {
-            long term = status.getTerm();
-            leadership.execute(() -> lead(group, term));
-        }
+        };
     }
 
     /** On the leadership thread: a new engine for {@code group} and {@code term} takes over what its log holds in flight. */

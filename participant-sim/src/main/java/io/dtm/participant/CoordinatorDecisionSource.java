@@ -3,14 +3,13 @@ package io.dtm.participant;
 import io.dtm.protocol.ErrorCode;
 import io.dtm.protocol.Failures;
 import io.dtm.rpc.DtmConnections;
+import io.dtm.rpc.KnownNodes;
 import io.dtm.rpc.NodeClient;
 import io.dtm.protocol.RemoteException;
 import io.dtm.config.ClusterConfig;
-import io.dtm.config.NodeConfig;
 import io.dtm.protocol.log.TxnState;
 
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -23,17 +22,18 @@ import java.util.function.Function;
  * (down, cut off from the majority, or not the leader: then to the leader it names).
  */
 final class CoordinatorDecisionSource implements DecisionSource, AutoCloseable {
-    private final List<NodeConfig> nodes;
+    /** The configured nodes, then those learned from NOT_LEADER (a node added since this service started). */
+    private final KnownNodes nodes;
     private final String proposer;
     private final DtmConnections connections;
     private final AtomicReferenceArray<CompletableFuture<NodeClient>> clients;
     private final AtomicInteger preferred = new AtomicInteger();
 
     CoordinatorDecisionSource(ClusterConfig config, String proposer, DtmConnections connections) {
-        this.nodes = config.nodes();
+        this.nodes = new KnownNodes(config.nodes());
         this.proposer = proposer;
         this.connections = connections;
-        this.clients = new AtomicReferenceArray<>(nodes.size());
+        this.clients = new AtomicReferenceArray<>(nodes.capacity());
     }
 
     @Override
@@ -52,7 +52,7 @@ final class CoordinatorDecisionSource implements DecisionSource, AutoCloseable {
 
     private CompletableFuture<TxnState> askFrom(int index, int tried, Function<NodeClient,
             CompletableFuture<TxnState>> question, Throwable lastError) {
-        if (tried == nodes.size()) {
+        if (tried >= nodes.size()) {
             return CompletableFuture.failedFuture(new IOException("no coordinator node could answer: " + lastError,
                     lastError));
         }
@@ -73,10 +73,9 @@ final class CoordinatorDecisionSource implements DecisionSource, AutoCloseable {
     /** The node to ask after node {@code i} failed: the leader it named (an ABORT needs the leader), else the next. */
     private int next(int i, Throwable cause) {
         if (cause instanceof RemoteException remote && remote.code() == ErrorCode.NOT_LEADER) {
-            for (int j = 0; j < nodes.size(); j++) {
-                if (j != i && nodes.get(j).id().equals(remote.leaderId())) {
-                    return j;
-                }
+            int j = nodes.indexOrLearn(remote.leaderId(), remote.leaderAddress());
+            if (j >= 0 && j != i) {
+                return j;
             }
         }
         return i + 1;

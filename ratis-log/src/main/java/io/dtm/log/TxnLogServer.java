@@ -19,6 +19,7 @@ import io.dtm.protocol.rpc.GroupStatus;
 import io.dtm.protocol.rpc.NodeStatus;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -28,6 +29,8 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
+import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -49,6 +52,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 
 /**
@@ -68,10 +73,10 @@ public final class TxnLogServer implements Closeable {
     private final ClusterConfig config;
     /** The node ids this node's Raft transport takes; they grow with the groups' members. */
     private final RaftNodes raftNodes;
+    /** Makes the leadership listener of each group's state machine, once the node has set it. */
+    private final AtomicReference<IntFunction<LeadershipListener>> listeners;
     private final RaftServer server;
     private final LogGroups groups;
-    /** The groups this node is a member of, ascending. */
-    private final List<Integer> hosted;
     private final GroupCommitConfig groupCommit;
     private final LongSupplier clockMs;
     private final ClockReporter clockReporter;
@@ -92,17 +97,18 @@ public final class TxnLogServer implements Closeable {
     /** A returning preferred leader may be this many entries behind the commit index when it gets its group back. */
     static final long BALANCE_MAX_LAG = 256;
 
-    private TxnLogServer(String nodeId, ClusterConfig config, RaftNodes raftNodes, RaftServer server, LogGroups groups, List<Integer> hosted,
-            GroupCommitConfig groupCommit, LongSupplier clockMs, ClockReporter clockReporter, TimeoutsConfig timeouts) {
+    private TxnLogServer(String nodeId, ClusterConfig config, RaftNodes raftNodes,
+            AtomicReference<IntFunction<LeadershipListener>> listeners, RaftServer server, LogGroups groups,
+            GroupCommitConfig groupCommit, LongSupplier clockMs, TimeoutsConfig timeouts) {
         this.nodeId = nodeId;
         this.config = config;
         this.raftNodes = raftNodes;
+        this.listeners = listeners;
         this.server = server;
         this.groups = groups;
-        this.hosted = List.copyOf(hosted);
         this.groupCommit = groupCommit;
         this.clockMs = clockMs;
-        this.clockReporter = clockReporter;
+        this.clockReporter = ClockReporter.start(config, nodeId, clockMs, this::hostedGroups, raftNodes);
         this.balance = new LeaderBalance(timeouts.electionMinMs(), BALANCE_MAX_LAG,
                 Math.max(5_000, 3 * timeouts.electionMaxMs()));
         this.transferTimeoutMs = 2 * timeouts.electionMaxMs();
@@ -176,17 +182,25 @@ public final class TxnLogServer implements Closeable {
                 config.log().retention().maxOutcomes(), config.log().retention().maxAgeMs(),
                 config.log().retention().maxForgotten());
         RaftNodes raftNodes = new RaftNodes(config, nodeId);
+        AtomicReference<IntFunction<LeadershipListener>> listeners = new AtomicReference<>();
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(node.id()))
-                .setStateMachineRegistry(groupId -> new TxnStateMachine(retention,
-                        config.groupMembers(knownGroup(groups, groupId, nodeId)),
-                        ids -> raftNodes.admit(ids, "a member of log group " + groups.indexOf(groupId))))
+                .setStateMachineRegistry(groupId -> {
+                    int g = knownGroup(groups, groupId, nodeId);
+                    TxnStateMachine machine = new TxnStateMachine(retention, config.groupMembers(g),
+                            ids -> raftNodes.admit(ids, "a member of log group " + g));
+                    // A group joined while the node runs hears leadership like the others.
+                    IntFunction<LeadershipListener> listener = listeners.get();
+                    if (listener != null) {
+                        machine.setLeadershipListener(listener.apply(g));
+                    }
+                    return machine;
+                })
                 .setProperties(RaftSettings.server(config, node, storageDir))
                 .setParameters(RaftSettings.parameters(config, nodeId, raftNodes))
                 // RECOVER recovers every group found in the storage directory; the others are added below.
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
-        ClockReporter reporter = null;
         try {
             server.start();
             List<Integer> hosted = new ArrayList<>();
@@ -211,13 +225,9 @@ public final class TxnLogServer implements Closeable {
                                 ? "joining: waits in " + storageDir + " until its leader adds this node"
                                 : "new, in " + storageDir);
             }
-            reporter = ClockReporter.start(config, nodeId, clockMs, hosted, raftNodes);
-            return new TxnLogServer(nodeId, config, raftNodes, server, groups, hosted, config.log().groupCommit(), clockMs, reporter,
-                    config.timeouts());
+            return new TxnLogServer(nodeId, config, raftNodes, listeners, server, groups, config.log().groupCommit(),
+                    clockMs, config.timeouts());
         } catch (IOException | RuntimeException e) {
-            if (reporter != null) {
-                reporter.close();
-            }
             server.close();
             throw e;
         }
@@ -231,6 +241,15 @@ public final class TxnLogServer implements Closeable {
                     + ", which is not one of the cluster's log groups");
         }
         return index;
+    }
+
+    private static boolean contains(Iterable<RaftGroupId> ids, RaftGroupId id) {
+        for (RaftGroupId each : ids) {
+            if (each.equals(id)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Formats and starts this node's division of a group it has no storage for yet. */
@@ -247,6 +266,17 @@ public final class TxnLogServer implements Closeable {
         return nodeId;
     }
 
+    /**
+     * Who hears about the leadership of each group this node holds ({@code listener} of the
+     * group's index): the groups it holds now and those it joins later.
+     */
+    public void setLeadershipListeners(IntFunction<LeadershipListener> listener) {
+        listeners.set(listener);
+        for (int g : hostedGroups()) {
+            stateMachine(g).setLeadershipListener(listener.apply(g));
+        }
+    }
+
     /** The node ids this node's Raft transport takes (for this node's Raft clients). */
     public RaftNodes raftNodes() {
         return raftNodes;
@@ -257,7 +287,7 @@ public final class TxnLogServer implements Closeable {
      * leadership transfer when {@link LeaderBalance} says the preferred member is back.
      */
     private void balance() {
-        for (int g : hosted) {
+        for (int g : hostedGroups()) {
             try {
                 balance(g);
             } catch (IOException | RuntimeException e) {
@@ -308,14 +338,25 @@ public final class TxnLogServer implements Closeable {
         return groups;
     }
 
-    /** The groups this node is a member of, ascending. */
+    /**
+     * The groups this node holds a copy of, ascending: those it was placed in or joined, less those
+     * it left ({@link #changeMembers} drops the copies of the members it takes out).
+     */
     public List<Integer> hostedGroups() {
-        return hosted;
+        List<Integer> out = new ArrayList<>();
+        for (RaftGroupId id : server.getGroupIds()) {
+            int g = groups.indexOf(id);
+            if (g >= 0) {
+                out.add(g);
+            }
+        }
+        out.sort(null);
+        return out;
     }
 
     /** Whether this node is a member of group {@code group}. */
     public boolean hosts(int group) {
-        return hosted.contains(group);
+        return group >= 0 && group < groups.size() && contains(server.getGroupIds(), groups.group(group).getGroupId());
     }
 
     /**
@@ -357,9 +398,9 @@ public final class TxnLogServer implements Closeable {
     }
 
     private void checkHosted(int group) {
-        if (!hosted.contains(group)) {
+        if (!hosts(group)) {
             throw new IllegalArgumentException("[" + nodeId + "] is not a member of log group " + group + " (its groups: "
-                    + hosted + ")");
+                    + hostedGroups() + ")");
         }
     }
 
@@ -402,6 +443,12 @@ public final class TxnLogServer implements Closeable {
             prioritized.add(RaftPeer.newBuilder(p).setPriority(i == 0 ? LogGroups.PREFERRED_PRIORITY : 0).build());
         }
         LOG.info("[{}] changing the members of log group {} from {} to {}", nodeId, group, ids(current), ids(prioritized));
+        List<String> before = ids(current);
+        for (RaftPeer joining : prioritized) {
+            if (!before.contains(joining.getId().toString())) {
+                giveCopy(group, joining, prioritized);
+            }
+        }
         RaftClientReply reply = server.setConfiguration(new SetConfigurationRequest(membershipClientId, server.getId(),
                 groups.group(group).getGroupId(), membershipCalls.incrementAndGet(), prioritized));
         if (!reply.isSuccess()) {
@@ -409,6 +456,65 @@ public final class TxnLogServer implements Closeable {
                     + reply.getException(), reply.getException());
         }
         LOG.info("[{}] log group {} now has members {}", nodeId, group, ids(prioritized));
+        List<String> staying = ids(prioritized);
+        for (RaftPeer leaving : current) {
+            if (!staying.contains(leaving.getId().toString())) {
+                dropCopy(group, leaving, current);
+            }
+        }
+    }
+
+    /**
+     * Makes sure a member new to {@code group} holds a copy to catch up into: a node started with
+     * {@link Start#JOIN} has one (with no members, waiting); a running node that never held the group,
+     * or left it, gets one now, just as empty and waiting. Its log then comes from the leader.
+     */
+    private void giveCopy(int group, RaftPeer joining, List<RaftPeer> known) throws IOException {
+        if (joining.getId().toString().equals(nodeId)) {
+            return;
+        }
+        try (RaftClient client = adminClient(group, known)) {
+            RaftClientReply reply = client.getGroupManagementApi(joining.getId())
+                    .add(RaftGroup.valueOf(groups.group(group).getGroupId()), true);
+            if (reply.isSuccess()) {
+                LOG.info("[{}] {} holds an empty copy of log group {} now, to catch up into", nodeId, joining.getId(), group);
+            }
+        } catch (AlreadyExistsException e) {
+            LOG.debug("[{}] {} holds log group {} already", nodeId, joining.getId(), group);
+        } catch (IOException e) {
+            if (!String.valueOf(e.getMessage()).contains("already exists")) {
+                throw new IOException("cannot give " + joining.getId() + " a copy of log group " + group + " to catch up"
+                        + " into (is it running?): " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private RaftClient adminClient(int group, List<RaftPeer> peers) {
+        return RaftClient.newBuilder()
+                .setClientId(ClientId.randomId())
+                .setRaftGroup(RaftGroup.valueOf(groups.group(group).getGroupId(), peers))
+                .setProperties(RaftSettings.client(config))
+                .setParameters(RaftSettings.parameters(config, nodeId, raftNodes))
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3, RaftSettings.ms(500)))
+                .build();
+    }
+
+    /**
+     * Tells a member taken out of {@code group} to drop its copy of the group (Ratis moves its
+     * directory under the node's {@code removed-groups}, nothing is deleted): without that, it would
+     * never hear of the configuration that left it out, and would keep asking for votes. Best effort:
+     * a member that is down keeps its copy, and its data is moved aside when it is replaced or removed.
+     */
+    private void dropCopy(int group, RaftPeer leaving, List<RaftPeer> known) {
+        try (RaftClient client = adminClient(group, known)) {
+            RaftClientReply reply = client.getGroupManagementApi(leaving.getId())
+                    .remove(groups.group(group).getGroupId(), false, true);
+            LOG.info("[{}] {} {} its copy of log group {}", nodeId, leaving.getId(),
+                    reply.isSuccess() ? "dropped" : "did not drop (" + reply.getException() + ")", group);
+        } catch (IOException | RuntimeException e) {
+            LOG.info("[{}] {} keeps its copy of log group {} for now ({}): it is out of the group, and its copy is"
+                    + " moved aside when it is replaced or removed", nodeId, leaving.getId(), group, e.toString());
+        }
     }
 
     /** Raised by {@link #changeMembers} on a node that is not the group's leader. */
@@ -472,10 +578,14 @@ public final class TxnLogServer implements Closeable {
     public NodeStatus status() {
         NodeStatus.Builder out = NodeStatus.newBuilder().setNodeId(nodeId)
                 .setUptimeMs(System.currentTimeMillis() - startedAtMs);
-        for (int g : hosted) {
-            out.addGroups(status(g));
+        for (int g : hostedGroups()) {
+            try {
+                out.addGroups(status(g));
+            } catch (IllegalArgumentException | UncheckedIOException e) {
+                // left the group a moment ago
+            }
         }
-        if (!hosted.isEmpty()) {
+        if (out.getGroupsCount() > 0) {
             GroupStatus first = out.getGroups(0);
             out.setRole(first.getRole()).setTerm(first.getTerm()).setCommitIndex(first.getCommitIndex())
                     .setAppliedIndex(first.getAppliedIndex()).setLeaderId(first.getLeaderId())
@@ -493,7 +603,7 @@ public final class TxnLogServer implements Closeable {
      */
     public LogDump localPage(String after, int limit) {
         List<LogDump> pages = new ArrayList<>();
-        for (int g : hosted) {
+        for (int g : hostedGroups()) {
             pages.add(stateMachine(g).localPage(after, limit));
         }
         return mergePages(pages, limit);

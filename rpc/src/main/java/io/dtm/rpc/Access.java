@@ -1,7 +1,6 @@
 package io.dtm.rpc;
 
 import io.dtm.config.ClusterConfig;
-import io.dtm.config.NodeConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.pki.Identity.Role;
 import io.dtm.pki.Identity;
@@ -31,7 +30,8 @@ import java.util.Set;
  * ADMIN_HTTP (a node's admin port)       -      -        -       ✓
  * </pre>
  *
- * A node or service certificate must also name a node or service of the configuration. With TLS
+ * A node or service certificate must also name a node or service of the configuration (for a node,
+ * the configuration file as it is now: a node added since this process started counts). With TLS
  * off there is no identity and everything is accepted (the processes warn about it at start).
  * Pure: no I/O.
  */
@@ -53,10 +53,15 @@ public final class Access {
 
     private static final Map<Operation, Set<Role>> ALLOWED = table();
 
-    private final ClusterConfig config;
+    private final NodeDirectory nodes;
 
     public Access(ClusterConfig config) {
-        this.config = config;
+        this.nodes = new NodeDirectory(config);
+    }
+
+    /** The nodes this process knows, the configuration file read again for one it does not ({@link NodeDirectory}). */
+    public NodeDirectory nodes() {
+        return nodes;
     }
 
     private static Map<Operation, Set<Role>> table() {
@@ -158,7 +163,7 @@ public final class Access {
             return byRole;
         }
         Identity identity = who.get();
-        if (identity.role() == Role.NODE && config.nodes().stream().map(NodeConfig::id).noneMatch(identity.name()::equals)) {
+        if (identity.role() == Role.NODE && nodes.find(identity.name()).isEmpty()) {
             return Optional.of("node " + identity.name() + " is not a node of this cluster");
         }
         if (identity.role() == Role.SERVICE && ServiceName.fromId(identity.name()).isEmpty()) {

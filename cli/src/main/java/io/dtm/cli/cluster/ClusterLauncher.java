@@ -99,12 +99,7 @@ public final class ClusterLauncher {
                 + "; the processes start without them (slower to start and to reach speed). `mvn package`"
                 + " makes them anew."));
         for (NodeConfig node : config.nodes()) {
-            List<String> args = new ArrayList<>(List.of("node", "--id", node.id(), "--config", dir.configFile().toString()));
-            if (!dir.formed()) {
-                args.add("--new-cluster");
-            }
-            startIfMissing(node.id(), ProcessLauncher.NODE_CACHE, List.of(node.clientPort(), node.raftPort()), node.host(),
-                    args, started);
+            startNode(node, dir.formed() ? List.of() : List.of("--new-cluster"), started);
         }
         for (ServiceName service : config.services().keySet()) {
             ServiceConfig address = config.service(service);
@@ -113,6 +108,18 @@ public final class ClusterLauncher {
         }
         out.flush();
         return started;
+    }
+
+    /**
+     * Starts coordinator {@code node} with {@code flags} added ({@code --new-cluster}, {@code --join})
+     * unless it runs; adds its id to {@code started} if it started it.
+     */
+    public void startNode(NodeConfig node, List<String> flags, List<String> started) throws IOException {
+        List<String> args = new ArrayList<>(List.of("node", "--id", node.id(), "--config", dir.configFile().toString()));
+        args.addAll(flags);
+        startIfMissing(node.id(), ProcessLauncher.NODE_CACHE, List.of(node.clientPort(), node.raftPort()), node.host(),
+                args, started);
+        out.flush();
     }
 
     private void startIfMissing(String name, String cache, List<Integer> ports, String host, List<String> args,
@@ -133,6 +140,14 @@ public final class ClusterLauncher {
         dir.writePid(name, pid);
         started.add(name);
         out.printf("%s started (pid %d), log %s%n", name, pid, dir.logFile(name));
+    }
+
+    /** Stops coordinator {@code id} if it runs from DIR (SIGTERM, then SIGKILL after 10 s); says so. */
+    public void stopNode(String id) {
+        if (dir.stop(id, Duration.ofSeconds(10))) {
+            out.println(id + " stopped");
+            out.flush();
+        }
     }
 
     /** Stops every process with a pid file in DIR. */

@@ -30,7 +30,8 @@ import static picocli.CommandLine.Spec;
 @Command(name = "cluster",
         description = "Start, stop and inspect a cluster of background processes on this machine.",
         mixinStandardHelpOptions = true,
-        subcommands = {ClusterCommand.Start.class, ClusterCommand.Stop.class, ClusterCommand.Status.class})
+        subcommands = {ClusterCommand.Start.class, ClusterCommand.Stop.class, ClusterCommand.Status.class,
+            MembershipCommands.AddNode.class, MembershipCommands.RemoveNode.class, MembershipCommands.ReplaceNode.class})
 public final class ClusterCommand {
 
     @Command(name = "start",

@@ -13,12 +13,15 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Tells the log this node's clock: every {@link #INTERVAL_MS} it appends a batch without records,
@@ -50,13 +53,20 @@ public final class ClockReporter implements AutoCloseable {
 
     private final String nodeId;
     private final LongSupplier clockMs;
-    private final List<RaftClient> clients;
+    /** The groups the node holds now (it may join or leave some while it runs). */
+    private final Supplier<List<Integer>> hosted;
+    /** Makes the Raft client of a group, on its first report. */
+    private final IntFunction<RaftClient> newClient;
+    /** Only the timer thread touches it (and close, after the timer stopped). */
+    private final Map<Integer, RaftClient> clients = new HashMap<>();
     private final ScheduledExecutorService timer;
 
-    private ClockReporter(String nodeId, LongSupplier clockMs, List<RaftClient> clients) {
+    private ClockReporter(String nodeId, LongSupplier clockMs, Supplier<List<Integer>> hosted,
+            IntFunction<RaftClient> newClient) {
         this.nodeId = nodeId;
         this.clockMs = clockMs;
-        this.clients = List.copyOf(clients);
+        this.hosted = hosted;
+        this.newClient = newClient;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, nodeId + "-clock-report");
             t.setDaemon(true);
@@ -68,32 +78,37 @@ public final class ClockReporter implements AutoCloseable {
      * Starts reporting {@code nodeId}'s clock to each log group it is a member of; the first report
      * goes after one interval.
      */
-    public static ClockReporter start(ClusterConfig config, String nodeId, LongSupplier clockMs, List<Integer> hosted,
-            RaftNodes raftNodes) {
+    public static ClockReporter start(ClusterConfig config, String nodeId, LongSupplier clockMs,
+            Supplier<List<Integer>> hosted, RaftNodes raftNodes) {
         LogGroups groups = LogGroups.of(config);
-        List<RaftClient> clients = new ArrayList<>();
         // The group as first placed: the client finds its leader among those peers, then follows it.
-        for (int g : hosted) {
-            clients.add(RaftClient.newBuilder()
-                    .setClientId(ClientId.randomId())
-                    .setRaftGroup(groups.group(g))
-                    .setProperties(RaftSettings.client(config))
-                    .setParameters(RaftSettings.parameters(config, nodeId, raftNodes))
-                    .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(SEND_ATTEMPTS,
-                            RaftSettings.ms(RETRY_SLEEP_MS)))
-                    .build());
-        }
-        ClockReporter reporter = new ClockReporter(nodeId, clockMs, clients);
+        IntFunction<RaftClient> newClient = g -> RaftClient.newBuilder()
+                .setClientId(ClientId.randomId())
+                .setRaftGroup(groups.group(g))
+                .setProperties(RaftSettings.client(config))
+                .setParameters(RaftSettings.parameters(config, nodeId, raftNodes))
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(SEND_ATTEMPTS,
+                        RaftSettings.ms(RETRY_SLEEP_MS)))
+                .build();
+        ClockReporter reporter = new ClockReporter(nodeId, clockMs, hosted, newClient);
         reporter.timer.scheduleWithFixedDelay(reporter::report, INTERVAL_MS, INTERVAL_MS, TimeUnit.MILLISECONDS);
         return reporter;
     }
 
     private void report() {
-        for (RaftClient client : clients) {
+        List<Integer> now = hosted.get();
+        clients.keySet().removeIf(g -> {
+            if (now.contains(g)) {
+                return false;
+            }
+            closeQuietly(clients.get(g));
+            return true;
+        });
+        for (int g : now) {
             if (Thread.currentThread().isInterrupted()) {
                 return; // closing
             }
-            report(client);
+            report(clients.computeIfAbsent(g, newClient::apply));
         }
     }
 
@@ -124,12 +139,15 @@ public final class ClockReporter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (RaftClient client : clients) {
-            try {
-                client.close();
-            } catch (IOException e) {
-                LOG.debug("[{}] closing the clock reporter's Raft client of {} failed", nodeId, client.getGroupId(), e);
-            }
+        clients.values().forEach(this::closeQuietly);
+        clients.clear();
+    }
+
+    private void closeQuietly(RaftClient client) {
+        try {
+            client.close();
+        } catch (IOException e) {
+            LOG.debug("[{}] closing the clock reporter's Raft client of {} failed", nodeId, client.getGroupId(), e);
         }
     }
 }

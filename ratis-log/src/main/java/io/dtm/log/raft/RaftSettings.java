@@ -44,6 +44,8 @@ public final class RaftSettings {
     public static RaftProperties server(ClusterConfig config, NodeConfig node, Path storageDir) {
         RaftProperties props = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(props, List.of(storageDir.toFile()));
+        // A group this node leaves is moved here, kept (Ratis's default is a shared directory under /tmp).
+        RaftServerConfigKeys.setRemovedGroupsDir(props, storageDir.resolve(REMOVED_GROUPS).toFile());
         // gRPC is the transport: it pipelines appends (Netty's Raft transport stays near 1,000 entries/s).
         // Ratis's own, with a fix to the leader's appender for followers behind the purge.
         RaftConfigKeys.Rpc.setType(props, new DtmGrpc());
@@ -150,7 +152,10 @@ public final class RaftSettings {
                 .build();
     }
 
-    static TimeDuration ms(long millis) {
+    /** Where a node keeps the copies of the groups it left, in its Raft storage. */
+    public static final String REMOVED_GROUPS = "removed-groups";
+
+    public static TimeDuration ms(long millis) {
         return TimeDuration.valueOf(millis, TimeUnit.MILLISECONDS);
     }
 }
