@@ -54,6 +54,7 @@ final class InProcessCluster implements AutoCloseable {
         // Written to dir/cluster.yaml and read back, as dtm cluster start does: processes read their
         // configuration file again for a node added since they started.
         try {
+            Files.createDirectories(dir);
             Files.writeString(dir.resolve("cluster.yaml"), built.toYaml());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

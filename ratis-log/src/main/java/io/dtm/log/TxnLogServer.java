@@ -211,8 +211,13 @@ public final class TxnLogServer implements Closeable {
                 for (int g : config.groupsOf(nodeId)) {
                     RaftGroup group = start == Start.JOIN ? RaftGroup.valueOf(groups.group(g).getGroupId())
                             : groups.group(g);
-                    addGroup(server, group);
-                    hosted.add(g);
+                    // A joining node's copy may have come already, from a leader adding it.
+                    if (!contains(server.getGroupIds(), group.getGroupId())) {
+                        addGroup(server, group);
+                    }
+                    if (!hosted.contains(g)) {
+                        hosted.add(g);
+                    }
                 }
             }
             hosted.sort(null);
@@ -254,8 +259,13 @@ public final class TxnLogServer implements Closeable {
 
     /** Formats and starts this node's division of a group it has no storage for yet. */
     private static void addGroup(RaftServer server, RaftGroup group) throws IOException {
-        RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(),
-                0, group, true));
+        RaftClientReply reply;
+        try {
+            reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(), 0, group,
+                    true));
+        } catch (AlreadyExistsException e) {
+            return; // a leader added it a moment ago
+        }
         if (!reply.isSuccess()) {
             throw new IOException("cannot add log group " + group.getGroupId() + " to " + server.getId() + ": "
                     + reply.getException(), reply.getException());

@@ -102,6 +102,11 @@ public final class JepsenCommand implements Callable<Integer> {
                     + "nemesis (every resubmission answered from the log), else the configuration's.")
     Integer resultCacheSize;
 
+    @Option(names = "--log-groups", paramLabel = "N",
+            description = "log.groups for the run: the log split into N Raft groups, leaders spread over the nodes. "
+                    + "Default: the bundled configuration's.")
+    Integer logGroups;
+
     @Option(names = "--seed", paramLabel = "N", description = "Seed of the workload and the nemeses' choices. "
             + "Default: the time.")
     Long seed;
@@ -126,6 +131,9 @@ public final class JepsenCommand implements Callable<Integer> {
         if (retention != null && retention < 1) {
             throw new UserException("--retention must be at least 1 outcome", 2);
         }
+        if (logGroups != null && (logGroups < 1 || logGroups > 64)) {
+            throw new UserException("--log-groups must be between 1 and 64", 2);
+        }
         if (resultCacheSize != null && resultCacheSize < 0) {
             throw new UserException("--result-cache-size must be 0 or more", 2);
         }
@@ -138,7 +146,8 @@ public final class JepsenCommand implements Callable<Integer> {
             result = JepsenTest.run(new JepsenTest.Options(nemeses, Duration.ofSeconds(timeLimit), rate, concurrency,
                     store.toAbsolutePath(), dtmCommand(), interval, faultFor, Duration.ofSeconds(60), chosenSeed,
                     breakage == null ? "" : breakage, retention == null ? OptionalInt.empty() : OptionalInt.of(retention),
-                    resultCacheSize == null ? OptionalInt.empty() : OptionalInt.of(resultCacheSize)));
+                    resultCacheSize == null ? OptionalInt.empty() : OptionalInt.of(resultCacheSize),
+                    logGroups == null ? OptionalInt.empty() : OptionalInt.of(logGroups)));
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {

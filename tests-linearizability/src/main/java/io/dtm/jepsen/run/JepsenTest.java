@@ -67,10 +67,11 @@ public final class JepsenTest {
      * @param resultCacheSize the leader's {@code resultCacheSize} (empty: 0 with {@code maxOutcomes}
      *                    or a clock-skew nemesis, so that resubmissions are answered by the log,
      *                    else the default)
+     * @param logGroups   the log's {@code groups} for the run (empty: the bundled configuration's)
      */
     public record Options(List<String> nemeses, Duration timeLimit, double rate, int concurrency, Path store,
             List<String> dtm, Duration interval, Duration faultFor, Duration recovery, long seed, String breakage,
-            OptionalInt maxOutcomes, OptionalInt resultCacheSize) {
+            OptionalInt maxOutcomes, OptionalInt resultCacheSize, OptionalInt logGroups) {
     }
 
     /** What a run concluded, and where its files are. */
@@ -134,7 +135,7 @@ public final class JepsenTest {
         OptionalInt resultCacheSize = o.resultCacheSize().isPresent() ? o.resultCacheSize()
                 : o.maxOutcomes().isPresent() || Nemesis.ClockSkew.any(nemeses) ? OptionalInt.of(0) : OptionalInt.empty();
         TestCluster cluster = TestCluster.create(dir, o.dtm(), network, 3_000, o.breakage(),
-                new TestCluster.Tuning(o.maxOutcomes(), resultCacheSize));
+                new TestCluster.Tuning(o.maxOutcomes(), resultCacheSize, o.logGroups()));
         Thread cleanup = new Thread(() -> {
             cluster.close();
             if (network != null) {

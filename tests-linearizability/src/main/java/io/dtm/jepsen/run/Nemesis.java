@@ -54,7 +54,7 @@ public abstract class Nemesis {
                 new Partition("partition-participant-leader", Partition::participantLeader),
                 new Partition("partition-one-way", Partition::oneWay),
                 new PacketLoss(), new ClockSkew("clock-skew", false), new ClockSkew("clock-skew-apart", true),
-                new RogueClient())) {
+                new RogueClient(), new ReplaceNode())) {
             all.put(n.name(), n);
         }
         return all;

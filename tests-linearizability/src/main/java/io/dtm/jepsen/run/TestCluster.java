@@ -12,9 +12,11 @@ import io.dtm.config.ServiceName;
 import io.dtm.config.TimeoutsConfig;
 import io.dtm.jepsen.env.Network;
 import io.dtm.jepsen.env.Processes;
+import io.dtm.protocol.Failures;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.participant.ListedTxn;
 import io.dtm.protocol.participant.TxnList;
+import io.dtm.protocol.rpc.GroupMember;
 import io.dtm.protocol.rpc.LogDump;
 import io.dtm.protocol.rpc.NodeStatus;
 import io.dtm.rpc.ClusterPki;
@@ -29,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,7 +65,7 @@ public final class TestCluster implements AutoCloseable {
      * @param resultCacheSize {@code coordinator.resultCacheSize}: answers the leader keeps (0: none,
      *                        so every resubmission is answered from the log)
      */
-    public record Tuning(OptionalInt maxOutcomes, OptionalInt resultCacheSize) {
+    public record Tuning(OptionalInt maxOutcomes, OptionalInt resultCacheSize, OptionalInt logGroups) {
     }
 
     private final ClusterConfig config;
@@ -135,12 +138,10 @@ public final class TestCluster implements AutoCloseable {
     }
 
     private static LogConfig tuned(LogConfig log, Tuning tuning) {
-        if (tuning.maxOutcomes().isEmpty()) {
-            return log;
-        }
         RetentionConfig r = log.retention();
         return new LogConfig(log.snapshotEveryEntries(), log.segmentSizeBytes(),
-                new RetentionConfig(tuning.maxOutcomes().getAsInt(), r.maxAgeMs(), r.maxForgotten()), log.groupCommit());
+                new RetentionConfig(tuning.maxOutcomes().orElse(r.maxOutcomes()), r.maxAgeMs(), r.maxForgotten()),
+                log.groupCommit(), tuning.logGroups().orElse(log.groups()), log.replication());
     }
 
     private static CoordinatorConfig tuned(CoordinatorConfig c, Tuning tuning) {
@@ -199,6 +200,57 @@ public final class TestCluster implements AutoCloseable {
             TimeUnit.MILLISECONDS.sleep(100);
         }
         return false;
+    }
+
+    /** Kills coordinator {@code node} (SIGKILL) and deletes its data: its machine's disk is lost. */
+    public synchronized void killAndWipe(String node) throws IOException {
+        processes.kill(node);
+        Path data = config.nodeDataDir(node);
+        if (Files.exists(data)) {
+            try (var all = Files.walk(data)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /**
+     * Starts {@code node}, which has no log, with {@code --join}: it waits, empty, until each of its
+     * groups' leaders adds it. Later (re)starts are plain ones, on the log it will have.
+     */
+    public synchronized void startJoining(String node) {
+        List<String> joining = new ArrayList<>(nodeCommand(node, clockOffsets.getOrDefault(node, 0L)));
+        joining.add("--join");
+        processes.define(node, joining);
+        processes.start(node);
+        processes.define(node, nodeCommand(node, clockOffsets.getOrDefault(node, 0L)));
+    }
+
+    /**
+     * Asks log group {@code group}'s leader to make {@code members} (the first its preferred
+     * leader) the group's members, following NOT_LEADER and retrying while there is no leader, for
+     * at most {@code timeout}; returns the error of the last try, or empty once the group took them.
+     */
+    public Optional<String> changeMembers(int group, List<String> members, Duration timeout) throws InterruptedException {
+        List<GroupMember> peers = members.stream().map(id -> GroupMember.newBuilder().setNodeId(id)
+                .setRaftAddress(config.node(id).raftAddress()).build()).toList();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no leader";
+        while (System.nanoTime() < deadline) {
+            Optional<ClusterView.GroupLeader> leader = view().leaderOf(group);
+            if (leader.isPresent()) {
+                try {
+                    connections.connect(config.node(leader.get().nodeId()))
+                            .thenCompose(c -> c.changeMembers(group, peers)).join();
+                    return Optional.empty();
+                } catch (RuntimeException e) {
+                    last = String.valueOf(Failures.unwrap(e).getMessage());
+                }
+            }
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        return Optional.of(last);
     }
 
     /** Every node whose clock is off, restarted on the real clock; the nodes that were. */
