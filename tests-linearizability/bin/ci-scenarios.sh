@@ -18,11 +18,13 @@ run() {
   fi
 }
 
-run kill --nemesis kill-leader,kill-coordinator,kill-participant-after-vote,kill-all-coordinators --time-limit 60
-run pause --nemesis pause-leader,pause-participant,rogue-client --time-limit 45
-run partition --nemesis partition-isolate-leader,partition-halves,partition-majorities-ring,partition-bridge,partition-coordinators-participants,partition-participant-leader,partition-one-way --time-limit 105
+# Three log groups (leaders on every node) where the faults are to processes and membership; one group
+# where they are to the network and clocks: both layouts run on every CI.
+run kill --log-groups 3 --nemesis kill-leader,kill-coordinator,replace-node,kill-participant-after-vote,kill-all-coordinators --time-limit 60 --interval 4s --fault-for 8s
+run pause --log-groups 3 --nemesis pause-leader,pause-participant,rogue-client --time-limit 45
+run partition --nemesis partition-isolate-leader,partition-halves,partition-majorities-ring,partition-bridge,partition-coordinators-participants,partition-participant-leader,partition-one-way --time-limit 84 --interval 4s --fault-for 8s
 run packet-loss --nemesis packet-loss --time-limit 20
-run resubmit --nemesis kill-leader,pause-leader --retention 50 --time-limit 45
+run resubmit --log-groups 3 --nemesis kill-leader,pause-leader --retention 50 --time-limit 45
 run clock-skew --nemesis clock-skew,clock-skew-apart --time-limit 60
 
 echo "== jepsen: the broken build (COMMIT sent before the decision is logged) must come out invalid"

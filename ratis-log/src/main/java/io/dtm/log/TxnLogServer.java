@@ -61,7 +61,7 @@ import java.util.function.LongSupplier;
  * the node is a member of ({@link LogGroups}), each with its own state machine, snapshots,
  * retention and leader. Formats a group's storage on first start and recovers it on every later one
  * (same group ids, same directory), so a restarted node rejoins every group with everything it had;
- * a node whose data was laid out with another group count or replication refuses to start
+ * a node whose data was laid out with another group count refuses to start
  * ({@link LogLayout}). While it runs, it reports the node's clock to each of its groups every few
  * seconds ({@link ClockReporter}): a group's log time needs every member's clock, and followers seal
  * no other batches.

@@ -26,8 +26,8 @@ final class Invariants {
         if (sim.violationsCounted() > 0) {
             broken.add(sim.violationsCounted() + " invariant violation(s) raised by the coordinator (see its log)");
         }
-        if (sim.leader() != null) {
-            sim.leader().violations().forEach(v -> broken.add("open violation: " + v));
+        for (var leader : sim.leaders()) {
+            leader.violations().forEach(v -> broken.add("open violation: " + v));
         }
         long sold = 0;
         long captured = 0;
@@ -48,7 +48,7 @@ final class Invariants {
             String committedAttempt = null;
             for (int n = 1; n <= TxnIds.MAX_ATTEMPTS; n++) {
                 String attempt = AttemptId.format(tid, n);
-                TxnState logged = sim.log().query(attempt);
+                TxnState logged = sim.logOf(attempt).query(attempt);
                 int committedHere = 0;
                 for (ServiceName s : ServiceName.values()) {
                     LocalState state = sim.stateAt(s, attempt);
@@ -123,9 +123,11 @@ final class Invariants {
                 shipments += request.hasShipping() ? 1 : 0;
             }
         }
-        if (sim.leader() != null && sim.leader().inFlight() != 0) {
-            broken.add("the leader still holds " + sim.leader().inFlight() + " transaction(s) at the end (liveness): "
-                    + sim.leader().describeInFlight(5));
+        for (var leader : sim.leaders()) {
+            if (leader.inFlight() != 0) {
+                broken.add("a leader still holds " + leader.inFlight() + " transaction(s) at the end (liveness): "
+                        + leader.describeInFlight(5));
+            }
         }
         Map<String, Long> inventory = sim.participant(ServiceName.INVENTORY).service().totals();
         Map<String, Long> payment = sim.participant(ServiceName.PAYMENT).service().totals();

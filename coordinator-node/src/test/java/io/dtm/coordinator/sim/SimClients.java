@@ -72,7 +72,7 @@ final class SimClients {
     void schedule(int transactions) {
         // Late resubmits of a different request need the log's memory of forgotten ids: past it, a
         // different request that needs none of the first one's services runs as new (documented).
-        boolean otherRequests = sim.log().retention().maxForgotten() >= transactions * TxnIds.MAX_ATTEMPTS;
+        boolean otherRequests = sim.retention().maxForgotten() >= transactions * TxnIds.MAX_ATTEMPTS;
         for (int i = 0; i < transactions; i++) {
             String tid = "t" + i;
             SubmitRequest request = Workload.request(tid, sim.random());
@@ -104,7 +104,7 @@ final class SimClients {
         if (c.done) {
             return;
         }
-        CoordinatorEngine leader = sim.leader();
+        CoordinatorEngine leader = sim.leaderOf(c.tid);
         if (leader == null) {
             sim.after(CLIENT_RETRY_MS, () -> submit(c));
             return;

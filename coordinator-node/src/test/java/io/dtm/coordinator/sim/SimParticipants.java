@@ -176,7 +176,7 @@ final class SimParticipants implements EngineParticipants {
             ParticipantCore p = cores.get(service);
             if (p != null) {
                 for (ParticipantCore.InDoubt d : p.preparedSince(sim.now() - IN_DOUBT_MS)) {
-                    TxnState state = sim.log().query(d.attemptId());
+                    TxnState state = sim.logOf(d.attemptId()).query(d.attemptId());
                     if (!sim.everBegun(d.attemptId())) {
                         // Prepared on a PREPARE sent beside a Begin the log never applied (PhaseOne):
                         // it must resolve to ABORT through the log, as the invariants then check.
@@ -199,14 +199,14 @@ final class SimParticipants implements EngineParticipants {
      * term, nothing is finished now and the service asks again at its next round.
      */
     private void proposeAbort(ServiceName service, ParticipantCore.InDoubt d) {
-        CoordinatorEngine leader = sim.leader();
+        CoordinatorEngine leader = sim.leaderOf(d.attemptId());
         if (leader == null) {
             return; // NOT_LEADER everywhere: an election is on
         }
         leader.proposeAbort(d.attemptId(), service.id() + ": in doubt", "participant:" + service.id())
                 .whenComplete((result, error) -> {
                     if (error == null && result.getDisposition() != RecordResult.Disposition.FENCED) {
-                        finish(service, d, sim.log().query(d.attemptId()));
+                        finish(service, d, sim.logOf(d.attemptId()).query(d.attemptId()));
                     }
                 });
     }

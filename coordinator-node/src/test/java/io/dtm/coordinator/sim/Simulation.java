@@ -9,12 +9,9 @@ import io.dtm.coordinator.runtime.CoordinatorEngine;
 import io.dtm.coordinator.runtime.EngineLog;
 import io.dtm.coordinator.runtime.EngineThread;
 import io.dtm.log.state.TxnLogState;
+import io.dtm.protocol.LogGroupOfTid;
 import io.dtm.participant.ParticipantCore;
-import io.dtm.protocol.log.BatchResult;
 import io.dtm.protocol.log.RecordBatch;
-import io.dtm.protocol.log.RecordResult;
-import io.dtm.protocol.log.TxnRecord;
-import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.participant.LocalState;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
@@ -24,21 +21,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeoutException;
 
 /**
- * The whole protocol on one event queue, one virtual clock and one seeded random: a coordinator
- * leader (the real {@link CoordinatorEngine} running the real {@link CoordinatorCore}, so the
- * engine's own dispatch of actions is what runs), the replicated log (the real {@link TxnLogState},
- * with terms, fencing and three members' clocks, one of which may run hours off), the four
- * participants ({@link SimParticipants}) and clients that resubmit like the real one
- * ({@link SimClients}). The network drops, duplicates, delays and reorders messages; the leader and
- * participants crash and come back; retention, the leader's answer cache and the log's memory of
- * forgotten ids are drawn small. Same seed, same run: a failure replays exactly.
+ * The whole protocol on one event queue, one virtual clock and one seeded random: the log split into
+ * one or three groups ({@link SimGroup}), each with its leader (the real {@link CoordinatorEngine}
+ * running the real {@link CoordinatorCore}, so the engine's own dispatch of actions is what runs) and
+ * its replicated log (the real {@link TxnLogState}, with terms, fencing and its members' clocks, any
+ * of which may run hours off), the four participants ({@link SimParticipants}) and clients that
+ * resubmit like the real one ({@link SimClients}), each tid in its group ({@link LogGroupOfTid}). The
+ * network drops, duplicates, delays and reorders messages; nodes (with every engine on them) and
+ * participants crash and come back; a node's disk may be lost and the node replaced in a group, or
+ * re-added empty, changing the group's members where its log says so; retention, the leaders'
+ * answer caches and the log's memory of forgotten ids are drawn small. Same seed, same run: a
+ * failure replays exactly.
  */
 final class Simulation {
-    private static final List<String> NODES = List.of("n1", "n2", "n3");
+    /** Three nodes hold every group at first; n4 is the spare a membership change brings in. */
+    private static final List<String> NODES = List.of("n1", "n2", "n3", "n4");
+    private static final int FIRST_NODES = 3;
     private static final long CLOCK_REPORT_MS = 2_000;
     private static final long HOURS = 3 * 3_600_000L;
 
@@ -50,9 +50,9 @@ final class Simulation {
     private final StringBuilder trace = new StringBuilder();
     private boolean healed;
 
-    // the log: one write-once table and the current Raft term
-    private final TxnLogState log;
-    private long term = 1;
+    /** The log groups; a tid is in {@code groups.get(LogGroupOfTid.indexOf(tid, groups.size()))}. */
+    private final List<SimGroup> groups = new ArrayList<>();
+    private final TxnLogState.Retention retention;
     /**
      * Each machine's wall clock, as an offset from true time: any of them may run hours ahead or
      * behind, and be set anew at any time (log time must not care).
@@ -67,22 +67,18 @@ final class Simulation {
     private final long[] processIds = new long[NODES.size()];
     private final long[] startedAt = new long[NODES.size()];
     private final boolean[] down = new boolean[NODES.size()];
+    private final boolean[] reporting = new boolean[NODES.size()];
     private long nextProcessId = 1;
-    private final double lostAppendReplyRate;
+    /** How many times a group's members changed in this run. */
+    private int membershipChanges;
 
-    // the leader: an engine per epoch, on node (epoch - 1) % 3; what an older epoch sent is fenced or lost
     private final CoordinatorSettings settings;
     private final MetricRegistry registry = new MetricRegistry();
-    private CoordinatorEngine leader;
-    private int epoch;
-    private boolean electing;
 
     private final SimParticipants participants;
     private final SimClients clients;
 
     final List<String> alarms = new ArrayList<>();
-    /** What the checks look at that the log forgets. */
-    private final LogHistory history;
 
     private record Event(long at, long seq, Runnable run) implements Comparable<Event> {
         @Override
@@ -96,7 +92,7 @@ final class Simulation {
         this.random = new Random(seed);
         double dropRate = random.nextDouble() * 0.15;
         double duplicateRate = random.nextDouble() * 0.15;
-        this.lostAppendReplyRate = random.nextDouble() * 0.1;
+        double lostAppendReplyRate = random.nextDouble() * 0.1;
         // Retention and caches: often tiny, so outcomes leave the log and the leader's cache while
         // their tids are resubmitted; the memory of forgotten ids is either ample or nearly none
         // (then resubmits meet the participants' memory of runs, the last line).
@@ -104,8 +100,8 @@ final class Simulation {
         int[] forgottenIds = {0, 4, 100_000};
         int[] cache = {0, 3, 100_000};
         long[] ages = {Long.MAX_VALUE / 4, Long.MAX_VALUE / 4, 3_000, 30_000};
-        this.log = new TxnLogState(new TxnLogState.Retention(outcomes[random.nextInt(outcomes.length)],
-                ages[random.nextInt(ages.length)], forgottenIds[random.nextInt(forgottenIds.length)]), NODES);
+        this.retention = new TxnLogState.Retention(outcomes[random.nextInt(outcomes.length)],
+                ages[random.nextInt(ages.length)], forgottenIds[random.nextInt(forgottenIds.length)]);
         // Sometimes room for only three transactions waiting for their answer: most submissions are
         // answered OVERLOADED and retried, and a participant that is down turns away those that need it.
         this.settings = Workload.settings(random.nextInt(4) == 0 ? 3 : 10_000, cache[random.nextInt(cache.length)]);
@@ -115,11 +111,17 @@ final class Simulation {
                 skewMs[node] = randomSkew();
             }
             processSkewMs[node] = skewMs[node];
+            down[node] = node >= FIRST_NODES; // the spare runs once it joins
         }
-        this.history = new LogHistory(log, alarms, CLOCK_REPORT_MS);
+        int groupCount = random.nextInt(3) == 0 ? 1 : 3;
+        List<Integer> first = List.of(0, 1, 2);
+        for (int g = 0; g < groupCount; g++) {
+            groups.add(new SimGroup(this, g, new TxnLogState(retention, NODES.subList(0, FIRST_NODES)), first,
+                    lostAppendReplyRate, alarms, CLOCK_REPORT_MS));
+        }
         this.participants = new SimParticipants(this, dropRate, duplicateRate);
         this.clients = new SimClients(this);
-        newLeader();
+        groups.forEach(SimGroup::newLeader);
     }
 
     // ------------------------------------------------------------------ the run
@@ -138,15 +140,18 @@ final class Simulation {
         for (int i = 0; i < crashes; i++) {
             long at = 100 + random.nextInt(8_000);
             if (random.nextBoolean()) {
-                after(at, this::crashLeader);
+                after(at, this::crashALeadersNode);
             } else {
                 ServiceName s = ServiceName.values()[random.nextInt(4)];
                 long down = 200 + random.nextInt(3_000);
                 after(at, () -> participants.crash(s, down));
             }
         }
+        if (random.nextInt(3) == 0) { // a node's disk is lost: it is replaced in a group, or re-added empty
+            after(200 + random.nextInt(9_000), this::replaceAMember);
+        }
         participants.resolveInDoubtEvery(500);
-        for (int node = 0; node < NODES.size(); node++) {
+        for (int node = 0; node < FIRST_NODES; node++) {
             reportClockEvery(node);
         }
         // Faults stop at 12 s; then only delays. Everything must settle well before 120 s.
@@ -166,45 +171,89 @@ final class Simulation {
     }
 
     private boolean settled() {
-        return clients.settled() && participants.settled() && log.inFlightCount() == 0
-                && (leader == null || leader.inFlight() == 0);
+        if (!clients.settled() || !participants.settled()) {
+            return false;
+        }
+        for (SimGroup g : groups) {
+            if (g.log.inFlightCount() != 0 || (g.leader() != null && g.leader().inFlight() != 0)) {
+                return false;
+            }
+        }
+        return true;
     }
 
-    // ------------------------------------------------------------------ the leader
+    // ------------------------------------------------------------------ the nodes and their leaders
 
-    private void newLeader() {
-        epoch++;
-        int node = (epoch - 1) % NODES.size();
-        long engineTerm = term;
-        CoordinatorEngine engine = new CoordinatorEngine(NODES.get(node), engineTerm,
-                new CoordinatorCore(settings, new Random(random.nextLong())), new Log(engineTerm, node), participants,
-                new QueueThread(), new NodeMetrics(registry), () -> clockOf(node), detail -> {
-                    if (leader != null && leader.term() == engineTerm) {
-                        crashLeader(); // fenced: another leader took over
-                    }
-                });
-        leader = engine;
-        engine.recover(log.inFlightTransactions());
+    /** The engine of a group's leader on {@code node}, for {@code term}, appending through {@code log}. */
+    CoordinatorEngine newEngine(int node, long term, EngineLog log, java.util.function.Consumer<String> onFenced) {
+        return new CoordinatorEngine(NODES.get(node), term, new CoordinatorCore(settings, new Random(random.nextLong())),
+                log, participants, new QueueThread(), new NodeMetrics(registry), () -> clockOf(node), onFenced);
     }
 
-    private void crashLeader() {
-        if (leader == null || healed) {
+    /** The node leading a group crashes: every engine on it stops; it restarts after a while and elections follow. */
+    private void crashALeadersNode() {
+        if (healed) {
             return;
         }
-        trace("leader crashes (epoch " + epoch + ")");
-        CoordinatorEngine dead = leader;
-        int node = (epoch - 1) % NODES.size();
-        leader = null;
-        electing = true;
+        SimGroup g = groups.get(random.nextInt(groups.size()));
+        int node = g.leaderNode();
+        if (node < 0) {
+            return; // an election is on
+        }
+        trace(NODES.get(node) + " crashes");
         down[node] = true;
-        dead.close();
+        List<SimGroup> led = groups.stream().filter(x -> x.leaderNode() == node).toList();
+        led.forEach(x -> x.loseLeader(NODES.get(node) + " crashed"));
         after(500 + random.nextInt(1_500), () -> {
             restartProcess(node);
-            term++;
-            electing = false;
-            trace("new leader, term " + term + " on " + NODES.get(epoch % NODES.size()));
-            newLeader();
+            led.forEach(SimGroup::elect);
         });
+    }
+
+    /**
+     * A member's disk is lost: in one group it is replaced by the spare node (which starts with a
+     * fresh process and its own clock) or, when the spare is taken, taken out and added back
+     * empty. Either way the group's log changes its members where a configuration entry would, and
+     * a leader that left steps down.
+     */
+    private void replaceAMember() {
+        if (healed) {
+            return;
+        }
+        SimGroup g = groups.get(random.nextInt(groups.size()));
+        List<Integer> members = g.members();
+        int leaving = members.get(random.nextInt(members.size()));
+        int spare = FIRST_NODES;
+        boolean spareFree = groups.stream().noneMatch(x -> x.members().contains(spare));
+        membershipChanges++;
+        if (spareFree) {
+            trace(NODES.get(leaving) + " is replaced by " + NODES.get(spare) + " in group " + g.index);
+            restartProcess(spare);
+            if (!reporting[spare]) {
+                reportClockEvery(spare);
+            }
+            if (g.replaceMember(leaving, spare)) {
+                g.stepDown(NODES.get(leaving) + " left the group");
+            }
+            return;
+        }
+        trace(NODES.get(leaving) + " lost its disk: out of group " + g.index + ", then back in, empty");
+        g.removeMember(leaving);
+        if (g.leaderNode() == leaving) {
+            g.stepDown(NODES.get(leaving) + " left the group");
+        }
+        after(300 + random.nextInt(2_000), () -> {
+            restartProcess(leaving);
+            g.replaceMember(leaving, leaving);
+        });
+    }
+
+    boolean isDown(int node) {
+        return down[node];
+    }
+
+    String nodeId(int node) {
+        return NODES.get(node);
     }
 
     private long clockOf(int node) {
@@ -232,12 +281,12 @@ final class Simulation {
     }
 
     private void traceClocks() {
-        trace("machine clocks off true time by " + skewMs[0] + " / " + skewMs[1] + " / " + skewMs[2]
-                + " ms; the processes read " + processSkewMs[0] + " / " + processSkewMs[1] + " / " + processSkewMs[2]);
+        trace("machine clocks off true time by " + java.util.Arrays.toString(skewMs) + " ms; the processes read "
+                + java.util.Arrays.toString(processSkewMs));
     }
 
     /** A batch as the node's process seals it: its id, its wall clock, its monotonic clock. */
-    private RecordBatch.Builder sealedBy(int node) {
+    RecordBatch.Builder sealedBy(int node) {
         return RecordBatch.newBuilder().setNodeId(NODES.get(node)).setTimestampMs(clockOf(node))
                 .setUptimeMs(now - startedAt[node]).setProcessId(processIds[node]);
     }
@@ -267,61 +316,19 @@ final class Simulation {
     }
 
     /**
-     * The log as one engine sees it: its appends carry its term and its node's clock; an append of a
-     * deposed engine still reaches the log through the new leader (fenced), and a reply may be lost.
+     * The node's clock goes to every group's log: as a node holding a copy of each, or one that left
+     * a group and still reports to it (a non-member's reading must change nothing).
      */
-    private final class Log implements EngineLog {
-        private final long proposerTerm;
-        private final int node;
-
-        Log(long proposerTerm, int node) {
-            this.proposerTerm = proposerTerm;
-            this.node = node;
-        }
-
-        @Override
-        public CompletableFuture<RecordResult> append(TxnRecord record) {
-            CompletableFuture<RecordResult> result = new CompletableFuture<>();
-            after(delay(), () -> {
-                if (electing) {
-                    result.completeExceptionally(new TimeoutException("no leader"));
-                    return;
-                }
-                RecordResult r = apply(record, proposerTerm, node);
-                if (!healed && random.nextDouble() < lostAppendReplyRate) {
-                    after(delay(), () -> result.completeExceptionally(new TimeoutException("reply lost")));
-                } else {
-                    after(delay(), () -> result.complete(r));
-                }
-            });
-            return result;
-        }
-
-        @Override
-        public CompletableFuture<TxnState> read(String attemptId) {
-            CompletableFuture<TxnState> state = new CompletableFuture<>();
-            after(delay(), () -> state.complete(log.query(attemptId)));
-            return state;
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
-    private RecordResult apply(TxnRecord record, long proposerTerm, int node) {
-        BatchResult r = log.apply(sealedBy(node).setProposerTerm(proposerTerm).addRecords(record).build(), term);
-        RecordResult result = r.getResults(0);
-        history.remember(record, result, now);
-        debug("log " + record.toString().replace('\n', ' ') + " (term " + proposerTerm + ") -> "
-                + result.getDisposition() + " " + result.getStatus() + " " + result.getOutcome());
-        return result;
-    }
-
     private void reportClockEvery(int node) {
+        reporting[node] = true;
         after(CLOCK_REPORT_MS, () -> {
             if (!down[node]) {
-                log.apply(sealedBy(node).build(), term);
+                RecordBatch report = sealedBy(node).build();
+                for (SimGroup g : groups) {
+                    if (!g.electing) {
+                        g.report(report);
+                    }
+                }
             }
             reportClockEvery(node);
         });
@@ -329,7 +336,7 @@ final class Simulation {
 
     /** See {@link LogHistory#checkRetentionKeptItsPromise}. */
     void checkRetentionKeptItsPromise(String tid, SubmitResult refusal) {
-        history.checkRetentionKeptItsPromise(tid, refusal, now);
+        groupOf(tid).history.checkRetentionKeptItsPromise(tid, refusal, now);
     }
 
     // ------------------------------------------------------------------ plumbing
@@ -383,13 +390,36 @@ final class Simulation {
         return trace.toString();
     }
 
-    TxnLogState log() {
-        return log;
+    /** The group holding {@code tidOrAttempt} (every attempt of a tid is in the tid's group). */
+    SimGroup groupOf(String tidOrAttempt) {
+        return groups.get(LogGroupOfTid.indexOf(tidOrAttempt, groups.size()));
     }
 
-    /** The current leader's engine, null while there is none. */
-    CoordinatorEngine leader() {
-        return leader;
+    /** The log holding {@code tidOrAttempt}. */
+    TxnLogState logOf(String tidOrAttempt) {
+        return groupOf(tidOrAttempt).log;
+    }
+
+    TxnLogState.Retention retention() {
+        return retention;
+    }
+
+    /** The engine of the leader of {@code tidOrAttempt}'s group, null while it has none. */
+    CoordinatorEngine leaderOf(String tidOrAttempt) {
+        return groupOf(tidOrAttempt).leader();
+    }
+
+    /** Every group's leader's engine now (groups without a leader left out). */
+    List<CoordinatorEngine> leaders() {
+        return groups.stream().map(SimGroup::leader).filter(java.util.Objects::nonNull).toList();
+    }
+
+    int groupCount() {
+        return groups.size();
+    }
+
+    int membershipChanges() {
+        return membershipChanges;
     }
 
     /** Invariant violations the engines counted (a participant contradicting the log), across terms. */
@@ -419,22 +449,22 @@ final class Simulation {
 
     /** The digest of the request whose Begin of {@code tid#1} the log applied first (0: none). */
     long firstDigest(String tid) {
-        return history.firstDigest(tid);
+        return groupOf(tid).history.firstDigest(tid);
     }
 
     /** Whether the log ever applied a Begin of the attempt id. */
     boolean everBegun(String attemptId) {
-        return history.everBegun(attemptId);
+        return groupOf(attemptId).history.everBegun(attemptId);
     }
 
     /** Whether a COMMIT was ever applied for the attempt id (its outcome may have left the log since). */
     boolean everCommitted(String attemptId) {
-        return history.everCommitted(attemptId);
+        return groupOf(attemptId).history.everCommitted(attemptId);
     }
 
     /** One of the tid's decided attempts was begun again as new: the log had no trace of it left. */
     boolean rerunBeyondMemory(String tid) {
-        return history.rerunBeyondMemory(tid);
+        return groupOf(tid).history.rerunBeyondMemory(tid);
     }
 
     ParticipantCore participant(ServiceName s) {

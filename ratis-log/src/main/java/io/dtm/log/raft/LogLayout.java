@@ -14,9 +14,11 @@ import java.util.stream.Stream;
 
 /**
  * How a node's log was split when its data was created: the group count and the replication,
- * kept in {@value #FILE} in the node's Raft storage. Neither may change afterwards — a tid's group
- * is a function of the group count, so another count would look for every transaction in the wrong
- * group — and a node refuses to start, saying so, when its configuration disagrees.
+ * kept in {@value #FILE} in the node's Raft storage. The group count may not change afterwards — a
+ * tid's group is a function of it, so another count would look for every transaction in the wrong
+ * group — and a node refuses to start, saying so, when its configuration has another. The
+ * replication may: it says where groups start, and the members of a group change with the node list
+ * ({@code dtm cluster add-node|remove-node}), as its Raft configuration.
  *
  * <p>Data made before layouts were written (one group of every node) has Raft group directories and
  * no layout file: it is read as that layout.
@@ -51,12 +53,11 @@ public record LogLayout(int groups, int replication) {
         } else {
             found = null;
         }
-        if (found != null && !found.equals(wanted)) {
+        if (found != null && found.groups != wanted.groups) {
             throw new IllegalStateException("[" + nodeId + "] this node's log was created with " + found.describe()
                     + "; the configuration (" + config.source() + ") says " + wanted.describe() + ". A cluster's"
-                    + " group count and replication are fixed when its data is created (a tid's group depends on"
-                    + " them): start it with log.groups: " + found.groups + " and log.replication: " + found.replication
-                    + ", or start a new cluster in a new directory");
+                    + " group count is fixed when its data is created (a tid's group depends on it): start it with"
+                    + " log.groups: " + found.groups + ", or start a new cluster in a new directory");
         }
         if (found == null || !Files.exists(file)) {
             Files.createDirectories(storageDir);
