@@ -21,9 +21,11 @@ import java.util.concurrent.CountDownLatch;
             "It serves its share of the replicated log (Raft) and answers clients on its client port,",
             "until it is stopped (Ctrl-C or SIGTERM)."},
         footer = {"", "Examples:",
-            "  ./dtm node --id n1                                 node n1 of the bundled local cluster",
+            "  ./dtm node --id n1 --new-cluster                   n1 of the bundled local cluster, its first start",
+            "  ./dtm node --id n1                                 n1 again, on its log",
             "  ./dtm node --id n2 --config my-cluster.yaml",
             "  ./dtm node --id n3 --data-dir /var/lib/dtm         keep data in /var/lib/dtm/n3",
+            "  ./dtm node --id n4 --join                          a node being added (./dtm cluster replace-node does it)",
             "", "Most people start all nodes at once with ./dtm cluster start."},
         mixinStandardHelpOptions = true)
 public final class NodeCommand implements Callable<Integer> {
