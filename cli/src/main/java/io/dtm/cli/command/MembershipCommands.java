@@ -23,6 +23,17 @@ final class MembershipCommands {
     private MembershipCommands() {
     }
 
+    /** {@code --dir}: the directory of the cluster whose nodes change. */
+    static final class Dir {
+        @Option(names = "--dir", paramLabel = "DIR", defaultValue = "run/local",
+                description = "The cluster's directory. Default: ${DEFAULT-VALUE}.")
+        Path path;
+
+        ClusterDir cluster() {
+            return new ClusterDir(path);
+        }
+    }
+
     /** Where a new node listens: all of host and ports, or none (the next free ports after the cluster's). */
     static final class Address {
         @Option(names = "--host", paramLabel = "HOST", description = "The new node's host. Default: the host of the node it replaces (or of the first node).")
@@ -74,9 +85,8 @@ final class MembershipCommands {
         @Parameters(index = "1", paramLabel = "NEW", description = "The node that takes its place (a new id, or OLD to re-add it).")
         String replacement;
 
-        @Option(names = "--dir", paramLabel = "DIR", defaultValue = "run/local",
-                description = "The cluster's directory. Default: ${DEFAULT-VALUE}.")
-        Path dir;
+        @picocli.CommandLine.Mixin
+        Dir dir;
 
         @picocli.CommandLine.Mixin
         Address address;
@@ -86,7 +96,7 @@ final class MembershipCommands {
 
         @Override
         public Integer call() throws Exception {
-            new MembershipChange(new ClusterDir(dir), spec.commandLine().getOut())
+            new MembershipChange(dir.cluster(), spec.commandLine().getOut())
                     .replace(checkedId(old), checkedId(replacement), address.node(replacement));
             return 0;
         }
@@ -102,9 +112,8 @@ final class MembershipCommands {
         @Parameters(index = "0", paramLabel = "ID", description = "The new node's id.")
         String id;
 
-        @Option(names = "--dir", paramLabel = "DIR", defaultValue = "run/local",
-                description = "The cluster's directory. Default: ${DEFAULT-VALUE}.")
-        Path dir;
+        @picocli.CommandLine.Mixin
+        Dir dir;
 
         @picocli.CommandLine.Mixin
         Address address;
@@ -114,7 +123,7 @@ final class MembershipCommands {
 
         @Override
         public Integer call() throws Exception {
-            new MembershipChange(new ClusterDir(dir), spec.commandLine().getOut()).add(checkedId(id), address.node(id));
+            new MembershipChange(dir.cluster(), spec.commandLine().getOut()).add(checkedId(id), address.node(id));
             return 0;
         }
     }
@@ -129,16 +138,15 @@ final class MembershipCommands {
         @Parameters(index = "0", paramLabel = "ID", description = "The node to remove.")
         String id;
 
-        @Option(names = "--dir", paramLabel = "DIR", defaultValue = "run/local",
-                description = "The cluster's directory. Default: ${DEFAULT-VALUE}.")
-        Path dir;
+        @picocli.CommandLine.Mixin
+        Dir dir;
 
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            new MembershipChange(new ClusterDir(dir), spec.commandLine().getOut()).remove(checkedId(id));
+            new MembershipChange(dir.cluster(), spec.commandLine().getOut()).remove(checkedId(id));
             return 0;
         }
     }
