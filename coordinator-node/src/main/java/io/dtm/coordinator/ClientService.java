@@ -2,12 +2,12 @@ package io.dtm.coordinator;
 
 import io.dtm.config.ClusterConfig;
 import io.dtm.coordinator.admin.NodeMetrics;
-import io.dtm.coordinator.core.CoordinatorCore;
 import io.dtm.coordinator.core.CoordinatorSettings;
 import io.dtm.coordinator.core.TxnRequest;
 import io.dtm.coordinator.core.Violation;
 import io.dtm.coordinator.runtime.CoordinatorEngine;
 import io.dtm.log.TxnLogClient;
+import io.dtm.log.NotLeaderOfGroupException;
 import io.dtm.log.TxnLogServer;
 import io.dtm.protocol.AttemptId;
 import io.dtm.protocol.ErrorCode;
@@ -103,7 +103,7 @@ final class ClientService {
                 return reply.setNodeStatus(nodeStatus()).build();
             }
             Throwable cause = Failures.unwrap(error);
-            if (cause.getCause() instanceof TxnLogServer.NotLeaderOfGroupException) {
+            if (cause.getCause() instanceof NotLeaderOfGroupException) {
                 return notLeader(reply, change.getGroup());
             }
             LOG.warn("[{}] the change of members of log group {} failed: {}", nodeId, change.getGroup(), cause.getMessage());

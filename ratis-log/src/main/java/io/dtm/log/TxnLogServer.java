@@ -5,7 +5,6 @@ import io.dtm.config.GroupCommitConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.TimeoutsConfig;
 import io.dtm.log.raft.ClockReporter;
-import io.dtm.log.raft.LeaderBalance;
 import io.dtm.log.raft.LogGroups;
 import io.dtm.log.raft.LogLayout;
 import io.dtm.log.raft.RaftNodes;
@@ -17,9 +16,6 @@ import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.rpc.LogDump;
 import io.dtm.protocol.rpc.GroupStatus;
 import io.dtm.protocol.rpc.NodeStatus;
-import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
-import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
-import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -27,10 +23,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.protocol.SetConfigurationRequest;
-import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -47,11 +40,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
@@ -81,21 +69,10 @@ public final class TxnLogServer implements Closeable {
     private final LongSupplier clockMs;
     private final ClockReporter clockReporter;
     private final long startedAtMs = System.currentTimeMillis();
-    /** Hands groups back to their preferred leaders ({@link LeaderBalance}); one look every {@link #BALANCE_EVERY_MS}. */
-    private final ScheduledExecutorService balancer;
-    private final LeaderBalance balance;
-    private final long transferTimeoutMs;
-    private final ClientId balancerId = ClientId.randomId();
-    private final ClientId membershipClientId = ClientId.randomId();
-    private final AtomicLong membershipCalls = new AtomicLong();
-    /** Runs changes of members, one at a time. */
-    private final ExecutorService membership;
-    private final AtomicLong balancerCalls = new AtomicLong();
-
-    /** How often a leader looks whether a group it leads should go back to its preferred leader. */
-    static final long BALANCE_EVERY_MS = 2_000;
-    /** A returning preferred leader may be this many entries behind the commit index when it gets its group back. */
-    static final long BALANCE_MAX_LAG = 256;
+    /** Hands groups back to their preferred leaders. */
+    private final LeaderBalancer balancer;
+    /** Changes groups' members. */
+    private final GroupMembership membership;
 
     private TxnLogServer(String nodeId, ClusterConfig config, RaftNodes raftNodes,
             AtomicReference<IntFunction<LeadershipListener>> listeners, RaftServer server, LogGroups groups,
@@ -109,22 +86,8 @@ public final class TxnLogServer implements Closeable {
         this.groupCommit = groupCommit;
         this.clockMs = clockMs;
         this.clockReporter = ClockReporter.start(config, nodeId, clockMs, this::hostedGroups, raftNodes);
-        this.balance = new LeaderBalance(timeouts.electionMinMs(), BALANCE_MAX_LAG,
-                Math.max(5_000, 3 * timeouts.electionMaxMs()));
-        this.transferTimeoutMs = 2 * timeouts.electionMaxMs();
-        this.balancer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, nodeId + "-leader-balance");
-            t.setDaemon(true);
-            return t;
-        });
-        this.membership = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, nodeId + "-membership");
-            t.setDaemon(true);
-            return t;
-        });
-        if (groups.size() > 1) {
-            balancer.scheduleWithFixedDelay(this::balance, BALANCE_EVERY_MS, BALANCE_EVERY_MS, TimeUnit.MILLISECONDS);
-        }
+        this.balancer = new LeaderBalancer(this, timeouts);
+        this.membership = new GroupMembership(this);
     }
 
     /**
@@ -292,57 +255,6 @@ public final class TxnLogServer implements Closeable {
         return raftNodes;
     }
 
-    /**
-     * For each group this node leads but is not the preferred leader of: hands it back with Ratis's
-     * leadership transfer when {@link LeaderBalance} says the preferred member is back.
-     */
-    private void balance() {
-        for (int g : hostedGroups()) {
-            try {
-                balance(g);
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("[{}] could not look at the leadership of log group {}: {}", nodeId, g, e.toString());
-            }
-        }
-    }
-
-    private void balance(int group) throws IOException {
-        RaftServer.Division division = division(group);
-        DivisionInfo info = division.getInfo();
-        String preferred = members(group).get(0).getId().toString();
-        if (!info.isLeader() || !info.isLeaderReady() || preferred.equals(nodeId)) {
-            return;
-        }
-        RoleInfoProto role = info.getRoleInfoProto();
-        List<ServerRpcProto> followers = role.getLeaderInfo().getFollowerInfoList();
-        long[] matchIndices = info.getFollowerMatchIndices();
-        long silenceMs = -1;
-        long matchIndex = -1;
-        if (followers.size() == matchIndices.length) { // both in the order of the leader's log appenders
-            for (int i = 0; i < followers.size(); i++) {
-                if (followers.get(i).getId().getId().toStringUtf8().equals(preferred)) {
-                    silenceMs = followers.get(i).getLastRpcElapsedTimeMs();
-                    matchIndex = matchIndices[i];
-                }
-            }
-        }
-        long commitIndex = division.getRaftLog().getLastCommittedIndex();
-        if (!balance.handBack(nodeId, preferred, silenceMs, matchIndex, commitIndex, role.getRoleElapsedTimeMs())) {
-            return;
-        }
-        LOG.info("[{}] handing log group {} back to its preferred leader {} (it answers, {} entries behind)", nodeId,
-                group, preferred, commitIndex - matchIndex);
-        server.transferLeadershipAsync(new TransferLeadershipRequest(balancerId, server.getId(),
-                        groups.group(group).getGroupId(), balancerCalls.incrementAndGet(), RaftPeerId.valueOf(preferred),
-                        transferTimeoutMs))
-                .whenComplete((reply, error) -> {
-                    if (error != null || !reply.isSuccess()) {
-                        LOG.info("[{}] log group {} stays here for now: the transfer to {} did not complete ({})", nodeId,
-                                group, preferred, error != null ? error.toString() : reply.getException());
-                    }
-                });
-    }
-
     /** The cluster's log groups (all of them, not only this node's). */
     public LogGroups groups() {
         return groups;
@@ -427,135 +339,23 @@ public final class TxnLogServer implements Closeable {
     }
 
     /**
-     * Changes the members of {@code group} to {@code peers} (the first of them its preferred leader)
-     * with Ratis's configuration change, on this node, the group's leader: members new to the group
-     * catch up from the leader first (they must be running, started with {@link Start#JOIN}), then
-     * the old and the new configuration are agreed on together (joint consensus), so a majority of
-     * both holds every entry throughout. Blocks until the new configuration is committed. Only the
-     * leader: it is the node that must take the newcomers' certificates ({@link RaftNodes}) to
-     * catch them up; the others take them from the configuration entry.
+     * Changes the members of {@code group} to {@code peers} (the first its preferred leader), on this
+     * node, the group's leader ({@link GroupMembership}); blocks until the group has committed them.
      *
      * @throws NotLeaderOfGroupException when this node is not the group's leader (it names the leader)
-     * @throws IOException when the change fails or times out (nothing changed unless the log says so:
-     *         read the members again)
+     * @throws IOException when the change fails or times out
      */
     public void changeMembers(int group, List<RaftPeer> peers) throws IOException {
-        checkHosted(group);
-        GroupStatus status = status(group);
-        if (!status.getLeaderReady()) {
-            throw new NotLeaderOfGroupException(group, status.getLeaderId());
-        }
-        List<RaftPeer> current = members(group);
-        raftNodes.admit(ids(peers), "an admin adds it to log group " + group);
-        List<RaftPeer> prioritized = new ArrayList<>();
-        for (int i = 0; i < peers.size(); i++) {
-            RaftPeer p = peers.get(i);
-            prioritized.add(RaftPeer.newBuilder(p).setPriority(i == 0 ? LogGroups.PREFERRED_PRIORITY : 0).build());
-        }
-        LOG.info("[{}] changing the members of log group {} from {} to {}", nodeId, group, ids(current), ids(prioritized));
-        List<String> before = ids(current);
-        for (RaftPeer joining : prioritized) {
-            if (!before.contains(joining.getId().toString())) {
-                giveCopy(group, joining, prioritized);
-            }
-        }
-        RaftClientReply reply = server.setConfiguration(new SetConfigurationRequest(membershipClientId, server.getId(),
-                groups.group(group).getGroupId(), membershipCalls.incrementAndGet(), prioritized));
-        if (!reply.isSuccess()) {
-            throw new IOException("log group " + group + " did not take the new members " + ids(prioritized) + ": "
-                    + reply.getException(), reply.getException());
-        }
-        LOG.info("[{}] log group {} now has members {}", nodeId, group, ids(prioritized));
-        List<String> staying = ids(prioritized);
-        for (RaftPeer leaving : current) {
-            if (!staying.contains(leaving.getId().toString())) {
-                dropCopy(group, leaving, current);
-            }
-        }
+        membership.change(group, peers);
     }
 
-    /**
-     * Makes sure a member new to {@code group} holds a copy to catch up into: a node started with
-     * {@link Start#JOIN} has one (with no members, waiting); a running node that never held the group,
-     * or left it, gets one now, just as empty and waiting. Its log then comes from the leader.
-     */
-    private void giveCopy(int group, RaftPeer joining, List<RaftPeer> known) throws IOException {
-        if (joining.getId().toString().equals(nodeId)) {
-            return;
-        }
-        try (RaftClient client = adminClient(group, known)) {
-            RaftClientReply reply = client.getGroupManagementApi(joining.getId())
-                    .add(RaftGroup.valueOf(groups.group(group).getGroupId()), true);
-            if (reply.isSuccess()) {
-                LOG.info("[{}] {} holds an empty copy of log group {} now, to catch up into", nodeId, joining.getId(), group);
-            }
-        } catch (AlreadyExistsException e) {
-            LOG.debug("[{}] {} holds log group {} already", nodeId, joining.getId(), group);
-        } catch (IOException e) {
-            if (!String.valueOf(e.getMessage()).contains("already exists")) {
-                throw new IOException("cannot give " + joining.getId() + " a copy of log group " + group + " to catch up"
-                        + " into (is it running?): " + e.getMessage(), e);
-            }
-        }
-    }
-
-    private RaftClient adminClient(int group, List<RaftPeer> peers) {
-        return RaftClient.newBuilder()
-                .setClientId(ClientId.randomId())
-                .setRaftGroup(RaftGroup.valueOf(groups.group(group).getGroupId(), peers))
-                .setProperties(RaftSettings.client(config))
-                .setParameters(RaftSettings.parameters(config, nodeId, raftNodes))
-                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3, RaftSettings.ms(500)))
-                .build();
-    }
-
-    /**
-     * Tells a member taken out of {@code group} to drop its copy of the group (Ratis moves its
-     * directory under the node's {@code removed-groups}, nothing is deleted): without that, it would
-     * never hear of the configuration that left it out, and would keep asking for votes. Best effort:
-     * a member that is down keeps its copy, and its data is moved aside when it is replaced or removed.
-     */
-    private void dropCopy(int group, RaftPeer leaving, List<RaftPeer> known) {
-        try (RaftClient client = adminClient(group, known)) {
-            RaftClientReply reply = client.getGroupManagementApi(leaving.getId())
-                    .remove(groups.group(group).getGroupId(), false, true);
-            LOG.info("[{}] {} {} its copy of log group {}", nodeId, leaving.getId(),
-                    reply.isSuccess() ? "dropped" : "did not drop (" + reply.getException() + ")", group);
-        } catch (IOException | RuntimeException e) {
-            LOG.info("[{}] {} keeps its copy of log group {} for now ({}): it is out of the group, and its copy is"
-                    + " moved aside when it is replaced or removed", nodeId, leaving.getId(), group, e.toString());
-        }
-    }
-
-    /** Raised by {@link #changeMembers} on a node that is not the group's leader. */
-    public static final class NotLeaderOfGroupException extends IOException {
-        private final String leaderId;
-
-        NotLeaderOfGroupException(int group, String leaderId) {
-            super("not the leader of log group " + group + (leaderId.isEmpty() ? " (it has none yet)"
-                    : "; its leader is " + leaderId) + ": a change of members goes to the leader");
-            this.leaderId = leaderId;
-        }
-
-        /** The group's leader as this node knows it; empty when none. */
-        public String leaderId() {
-            return leaderId;
-        }
-    }
-
-    /** {@link #changeMembers} on this server's own thread for it (never on the caller's event loop). */
+    /** {@link #changeMembers} on a thread of its own (never on the caller's event loop). */
     public CompletableFuture<Void> changeMembersAsync(int group, List<RaftPeer> peers) {
-        return CompletableFuture.runAsync(() -> {
-            try {
-                changeMembers(group, peers);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e.getMessage(), e);
-            }
-        }, membership);
+        return membership.changeAsync(group, peers);
     }
 
-    private static List<String> ids(List<RaftPeer> peers) {
-        return peers.stream().map(p -> p.getId().toString()).toList();
+    ClusterConfig config() {
+        return config;
     }
 
     /** How this node sees one of its groups, read locally (no Raft round). */
@@ -640,8 +440,8 @@ public final class TxnLogServer implements Closeable {
     @Override
     public void close() throws IOException {
         LOG.info("[{}] Raft server stopping", nodeId);
-        balancer.shutdownNow();
-        membership.shutdownNow();
+        balancer.close();
+        membership.close();
         clockReporter.close();
         server.close();
     }

@@ -111,7 +111,7 @@ class MembershipChangeTest {
         String follower = cluster.awaitLeader().equals("n1") ? "n2" : "n1";
         assertThatThrownBy(() -> cluster.server(follower).changeMembers(0, target))
                 .as("only the leader changes members: it must take the newcomer's certificate to catch it up")
-                .isInstanceOf(TxnLogServer.NotLeaderOfGroupException.class).hasMessageContaining("its leader is");
+                .isInstanceOf(NotLeaderOfGroupException.class).hasMessageContaining("its leader is");
         cluster.server(cluster.awaitLeader()).changeMembers(0, target);
 
         for (String id : List.of("n1", "n2", "n4")) {

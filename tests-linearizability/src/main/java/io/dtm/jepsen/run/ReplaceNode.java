@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code replace-node}: a coordinator's machine is lost, disk and all, and a new one takes its place
@@ -23,6 +24,8 @@ import java.util.TreeMap;
  */
 final class ReplaceNode extends Nemesis {
     private static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(30);
+    /** How long it waits for a node the previous fault left down to be back, and every group led. */
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
 
     private String replaced;
     /** The groups the replaced node was a member of, with their members then (preferred leader first). */
@@ -36,9 +39,16 @@ final class ReplaceNode extends Nemesis {
     Map<String, Object> start(TestCluster cluster, Random random) throws Exception {
         groups.clear();
         replaced = null;
+        // Taking a member out while another is down could leave a group without a majority.
         ClusterView view = cluster.view();
-        if (!view.everyGroupLed() || !view.nodes().stream().allMatch(ClusterView.NodeView::reachable)) {
-            return Map.of("skipped", "not every node is up and every group led: replacing one now could lose a majority");
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (!ready(view) && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(200);
+            view = cluster.view();
+        }
+        if (!ready(view)) {
+            return Map.of("skipped", "not every node was up and every group led within " + READY_TIMEOUT.toSeconds()
+                    + " s: replacing one could lose a majority");
         }
         String node = TestCluster.NODES.get(random.nextInt(TestCluster.NODES.size()));
         for (int g = 0; g < view.groups(); g++) {
@@ -62,6 +72,10 @@ final class ReplaceNode extends Nemesis {
             out.put("errors", errors);
         }
         return out;
+    }
+
+    private static boolean ready(ClusterView view) {
+        return view.everyGroupLed() && view.nodes().stream().allMatch(ClusterView.NodeView::reachable);
     }
 
     @Override
