@@ -144,6 +144,8 @@ public final class CoordinatorNode implements AutoCloseable {
                     CLOCK_OFFSET_PROPERTY, offsetMs, Math.abs(offsetMs), offsetMs > 0 ? "ahead" : "behind");
         }
         TxnLogServer logServer = TxnLogServer.start(config, nodeId, config.nodeDataDir(nodeId), start, clockMs);
+        RetentionBudget.warning(logServer.hostedGroups().size(), config.log().retention().maxOutcomes(),
+                Runtime.getRuntime().maxMemory()).ifPresent(w -> LOG.warn("[{}] {}", nodeId, w));
         CoordinatorNode started = null;
         try {
             started = new CoordinatorNode(nodeId, config, requestDigest, logServer,
