@@ -347,6 +347,19 @@ public final class TestCluster implements AutoCloseable {
         return true;
     }
 
+    /** Every log group led by its preferred member (the first of its members), as LeaderBalance brings it back. */
+    public boolean balanced() {
+        ClusterView view = view();
+        for (int g = 0; g < view.groups(); g++) {
+            Optional<ClusterView.GroupLeader> leader = view.leaderOf(g);
+            if (leader.isEmpty() || leader.get().status().getMembersCount() == 0
+                    || !leader.get().status().getMembers(0).equals(leader.get().nodeId())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Each node's own replica: attempt id → COMMIT, ABORT or UNDECIDED; a node that cannot be read is left out. */
     public Map<String, Map<String, String>> readLogs() {
         Map<String, Map<String, String>> logs = new TreeMap<>();
