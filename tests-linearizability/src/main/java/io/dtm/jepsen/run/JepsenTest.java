@@ -215,6 +215,13 @@ public final class JepsenTest {
             TimeUnit.MILLISECONDS.sleep(200);
         }
         long recoveredMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - recoveryStart);
+        if (System.nanoTime() >= recoveryEnd) {
+            // Not a verdict (the checkers judge what is left), but a run that waits out its whole
+            // recovery bound is slow for a reason worth seeing.
+            LOG.warn("recovery did not finish within {} s: prepared at the services {}, replicas converged {},"
+                    + " groups on their preferred leaders {}", o.recovery().toSeconds(), cluster.preparedCount(),
+                    cluster.converged(), cluster.balanced());
+        }
         int probeProcess = o.concurrency();
         for (int i = 1; i <= 5; i++) {
             clients.submitRecorded(probeProcess, ClientOps.PROBE, workload.plain("probe-" + i));
