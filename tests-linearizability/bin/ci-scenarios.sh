@@ -18,9 +18,9 @@ run() {
   fi
 }
 
-# Three log groups (leaders on every node) for membership, pauses and resubmits; one group for kills,
-# the network and clocks: both layouts run on every CI.
-run kill --nemesis kill-leader,kill-coordinator,kill-participant-after-vote,kill-all-coordinators --time-limit 60 --interval 4s --fault-for 8s
+# Three log groups (leaders on every node, hand-backs when a node returns) for kills, membership,
+# pauses and resubmits; one group for the network and clocks: both layouts run on every CI.
+run kill --log-groups 3 --nemesis kill-leader,kill-coordinator,kill-participant-after-vote,kill-all-coordinators --time-limit 60 --interval 4s --fault-for 8s
 run membership --log-groups 3 --nemesis replace-node,kill-leader --time-limit 45 --interval 4s --fault-for 8s
 run pause --log-groups 3 --nemesis pause-leader,pause-participant,rogue-client --time-limit 45
 run partition --nemesis partition-isolate-leader,partition-halves,partition-majorities-ring,partition-bridge,partition-coordinators-participants,partition-participant-leader,partition-one-way --time-limit 84 --interval 4s --fault-for 8s

@@ -23,7 +23,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -32,7 +36,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The log split into three Raft groups over three nodes, in this JVM on real ports: every node leads
  * the group it is preferred for, tids spread over the groups and commit through their groups'
- * leaders, a stopped node's group moves to another node and comes back when the node does, and a
+ * leaders, a stopped node's group moves to another node and comes back when the node does (aborting
+ * nothing, even under load), and a
  * node refuses to start with another group count than its data was made with.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -149,6 +154,52 @@ class MultiGroupClusterTest {
         commitAll(tidsOf(group, "back", 5), 500);
         assertThat(cluster.client(preferred).txnStatus(tidsOf(group, "moved", 1).get(0)).join().getOutcome())
                 .as("what was decided while it was away").isEqualTo(Outcome.COMMIT);
+    }
+
+    /**
+     * When a node comes back, the group it is preferred for goes back to it while clients keep
+     * submitting. The leader drains first, so the hand-back aborts nothing: a new leader aborts
+     * whatever it finds undecided, and without the drain the transactions in flight at that moment
+     * were answered ABORTED ("coordinator failover before decision").
+     */
+    @Test
+    void aHandBackUnderLoadAbortsNothing() throws Exception {
+        awaitPreferredLeaders();
+        int group = 2;
+        String preferred = preferredLeaderOf(group);
+        cluster.stopNode(preferred);
+        List<String> tids = tidsOf(group, "handback", 4_000);
+        AtomicInteger next = new AtomicInteger();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<SubmitResult> answers = java.util.Collections.synchronizedList(new ArrayList<>());
+        ExecutorService submitters = Executors.newFixedThreadPool(4);
+        try {
+            assertThat(cluster.awaitLeaderOf(group)).isNotEqualTo(preferred);
+            for (int s = 0; s < 4; s++) {
+                submitters.execute(() -> {
+                    while (!stop.get()) {
+                        int i = next.getAndIncrement();
+                        if (i >= tids.size()) {
+                            return;
+                        }
+                        answers.add(client.submit(TestOrders.order(tids.get(i), String.format("sku-%04d", 600 + i % 100),
+                                1, "4111111111111111")).join());
+                    }
+                });
+            }
+            await("load on log group " + group).atMost(WAIT).until(() -> answers.size() >= 20);
+            cluster.startNode(preferred);
+            await(preferred + " leads log group " + group + " again").atMost(WAIT).pollInterval(Duration.ofMillis(50))
+                    .until(() -> cluster.coordinator(preferred).isCoordinating(group));
+            int atHandBack = answers.size();
+            await("load after the hand-back").atMost(WAIT).until(() -> answers.size() >= atHandBack + 40);
+        } finally {
+            stop.set(true);
+            submitters.shutdown();
+            assertThat(submitters.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(answers).as("every order submitted across the hand-back").hasSizeGreaterThan(60)
+                .allSatisfy(a -> assertThat(a.getStatus()).as(a.toString()).isEqualTo(SubmitResult.Status.COMMITTED));
     }
 
     @Test

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +87,21 @@ final class GroupEngines implements AutoCloseable {
             public void leadershipLost() {
                 leadership.execute(() -> stepDown(group, "Raft stepped down (no majority, a higher term, or a"
                         + " transfer)"));
+            }
+
+            @Override
+            public CompletableFuture<Boolean> prepareHandOver(long maxWaitMs, long maxHoldMs) {
+                CoordinatorEngine engine = engines.get(group);
+                return engine == null ? CompletableFuture.completedFuture(false)
+                        : engine.prepareHandOver(maxWaitMs, maxHoldMs);
+            }
+
+            @Override
+            public void handOverEnded(boolean transferred) {
+                CoordinatorEngine engine = engines.get(group);
+                if (engine != null) {
+                    engine.handOverEnded(transferred);
+                }
             }
         };
     }

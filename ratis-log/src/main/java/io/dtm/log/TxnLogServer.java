@@ -39,6 +39,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
@@ -248,6 +249,12 @@ public final class TxnLogServer implements Closeable {
         for (int g : hostedGroups()) {
             stateMachine(g).setLeadershipListener(listener.apply(g));
         }
+    }
+
+    /** Who hears about the leadership of {@code group}, once set. */
+    Optional<LeadershipListener> leadershipListener(int group) {
+        IntFunction<LeadershipListener> listener = listeners.get();
+        return listener == null ? Optional.empty() : Optional.of(listener.apply(group));
     }
 
     /** The node ids this node's Raft transport takes (for this node's Raft clients). */

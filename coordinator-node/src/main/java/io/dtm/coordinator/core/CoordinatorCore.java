@@ -366,6 +366,11 @@ public final class CoordinatorCore {
         return table.describe(max);
     }
 
+    /** Attempts with no decision in the log yet: a leader that hands its group over waits for none to be left. */
+    public int undecided() {
+        return table.undecided();
+    }
+
     /** Attempts waiting for phase-2 acknowledgements. */
     public int phase2Backlog() {
         return table.inPhaseTwo();

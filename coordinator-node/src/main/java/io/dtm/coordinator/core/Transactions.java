@@ -87,6 +87,21 @@ final class Transactions {
         return out;
     }
 
+    /**
+     * Attempts with no decision in the log yet (preparing, fencing, or their Decide not yet
+     * applied): what a new leader would have to abort, since it cannot know their votes.
+     */
+    int undecided() {
+        int n = 0;
+        for (Attempt a : attempts.values()) {
+            if (a.phase == AttemptPhase.PREPARING || a.phase == AttemptPhase.FENCING
+                    || a.phase == AttemptPhase.DECIDING) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Attempts waiting for phase-2 acknowledgements. */
     int inPhaseTwo() {
         int n = 0;

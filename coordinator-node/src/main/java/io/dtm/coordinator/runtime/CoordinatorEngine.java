@@ -74,6 +74,9 @@ public final class CoordinatorEngine implements AutoCloseable {
     private final EngineThread thread;
     private final Map<String, List<CompletableFuture<SubmitResult>>> waiters = new HashMap<>();
     private final Map<String, Long> startedNanos = new HashMap<>();
+    /** Submissions held at most while handing the group over (more hear NOT_LEADER). */
+    private static final int MAX_HELD = 10_000;
+    private final HandOver handOver;
     /** The core's open invariant violations, copied out on the engine's thread whenever they change. */
     private volatile List<Violation> violations = List.of();
     private int violationsVersion;
@@ -106,6 +109,7 @@ public final class CoordinatorEngine implements AutoCloseable {
         this.clockMs = clockMs;
         this.onDeposed = onDeposed;
         this.thread = thread;
+        this.handOver = new HandOver(thread, MAX_HELD);
     }
 
     public long term() {
@@ -122,28 +126,73 @@ public final class CoordinatorEngine implements AutoCloseable {
         });
     }
 
-    /** Runs a validated request; the future completes with its outcome (or NOT_LEADER if this node stops leading). */
+    /**
+     * Runs a validated request; the future completes with its outcome (or NOT_LEADER if this node
+     * stops leading). While the engine hands its group over, the request waits for the outcome of
+     * that ({@link #prepareHandOver}).
+     */
     public CompletableFuture<SubmitResult> submit(TxnRequest request) {
         CompletableFuture<SubmitResult> answer = new CompletableFuture<>();
         if (!execute(() -> {
-            metrics.submitted();
-            CoordinatorCore.Submitted submitted = core.submit(request, clockMs.getAsLong());
-            if (submitted instanceof CoordinatorCore.Answered answered) {
-                if (answered.overloaded()) {
-                    metrics.overloaded();
-                }
-                answer.complete(answered.result());
-                return;
-            }
-            waiters.computeIfAbsent(request.tid(), t -> new ArrayList<>()).add(answer);
-            if (submitted instanceof CoordinatorCore.Started started) {
-                startedNanos.put(request.tid(), System.nanoTime());
-                run(started.actions());
+            if (!handOver.hold(request, answer, () -> answer.completeExceptionally(
+                    new NotLeaderException(nodeId + " is handing its log group over")))) {
+                submitNow(request, answer);
             }
         })) {
             answer.completeExceptionally(new NotLeaderException(nodeId + " stopped coordinating"));
         }
         return answer;
+    }
+
+    /**
+     * Before its group's leadership is handed to another member: stops starting transactions
+     * (submissions wait) and completes true once every transaction it runs has its decision in the
+     * log and every waiting client its answer, so the next leader aborts nothing; false if that
+     * takes more than {@code maxWaitMs}, and the engine goes on as before. After true, the engine
+     * keeps holding submissions until {@link #handOverEnded}, or at most {@code maxHoldMs}.
+     */
+    public CompletableFuture<Boolean> prepareHandOver(long maxWaitMs, long maxHoldMs) {
+        CompletableFuture<Boolean> ready = new CompletableFuture<>();
+        if (!execute(() -> handOver.begin(ready, maxWaitMs, maxHoldMs, this::drained, this::resumeHeld))) {
+            ready.complete(false);
+        }
+        return ready;
+    }
+
+    /**
+     * The hand-over ended: {@code transferred}, and this engine is about to be closed (its held
+     * submissions hear NOT_LEADER then), or not, and it serves them now.
+     */
+    public void handOverEnded(boolean transferred) {
+        if (!transferred) {
+            execute(this::resumeHeld);
+        }
+    }
+
+    /** Whether nothing this engine runs could be aborted by a change of leader. */
+    private boolean drained() {
+        return waiters.isEmpty() && core.undecided() == 0;
+    }
+
+    private void resumeHeld() {
+        handOver.release().forEach(h -> submitNow(h.request(), h.answer()));
+    }
+
+    private void submitNow(TxnRequest request, CompletableFuture<SubmitResult> answer) {
+        metrics.submitted();
+        CoordinatorCore.Submitted submitted = core.submit(request, clockMs.getAsLong());
+        if (submitted instanceof CoordinatorCore.Answered answered) {
+            if (answered.overloaded()) {
+                metrics.overloaded();
+            }
+            answer.complete(answered.result());
+            return;
+        }
+        waiters.computeIfAbsent(request.tid(), t -> new ArrayList<>()).add(answer);
+        if (submitted instanceof CoordinatorCore.Started started) {
+            startedNanos.put(request.tid(), System.nanoTime());
+            run(started.actions());
+        }
     }
 
     // ------------------------------------------------------------------ carrying out actions
@@ -176,6 +225,7 @@ public final class CoordinatorEngine implements AutoCloseable {
             violationsVersion = core.violationsVersion();
             violations = core.violations();
         }
+        handOver.check(this::drained);
         scheduleWakeup();
     }
 
@@ -394,6 +444,7 @@ public final class CoordinatorEngine implements AutoCloseable {
             NotLeaderException notLeader = new NotLeaderException(nodeId + " is no longer the leader (term " + term + ")");
             waiters.values().forEach(list -> list.forEach(w -> w.completeExceptionally(notLeader)));
             waiters.clear();
+            handOver.release().forEach(h -> h.answer().completeExceptionally(notLeader));
             drained.complete(null);
         };
         try {

@@ -151,6 +151,86 @@ class CoordinatorEngineTest {
         assertThat(engine.inFlight()).isZero();
     }
 
+    // ------------------------------------------------------------------ handing the group over
+
+    @Test
+    void aHandOverHoldsNewSubmissionsUntilWhatRunsIsDecidedSoTheNextLeaderAbortsNothing() {
+        CompletableFuture<SubmitResult> running = engine.submit(payment("h-1"));
+        settle();
+        CompletableFuture<Boolean> ready = engine.prepareHandOver(1_000, 5_000);
+        CompletableFuture<SubmitResult> held = engine.submit(payment("h-2"));
+        settle();
+        assertThat(ready).as("h-1 has no vote yet").isNotDone();
+        assertThat(participants.prepares).as("h-2 does not start").hasSize(1);
+
+        participants.answerPrepare(Vote.newBuilder().setYes(true).build());
+        settle();
+
+        assertThat(running.join().getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
+        assertThat(ready.join()).isTrue();
+        assertThat(log.state.inFlightTransactions()).as("what the next leader takes over: nothing undecided")
+                .noneMatch(t -> t.getOutcome() == io.dtm.protocol.log.Outcome.UNDECIDED);
+        engine.handOverEnded(true);
+        engine.close();
+        assertThatThrownBy(held::join).hasCauseInstanceOf(CoordinatorEngine.NotLeaderException.class);
+        assertThat(log.records).as("h-2 never began here: its client takes it to the next leader")
+                .noneMatch(r -> r.hasBegin() && r.getBegin().getAttemptId().startsWith("h-2"));
+    }
+
+    @Test
+    void aHandOverThatDoesNotDrainInTimeGivesUpAndServesWhatItHeld() {
+        engine.submit(payment("h-3"));
+        settle();
+        CompletableFuture<Boolean> ready = engine.prepareHandOver(1_000, 5_000);
+        CompletableFuture<SubmitResult> held = engine.submit(payment("h-4"));
+        settle();
+
+        now += 1_000;
+        thread.advanceTo(now);
+
+        assertThat(ready.join()).as("h-3's participant never voted").isFalse();
+        assertThat(participants.prepares).as("h-4 runs once the engine gave up").hasSize(2);
+        participants.answerAllPrepares(Vote.newBuilder().setYes(true).build());
+        settle();
+        assertThat(held.join().getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
+    }
+
+    @Test
+    void aTransferThatDidNotHappenServesTheHeldSubmissions() {
+        CompletableFuture<Boolean> ready = engine.prepareHandOver(1_000, 5_000);
+        settle();
+        assertThat(ready.join()).as("nothing in flight: drained at once").isTrue();
+        CompletableFuture<SubmitResult> held = engine.submit(payment("h-5"));
+        settle();
+        assertThat(participants.prepares).isEmpty();
+
+        engine.handOverEnded(false);
+        settle();
+        participants.answerPrepare(Vote.newBuilder().setYes(true).build());
+        settle();
+
+        assertThat(held.join().getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
+    }
+
+    @Test
+    void aHandOverNeverEndedStopsHoldingAfterItsBound() {
+        assertThat(engine.prepareHandOver(1_000, 5_000)).isNotNull();
+        settle();
+        CompletableFuture<SubmitResult> held = engine.submit(payment("h-6"));
+        settle();
+        now += 4_999;
+        thread.advanceTo(now);
+        assertThat(participants.prepares).isEmpty();
+
+        now += 1;
+        thread.advanceTo(now);
+
+        assertThat(participants.prepares).as("served once the hold ran out").hasSize(1);
+        participants.answerPrepare(Vote.newBuilder().setYes(true).build());
+        settle();
+        assertThat(held.join().getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
+    }
+
     static TxnRequest paymentAndOrder(String tid) {
         SubmitRequest r = SubmitRequest.newBuilder().setTid(tid)
                 .setPayment(payment(tid).prepares().get(ServiceName.PAYMENT).getPayment())

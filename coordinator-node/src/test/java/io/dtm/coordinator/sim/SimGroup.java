@@ -4,6 +4,7 @@ import io.dtm.coordinator.runtime.CoordinatorEngine;
 import io.dtm.coordinator.runtime.EngineLog;
 import io.dtm.log.state.TxnLogState;
 import io.dtm.protocol.log.BatchResult;
+import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.RecordBatch;
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnRecord;
@@ -35,6 +36,11 @@ final class SimGroup {
     boolean electing;
     private CoordinatorEngine leader;
     private int leaderNode = -1;
+    private final List<String> alarms;
+    /** Hand-overs that moved the group's leadership after a drain. */
+    int handOvers;
+    private static final long HAND_OVER_DRAIN_MS = 1_000;
+    private static final long HAND_OVER_HOLD_MS = 3_000;
 
     SimGroup(Simulation sim, int index, TxnLogState log, List<Integer> members, double lostAppendReplyRate,
             List<String> alarms, long clockReportMs) {
@@ -44,6 +50,7 @@ final class SimGroup {
         this.members = new ArrayList<>(members);
         this.lostAppendReplyRate = lostAppendReplyRate;
         this.history = new LogHistory(log, alarms, clockReportMs);
+        this.alarms = alarms;
     }
 
     CoordinatorEngine leader() {
@@ -100,6 +107,47 @@ final class SimGroup {
         }
         loseLeader(why);
         sim.after(500 + sim.random().nextInt(1_500), this::elect);
+    }
+
+    /**
+     * The leader hands the group to the next member (a hand-back to its preferred leader): its
+     * engine drains first, then, a moment later, leadership moves; the new leader must find nothing
+     * undecided in the log, or it would abort transactions only because of the move. Sometimes the
+     * transfer fails instead, and the engine serves what it held. Returns at once; a hand-over that
+     * does not drain in time does not happen.
+     */
+    void handOver(boolean transferFails) {
+        CoordinatorEngine engine = leader;
+        if (engine == null || sim.healed()) {
+            return;
+        }
+        sim.trace("group " + index + ": leader on " + sim.nodeId(leaderNode) + " prepares to hand over");
+        engine.prepareHandOver(HAND_OVER_DRAIN_MS, HAND_OVER_HOLD_MS).thenAccept(drained -> {
+            if (!drained) {
+                sim.trace("group " + index + ": the hand-over did not drain in time; the leader goes on");
+                return;
+            }
+            sim.after(sim.random().nextInt(300), () -> {
+                if (leader != engine) {
+                    return; // its node crashed, or it was fenced, meanwhile
+                }
+                if (transferFails) {
+                    sim.trace("group " + index + ": the transfer failed; the leader goes on");
+                    engine.handOverEnded(false);
+                    return;
+                }
+                List<String> undecided = log.inFlightTransactions().stream()
+                        .filter(t -> t.getOutcome() == Outcome.UNDECIDED).map(TxnState::getAttemptId).toList();
+                if (!undecided.isEmpty()) {
+                    alarms.add("group " + index + ": the leader drained before handing over, yet the log holds"
+                            + " undecided attempts the next leader must abort: " + undecided);
+                }
+                handOvers++;
+                engine.handOverEnded(true);
+                loseLeader("handed over");
+                sim.after(50 + sim.random().nextInt(300), this::elect);
+            });
+        });
     }
 
     /** After an election: the next term's leader. */

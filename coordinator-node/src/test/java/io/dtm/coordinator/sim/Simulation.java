@@ -150,6 +150,13 @@ final class Simulation {
         if (random.nextInt(3) == 0) { // a node's disk is lost: it is replaced in a group, or re-added empty
             after(200 + random.nextInt(9_000), this::replaceAMember);
         }
+        if (random.nextBoolean()) { // a group's leadership handed over (back to its preferred leader, in a node)
+            for (int i = 1 + random.nextInt(3); i > 0; i--) {
+                SimGroup g = groups.get(random.nextInt(groups.size()));
+                boolean transferFails = random.nextInt(4) == 0;
+                after(100 + random.nextInt(11_000), () -> g.handOver(transferFails));
+            }
+        }
         participants.resolveInDoubtEvery(500);
         for (int node = 0; node < FIRST_NODES; node++) {
             reportClockEvery(node);
@@ -420,6 +427,11 @@ final class Simulation {
 
     int membershipChanges() {
         return membershipChanges;
+    }
+
+    /** Leaderships handed over after a drain, over every group. */
+    int handOvers() {
+        return groups.stream().mapToInt(g -> g.handOvers).sum();
     }
 
     /** Invariant violations the engines counted (a participant contradicting the log), across terms. */

@@ -29,6 +29,19 @@ public record LeaderBalance(long maxSilenceMs, long maxLag, long minLeadMs) {
      * @param commitIndex   this leader's commit index
      * @param ledForMs      how long this node has led the group
      */
+    /**
+     * How long to wait before the next try after {@code failures} hand-backs of a group in a row did
+     * not move it: {@code everyMs}, doubling with each failure, at most {@code maxMs}. Each try holds
+     * the group's new transactions for a moment, so a group that will not drain is tried less often.
+     */
+    public static long retryAfterMs(int failures, long everyMs, long maxMs) {
+        long wait = everyMs;
+        for (int i = 1; i < failures && wait < maxMs; i++) {
+            wait *= 2;
+        }
+        return Math.min(wait, maxMs);
+    }
+
     public boolean handBack(String self, String preferred, long silenceMs, long matchIndex, long commitIndex,
             long ledForMs) {
         return !self.equals(preferred)

@@ -30,4 +30,13 @@ class LeaderBalanceTest {
     void notRightAfterThisNodeBecameLeader() {
         assertThat(rule.handBack("n1", "n2", 10, 10_000, 10_000, 4_999)).isFalse();
     }
+
+    @Test
+    void aGroupThatWouldNotMoveIsTriedLessOftenUpToTheBound() {
+        assertThat(LeaderBalance.retryAfterMs(1, 2_000, 60_000)).isEqualTo(2_000);
+        assertThat(LeaderBalance.retryAfterMs(2, 2_000, 60_000)).isEqualTo(4_000);
+        assertThat(LeaderBalance.retryAfterMs(5, 2_000, 60_000)).isEqualTo(32_000);
+        assertThat(LeaderBalance.retryAfterMs(6, 2_000, 60_000)).isEqualTo(60_000);
+        assertThat(LeaderBalance.retryAfterMs(1_000, 2_000, 60_000)).as("no overflow").isEqualTo(60_000);
+    }
 }

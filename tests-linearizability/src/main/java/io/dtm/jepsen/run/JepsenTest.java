@@ -207,9 +207,9 @@ public final class JepsenTest {
         long recoveryEnd = recoveryStart + o.recovery().toNanos();
         // Recovered: nothing left in doubt, and every replica caught up (a restarted node far behind
         // holds back every commit until it has caught up, since the majority needs it).
-        // With several groups, healed also means each group back on its preferred leader: a hand-back
-        // still to come would abort the probes in flight at that moment (a leader change aborts what
-        // it cannot know was decided), which says nothing about the faults.
+        // With several groups, healed also means each group back on its preferred leader (a hand-back
+        // drains its group first, so it aborts nothing, but it holds new transactions for a moment:
+        // the probes measure the healed cluster, not that).
         while ((cluster.preparedCount() != 0 || !cluster.converged() || !cluster.balanced())
                 && System.nanoTime() < recoveryEnd) {
             TimeUnit.MILLISECONDS.sleep(200);
