@@ -1,8 +1,5 @@
 package io.dtm.coordinator.runtime;
 
-import io.dtm.protocol.Failures;
-import io.dtm.protocol.RemoteException;
-import io.dtm.config.ServiceName;
 import io.dtm.coordinator.admin.NodeMetrics;
 import io.dtm.coordinator.core.Action;
 import io.dtm.coordinator.core.CoordinatorCore;
@@ -11,11 +8,7 @@ import io.dtm.coordinator.core.TxnRequest;
 import io.dtm.protocol.log.LogRecords;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.RecordResult;
-import io.dtm.protocol.log.TxnRecord;
 import io.dtm.protocol.log.TxnState;
-import io.dtm.protocol.participant.LocalState;
-import io.dtm.protocol.participant.Prepare;
-import io.dtm.protocol.participant.Rollback;
 import io.dtm.protocol.rpc.SubmitResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +42,8 @@ import java.util.function.Supplier;
  *
  * <p>Created when this node becomes leader (after recovery of what the log holds in flight) and
  * closed when it stops leading: every client still waiting is told NOT_LEADER, and the next leader
- * finishes the transactions from the log.
+ * finishes the transactions from the log. Before a planned move of leadership it drains
+ * ({@link HandOver}). Its calls out are {@link EngineCalls}.
  */
 public final class CoordinatorEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorEngine.class);
@@ -69,7 +63,6 @@ public final class CoordinatorEngine implements AutoCloseable {
     private final NodeMetrics metrics;
     private final LongSupplier clockMs;
     private final Consumer<String> onDeposed;
-    private final Breakage breakage;
     /** Runs every event; in a node shared with the participant connections, so never blocked nor shut down here. */
     private final EngineThread thread;
     private final Map<String, List<CompletableFuture<SubmitResult>>> waiters = new HashMap<>();
@@ -77,6 +70,7 @@ public final class CoordinatorEngine implements AutoCloseable {
     /** Submissions held at most while handing the group over (more hear NOT_LEADER). */
     private static final int MAX_HELD = 10_000;
     private final HandOver handOver;
+    private final EngineCalls calls;
     /** The core's open invariant violations, copied out on the engine's thread whenever they change. */
     private volatile List<Violation> violations = List.of();
     private int violationsVersion;
@@ -99,7 +93,6 @@ public final class CoordinatorEngine implements AutoCloseable {
     public CoordinatorEngine(String nodeId, long term, CoordinatorCore core, EngineLog log,
             EngineParticipants participants, EngineThread thread, NodeMetrics metrics, LongSupplier clockMs,
             Consumer<String> onDeposed, Breakage breakage) {
-        this.breakage = breakage;
         this.nodeId = nodeId;
         this.term = term;
         this.core = core;
@@ -110,6 +103,7 @@ public final class CoordinatorEngine implements AutoCloseable {
         this.onDeposed = onDeposed;
         this.thread = thread;
         this.handOver = new HandOver(thread, MAX_HELD);
+        this.calls = new EngineCalls(core, log, participants, thread, metrics, clockMs, breakage, this::on);
     }
 
     public long term() {
@@ -200,17 +194,15 @@ public final class CoordinatorEngine implements AutoCloseable {
     private void run(List<Action> actions) {
         for (Action action : actions) {
             if (action instanceof Action.Append a) {
-                append(a.attemptId(), a.record());
+                calls.append(a.attemptId(), a.record());
             } else if (action instanceof Action.SendPrepare p) {
-                prepare(p.service(), p.prepare());
+                calls.prepare(p.service(), p.prepare());
             } else if (action instanceof Action.SendCommit c) {
-                phase2(c.service(), c.attemptId(), true, false, 0);
+                calls.phase2(c.service(), c.attemptId(), true, false, 0);
             } else if (action instanceof Action.SendRollback r) {
-                phase2(r.service(), r.attemptId(), false, r.fence(), r.runId());
+                calls.phase2(r.service(), r.attemptId(), false, r.fence(), r.runId());
             } else if (action instanceof Action.ReadLog r) {
-                log.read(r.attemptId()).whenComplete((state, error) -> on(() -> error == null
-                        ? core.logRead(r.attemptId(), state, clockMs.getAsLong())
-                        : core.logReadFailed(r.attemptId(), clockMs.getAsLong())));
+                calls.readLog(r.attemptId());
             } else if (action instanceof Action.Reply r) {
                 reply(r);
             } else if (action instanceof Action.Deposed d) {
@@ -227,87 +219,6 @@ public final class CoordinatorEngine implements AutoCloseable {
         }
         handOver.check(this::drained);
         scheduleWakeup();
-    }
-
-    private void append(String attemptId, TxnRecord record) {
-        if (!breakage.takeOver(attemptId, record, breakageMoves)) {
-            appendNow(attemptId, record);
-        }
-    }
-
-    private final Breakage.Moves breakageMoves = new Breakage.Moves() {
-        @Override
-        public void commitNow(String attemptId) {
-            core.servicesOf(attemptId).forEach(service -> phase2(service, attemptId, true, false, 0));
-        }
-
-        @Override
-        public void appendAfter(String attemptId, TxnRecord record, long delayMs) {
-            thread.schedule(() -> appendNow(attemptId, record), delayMs);
-        }
-    };
-
-    private void appendNow(String attemptId, TxnRecord record) {
-        long start = System.nanoTime();
-        log.append(record).whenComplete((result, error) -> {
-            if (error == null) {
-                metrics.logAppendLatency(APPEND_KINDS.get(record.getRecordCase()), System.nanoTime() - start);
-            }
-            on(() -> {
-                long now = clockMs.getAsLong();
-                if (error != null) {
-                    metrics.retries("append");
-                    return core.appendFailed(attemptId, record, now);
-                }
-                return core.appended(attemptId, record, result, now);
-            });
-        });
-    }
-
-    /** The name of each record's append timer ({@link NodeMetrics#LOG_APPEND}). */
-    private static final Map<TxnRecord.RecordCase, String> APPEND_KINDS = Map.of(TxnRecord.RecordCase.BEGIN, "begin",
-            TxnRecord.RecordCase.DECIDE, "decide", TxnRecord.RecordCase.END, "end",
-            TxnRecord.RecordCase.RECORD_NOT_SET, "other");
-
-    private void prepare(ServiceName service, Prepare prepare) {
-        String attemptId = prepare.getAttemptId();
-        long start = System.nanoTime();
-        participants.prepare(service, prepare)
-                .whenComplete((vote, error) -> {
-                    metrics.phaseLatency(service.id(), "prepare", System.nanoTime() - start);
-                    on(() -> {
-                        long now = clockMs.getAsLong();
-                        if (error == null) {
-                            return core.voted(attemptId, service, vote, now);
-                        }
-                        if (Failures.unwrap(error) instanceof java.util.concurrent.TimeoutException) {
-                            metrics.timeouts();
-                        }
-                        metrics.retries("prepare");
-                        return core.prepareFailed(attemptId, service, describe(error), now);
-                    });
-                });
-    }
-
-    private void phase2(ServiceName service, String attemptId, boolean commit, boolean fence, long runId) {
-        long start = System.nanoTime();
-        (commit ? participants.commit(service, attemptId) : participants.rollback(service, Rollback.newBuilder()
-                .setAttemptId(attemptId).setUnlessCommitted(fence).setRunId(runId).build()))
-                .whenComplete((ack, error) -> {
-                    metrics.phaseLatency(service.id(), "phase2", System.nanoTime() - start);
-                    on(() -> {
-                        long now = clockMs.getAsLong();
-                        if (error == null) {
-                            return core.acknowledged(attemptId, service, ack.getState(), ack.getEarlierRun(), now);
-                        }
-                        Throwable cause = Failures.unwrap(error);
-                        if (cause instanceof RemoteException remote && !remote.code().retriable()) {
-                            return core.phase2Refused(attemptId, service, remote.getMessage(), now);
-                        }
-                        metrics.retries("phase2");
-                        return core.phase2Failed(attemptId, service, now);
-                    });
-                });
     }
 
     private void reply(Action.Reply reply) {
@@ -417,17 +328,6 @@ public final class CoordinatorEngine implements AutoCloseable {
         return violations;
     }
 
-
-    private static String describe(Throwable error) {
-        Throwable cause = Failures.unwrap(error);
-        if (cause instanceof java.util.concurrent.TimeoutException) {
-            return "timed out";
-        }
-        if (cause instanceof RemoteException remote) {
-            return remote.code() + ": " + remote.getMessage();
-        }
-        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    }
 
     /** Stops coordinating: every waiting client hears NOT_LEADER; the next leader finishes from the log. */
     @Override
