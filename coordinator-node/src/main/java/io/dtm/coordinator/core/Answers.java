@@ -113,8 +113,9 @@ final class Answers {
             ending = phaseTwo.start(attempt, outcome, reason, out);
         }
         Txn txn = table.txn(attempt.tid);
-        if (outcome == Outcome.ABORT && txn != null && !txn.answered && txn.current == attempt) {
-            // Was this the last attempt of a resubmitted tid? Ask the log about the next one.
+        if (outcome == Outcome.ABORT && txn != null && !txn.answered && txn.current == attempt
+                && !attempt.lastConfirmed) {
+            // Was this the last attempt of a resubmitted tid? The log did not vouch for it: ask about the next one.
             out.readLog(AttemptId.format(attempt.tid, attempt.number + 1));
         } else {
             finish(attempt, nowMs, out);
@@ -152,7 +153,21 @@ final class Answers {
             return;
         }
         boolean forgottenThere = state.getStatus() == TxnStatus.FORGOTTEN || state.getForgotten();
-        if (!forgottenThere && (state.getStatus() == TxnStatus.UNKNOWN || state.getOutcome() == Outcome.UNDECIDED)) {
+        if (!forgottenThere && state.getStatus() == TxnStatus.UNKNOWN && !previous.forgotten) {
+            // Asked because the log did not vouch that the previous attempt was the tid's last (a later
+            // one began, or data from before the log tracked that cannot rule one out), and it holds
+            // nothing of a later one now: it left retention and the memory of forgotten ids. Its
+            // outcome, the tid's, is not known here, and the previous attempt's is not the tid's (found
+            // by the simulation: answered ABORTED while #2 had committed, both evicted between the
+            // Begin and this read). A re-run of a forgotten attempt is answered as such below.
+            previous.lastConfirmed = true;
+            reply(txn, rejected(txn.tid, "the outcome of tid " + txn.tid + " is no longer retained (an attempt after "
+                    + previous.attemptId + " began, and the log holds none now); nothing of this submission was"
+                    + " applied"), AbortKind.FORGOTTEN, out);
+            table.forgetIfDone(txn);
+            return;
+        }
+        if (!forgottenThere && state.getOutcome() == Outcome.UNDECIDED) {
             // The previous attempt was the last one that got a decision: its outcome is the tid's.
             previous.lastConfirmed = true;
             finish(previous, nowMs, out);
@@ -163,6 +178,7 @@ final class Answers {
         Attempt next = new Attempt(attemptId, txn.tid, number, previous.services, txn.deadlineMs, txn.digest,
                 state.getRunId(), AttemptPhase.PREPARING);
         next.beginCommitted = true; // the log holds it
+        next.lastConfirmed = state.getLastAttempt();
         txn.current = next;
         next.abortKind = previous.abortKind;
         if (forgottenThere) {

@@ -71,6 +71,7 @@ final class Outcomes {
 
     /** The outcome in {@code result} stood in the log before this leader's own decision. */
     void adopt(Attempt attempt, RecordResult result, long nowMs, Outbox out) {
+        attempt.lastConfirmed = result.getLastAttempt(); // whether the log vouches that no later attempt began
         ended(attempt, answers.adopt(attempt, result.getOutcome(), result.getReason(),
                 result.getStatus() == TxnStatus.ENDED, nowMs, out), nowMs, out);
     }

@@ -72,6 +72,7 @@ final class Takeover {
         }
         attempt.beginCommitted = true;
         attempt.neverDecided = state.getNeverDecided();
+        attempt.lastConfirmed = state.getLastAttempt();
         table.put(attempt);
         Txn txn = table.txn(tid);
         if (txn == null) {

@@ -111,17 +111,39 @@ class PhaseOneTest extends CoreHarness {
         core.voted("o-2#1", ServiceName.PAYMENT, no(VoteCode.CARD_DECLINED, "card ending 0002 declined"), now);
         // An in-doubt participant's ABORT reached the log before this Begin: it ended the attempt.
         RecordResult ended = RecordResult.newBuilder().setDisposition(Disposition.DUPLICATE).setOutcome(Outcome.ABORT)
-                .setStatus(TxnStatus.ENDED).setReason("payment: in doubt").setDetail("already ended").build();
+                .setStatus(TxnStatus.ENDED).setReason("payment: in doubt").setDetail("already ended")
+                .setLastAttempt(true).build();
 
         List<Action> actions = core.beginApplied("o-2#1", ended, now);
 
         assertThat(only(actions, Action.Append.class)).as("the log's word stands: no second decision").isEmpty();
-        assertThat(only(actions, Action.ReadLog.class)).as("was it the tid's last attempt?").singleElement()
-                .satisfies(r -> assertThat(r.attemptId()).isEqualTo("o-2#2"));
-        SubmitResult result = reply(core.logRead("o-2#2", TxnState.newBuilder().setAttemptId("o-2#2")
-                .setStatus(TxnStatus.UNKNOWN).build(), now));
+        assertThat(only(actions, Action.ReadLog.class)).as("the log vouches it is the tid's last attempt").isEmpty();
+        SubmitResult result = reply(actions);
         assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.ABORTED);
         assertThat(result.getReason()).isEqualTo("payment: in doubt");
+    }
+
+    /**
+     * Found by the simulation: the log said o-3#1 had ended ABORT (a LOCKED vote; o-3#2 then
+     * committed), and by the time the leader asked about o-3#2 both had left retention, with no
+     * memory of forgotten ids: the leader answered ABORTED. A later attempt began (the log does not
+     * vouch for o-3#1 as the last), so nothing known of o-3#2 means the tid's outcome is not known.
+     */
+    @Test
+    void anAbortTheLogDoesNotVouchForAsTheLastAttemptIsNeverTheAnswerWhenTheNextIsGone() {
+        start("o-3");
+        RecordResult ended = RecordResult.newBuilder().setDisposition(Disposition.DUPLICATE).setOutcome(Outcome.ABORT)
+                .setStatus(TxnStatus.ENDED).setReason("payment: LOCKED: acct-0007 is held").setDetail("already ended")
+                .setLastAttempt(false).build();
+
+        List<Action> actions = core.beginApplied("o-3#1", ended, now);
+
+        assertThat(only(actions, Action.ReadLog.class)).singleElement()
+                .satisfies(r -> assertThat(r.attemptId()).isEqualTo("o-3#2"));
+        SubmitResult result = reply(core.logRead("o-3#2", TxnState.newBuilder().setAttemptId("o-3#2")
+                .setStatus(TxnStatus.UNKNOWN).build(), now));
+        assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.REJECTED);
+        assertThat(result.getReason()).startsWith("the outcome of tid o-3 is no longer retained");
     }
 
     @Test

@@ -225,7 +225,12 @@ final class SimGroup {
         @Override
         public CompletableFuture<TxnState> read(String attemptId) {
             CompletableFuture<TxnState> state = new CompletableFuture<>();
-            sim.after(sim.delay(), () -> state.complete(log.query(attemptId)));
+            sim.after(sim.delay(), () -> {
+                TxnState read = log.query(attemptId);
+                sim.debug("log g" + index + " read " + attemptId + " -> " + read.getStatus() + " " + read.getOutcome()
+                        + (read.getForgotten() ? " forgotten" : ""));
+                state.complete(read);
+            });
             return state;
         }
 

@@ -364,9 +364,10 @@ final class Simulation {
 
     private static final String DEBUG_TID = System.getProperty("dtm.sim.debug");
 
-    /** Traces lines that mention the tid named by -Ddtm.sim.debug (none by default). */
+    /** Traces lines that mention the tid named by -Ddtm.sim.debug, or every line with {@code *} (none by default). */
     void debug(String line) {
-        if (DEBUG_TID != null && (line.contains(DEBUG_TID + "#") || line.contains(DEBUG_TID + " "))) {
+        if (DEBUG_TID != null && (DEBUG_TID.equals("*") || line.contains(DEBUG_TID + "#")
+                || line.contains(DEBUG_TID + " "))) {
             trace(line);
         }
     }

@@ -15,6 +15,8 @@ final class InFlightTxn {
     String proposer;
     /** The ABORT only undoes a re-run of a forgotten attempt (Decide.forgotten): it ends FORGOTTEN. */
     boolean forgotten;
+    /** A later attempt of the tid began (see {@link RetainedOutcome#superseded}). */
+    boolean superseded;
 
     InFlightTxn(String[] participants, long deadlineMs, long requestDigest, long runId) {
         this.participants = participants;

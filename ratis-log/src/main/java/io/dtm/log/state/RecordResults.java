@@ -28,7 +28,8 @@ final class RecordResults {
                 .setOutcome(txn.outcome)
                 .setDetail(detail)
                 .setRunId(txn.runId)
-                .setForgotten(txn.forgotten);
+                .setForgotten(txn.forgotten)
+                .setLastAttempt(!txn.superseded);
         if (txn.reason != null) {
             r.setReason(txn.reason);
         }
@@ -43,6 +44,7 @@ final class RecordResults {
                 .setOutcome(ended.outcome())
                 .setReason(ended.reason())
                 .setDetail(detail)
+                .setLastAttempt(!ended.superseded())
                 .build();
     }
 

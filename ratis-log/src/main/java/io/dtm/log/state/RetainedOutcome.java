@@ -8,6 +8,20 @@ import io.dtm.protocol.log.Outcome;
  *
  * @param endedAtMs     log time of the End (or of the participant's ABORT when no Begin was logged)
  * @param requestDigest the Begin's digest of the client request (0 when none was given)
+ * @param superseded    a later attempt of the tid began: this outcome is not the tid's
  */
-record RetainedOutcome(Outcome outcome, String reason, String proposer, long endedAtMs, long requestDigest) {
+record RetainedOutcome(Outcome outcome, String reason, String proposer, long endedAtMs, long requestDigest,
+        boolean superseded) {
+
+    RetainedOutcome withDigest(long digest) {
+        return new RetainedOutcome(outcome, reason, proposer, endedAtMs, digest, superseded);
+    }
+
+    RetainedOutcome endedAt(long logTimeMs) {
+        return new RetainedOutcome(outcome, reason, proposer, logTimeMs, requestDigest, superseded);
+    }
+
+    RetainedOutcome asSuperseded() {
+        return superseded ? this : new RetainedOutcome(outcome, reason, proposer, endedAtMs, requestDigest, true);
+    }
 }

@@ -24,11 +24,13 @@ import java.util.Map;
  */
 public final class SnapshotFormat {
     /**
-     * Written by this build: 4 adds the members (they follow the group's Raft configuration);
+     * Written by this build: 5 adds each entry's superseded mark; 4 added the members (they follow the group's Raft configuration);
      * 3 added each member's monotonic reading and virtual clock (LogClock); 2 added the members' clock readings to the header, run ids and the forgotten mark to the
      * entries, and the forgotten ids after them.
      */
-    static final int FORMAT_VERSION = 4;
+    static final int FORMAT_VERSION = 5;
+    /** Still read: no superseded marks (every entry is read as superseded: a later attempt cannot be ruled out). */
+    static final int FORMAT_VERSION_WITHOUT_SUPERSEDED = 4;
     /** Still read: no members (they are the configured ones). */
     static final int FORMAT_VERSION_WITHOUT_MEMBERS = 3;
     /** Still read: wall readings alone; each member's virtual clock resumes at log time. */
@@ -66,6 +68,7 @@ public final class SnapshotFormat {
                     .setRequestDigest(txn.requestDigest)
                     .setRunId(txn.runId)
                     .setForgotten(txn.forgotten)
+                    .setSuperseded(txn.superseded)
                     .setOutcome(txn.outcome);
             for (String p : txn.participants) {
                 e.addParticipants(p);
@@ -84,6 +87,7 @@ public final class SnapshotFormat {
                     .setProposer(ended.proposer())
                     .setEndedAtMs(ended.endedAtMs())
                     .setRequestDigest(ended.requestDigest())
+                    .setSuperseded(ended.superseded())
                     .build()
                     .writeDelimitedTo(out);
         }
@@ -126,6 +130,7 @@ public final class SnapshotFormat {
             state.restoreMemberClock(reading.getNodeId(),
                     new LogClock.Member(reading.getTimestampMs(), uptime, reading.getProcessId(), virtual));
         }
+        boolean marked = format > FORMAT_VERSION_WITHOUT_SUPERSEDED;
         long expected = header.getInFlightCount() + header.getRetainedCount();
         for (long i = 0; i < expected; i++) {
             SnapshotEntry e = SnapshotEntry.parseDelimitedFrom(in);
@@ -135,10 +140,10 @@ public final class SnapshotFormat {
             if (e.getInFlight()) {
                 state.table().restoreInFlight(e.getAttemptId(), e.getParticipantsList().toArray(new String[0]),
                         e.getDeadlineMs(), e.getRequestDigest(), e.getRunId(), e.getOutcome(), e.getReason(),
-                        e.getProposer(), e.getForgotten());
+                        e.getProposer(), e.getForgotten(), !marked || e.getSuperseded());
             } else {
                 state.table().restoreRetained(e.getAttemptId(), e.getOutcome(), e.getReason(), e.getProposer(), e.getEndedAtMs(),
-                        e.getRequestDigest());
+                        e.getRequestDigest(), !marked || e.getSuperseded());
             }
         }
         // A format-1 snapshot knows nothing of what was forgotten before it: say the memory is not complete.

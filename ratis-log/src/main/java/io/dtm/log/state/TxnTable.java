@@ -1,5 +1,7 @@
 package io.dtm.log.state;
 
+import io.dtm.protocol.AttemptId;
+import io.dtm.protocol.TxnIds;
 import io.dtm.protocol.log.Outcome;
 
 import java.util.Collections;
@@ -93,7 +95,7 @@ final class TxnTable {
             if (o.endedAtMs() != 0) {
                 return;
             }
-            e.setValue(new RetainedOutcome(o.outcome(), o.reason(), o.proposer(), logTimeMs, o.requestDigest()));
+            e.setValue(o.endedAt(logTimeMs));
         }
     }
 
@@ -145,7 +147,7 @@ final class TxnTable {
     }
 
     void restoreInFlight(String attemptId, String[] participants, long deadlineMs, long requestDigest, long runId,
-            Outcome outcome, String reason, String proposer, boolean forgottenRun) {
+            Outcome outcome, String reason, String proposer, boolean forgottenRun, boolean superseded) {
         for (int i = 0; i < participants.length; i++) {
             participants[i] = canonical(participants[i]);
         }
@@ -153,11 +155,40 @@ final class TxnTable {
         if (outcome != Outcome.UNDECIDED) {
             txn.decide(outcome, reason, canonical(proposer), forgottenRun);
         }
+        txn.superseded = superseded;
         inFlight.put(attemptId, txn);
     }
 
     void restoreRetained(String attemptId, Outcome outcome, String reason, String proposer, long endedAtMs,
-            long requestDigest) {
-        retained.put(attemptId, new RetainedOutcome(outcome, reason, canonical(proposer), endedAtMs, requestDigest));
+            long requestDigest, boolean superseded) {
+        retained.put(attemptId, new RetainedOutcome(outcome, reason, canonical(proposer), endedAtMs, requestDigest,
+                superseded));
+    }
+
+    /**
+     * Attempt {@code number} of {@code tid} begins (or ends without a Begin): its predecessor, if the
+     * table holds it, is superseded. Returns whether a later attempt than {@code number} is known
+     * (in flight, retained or forgotten), which supersedes the new one from the start; looked for
+     * only when {@code searchLater}.
+     */
+    boolean attemptBegins(String tid, int number, boolean searchLater) {
+        if (number > 1) {
+            String previous = AttemptId.format(tid, number - 1);
+            InFlightTxn txn = inFlight.get(previous);
+            if (txn != null) {
+                txn.superseded = true;
+            }
+            RetainedOutcome ended = retained.get(previous);
+            if (ended != null && !ended.superseded()) {
+                retained.put(previous, ended.asSuperseded()); // same key: its place in eviction order stays
+            }
+        }
+        for (int n = number + 1; searchLater && n <= TxnIds.MAX_ATTEMPTS; n++) {
+            String later = AttemptId.format(tid, n);
+            if (inFlight.containsKey(later) || retained.containsKey(later) || forgotten.contains(later)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -6,6 +6,7 @@ import io.dtm.protocol.log.RecordBatch;
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.RecordResult.Disposition;
 import io.dtm.protocol.log.TxnRecord;
+import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.log.TxnStatus;
 import org.junit.jupiter.api.Test;
 
@@ -134,6 +135,98 @@ class ForgottenOutcomesTest {
         assertThat(log.queryLastAttempt("x").getAttemptId()).isEqualTo("x#2");
         assertThat(log.queryLastAttempt("x").getOutcome()).isEqualTo(Outcome.COMMIT);
         assertThat(log.queryLastAttempt("never").getStatus()).isEqualTo(TxnStatus.UNKNOWN);
+    }
+
+    @Test
+    void aLaterAttemptSupersedesTheEarlierOneSoItsOutcomeIsNotTakenForTheTids() {
+        RecordResult first = apply(LogRecords.begin("s#1", TWO, 5_000, 42, 1));
+        assertThat(first.getLastAttempt()).as("nothing began after it yet").isTrue();
+        apply(LogRecords.decide("s#1", Outcome.ABORT, "payment: LOCKED", "coordinator:n1"));
+        apply(LogRecords.begin("s#2", TWO, 5_000, 42, 2));
+        apply(LogRecords.end("s#1"));
+
+        assertThat(log.query("s#1").getLastAttempt()).as("s#2 began after it").isFalse();
+        assertThat(log.query("s#2").getLastAttempt()).isTrue();
+        RecordResult resubmitted = apply(LogRecords.begin("s#1", TWO, 9_000, 42, 3));
+        assertThat(resubmitted.getDisposition()).isEqualTo(Disposition.DUPLICATE);
+        assertThat(resubmitted.getLastAttempt()).as("a resubmission's Begin learns it too").isFalse();
+    }
+
+    @Test
+    void aStatusReadNeverTakesASupersededAbortForTheTidsOutcome() {
+        // No memory of forgotten ids: an evicted outcome leaves nothing behind.
+        TxnLogState noMemory = new TxnLogState(new TxnLogState.Retention(2, 1_000_000, 0), List.of("n1"));
+        long[] clock = {1_000};
+        java.util.function.Consumer<TxnRecord> at = r -> noMemory.apply(RecordBatch.newBuilder()
+                .setTimestampMs(clock[0]).setUptimeMs(clock[0]++).setProcessId(1).setNodeId("n1").addRecords(r).build(), 1);
+        at.accept(LogRecords.begin("t#1", TWO, 5_000, 42, 1));
+        at.accept(LogRecords.decide("t#1", Outcome.ABORT, "payment: LOCKED", "coordinator:n1"));
+        at.accept(LogRecords.begin("t#2", TWO, 5_000, 42, 2));
+        at.accept(LogRecords.decide("t#2", Outcome.COMMIT, "", "coordinator:n1"));
+        at.accept(LogRecords.end("t#2")); // ends before t#1: its ROLLBACKs were slow
+        at.accept(LogRecords.begin("u#1", TWO, 5_000, 42, 1));
+        at.accept(LogRecords.decide("u#1", Outcome.COMMIT, "", "coordinator:n1"));
+        at.accept(LogRecords.end("u#1"));
+        at.accept(LogRecords.end("t#1")); // t#2, the oldest, leaves; t#1 stays
+
+        assertThat(noMemory.query("t#2").getStatus()).isEqualTo(TxnStatus.UNKNOWN);
+        assertThat(noMemory.query("t#1").getOutcome()).isEqualTo(Outcome.ABORT);
+        TxnState status = noMemory.queryLastAttempt("t");
+        assertThat(status.getStatus()).as("t committed in t#2: t#1's ABORT is not its outcome")
+                .isEqualTo(TxnStatus.FORGOTTEN);
+        assertThat(status.getReason()).contains("a later attempt than t#1 (ABORT) began");
+        assertThat(noMemory.queryLastAttempt("u").getOutcome()).isEqualTo(Outcome.COMMIT);
+    }
+
+    @Test
+    void anAttemptBegunAgainPastTheMemoryIsSupersededWhenALaterOneIsKnown() {
+        TxnLogState noMemory = new TxnLogState(new TxnLogState.Retention(3, 1_000_000, 0), List.of("n1"));
+        long[] clock = {1_000};
+        java.util.function.Function<TxnRecord, RecordResult> at = r -> noMemory.apply(RecordBatch.newBuilder()
+                .setTimestampMs(clock[0]).setUptimeMs(clock[0]++).setProcessId(1).setNodeId("n1").addRecords(r).build(), 1)
+                .getResults(0);
+        at.apply(LogRecords.begin("v#1", TWO, 5_000, 42, 1));
+        at.apply(LogRecords.decide("v#1", Outcome.ABORT, "payment: LOCKED", "coordinator:n1"));
+        at.apply(LogRecords.end("v#1"));
+        at.apply(LogRecords.begin("v#2", TWO, 5_000, 42, 2));
+        at.apply(LogRecords.decide("v#2", Outcome.COMMIT, "", "coordinator:n1"));
+        at.apply(LogRecords.end("v#2"));
+        for (String tid : List.of("w", "x")) { // v#1 leaves, and no memory keeps it
+            at.apply(LogRecords.begin(tid + "#1", TWO, 5_000, 42, 1));
+            at.apply(LogRecords.decide(tid + "#1", Outcome.COMMIT, "", "coordinator:n1"));
+            at.apply(LogRecords.end(tid + "#1"));
+        }
+        assertThat(noMemory.query("v#1").getStatus()).isEqualTo(TxnStatus.UNKNOWN);
+
+        RecordResult again = at.apply(LogRecords.begin("v#1", TWO, 9_000, 42, 3));
+
+        assertThat(again.getDisposition()).as("past the log's memory: it runs again").isEqualTo(Disposition.APPLIED);
+        assertThat(again.getLastAttempt()).as("but v#2 is known: v#1 is not the tid's last").isFalse();
+    }
+
+    @Test
+    void supersededMarksSurviveASnapshotAndEarlierFormatsCannotRuleOutALaterAttempt() throws IOException {
+        apply(LogRecords.begin("s#1", TWO, 5_000, 42, 1));
+        apply(LogRecords.decide("s#1", Outcome.ABORT, "payment: LOCKED", "coordinator:n1"));
+        apply(LogRecords.begin("s#2", TWO, 5_000, 42, 2));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SnapshotFormat.write(log, out);
+
+        TxnLogState restored = SnapshotFormat.read(new ByteArrayInputStream(out.toByteArray()), log.retention(),
+                List.of("n1"));
+
+        assertThat(restored.query("s#1").getLastAttempt()).isFalse();
+        assertThat(restored.query("s#2").getLastAttempt()).isTrue();
+
+        ByteArrayOutputStream formatFour = new ByteArrayOutputStream();
+        io.dtm.protocol.log.SnapshotHeader.newBuilder().setFormatVersion(4).setClockMs(1_000).setRetainedCount(1)
+                .addMembers("n1").build().writeDelimitedTo(formatFour);
+        io.dtm.protocol.log.SnapshotEntry.newBuilder().setAttemptId("old#1").setOutcome(Outcome.ABORT)
+                .setReason("payment: LOCKED").setProposer("coordinator:n1").setEndedAtMs(900).build()
+                .writeDelimitedTo(formatFour);
+        TxnLogState fromFour = SnapshotFormat.read(new ByteArrayInputStream(formatFour.toByteArray()), log.retention(),
+                List.of("n1"));
+        assertThat(fromFour.query("old#1").getLastAttempt()).as("format 4 did not track later attempts").isFalse();
     }
 
     @Test
