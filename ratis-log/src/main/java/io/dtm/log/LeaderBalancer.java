@@ -97,6 +97,9 @@ final class LeaderBalancer implements AutoCloseable {
     private void balance(int group) throws IOException {
         RaftServer.Division division = log.division(group);
         DivisionInfo info = division.getInfo();
+        if (log.members(group).isEmpty()) {
+            return; // a copy joined empty, waiting for its group's configuration
+        }
         String preferred = log.members(group).get(0).getId().toString();
         if (!info.isLeader() || !info.isLeaderReady() || preferred.equals(nodeId)) {
             if (!handingOver.contains(group)) { // a later leadership of the group starts with a clean slate
