@@ -9,6 +9,7 @@ import io.dtm.client.DtmClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.CoordinatorConfig;
 import io.dtm.config.LogConfig;
+import io.dtm.protocol.LogGroupOfTid;
 import io.dtm.config.RetentionConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.protocol.log.TxnState;
@@ -66,7 +67,7 @@ class AnswersForLifeIT extends ProcessClusterHarness {
         LogConfig log = base.log();
         CoordinatorConfig c = base.coordinator();
         return base
-                .withLog(new LogConfig(log.snapshotEveryEntries(), log.segmentSizeBytes(), TINY, log.groupCommit()))
+                .withLog(log.withRetention(TINY))
                 // No answers kept by the leader: a resubmit meets the log, as after a failover.
                 .withCoordinator(new CoordinatorConfig(c.prepareTimeoutMs(), c.prepareAttempts(), c.retryBackoffMs(),
                         c.retryBackoffMaxMs(), c.transactionTimeoutMs(), c.maxAttempts(), c.lockBackoffMs(),
@@ -112,10 +113,19 @@ class AnswersForLifeIT extends ProcessClusterHarness {
         }
     }
 
-    private void pushOut(int transactions) throws Exception {
+    /**
+     * Commits {@code transactions} fillers in {@code tid}'s log group (retention is per group), which
+     * push its outcome out of retention, and then its id out of the memory of forgotten ids.
+     */
+    private void pushOut(String tid, int transactions) throws Exception {
+        int groups = config.log().groups();
+        int group = LogGroupOfTid.indexOf(tid, groups);
         for (int i = 0; i < transactions; i++) {
-            String tid = "filler-" + n;
-            assertThat(submit(order(tid, 0)).getStatus()).as(tid).isEqualTo(SubmitResult.Status.COMMITTED);
+            String filler = "filler-" + n;
+            while (LogGroupOfTid.indexOf(filler, groups) != group) {
+                filler = "filler-" + ++n;
+            }
+            assertThat(submit(order(filler, 0)).getStatus()).as(filler).isEqualTo(SubmitResult.Status.COMMITTED);
         }
     }
 
@@ -127,7 +137,7 @@ class AnswersForLifeIT extends ProcessClusterHarness {
     @Order(1)
     void anAbortedOrderResubmittedAfterItsOutcomeLeftRetentionIsRefusedNeverCommitted() throws Exception {
         SubmitRequest order = abortedWhileEveryoneVotedYes("forgotten-1");
-        pushOut(2); // its outcome leaves retention; its id stays remembered
+        pushOut("forgotten-1", 2); // its outcome leaves retention; its id stays remembered
         Map<ServiceName, Map<String, Long>> before = totals();
 
         SubmitResult again = submit(order);
@@ -142,7 +152,7 @@ class AnswersForLifeIT extends ProcessClusterHarness {
     @Order(2)
     void pastTheLogsMemoryOfItsIdTheServicesRefuseToRunItAgain() throws Exception {
         SubmitRequest order = abortedWhileEveryoneVotedYes("forgotten-2");
-        pushOut(2 + TINY.maxForgotten() + 1); // its id leaves the log's memory too
+        pushOut("forgotten-2", 2 + TINY.maxForgotten() + 1); // its id leaves the log's memory too
         Map<ServiceName, Map<String, Long>> before = totals();
 
         SubmitResult again = submit(order);

@@ -84,8 +84,11 @@ class FailureMatrixIT extends ProcessClusterHarness {
         throw new IllegalStateException("no node could read " + tid);
     }
 
-    private String leader() throws Exception {
-        return launcher.awaitLeader(config, List.of()).getNodeId();
+    /** The node coordinating {@code tid}'s log group, once every group has a leader. */
+    private String leaderOf(String tid) throws Exception {
+        int group = io.dtm.protocol.LogGroupOfTid.indexOf(tid, config.log().groups());
+        return launcher.awaitView(config, List.of(), view -> view.everyGroupLed(), "no leader of every group,")
+                .leaderOf(group).orElseThrow().nodeId();
     }
 
     private void kill(String process) {
@@ -154,7 +157,7 @@ class FailureMatrixIT extends ProcessClusterHarness {
         // Payment answers slowly, so the leader dies with the votes not all in.
         participant(ServiceName.PAYMENT).setFaults(Faults.newBuilder().setLatencyMinMs(4_000).setLatencyMaxMs(4_000)
                 .build()).get();
-        String oldLeader = leader();
+        String oldLeader = leaderOf("kill-before");
         CompletableFuture<SubmitResult> pending = client.submit(order("kill-before"));
         eventually("Begin logged", () -> logState("kill-before").getStatus(), s -> s == TxnStatus.IN_FLIGHT);
 
@@ -175,7 +178,7 @@ class FailureMatrixIT extends ProcessClusterHarness {
         // decision logged and phase 2 open: the acknowledgement of its COMMIT takes 1.5 s.
         ParticipantClient inventory = participant(ServiceName.INVENTORY);
         inventory.setFaults(Faults.newBuilder().setLatencyMinMs(1_500).setLatencyMaxMs(1_500).build()).get();
-        String oldLeader = leader();
+        String oldLeader = leaderOf("kill-after");
         CompletableFuture<SubmitResult> pending = client.submit(order("kill-after"));
         eventually("COMMIT logged", () -> logState("kill-after").getOutcome(), o -> o == Outcome.COMMIT);
         assertThat(logState("kill-after").getStatus()).as("phase 2 still open").isEqualTo(TxnStatus.DECIDED);

@@ -71,7 +71,10 @@ class InDoubtResolutionTest {
 
     @Test
     void inDoubtAttemptsFollowTheLogOrAreAbortedThroughIt() throws Exception {
-        ClusterConfig config = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir)
+        // One log group: the records of a silent coordinator are appended through that group's leader,
+        // and its leadership must stay put (in-doubt questions per group run in the harness and the
+        // simulation, on three).
+        ClusterConfig config = ClusterConfig.loadDefault().withLogGroups(1, 0).withPorts(FreePorts::next).withDataDir(dir)
                 .withTimeouts(new TimeoutsConfig(1_000, 2_000, 5_000, 60_000))
                 .withParticipants(new ParticipantsConfig(IN_DOUBT_MS, 1024, false)).withTlsDir(dir.resolve("tls"));
         ClusterPki.prepare(config, dir.resolve("ca"));

@@ -69,7 +69,9 @@ final class InProcessCluster implements AutoCloseable {
         for (ServiceName s : ServiceName.values()) {
             startService(s);
         }
-        awaitLeader();
+        for (int g = 0; g < config.log().groups(); g++) {
+            awaitLeaderOf(g);
+        }
         return this;
     }
 
@@ -124,7 +126,19 @@ final class InProcessCluster implements AutoCloseable {
                         .map(CoordinatorNode::nodeId).findFirst().orElse(null), id -> id != null);
     }
 
-    /** The node that leads and coordinates, once there is one. */
+    /** The node that coordinates the log group of {@code tid}, once one does. */
+    String awaitLeaderOfTid(String tid) {
+        return awaitLeaderOf(io.dtm.protocol.LogGroupOfTid.indexOf(tid, config.log().groups()));
+    }
+
+    /** A member of {@code tid}'s log group that does not coordinate it. */
+    String aFollowerOfTid(String tid) {
+        String leader = awaitLeaderOfTid(tid);
+        return config.groupMembers(io.dtm.protocol.LogGroupOfTid.indexOf(tid, config.log().groups())).stream()
+                .filter(id -> !id.equals(leader) && nodes.containsKey(id)).findFirst().orElseThrow();
+    }
+
+    /** The node that leads and coordinates (some log group), once there is one. */
     String awaitLeader() {
         return await("a coordinating leader").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                 .until(() -> nodes.values().stream().filter(CoordinatorNode::isCoordinating)

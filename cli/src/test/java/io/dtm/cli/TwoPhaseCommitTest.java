@@ -40,7 +40,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class TwoPhaseCommitTest {
     private InProcessCluster cluster;
-    private NodeClient leader;
+    /** Any node: each answers TXN_STATUS for every group. SUBMITs go to the leader of the tid's group. */
+    private NodeClient anyNode;
 
     /** The cluster's files; kept when a test fails, to read its logs. */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -49,7 +50,7 @@ class TwoPhaseCommitTest {
     @BeforeAll
     void start() throws Exception {
         cluster = new InProcessCluster(tempDir, 30_000).startAll();
-        leader = cluster.client(cluster.awaitLeader());
+        anyNode = cluster.client(cluster.config.nodes().get(0).id());
     }
 
     @AfterAll
@@ -64,7 +65,11 @@ class TwoPhaseCommitTest {
     }
 
     private SubmitResult submit(SubmitRequest request) {
-        return leader.submit(request).join();
+        return submitAsync(request).join();
+    }
+
+    private CompletableFuture<SubmitResult> submitAsync(SubmitRequest request) {
+        return cluster.client(cluster.awaitLeaderOfTid(request.getTid())).submit(request);
     }
 
     private LocalState stateAt(ServiceName service, String attemptId) throws Exception {
@@ -81,7 +86,7 @@ class TwoPhaseCommitTest {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
                     .until(() -> stateAt(s, "ok-1#1") == LocalState.COMMITTED);
         }
-        TxnState logged = leader.txnStatus("ok-1").get();
+        TxnState logged = anyNode.txnStatus("ok-1").get();
         assertThat(logged.getOutcome()).isEqualTo(Outcome.COMMIT);
     }
 
@@ -132,28 +137,30 @@ class TwoPhaseCommitTest {
 
         assertThat(result.getStatus()).isEqualTo(SubmitResult.Status.REJECTED);
         assertThat(result.getReason()).contains("inventory.items[0].qty: must be positive, got -1");
-        assertThat(leader.txnStatus("bad-1").get().getStatus()).isEqualTo(TxnStatus.UNKNOWN);
+        assertThat(anyNode.txnStatus("bad-1").get().getStatus()).isEqualTo(TxnStatus.UNKNOWN);
     }
 
     @Test
     void anAbortProposalWithAReasonOfMegabytesIsRefusedAndNothingIsLogged() throws Exception {
         String huge = "r".repeat(3 << 20);
         // RESOLVE comes from services (and nodes): this one speaks as the payment service.
-        NodeClient payment = cluster.clientAs("payment", cluster.awaitLeader());
+        NodeClient payment = cluster.clientAs("payment", cluster.awaitLeaderOfTid("rogue-1"));
 
         assertThatThrownBy(() -> payment.resolve("rogue-1", true, huge, "participant:payment").join())
                 .cause().isInstanceOf(RemoteException.class)
                 .hasMessageContaining("INVALID_REQUEST").hasMessageContaining("reason of 3145728 characters")
                 .hasMessageContaining("at most 1024 each (limits.maxReasonChars)");
-        assertThat(leader.txnStatus("rogue-1").get().getStatus()).isEqualTo(TxnStatus.UNKNOWN);
+        assertThat(anyNode.txnStatus("rogue-1").get().getStatus()).isEqualTo(TxnStatus.UNKNOWN);
 
-        TxnState aborted = payment.resolve("rogue-2", true, "r".repeat(1_024), "participant:payment").get();
+        TxnState aborted = cluster.clientAs("payment", cluster.awaitLeaderOfTid("rogue-2"))
+                .resolve("rogue-2", true, "r".repeat(1_024), "participant:payment").get();
         assertThat(aborted.getOutcome()).as("a reason within the limit is taken").isEqualTo(Outcome.ABORT);
     }
 
     @Test
     void aFollowerSaysWhoLeads() {
-        String follower = cluster.aFollower();
+        String follower = cluster.aFollowerOfTid("f-1");
+        String leader = cluster.awaitLeaderOfTid("f-1");
         NodeClient client = cluster.client(follower);
 
         assertThatThrownBy(() -> client.submit(order("f-1", "sku-0104", 1, "4111111111111111")).join())
@@ -161,8 +168,8 @@ class TwoPhaseCommitTest {
                 .satisfies(e -> {
                     RemoteException r = (RemoteException) e;
                     assertThat(r.code()).isEqualTo(ErrorCode.NOT_LEADER);
-                    assertThat(r.leaderId()).isEqualTo(cluster.awaitLeader());
-                    assertThat(r.leaderAddress()).isEqualTo(cluster.node(cluster.awaitLeader()).clientAddress());
+                    assertThat(r.leaderId()).isEqualTo(leader);
+                    assertThat(r.leaderAddress()).isEqualTo(cluster.node(leader).clientAddress());
                 });
     }
 
@@ -181,7 +188,7 @@ class TwoPhaseCommitTest {
     void theLeadersAdminPortReportsCommitsAndHealth() throws Exception {
         submit(order("metrics-1", "sku-0107", 1, "4111111111111111"));
         // HTTPS with the cluster's admin certificate: the only one the admin port serves.
-        String admin = "https://" + cluster.node(cluster.awaitLeader()).adminAddress();
+        String admin = "https://" + cluster.node(cluster.awaitLeaderOfTid("metrics-1")).adminAddress();
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
                 .sslContext(TlsContexts.jdkClient(cluster.config, ClusterPki.ADMIN).orElseThrow()).build();
 
@@ -204,7 +211,7 @@ class TwoPhaseCommitTest {
         InspectReply before = cluster.participant(ServiceName.INVENTORY).inspect().get();
         List<CompletableFuture<SubmitResult>> results = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
-            results.add(leader.submit(order("hot-" + i, "sku-0200", 1, "4111111111111111")));
+            results.add(submitAsync(order("hot-" + i, "sku-0200", 1, "4111111111111111")));
         }
         for (CompletableFuture<SubmitResult> f : results) {
             SubmitResult r = f.get(60, TimeUnit.SECONDS);
@@ -222,7 +229,7 @@ class TwoPhaseCommitTest {
         for (int i = 0; i < 20; i++) {
             SubmitRequest order = order("versioned-" + i, "sku-0201", 1, "4111111111111111");
             // Every one read version 1 of the SKU: the first to commit makes the others stale.
-            results.add(leader.submit(order.toBuilder().setInventory(InventoryRequest.newBuilder()
+            results.add(submitAsync(order.toBuilder().setInventory(InventoryRequest.newBuilder()
                     .addItems(Item.newBuilder().setSku("sku-0201").setQty(1).setExpectedVersion(1))).build()));
         }
         long committed = 0;

@@ -76,7 +76,9 @@ class DtmClientTest {
 
     @BeforeEach
     void startNodes() throws IOException {
-        config = ClusterConfig.loadDefault().withPorts(FreePorts::next);
+        // One log group: the scripted nodes play one leader, and what is tested is how the client
+        // finds it and retries (routing by group is MultiGroupClusterTest's, on real nodes).
+        config = ClusterConfig.loadDefault().withLogGroups(1, 0).withPorts(FreePorts::next);
         // Scripted plain-TCP nodes: what is tested is the client's retries and answers, not TLS (MutualTlsTest).
         config = config.withTls(config.tls().withEnabled(false));
         for (NodeConfig node : config.nodes()) {

@@ -18,8 +18,8 @@ import java.util.Objects;
 public record LogConfig(long snapshotEveryEntries, long segmentSizeBytes, RetentionConfig retention,
         GroupCommitConfig groupCommit, int groups, int replication) {
 
-    /** Groups when a file does not say. */
-    public static final int DEFAULT_GROUPS = 1;
+    /** Groups when a file does not say: one preferred leader per node of the bundled three. */
+    public static final int DEFAULT_GROUPS = 3;
     /** Replication when a file does not say: three nodes, or all of a smaller cluster's. */
     public static final int DEFAULT_REPLICATION = 0;
     /** Groups a cluster may have at most: each costs every member a Raft division and its threads. */
@@ -36,15 +36,20 @@ public record LogConfig(long snapshotEveryEntries, long segmentSizeBytes, Retent
         }
     }
 
-    /** With the default group count and replication. */
-    public LogConfig(long snapshotEveryEntries, long segmentSizeBytes, RetentionConfig retention,
-            GroupCommitConfig groupCommit) {
-        this(snapshotEveryEntries, segmentSizeBytes, retention, groupCommit, DEFAULT_GROUPS, DEFAULT_REPLICATION);
-    }
-
     /** The values a configuration file gets for keys it leaves out. */
     public static LogConfig defaults() {
-        return new LogConfig(10_000, 8L * 1024 * 1024, RetentionConfig.defaults(), GroupCommitConfig.defaults());
+        return new LogConfig(10_000, 8L * 1024 * 1024, RetentionConfig.defaults(), GroupCommitConfig.defaults(),
+                DEFAULT_GROUPS, DEFAULT_REPLICATION);
+    }
+
+    /** A copy with other retention bounds (the groups and everything else kept). */
+    public LogConfig withRetention(RetentionConfig newRetention) {
+        return new LogConfig(snapshotEveryEntries, segmentSizeBytes, newRetention, groupCommit, groups, replication);
+    }
+
+    /** A copy with another group commit (the groups and everything else kept). */
+    public LogConfig withGroupCommit(GroupCommitConfig newGroupCommit) {
+        return new LogConfig(snapshotEveryEntries, segmentSizeBytes, retention, newGroupCommit, groups, replication);
     }
 
     /** A copy split into {@code newGroups} groups of {@code newReplication} nodes each. */

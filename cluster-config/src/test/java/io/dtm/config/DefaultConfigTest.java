@@ -39,7 +39,7 @@ class DefaultConfigTest {
                 entry(ServiceName.ORDER, 7403), entry(ServiceName.SHIPPING, 7404));
         assertThat(config.timeouts()).isEqualTo(new TimeoutsConfig(600, 1200, 5000, 60000));
         assertThat(config.log()).isEqualTo(new LogConfig(10000, 8388608,
-                new RetentionConfig(250000, 3600000, 1000000), new GroupCommitConfig(256, 32, 0)));
+                new RetentionConfig(250000, 3600000, 1000000), new GroupCommitConfig(256, 32, 0), 3, 0));
         assertThat(config.participants()).isEqualTo(new ParticipantsConfig(15000, 1024, false));
         assertThat(config.coordinator())
                 .isEqualTo(new CoordinatorConfig(2000, 3, 50, 2000, 10000, 5, 20, 10000, 100000));
@@ -221,7 +221,7 @@ class DefaultConfigTest {
     void withChangesOnlyTheNamedComponent() {
         ClusterConfig config = ClusterConfig.loadDefault();
         TimeoutsConfig timeouts = new TimeoutsConfig(1, 2, 3, 4);
-        LogConfig log = new LogConfig(1, 2, new RetentionConfig(3, 4), new GroupCommitConfig(5, 7, 8));
+        LogConfig log = new LogConfig(1, 2, new RetentionConfig(3, 4), new GroupCommitConfig(5, 7, 8), 2, 1);
         ParticipantsConfig participants = new ParticipantsConfig(1, 2, true);
         CoordinatorConfig coordinator = new CoordinatorConfig(1, 2, 3, 4, 5, 6, 7, 8, 9);
 

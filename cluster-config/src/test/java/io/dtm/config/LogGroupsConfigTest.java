@@ -24,6 +24,15 @@ class LogGroupsConfigTest {
     }
 
     @Test
+    void theBundledConfigurationHasThreeGroupsEachPreferringADifferentNodeAsLeader() {
+        ClusterConfig bundled = ClusterConfig.loadDefault();
+
+        assertThat(bundled.log().groups()).isEqualTo(3);
+        assertThat(java.util.stream.IntStream.range(0, 3).mapToObj(g -> bundled.groupMembers(g).get(0)))
+                .containsExactlyInAnyOrder("n1", "n2", "n3");
+    }
+
+    @Test
     void leftOutReplicationIsThreeOrEveryNodeOfASmallerCluster() {
         ClusterConfig three = ClusterConfig.parse(VALID, "test.yaml");
         assertThat(three.log().groups()).isEqualTo(LogConfig.DEFAULT_GROUPS);

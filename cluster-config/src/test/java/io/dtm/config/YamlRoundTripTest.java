@@ -40,7 +40,7 @@ class YamlRoundTripTest {
                                         List.of(new UnavailableWindow(0, 1), new UnavailableWindow(10_000, 5_000)))),
                         ServiceName.INVENTORY, new ServiceConfig("h", 9501)),
                 new TimeoutsConfig(150, 300, 1000, 5000),
-                new LogConfig(5, 1024, new RetentionConfig(10, 20, 30), new GroupCommitConfig(1, 3, 4)),
+                new LogConfig(5, 1024, new RetentionConfig(10, 20, 30), new GroupCommitConfig(1, 3, 4), 5, 2),
                 new ParticipantsConfig(250, 1, true),
                 new CoordinatorConfig(100, 1, 7, 7, 600_000, 20, 1, 1, 0),
                 new LimitsConfig(3, 5, 0, 256),

@@ -60,8 +60,11 @@ final class LocalLogCluster implements AutoCloseable {
         ClusterConfig base = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir);
         // Generous election timeouts: a 2-core CI box running three servers and the test is starved.
         TimeoutsConfig timeouts = new TimeoutsConfig(1_000, 2_000, 10_000, 60_000);
+        // One log group: these tests drive the Raft mechanics of a group (its leader, snapshots,
+        // members, transport) through group 0's appender; several groups are the coordinator
+        // cluster tests' (MultiGroupClusterTest, MembershipClusterTest, and those on the bundled default).
         LogConfig log = new LogConfig(snapshotEveryEntries, segmentSizeBytes,
-                new RetentionConfig(1_000_000, 3_600_000), groupCommit);
+                new RetentionConfig(1_000_000, 3_600_000), groupCommit, 1, LogConfig.DEFAULT_REPLICATION);
         this.config = base.withTimeouts(timeouts).withLog(log).withTlsDir(dir.resolve("tls"));
         // Mutual TLS on the Raft transport, as in production: a certificate per node and the operator's for test clients.
         List<Holder> holders = new ArrayList<>();

@@ -13,7 +13,6 @@ import io.dtm.client.DtmClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.Durations;
 import io.dtm.config.GroupCommitConfig;
-import io.dtm.config.LogConfig;
 import io.dtm.config.ServiceName;
 import io.dtm.log.TxnLogClient;
 import io.dtm.protocol.participant.InspectReply;
@@ -325,9 +324,7 @@ public final class BenchCommand implements Callable<Integer> {
     static ClusterConfig withGroupCommit(ClusterConfig config, boolean on, int concurrency) {
         GroupCommitConfig gc = config.log().groupCommit();
         GroupCommitConfig chosen = on ? gc : new GroupCommitConfig(1, Math.min(concurrency, 256), gc.replicationIntervalMs());
-        LogConfig log = new LogConfig(config.log().snapshotEveryEntries(), config.log().segmentSizeBytes(),
-                config.log().retention(), chosen);
-        return config.withLog(log);
+        return config.withLog(config.log().withGroupCommit(chosen));
     }
 
     private void print(LogLoad.Result r, LatencyFloor floor) {

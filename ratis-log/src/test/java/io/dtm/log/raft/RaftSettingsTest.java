@@ -27,8 +27,8 @@ class RaftSettingsTest {
 
         LogConfig log = defaults.log();
         GroupCommitConfig gc = log.groupCommit();
-        ClusterConfig slower = defaults.withLog(new LogConfig(log.snapshotEveryEntries(), log.segmentSizeBytes(),
-                log.retention(), new GroupCommitConfig(gc.maxRecords(), gc.maxOutstandingBatches(), 20)));
+        ClusterConfig slower = defaults.withLog(log.withGroupCommit(new GroupCommitConfig(gc.maxRecords(),
+                gc.maxOutstandingBatches(), 20)));
         assertThat(RaftServerConfigKeys.Log.Appender.waitTimeMin(serverProperties(slower)).toLong(TimeUnit.MILLISECONDS))
                 .isEqualTo(20);
     }
