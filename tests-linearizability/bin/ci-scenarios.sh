@@ -20,14 +20,13 @@ run() {
 
 # The bundled three log groups (leaders on every node, hand-backs when a node returns) for kills,
 # membership, partitions, pauses and resubmits; one group (`log.groups: 1`, the most a single small
-# machine does) for packet loss and clocks: both layouts run on every CI.
-run kill --nemesis kill-leader,kill-coordinator,kill-participant-after-vote,kill-all-coordinators --time-limit 60 --interval 4s --fault-for 8s
+# machine does) for packet loss and clocks, in one run: both layouts run on every CI, in about 10 minutes.
+run kill --nemesis kill-leader,kill-coordinator,kill-participant-after-vote,kill-all-coordinators --time-limit 50 --interval 4s --fault-for 8s
 run membership --nemesis replace-node,kill-leader --time-limit 45 --interval 4s --fault-for 8s
 run pause --nemesis pause-leader,pause-participant,rogue-client --time-limit 45
-run partition --nemesis partition-isolate-leader,partition-halves,partition-majorities-ring,partition-bridge,partition-coordinators-participants,partition-participant-leader,partition-one-way --time-limit 84 --interval 4s --fault-for 8s
-run packet-loss --log-groups 1 --nemesis packet-loss --time-limit 20
+run partition --nemesis partition-isolate-leader,partition-halves,partition-majorities-ring,partition-bridge,partition-coordinators-participants,partition-participant-leader,partition-one-way --time-limit 72 --interval 4s --fault-for 8s
 run resubmit --nemesis kill-leader,pause-leader --retention 50 --time-limit 45
-run clock-skew --log-groups 1 --nemesis clock-skew,clock-skew-apart --time-limit 60
+run packet-loss+clock-skew --log-groups 1 --nemesis packet-loss,clock-skew,clock-skew-apart --time-limit 60
 
 echo "== jepsen: the broken build (COMMIT sent before the decision is logged) must come out invalid"
 DTM_SKIP_BUILD=1 ./dtm jepsen --store "$store" --nemesis kill-leader --time-limit 35 --break commit-before-decision
