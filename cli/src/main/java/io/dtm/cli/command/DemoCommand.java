@@ -9,7 +9,7 @@ import io.dtm.cli.UserException;
 import io.dtm.client.DtmClient;
 import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
-import io.dtm.protocol.rpc.NodeStatus;
+import io.dtm.rpc.ClusterView;
 import io.dtm.protocol.rpc.SubmitRequest;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -84,14 +84,16 @@ public final class DemoCommand implements Callable<Integer> {
             ClusterConfig config = launcher.prepare(choosePorts(ClusterConfig.loadDefault()));
             heading("1. Start three coordinator nodes and the four services in " + root);
             long t0 = System.nanoTime();
-            NodeStatus leader = launcher.awaitLeader(config, launcher.startMissing(config));
-            out.printf("leader %s elected, cluster ready in %d ms%n", leader.getNodeId(), millisSince(t0));
+            launcher.awaitLeader(config, launcher.startMissing(config));
+            out.printf("leaders elected (%s), cluster ready in %d ms%n",
+                    leaders(launcher.awaitView(config, List.of(), ClusterView::everyGroupLed, "no leader of every group,")),
+                    millisSince(t0));
 
             List<SampleOrders.Sample> samples = SampleOrders.stream(ordinary, 42, LocalDate.now(ZoneOffset.UTC), "demo-");
             Path orders = root.resolve("orders.jsonl");
             Files.write(orders, samples.stream().map(SampleOrders.Sample::json).toList(), StandardCharsets.UTF_8);
             heading("2. Submit " + samples.size() + " orders from " + orders + ", " + CONCURRENCY + " in flight;"
-                    + " SIGKILL the leader in the middle");
+                    + " SIGKILL a leader in the middle");
             Map<String, Long> before = totalsWhenSettled(config, launcher);
             Run first;
             try (DtmClient client = new DtmClient(config, Duration.ofSeconds(15), DEADLINE)) {
@@ -171,21 +173,48 @@ public final class DemoCommand implements Callable<Integer> {
         return new Run(summary, outcomes, committed);
     }
 
+    /** "log group 0: n1, 1: n2, 2: n3", or "n1" with one group. */
+    private static String leaders(ClusterView view) {
+        if (view.groups() == 1) {
+            return view.leaderOf(0).map(ClusterView.GroupLeader::nodeId).orElse("none");
+        }
+        List<String> each = new ArrayList<>();
+        for (int g = 0; g < view.groups(); g++) {
+            each.add((g == 0 ? "log group 0: " : g + ": ") + view.leaderOf(g).map(ClusterView.GroupLeader::nodeId)
+                    .orElse("none"));
+        }
+        return String.join(", ", each);
+    }
+
+    /**
+     * SIGKILLs the node leading the most log groups (with one group, the leader), then says when each
+     * of its groups has a new leader; the other groups' leaders never stop.
+     */
     private void killLeader(ClusterConfig config, ClusterDir dir, ClusterLauncher launcher) {
         try {
-            String leader = launcher.awaitLeader(config, List.of()).getNodeId();
+            ClusterView view = launcher.awaitView(config, List.of(), ClusterView::everyGroupLed, "no leader of every group,");
+            String leader = view.busiestLeader().orElseThrow(() -> new UserException("no node leads a log group"));
+            List<Integer> led = view.groupsLedBy().getOrDefault(leader, List.of());
             ProcessHandle process = dir.running(leader)
                     .orElseThrow(() -> new UserException("leader " + leader + " has no running process"));
-            out.printf("----- SIGKILL the leader %s (pid %d) -----%n", leader, process.pid());
+            out.printf("----- SIGKILL %s, the leader of log group%s %s (pid %d) -----%n", leader,
+                    led.size() == 1 ? "" : "s", led.stream().map(String::valueOf).reduce((a, b) -> a + ", " + b)
+                            .orElse(""), process.pid());
             long t0 = System.nanoTime();
             process.destroyForcibly();
             CompletableFuture.runAsync(() -> {
                 try {
-                    NodeStatus next = launcher.awaitView(config, List.of(), v -> v.leader()
-                            .filter(s -> !s.getNodeId().equals(leader) && s.getLeaderReady()).isPresent(),
-                            "no new leader").leader().orElseThrow();
-                    out.printf("----- new leader %s (term %d) ready %d ms after the kill -----%n", next.getNodeId(),
-                            next.getTerm(), millisSince(t0));
+                    ClusterView after = launcher.awaitView(config, List.of(), v -> led.stream().allMatch(g -> v.leaderOf(g)
+                            .filter(l -> !l.nodeId().equals(leader) && l.status().getLeaderReady()).isPresent()),
+                            "no new leader");
+                    List<String> next = new ArrayList<>();
+                    for (int g : led) {
+                        ClusterView.GroupLeader l = after.leaderOf(g).orElseThrow();
+                        next.add((config.log().groups() == 1 ? "new leader " : "log group " + g + " led by ") + l.nodeId()
+                                + " (term " + l.status().getTerm() + ")");
+                    }
+                    out.printf("----- %s, ready %d ms after the kill%s -----%n", String.join(", ", next),
+                            millisSince(t0), config.log().groups() > led.size() ? "; the other groups never stopped" : "");
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
