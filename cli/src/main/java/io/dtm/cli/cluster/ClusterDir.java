@@ -7,9 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The directory that holds everything one cluster writes: {@code cluster.yaml} (the configuration
@@ -161,26 +167,36 @@ public final class ClusterDir {
      * running. The pid file goes either way.
      */
     boolean stop(String process, Duration grace) {
-        Optional<ProcessHandle> handle = running(process);
-        if (handle.isEmpty()) {
-            removePid(process);
-            return false;
+        return stop(List.of(process), grace).contains(process);
+    }
+
+    /**
+     * Stops processes together: SIGTERM to all of them at once, then SIGKILL to any still running
+     * {@code grace} later (a node takes seconds to close its Raft channels; one after the other, a
+     * cluster took 20 s to stop). Returns those that were running. Their pid files go either way.
+     */
+    Set<String> stop(List<String> processes, Duration grace) {
+        Map<String, ProcessHandle> running = new LinkedHashMap<>();
+        for (String process : processes) {
+            running(process).ifPresent(handle -> running.put(process, handle));
         }
-        ProcessHandle p = handle.get();
-        p.destroy();
-        try {
-            p.onExit().get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            p.destroyForcibly();
-            p.onExit().join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e);
+        running.values().forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (ProcessHandle p : running.values()) {
+            try {
+                p.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                p.destroyForcibly();
+                p.onExit().join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
         }
-        removePid(process);
-        return true;
+        processes.forEach(this::removePid);
+        return running.keySet();
     }
 
     private boolean isOurs(String commandLine, String process) {

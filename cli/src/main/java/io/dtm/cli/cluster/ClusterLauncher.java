@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -150,15 +151,15 @@ public final class ClusterLauncher {
         }
     }
 
-    /** Stops every process with a pid file in DIR. */
+    /** Stops every process with a pid file in DIR, all at once (SIGTERM, then SIGKILL after {@code grace}). */
     public void stopAll(Duration grace) {
         List<String> processes = dir.processesWithPidFiles();
         if (processes.isEmpty()) {
             out.println("nothing to stop in " + dir.root());
         }
+        Set<String> wereRunning = dir.stop(processes, grace);
         for (String name : processes) {
-            boolean wasRunning = dir.stop(name, grace);
-            out.println(name + (wasRunning ? " stopped" : " was not running"));
+            out.println(name + (wereRunning.contains(name) ? " stopped" : " was not running"));
         }
         out.flush();
     }

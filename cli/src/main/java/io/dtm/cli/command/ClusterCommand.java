@@ -79,7 +79,7 @@ public final class ClusterCommand {
     }
 
     @Command(name = "stop",
-            description = {"Stop every process of the cluster in DIR.", "SIGTERM, then SIGKILL after a grace period. Data stays."},
+            description = {"Stop every process of the cluster in DIR.", "SIGTERM to all at once, then SIGKILL to any still running after a grace period. Data stays."},
             footer = {"", "Examples:", "  ./dtm cluster stop", "  ./dtm cluster stop --dir /tmp/c2"},
             mixinStandardHelpOptions = true)
     static final class Stop implements Callable<Integer> {
