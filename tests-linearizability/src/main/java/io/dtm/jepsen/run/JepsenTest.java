@@ -276,16 +276,16 @@ public final class JepsenTest {
     private static void finalReads(Clients clients, TestCluster cluster, int firstProcess) throws InterruptedException {
         List<String> tids = clients.tids().stream().distinct().toList();
         NodeConfig leader = cluster.config().node(cluster.leader().orElse(TestCluster.NODES.get(0)));
-        int threads = 8;
+        int threads = 32;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         for (int t = 0; t < threads; t++) {
             int process = firstProcess + t;
             int offset = t;
-            pool.execute(() -> {
-                for (int i = offset; i < tids.size(); i += threads) {
-                    clients.read(process, tids.get(i), leader, ClientOps.READ);
-                }
-            });
+            List<String> share = new ArrayList<>();
+            for (int i = offset; i < tids.size(); i += threads) {
+                share.add(tids.get(i));
+            }
+            pool.execute(() -> clients.readAll(process, share, leader));
         }
         pool.shutdown();
         pool.awaitTermination(5, TimeUnit.MINUTES);
