@@ -4,6 +4,7 @@ import io.dtm.config.ClusterConfig;
 import io.dtm.config.FreePorts;
 import io.dtm.config.NodeConfig;
 import io.dtm.protocol.ErrorCode;
+import io.dtm.protocol.LogGroupOfTid;
 import io.dtm.protocol.RemoteException;
 import io.dtm.protocol.RpcServer;
 import io.dtm.protocol.rpc.Request;
@@ -37,7 +38,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * {@link DtmClient} against three scripted coordinator nodes (real servers on real ports, each
  * answering as the test says): leader discovery, redirects, a lost connection, the deadline, the
- * retries of OVERLOADED answers, jittered backoff, and the bounds on submissions in flight and waiting.
+ * retries of OVERLOADED answers, jittered backoff, the bounds on submissions in flight and waiting,
+ * and routing each tid to its log group's leader.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DtmClientTest {
@@ -76,8 +78,9 @@ class DtmClientTest {
 
     @BeforeEach
     void startNodes() throws IOException {
-        // One log group: the scripted nodes play one leader, and what is tested is how the client
-        // finds it and retries (routing by group is MultiGroupClusterTest's, on real nodes).
+        // One log group, unless a test says otherwise: the scripted nodes play one leader, and what is
+        // tested is how the client finds it and retries (routing by group: the test below, and
+        // MultiGroupClusterTest on real nodes).
         config = ClusterConfig.loadDefault().withLogGroups(1, 0).withPorts(FreePorts::next);
         // Scripted plain-TCP nodes: what is tested is the client's retries and answers, not TLS (MutualTlsTest).
         config = config.withTls(config.tls().withEnabled(false));
@@ -133,6 +136,42 @@ class DtmClientTest {
         assertThat(nodes.get("n1").seen).containsExactly("t-1");
         assertThat(nodes.get("n2").seen).isEmpty();
         assertThat(nodes.get("n3").seen).containsExactly("t-1", "t-2");
+    }
+
+    @Test
+    void eachTidGoesToItsGroupsLeaderAndARedirectMovesOnlyThatGroup() throws Exception {
+        config = config.withLogGroups(3, 0);
+        // Group g prefers node n(g+1). Group 0 has moved to n2; groups 1 and 2 are on their preferred nodes.
+        assertThat(List.of(config.groupMembers(0).get(0), config.groupMembers(1).get(0), config.groupMembers(2).get(0)))
+                .containsExactly("n1", "n2", "n3");
+        String g0a = tidOfGroup(0, "a");
+        String g0b = tidOfGroup(0, "b");
+        String g1 = tidOfGroup(1, "c");
+        String g2 = tidOfGroup(2, "d");
+        nodes.get("n1").script = r -> notLeader("n2");
+        nodes.get("n2").script = r -> group(r) == 0 || group(r) == 1 ? committed(r) : notLeader("n3");
+        nodes.get("n3").script = r -> group(r) == 2 ? committed(r) : notLeader("");
+        try (DtmClient client = new DtmClient(config, Duration.ofSeconds(5), Duration.ofSeconds(10))) {
+            for (String tid : List.of(g0a, g1, g2, g0b)) {
+                assertThat(client.submit(order(tid)).get().getStatus()).as(tid).isEqualTo(SubmitResult.Status.COMMITTED);
+            }
+        }
+        assertThat(nodes.get("n1").seen).as("group 0's preferred node, asked once").containsExactly(g0a);
+        assertThat(nodes.get("n2").seen).as("group 0 followed there; group 1 at home").containsExactly(g0a, g1, g0b);
+        assertThat(nodes.get("n3").seen).as("group 2 never moved").containsExactly(g2);
+    }
+
+    private String tidOfGroup(int group, String prefix) {
+        for (int i = 0; ; i++) {
+            String tid = prefix + "-" + i;
+            if (LogGroupOfTid.indexOf(tid, config.log().groups()) == group) {
+                return tid;
+            }
+        }
+    }
+
+    private int group(Request r) {
+        return LogGroupOfTid.indexOf(r.getSubmit().getTid(), config.log().groups());
     }
 
     @Test
