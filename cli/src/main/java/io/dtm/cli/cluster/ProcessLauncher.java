@@ -1,6 +1,7 @@
 package io.dtm.cli.cluster;
 
 import io.dtm.cli.Dtm;
+import io.dtm.launch.AotCaches;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +44,7 @@ public final class ProcessLauncher {
             "--sun-misc-unsafe-memory-access=allow");
 
     /** The AOT cache of every coordinator node (a service's is named after the service). */
-    public static final String NODE_CACHE = "node";
+    public static final String NODE_CACHE = AotCaches.NODE;
 
     /**
      * Starts {@code dtm <args>} as process {@code name} of the cluster in {@code dir}, with the AOT

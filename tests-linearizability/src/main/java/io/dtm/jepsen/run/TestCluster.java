@@ -12,6 +12,7 @@ import io.dtm.config.ServiceName;
 import io.dtm.config.TimeoutsConfig;
 import io.dtm.jepsen.env.Network;
 import io.dtm.jepsen.env.Processes;
+import io.dtm.launch.AotCaches;
 import io.dtm.protocol.Failures;
 import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.participant.ListedTxn;
@@ -25,6 +26,9 @@ import io.dtm.rpc.ClusterView;
 import io.dtm.rpc.DtmConnections;
 import io.dtm.rpc.NodeClient;
 import io.dtm.rpc.ParticipantClient;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,6 +52,7 @@ import java.util.function.BooleanSupplier;
  * started from the {@code dtm} command line with a configuration written into the run's folder.
  */
 public final class TestCluster implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TestCluster.class);
     /** The seven process names, which are also their hosts in the network. */
     public static final List<String> NODES = List.of("n1", "n2", "n3");
 
@@ -123,7 +128,8 @@ public final class TestCluster implements AutoCloseable {
         Path pids = dir.getParent().resolve(".pids");
         Processes processes = new Processes(dir.resolve("logs"), pids,
                 network == null ? (name, cmd) -> cmd : network::inside);
-        List<String> nodeDtm = new ArrayList<>(dtm);
+        Optional<Path> aotDir = aotCaches(dtm);
+        List<String> nodeDtm = withAotCache(dtm, aotDir, AotCaches.NODE);
         if (!breakage.isEmpty()) {
             nodeDtm.add(1, "-Ddtm.test.break=" + breakage);
         }
@@ -132,9 +138,36 @@ public final class TestCluster implements AutoCloseable {
             processes.define(n.id(), cluster.nodeCommand(n.id(), 0));
         }
         for (ServiceName s : ServiceName.values()) {
-            processes.define(s.id(), command(dtm, "participant", "--service", s.id(), "--config", file.toString()));
+            processes.define(s.id(), command(withAotCache(dtm, aotDir, s.id()), "participant", "--service", s.id(),
+                    "--config", file.toString()));
         }
         return cluster;
+    }
+
+    /**
+     * The program's jar in {@code dtm} ({@code -cp JAR ...}), when the build's AOT caches beside it
+     * were made from it: the processes start and reach speed as {@code dtm cluster start}'s do.
+     */
+    private static Optional<Path> aotCaches(List<String> dtm) {
+        int cp = dtm.indexOf("-cp");
+        if (cp < 0 || cp + 1 >= dtm.size() || Runtime.version().feature() < 25) {
+            return Optional.empty();
+        }
+        Path jar = Path.of(dtm.get(cp + 1).split(java.io.File.pathSeparator)[0]);
+        Optional<String> stale = AotCaches.staleness(jar);
+        if (stale.isPresent()) {
+            LOG.warn("{}; the test's processes start without them", stale.get());
+            return Optional.empty();
+        }
+        return Optional.of(jar);
+    }
+
+    /** {@code dtm} with the AOT cache of processes of {@code kind}, if the build made one. */
+    private static List<String> withAotCache(List<String> dtm, Optional<Path> jar, String kind) {
+        List<String> command = new ArrayList<>(dtm);
+        jar.flatMap(j -> AotCaches.file(kind, Runtime.version().feature(), j))
+                .ifPresent(cache -> command.add(1, "-XX:AOTCache=" + cache));
+        return command;
     }
 
     private static LogConfig tuned(LogConfig log, Tuning tuning) {

@@ -1,4 +1,4 @@
-package io.dtm.cli.cluster;
+package io.dtm.launch;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +27,8 @@ import java.util.zip.CRC32C;
  * used only while the program still matches it.
  */
 public final class AotCaches {
+    /** The cache of every coordinator node (a service's is named after the service). */
+    public static final String NODE = "node";
     /** Beside dtm.jar: where the training run leaves the caches. */
     public static final String DIR = "aot";
     /** In {@link #DIR}: the checksum of the program the caches were made from. */
@@ -50,7 +52,7 @@ public final class AotCaches {
     }
 
     /** As {@link #find}, without checking the program against the caches (the caller did, once). */
-    static Optional<Path> file(String kind, int javaFeature, Path jar) {
+    public static Optional<Path> file(String kind, int javaFeature, Path jar) {
         if (javaFeature < 25) {
             return Optional.empty();
         }

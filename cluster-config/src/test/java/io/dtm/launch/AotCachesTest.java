@@ -1,4 +1,4 @@
-package io.dtm.cli.cluster;
+package io.dtm.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
