@@ -128,8 +128,9 @@ public final class TestCluster implements AutoCloseable {
         Path pids = dir.getParent().resolve(".pids");
         Processes processes = new Processes(dir.resolve("logs"), pids,
                 network == null ? (name, cmd) -> cmd : network::inside);
-        Optional<Path> aotDir = aotCaches(dtm);
-        List<String> nodeDtm = withAotCache(dtm, aotDir, AotCaches.NODE);
+        int java = Runtime.version().feature(); // the processes run on the harness's own java
+        Optional<Path> program = aotProgram(dtm, java);
+        List<String> nodeDtm = withAotCache(dtm, program, AotCaches.NODE, java);
         if (!breakage.isEmpty()) {
             nodeDtm.add(1, "-Ddtm.test.break=" + breakage);
         }
@@ -138,7 +139,7 @@ public final class TestCluster implements AutoCloseable {
             processes.define(n.id(), cluster.nodeCommand(n.id(), 0));
         }
         for (ServiceName s : ServiceName.values()) {
-            processes.define(s.id(), command(withAotCache(dtm, aotDir, s.id()), "participant", "--service", s.id(),
+            processes.define(s.id(), command(withAotCache(dtm, program, s.id(), java), "participant", "--service", s.id(),
                     "--config", file.toString()));
         }
         return cluster;
@@ -146,11 +147,12 @@ public final class TestCluster implements AutoCloseable {
 
     /**
      * The program's jar in {@code dtm} ({@code -cp JAR ...}), when the build's AOT caches beside it
-     * were made from it: the processes start and reach speed as {@code dtm cluster start}'s do.
+     * were made from it and the processes run on Java {@code javaFeature}: they then start and reach
+     * speed as {@code dtm cluster start}'s do.
      */
-    private static Optional<Path> aotCaches(List<String> dtm) {
+    static Optional<Path> aotProgram(List<String> dtm, int javaFeature) {
         int cp = dtm.indexOf("-cp");
-        if (cp < 0 || cp + 1 >= dtm.size() || Runtime.version().feature() < 25) {
+        if (cp < 0 || cp + 1 >= dtm.size() || javaFeature < 25) {
             return Optional.empty();
         }
         Path jar = Path.of(dtm.get(cp + 1).split(java.io.File.pathSeparator)[0]);
@@ -162,10 +164,10 @@ public final class TestCluster implements AutoCloseable {
         return Optional.of(jar);
     }
 
-    /** {@code dtm} with the AOT cache of processes of {@code kind}, if the build made one. */
-    private static List<String> withAotCache(List<String> dtm, Optional<Path> jar, String kind) {
+    /** {@code dtm} with the AOT cache of processes of {@code kind} from {@code program}, if the build made one. */
+    static List<String> withAotCache(List<String> dtm, Optional<Path> program, String kind, int javaFeature) {
         List<String> command = new ArrayList<>(dtm);
-        jar.flatMap(j -> AotCaches.file(kind, Runtime.version().feature(), j))
+        program.flatMap(jar -> AotCaches.file(kind, javaFeature, jar))
                 .ifPresent(cache -> command.add(1, "-XX:AOTCache=" + cache));
         return command;
     }
