@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,21 +24,18 @@ class TestClusterAotTest {
     @TempDir
     Path target;
     Path jar;
-    Path module;
+    Path aot;
     List<String> dtm;
 
     @BeforeEach
     void aTrainedBuild() throws IOException {
-        Files.createDirectories(target.resolve("lib"));
-        module = Files.writeString(target.resolve("lib/coordinator-node.jar"), "classes of the coordinator, v1");
         jar = target.resolve("dtm.jar");
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, "lib/coordinator-node.jar");
-        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream ignored = new JarOutputStream(out, manifest)) {
-            // a jar with nothing but its manifest
+        try (JarOutputStream ignored = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+            // the program: a jar with nothing but its manifest
         }
-        Path aot = Files.createDirectories(target.resolve("aot"));
+        aot = Files.createDirectories(AotCaches.dirOf(jar));
         Files.createFile(aot.resolve("node.aot"));
         Files.createFile(aot.resolve("payment.aot"));
         AotCaches.writeStamp(aot, jar);
@@ -62,7 +58,8 @@ class TestClusterAotTest {
     void cachesOfAnotherBuildOrAnOlderJavaAreLeftOut() throws IOException {
         assertThat(TestCluster.aotProgram(dtm, 17)).as("Java 17 knows no AOT cache").isEmpty();
 
-        Files.writeString(module, "classes of the coordinator, v2"); // rebuilt without a training run
+        // Caches made from another build (AotCachesTest: how a rebuilt module is told apart).
+        Files.writeString(aot.resolve("program.crc32c"), "0badc0de\n");
 
         Optional<Path> program = TestCluster.aotProgram(dtm, 25);
         assertThat(program).isEmpty();
