@@ -195,8 +195,10 @@ final class Clients {
 
     /**
      * Reads each of {@code tids} through {@code node} as {@link ClientOps#READ}, one after the other on
-     * one connection (a new one after a failure): the final reads, thousands of them, which a TLS
-     * handshake each made take 16 s of a 79 s run.
+     * one connection (a new one after a failure): the final reads, thousands of them. Each is a
+     * linearizable read, mostly through a follower of the tid's group, so they are many readers
+     * (8 readers with a connection per read took 16 s of a 79 s run; 32 on one connection each, 2 s
+     * for 635 reads).
      */
     void readAll(int process, List<String> tids, NodeConfig node) {
         NodeClient c = null;
