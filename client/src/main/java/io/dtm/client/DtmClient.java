@@ -11,13 +11,10 @@ import io.dtm.rpc.DtmConnections;
 import io.dtm.rpc.KnownNodes;
 import io.dtm.rpc.NodeClient;
 import io.netty.util.HashedWheelTimer;
-import io.netty.util.Timeout;
 import io.netty.util.Timer;
-import io.netty.util.TimerTask;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Random;
@@ -48,9 +45,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>Retries wait an exponential backoff with full jitter ({@link Backoff}: up to 20 ms before the
  * first, doubling to at most 1 s), so that the clients of a failed leader do not all come back at
- * the same instant. Only a NOT_LEADER naming the leader is followed at once, and only once in a row;
- * and once a submission finds a new leader for its group, the group's retries still backing off go
- * there at once.
+ * the same instant. Only a NOT_LEADER naming the leader is followed at once, and only once in a row.
  *
  * <p>Bounded: at most {@code maxInFlight} submissions run at once (default
  * {@value #DEFAULT_MAX_IN_FLIGHT}) and at most {@code maxWaiting} wait for a place (default
@@ -87,13 +82,11 @@ public final class DtmClient implements AutoCloseable {
     private final int groups;
     /** The node believed to lead each log group, by group; a group's requests go there first. */
     private final AtomicIntegerArray leaders;
-    /** Runs the retries after their backoff. */
-    private final Timer timer;
-    /**
-     * Retries waiting out a backoff, by log group: when a submission of the group is answered by a
-     * node other than the one believed to lead it (a new leader found), they go there at once.
-     */
-    private final List<Set<Parked>> parked;
+    private final Timer timer = new HashedWheelTimer(r -> {
+        Thread t = new Thread(r, "dtm-client-retries");
+        t.setDaemon(true);
+        return t;
+    }, 10, TimeUnit.MILLISECONDS);
 
     /**
      * A client with {@value #DEFAULT_MAX_IN_FLIGHT} submissions in flight at most and
@@ -127,18 +120,6 @@ public final class DtmClient implements AutoCloseable {
     /** With the backoff's randomness given (seeded in tests) and a listener told each backoff drawn. */
     DtmClient(ClusterConfig config, Duration requestTimeout, Duration deadline, int maxInFlight, int maxWaiting,
             RandomGenerator random, LongConsumer backoffListener) {
-        this(config, requestTimeout, deadline, maxInFlight, maxWaiting, random, backoffListener,
-                new HashedWheelTimer(r -> {
-                    Thread t = new Thread(r, "dtm-client-retries");
-                    t.setDaemon(true);
-                    return t;
-                }, 10, TimeUnit.MILLISECONDS));
-    }
-
-    /** With the timer that runs retries given too (tests: one that fires only when told). */
-    DtmClient(ClusterConfig config, Duration requestTimeout, Duration deadline, int maxInFlight, int maxWaiting,
-            RandomGenerator random, LongConsumer backoffListener, Timer timer) {
-        this.timer = timer;
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be at least 1, got " + maxInFlight);
         }
@@ -156,10 +137,8 @@ public final class DtmClient implements AutoCloseable {
         this.clients = new AtomicReferenceArray<>(nodes.capacity());
         this.groups = config.log().groups();
         this.leaders = new AtomicIntegerArray(groups);
-        this.parked = new ArrayList<>(groups);
         for (int g = 0; g < groups; g++) {
             leaders.set(g, indexOf(config.groupMembers(g).get(0), 0));
-            parked.add(ConcurrentHashMap.newKeySet());
         }
     }
 
@@ -226,8 +205,7 @@ public final class DtmClient implements AutoCloseable {
 
     /**
      * One submission's tries. Only one callback touches it at a time: each try is started by the
-     * answer to the one before (directly or through the timer, which publishes safely), or by another
-     * submission's answer after cancelling its timer ({@link #wakeParked}; the parked set publishes it).
+     * answer to the one before (directly or through the timer, which publishes safely).
      */
     private final class Retries {
         final SubmitRequest request;
@@ -274,13 +252,10 @@ public final class DtmClient implements AutoCloseable {
         r.sent++;
         client(index).thenCompose(c -> c.submit(r.request)).whenComplete((answer, error) -> {
             if (error == null) {
-                int believed = leaders.getAndSet(r.group, index);
+                leaders.set(r.group, index);
                 r.redirectsInARow = 0;
                 if (answer.getStatus() != SubmitResult.Status.OVERLOADED) {
                     r.result.complete(answer);
-                    if (believed != index) {
-                        wakeParked(r.group, index);
-                    }
                     return;
                 }
                 // The leader had no room: nothing was logged. Ask it again after the backoff.
@@ -318,57 +293,16 @@ public final class DtmClient implements AutoCloseable {
         });
     }
 
-    /**
-     * Tries again on {@code nodeIndex} after a jittered backoff, or at the deadline if that comes
-     * first, or on a new leader of its group as soon as another submission finds one ({@link #wakeParked}).
-     */
+    /** Tries again on {@code nodeIndex} after a jittered backoff, or at the deadline if that comes first. */
     private void retryLater(Retries r, int nodeIndex) {
         long delayMs = backoff.delayMs(r.backoffs++);
         backoffListener.accept(delayMs);
         long leftMs = TimeUnit.NANOSECONDS.toMillis(r.deadlineNanos - System.nanoTime());
-        Parked p = new Parked(r, nodeIndex);
-        parked.get(r.group).add(p);
         try {
-            p.timeout = timer.newTimeout(p, Math.max(0, Math.min(delayMs, leftMs)), TimeUnit.MILLISECONDS);
+            timer.newTimeout(t -> attempt(r, nodeIndex), Math.max(0, Math.min(delayMs, leftMs)),
+                    TimeUnit.MILLISECONDS);
         } catch (IllegalStateException e) {
             // The timer stopped: the client is closed and has answered every submission.
-            parked.get(r.group).remove(p);
-        }
-    }
-
-    /**
-     * A submission of {@code group} was answered by node {@code leader}, which this client did not
-     * believe led the group: the group's retries waiting out a backoff go there now. After a leader
-     * is lost, the orders of its group back off (up to a second a try) while the group elects
-     * another; without this each found the new leader only when its own backoff ended, on whichever
-     * node came next, the lost one included. Safe like every retry: the same tid never runs twice.
-     */
-    private void wakeParked(int group, int leader) {
-        for (Parked p : parked.get(group)) {
-            Timeout t = p.timeout;
-            // Cancelled here, it is this thread's to run; else the timer has it (or it is not armed yet).
-            if (t != null && t.cancel()) {
-                parked.get(group).remove(p);
-                attempt(p.retries, leader);
-            }
-        }
-    }
-
-    /** A retry waiting out its backoff: runs on the timer, unless {@link #wakeParked} cancels it first. */
-    private final class Parked implements TimerTask {
-        final Retries retries;
-        final int nodeIndex;
-        volatile Timeout timeout;
-
-        Parked(Retries retries, int nodeIndex) {
-            this.retries = retries;
-            this.nodeIndex = nodeIndex;
-        }
-
-        @Override
-        public void run(Timeout t) {
-            parked.get(retries.group).remove(this);
-            attempt(retries, nodeIndex);
         }
     }
 

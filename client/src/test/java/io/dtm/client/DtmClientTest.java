@@ -11,8 +11,6 @@ import io.dtm.protocol.rpc.Request;
 import io.dtm.protocol.rpc.Response;
 import io.dtm.protocol.rpc.SubmitRequest;
 import io.dtm.protocol.rpc.SubmitResult;
-import io.netty.util.Timer;
-import io.netty.util.TimerTask;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +29,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -342,76 +339,6 @@ class DtmClientTest {
             assertThat(refused.get().getReason()).contains("DtmClient saturated").contains("nothing was sent");
             assertThat(held).noneMatch(CompletableFuture::isDone);
             assertThat(leader.seen).hasSize(DtmClient.DEFAULT_MAX_IN_FLIGHT).doesNotContain("t-one-too-many");
-        }
-    }
-
-    @Test
-    void retriesBackingOffGoToTheNewLeaderAsSoonAsAnotherSubmissionFindsIt() throws Exception {
-        // The group's leader n1 is lost and no one leads yet: every node says so.
-        HeldTimer timer = new HeldTimer();
-        try (DtmClient client = new DtmClient(config, Duration.ofSeconds(5), Duration.ofSeconds(30),
-                DtmClient.DEFAULT_MAX_IN_FLIGHT, DtmClient.DEFAULT_MAX_WAITING, new Random(1), delay -> { }, timer)) {
-            CompletableFuture<SubmitResult> backingOff = client.submit(order("t-backing-off"));
-            await().atMost(Duration.ofSeconds(10)).until(() -> timer.armed.size() == 1);
-            assertThat(nodes.get("n1").seen).containsExactly("t-backing-off");
-
-            // n3 is elected; the others know it. A new order finds it through n1's redirect.
-            nodes.get("n1").script = r -> notLeader("n3");
-            nodes.get("n2").script = r -> notLeader("n3");
-            nodes.get("n3").script = DtmClientTest::committed;
-            assertThat(client.submit(order("t-new")).get(10, TimeUnit.SECONDS).getStatus())
-                    .isEqualTo(SubmitResult.Status.COMMITTED);
-
-            // The held timer never fires: only the new leader's answer can have sent it on.
-            assertThat(backingOff.get(10, TimeUnit.SECONDS).getStatus()).isEqualTo(SubmitResult.Status.COMMITTED);
-            assertThat(timer.armed).as("its backoff was cancelled, not waited out").allMatch(io.netty.util.Timeout::isCancelled);
-        }
-        assertThat(nodes.get("n1").seen).containsExactly("t-backing-off", "t-new");
-        assertThat(nodes.get("n2").seen).isEmpty();
-        assertThat(nodes.get("n3").seen).containsExactly("t-new", "t-backing-off");
-    }
-
-    /** A timer that holds every task and never fires one: a backoff lasts until it is cancelled. */
-    private static final class HeldTimer implements Timer {
-        final Queue<io.netty.util.Timeout> armed = new ConcurrentLinkedQueue<>();
-
-        @Override
-        public io.netty.util.Timeout newTimeout(TimerTask task, long delay, TimeUnit unit) {
-            io.netty.util.Timeout t = new io.netty.util.Timeout() {
-                private final AtomicBoolean cancelled = new AtomicBoolean();
-
-                @Override
-                public Timer timer() {
-                    return HeldTimer.this;
-                }
-
-                @Override
-                public TimerTask task() {
-                    return task;
-                }
-
-                @Override
-                public boolean isExpired() {
-                    return false;
-                }
-
-                @Override
-                public boolean isCancelled() {
-                    return cancelled.get();
-                }
-
-                @Override
-                public boolean cancel() {
-                    return cancelled.compareAndSet(false, true);
-                }
-            };
-            armed.add(t);
-            return t;
-        }
-
-        @Override
-        public Set<io.netty.util.Timeout> stop() {
-            return Set.copyOf(armed);
         }
     }
 }
