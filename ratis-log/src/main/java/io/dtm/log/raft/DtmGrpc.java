@@ -18,11 +18,10 @@ import org.apache.ratis.util.TimeDuration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Ratis's gRPC transport for the log's servers, with three changes to the leader's log appender
+ * Ratis's gRPC transport for the log's servers, with two changes to the leader's log appender
  * (Ratis 3.2.2): a fix, so that a follower that restarts behind the leader's purged log gets the
- * snapshot instead of being cut off until the next leader change; an adaptive replication
- * wait ({@link ReplicationPacer}, {@code log.groupCommit.replicationIntervalMs}); and a follower
- * that stopped answering gets heartbeats only.
+ * snapshot instead of being cut off until the next leader change; and an adaptive replication
+ * wait ({@link ReplicationPacer}, {@code log.groupCommit.replicationIntervalMs}).
  *
  * <p>The race: each round of {@code GrpcLogAppender.run()} first checks whether the follower needs
  * a snapshot, then builds an append from the follower's next index. While the follower was down,
@@ -43,18 +42,6 @@ import java.util.concurrent.TimeUnit;
  * the waiting entries go, and the append is built then (Ratis's own wait is zero). Ratis also sends
  * whenever the follower's commit index lags the leader's, which under load is always: such a send
  * waits for the pacer too, and the new commit index goes with the entries.
- *
- * <p>The silent follower: one that has not answered for an election timeout (its process died, a
- * partition, a long pause) gets a heartbeat every quarter of an election timeout and nothing else
- * until it answers; then entries, or the snapshot, as usual. Ratis tried it again at every new
- * entry (its wait after an error ends at the next entry's signal), and each try built an append
- * from the follower's next index, which stays where the follower stopped: ever more entries read
- * and encoded for nobody. After the kill of a node at full load, each of its peers tried about 50
- * times a second per group and logged each failure: from 5 s after the kill the survivors spent
- * 0.85 ms of CPU per transaction instead of 0.46, and committed a quarter less than before the kill
- * instead of a fifth more (docs/PERFORMANCE.md). A majority never waits for a
- * silent follower (Raft needs it no more than one already gone), so nothing waits on the
- * heartbeats but the follower's own catching up, by at most a quarter of an election timeout.
  *
  * <p>Selected by {@link RaftSettings#server} as the RPC type, by class name (Ratis instantiates it
  * by reflection, hence the public no-argument constructor).
@@ -101,9 +88,6 @@ public final class DtmGrpc implements RpcType {
          */
         @Override
         public SnapshotInfo shouldInstallSnapshot() {
-            if (silent()) {
-                return null; // it gets the snapshot once it answers a heartbeat
-            }
             SnapshotInfo snapshot = super.shouldInstallSnapshot();
             if (snapshot != null) {
                 return snapshot;
@@ -115,9 +99,6 @@ public final class DtmGrpc implements RpcType {
         public AppendEntriesRequestProto newAppendEntriesRequest(long callId, boolean heartbeat)
                 throws RaftLogIOException {
             // Under the appender's lock, which also guards the follower's next index.
-            if (silent()) {
-                return heartbeatDue() ? super.newAppendEntriesRequest(callId, true) : null;
-            }
             boolean noEntries = heartbeat || cannotBeSentEntries();
             if (!noEntries && !heartbeatDue() && pacedNanos() > 0) {
                 // Ratis also sends when the follower's commit index lags; that news waits for the entries.
@@ -141,28 +122,13 @@ public final class DtmGrpc implements RpcType {
             return getHeartbeatWaitTimeMs() <= 0;
         }
 
-        /**
-         * Whether the follower has not answered for an election timeout: see the class comment. A new
-         * leader's followers start out silent (Ratis dates their last answer an election timeout
-         * back), so the first call to each is a heartbeat, answered in a round trip.
-         */
-        private boolean silent() {
-            return getFollower().getLastRpcResponseTime().elapsedTimeMs() >= getServer().properties().minRpcTimeoutMs();
-        }
-
         @Override
         public boolean shouldSendAppendEntries() {
-            if (silent()) {
-                return heartbeatDue();
-            }
             return super.shouldSendAppendEntries() && (pacedNanos() <= 0 || heartbeatDue());
         }
 
         @Override
         public long getWaitTimeMs() {
-            if (silent()) {
-                return Math.max(1, getHeartbeatWaitTimeMs());
-            }
             long paced = pacedNanos();
             // Waiting for an answer: the reply wakes the appender (Ratis notifies it on every reply);
             // the heartbeat bound only keeps it from sleeping past a heartbeat.
