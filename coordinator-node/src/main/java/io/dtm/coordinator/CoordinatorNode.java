@@ -176,6 +176,7 @@ public final class CoordinatorNode implements AutoCloseable {
         metrics.registerInFlight(() -> engines.sum(CoordinatorEngine::inFlight));
         metrics.registerPhase2Backlog(() -> engines.sum(CoordinatorEngine::phase2Backlog));
         metrics.registerOpenViolations(() -> engines.sum(e -> e.violations().size()));
+        metrics.registerOutOfOrderApplies(logServer::outOfOrderApplies);
         metrics.registerRaft(() -> logServer.status().getCommitIndex(), () -> logServer.status().getAppliedIndex(),
                 () -> logServer.status().getTerm(), () -> logServer.status().getLeaderReady());
         // Every group: a node may join groups while it runs (their gauges read zeros where it holds none).

@@ -322,6 +322,23 @@ public final class TxnLogServer implements Closeable {
         return (TxnStateMachine) division(group).getStateMachine();
     }
 
+    /**
+     * Entries this node's replicas applied out of log order, every group it holds together
+     * ({@link TxnStateMachine#outOfOrderApplies}): must stay 0. A group that leaves while this is
+     * read is skipped.
+     */
+    public long outOfOrderApplies() {
+        long sum = 0;
+        for (int g : hostedGroups()) {
+            try {
+                sum += stateMachine(g).outOfOrderApplies();
+            } catch (UncheckedIOException e) {
+                // left since hostedGroups() was read
+            }
+        }
+        return sum;
+    }
+
     public boolean isLeader(int group) {
         return division(group).getInfo().isLeader();
     }

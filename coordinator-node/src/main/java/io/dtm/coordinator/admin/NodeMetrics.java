@@ -71,6 +71,11 @@ public final class NodeMetrics {
     public static final String INVARIANT_VIOLATIONS = "dtm.invariant.violations";
     /** Violations still open (their transactions unfinished) on this leader. */
     public static final String INVARIANT_VIOLATIONS_OPEN = "dtm.invariant.violations.open";
+    /**
+     * Log entries a replica of this node applied out of log order (its table may differ from its
+     * peers'): must stay 0.
+     */
+    public static final String OUT_OF_ORDER_APPLIES = "dtm.invariant.out-of-order-applies";
 
     private static final Logger LOG = LoggerFactory.getLogger(NodeMetrics.class);
 
@@ -210,6 +215,11 @@ public final class NodeMetrics {
     /** Invariant violations still open on this leader (each keeps a transaction unfinished). */
     public void registerOpenViolations(LongSupplier open) {
         replaceGauge(INVARIANT_VIOLATIONS_OPEN, longGauge(open));
+    }
+
+    /** Log entries applied out of log order by this node's replicas, every group together. */
+    public void registerOutOfOrderApplies(LongSupplier applies) {
+        replaceGauge(OUT_OF_ORDER_APPLIES, longGauge(applies));
     }
 
     /** Decided transactions whose phase 2 has not reached every participant yet. */

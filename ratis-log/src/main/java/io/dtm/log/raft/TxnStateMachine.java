@@ -98,6 +98,7 @@ public final class TxnStateMachine extends BaseStateMachine {
     private TxnLogState state;
     private volatile LeadershipListener leadership;
     private final AtomicLong refusedAppends = new AtomicLong();
+    private final AtomicLong outOfOrderApplies = new AtomicLong();
 
     /** @param members the group's members as first placed, from the cluster configuration (the same on every replica) */
     public TxnStateMachine(TxnLogState.Retention retention, Collection<String> members) {
@@ -181,6 +182,32 @@ public final class TxnStateMachine extends BaseStateMachine {
         return trx;
     }
 
+    /**
+     * The invariant of a replicated state machine: every replica applies the same entries in the
+     * same order, each one the entry after the last (Ratis reports entries of its own, such as
+     * configurations, through {@code notifyTermIndexUpdated}, which moves the same index). An
+     * entry out of that order means this replica's table may differ from its peers' from here on:
+     * the answers it gives are no longer the log's. That is said loudly and counted
+     * ({@link #outOfOrderApplies()}); the entry is still applied, as every replica would.
+     */
+    private void checkNextInLog(TermIndex entry) {
+        TermIndex last = getLastAppliedTermIndex();
+        if (last == null || last.getIndex() < RaftLog.LEAST_VALID_LOG_INDEX) {
+            return; // nothing applied yet: the first entry may follow a snapshot or the log's start
+        }
+        // (An older term than the last entry's Ratis refuses itself, in updateLastAppliedTermIndex.)
+        if (entry.getIndex() != last.getIndex() + 1) {
+            long n = outOfOrderApplies.incrementAndGet();
+            LOG.error("{}: INVARIANT VIOLATED: applying entry {} right after {}; this replica's transactions may"
+                    + " differ from its peers' from here on ({} out-of-order applies so far)", getId(), entry, last, n);
+        }
+    }
+
+    /** Entries applied out of log order since this replica started: must stay 0 ({@link #checkNextInLog}). */
+    public long outOfOrderApplies() {
+        return outOfOrderApplies.get();
+    }
+
     /** Entries this node refused as leader since it started ({@link AppendAdmission}). */
     public long refusedAppends() {
         return refusedAppends.get();
@@ -207,6 +234,7 @@ public final class TxnStateMachine extends BaseStateMachine {
         }
         BatchResult result;
         synchronized (this) {
+            checkNextInLog(termIndex);
             result = state.apply(batch, termIndex.getTerm());
             updateLastAppliedTermIndex(termIndex);
         }
