@@ -387,7 +387,8 @@ public final class TxnLogServer implements Closeable {
         RaftServer.Division division = division(group);
         DivisionInfo info = division.getInfo();
         RaftLog log = division.getRaftLog();
-        LogStats stats = ((TxnStateMachine) division.getStateMachine()).localStats();
+        TxnStateMachine machine = (TxnStateMachine) division.getStateMachine();
+        LogStats stats = machine.localStats();
         RaftPeerId leader = info.getLeaderId();
         GroupStatus.Builder out = GroupStatus.newBuilder()
                 .setGroup(group)
@@ -400,7 +401,8 @@ public final class TxnLogServer implements Closeable {
                 .setInFlight(stats.getInFlight())
                 .setRetainedOutcomes(stats.getRetainedOutcomes())
                 .setSnapshotIndex(Math.max(0, log.getSnapshotIndex()))
-                .setLogStartIndex(Math.max(0, log.getStartIndex()));
+                .setLogStartIndex(Math.max(0, log.getStartIndex()))
+                .setOutOfOrderApplies(machine.outOfOrderApplies());
         members(group).forEach(p -> out.addMembers(p.getId().toString()));
         return out.build();
     }

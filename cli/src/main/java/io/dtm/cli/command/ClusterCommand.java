@@ -189,6 +189,7 @@ public final class ClusterCommand {
                         group.put("inFlight", g.getInFlight());
                         group.put("retainedOutcomes", g.getRetainedOutcomes());
                         group.put("coordinating", g.getCoordinating());
+                        group.put("outOfOrderApplies", g.getOutOfOrderApplies());
                         itsGroups.add(group);
                     }
                     node.put("groups", itsGroups);
@@ -275,6 +276,18 @@ public final class ClusterCommand {
 
         private static void printServices(PrintWriter out, ClusterView view, ClusterDir dir) {
             ViolationsCommand.print(out, view.violations());
+            for (ClusterView.NodeView n : view.nodes()) {
+                if (!n.reachable()) {
+                    continue;
+                }
+                for (GroupStatus g : n.status().getGroupsList()) {
+                    if (g.getOutOfOrderApplies() > 0) {
+                        out.printf("INVARIANT VIOLATED: %s applied %d entries of log group %d out of log order; its copy"
+                                + " of the group's transactions may differ from its peers' (see its log)%n", n.id(),
+                                g.getOutOfOrderApplies(), g.getGroup());
+                    }
+                }
+            }
             out.println();
             String serviceFormat = "%-10s %-9s %9s %10s %-22s %s%n";
             out.printf(serviceFormat, "SERVICE", "REACHABLE", "PREPARED", "COMMITTED", "ADDRESS", "PID");
