@@ -274,20 +274,27 @@ public final class ClusterCommand {
             printServices(out, view, dir);
         }
 
-        private static void printServices(PrintWriter out, ClusterView view, ClusterDir dir) {
-            ViolationsCommand.print(out, view.violations());
+        /** One line per group of a node whose replica applied entries out of log order (none when all is well). */
+        static List<String> outOfOrderApplies(ClusterView view) {
+            List<String> lines = new ArrayList<>();
             for (ClusterView.NodeView n : view.nodes()) {
                 if (!n.reachable()) {
                     continue;
                 }
                 for (GroupStatus g : n.status().getGroupsList()) {
                     if (g.getOutOfOrderApplies() > 0) {
-                        out.printf("INVARIANT VIOLATED: %s applied %d entries of log group %d out of log order; its copy"
-                                + " of the group's transactions may differ from its peers' (see its log)%n", n.id(),
-                                g.getOutOfOrderApplies(), g.getGroup());
+                        lines.add("INVARIANT VIOLATED: " + n.id() + " applied " + g.getOutOfOrderApplies() + " entries of"
+                                + " log group " + g.getGroup() + " out of log order; its copy of the group's transactions"
+                                + " may differ from its peers' (see its log)");
                     }
                 }
             }
+            return lines;
+        }
+
+        private static void printServices(PrintWriter out, ClusterView view, ClusterDir dir) {
+            ViolationsCommand.print(out, view.violations());
+            outOfOrderApplies(view).forEach(out::println);
             out.println();
             String serviceFormat = "%-10s %-9s %9s %10s %-22s %s%n";
             out.printf(serviceFormat, "SERVICE", "REACHABLE", "PREPARED", "COMMITTED", "ADDRESS", "PID");
