@@ -28,6 +28,8 @@ final class ResponseDispatcher<Resp extends MessageLite> extends ChannelInboundH
     private final ToLongFunction<Resp> requestIdOf;
     private final Map<Long, CompletableFuture<Resp>> pending = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Responses read on this connection so far (written on the event loop only). */
+    private volatile long responses;
 
     ResponseDispatcher(String address, ToLongFunction<Resp> requestIdOf) {
         this.address = address;
@@ -51,13 +53,24 @@ final class ResponseDispatcher<Resp extends MessageLite> extends ChannelInboundH
         pending.remove(requestId, reply);
     }
 
-    /** Fails the call with a {@link TimeoutException} if its response has not come yet. */
-    void expire(long requestId, Duration timeout) {
+    /**
+     * Fails the call with a {@link TimeoutException} if its response has not come yet.
+     *
+     * @return whether it had not (the call timed out)
+     */
+    boolean expire(long requestId, Duration timeout) {
         CompletableFuture<Resp> reply = pending.remove(requestId);
-        if (reply != null) {
-            reply.completeExceptionally(new TimeoutException("no response from " + address + " to request "
-                    + requestId + " within " + timeout.toMillis() + " ms"));
+        if (reply == null) {
+            return false;
         }
+        reply.completeExceptionally(new TimeoutException("no response from " + address + " to request "
+                + requestId + " within " + timeout.toMillis() + " ms"));
+        return true;
+    }
+
+    /** How many responses this connection has read; two readings tell whether anything came in between. */
+    long responses() {
+        return responses;
     }
 
     int inFlight() {
@@ -72,6 +85,7 @@ final class ResponseDispatcher<Resp extends MessageLite> extends ChannelInboundH
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         @SuppressWarnings("unchecked") // the frame decoder in front of this handler emits only Resp
         Resp response = (Resp) msg;
+        responses++; // only this event loop writes it
         long requestId = requestIdOf.applyAsLong(response);
         CompletableFuture<Resp> reply = pending.remove(requestId);
         if (reply == null) {

@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 import java.util.function.ToLongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One TCP connection to one server, carrying many requests at once. Each call gets the next
@@ -44,12 +46,19 @@ import java.util.function.ToLongFunction;
  * cross-thread hand-offs per call, each a possible wake-up of the loop, for a timer that almost
  * never fires. A call that does time out is failed on its event loop, like every other outcome.
  *
- * <p>A client does not reconnect: once {@link #isActive()} is false, connect a new one.
+ * <p>A client does not reconnect: once {@link #isActive()} is false, connect a new one. A call that
+ * times out while nothing at all came back on the connection since it was sent closes the
+ * connection: the server, or the path to it, has been silent for a whole timeout. That is what a
+ * connection looks like after a network partition heals: TCP retransmits what the partition dropped
+ * only as its backoff allows (seconds, then minutes), so every call on it keeps timing out while a
+ * new connection would get through at once. Callers replace a closed client on their next call.
  *
  * @param <Req> the request message type
  * @param <Resp> the response message type
  */
 public final class RpcClient<Req extends MessageLite, Resp extends MessageLite> implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RpcClient.class);
 
     /** Every call's timeout; a daemon thread, shared by all clients of the process. */
     private static final HashedWheelTimer TIMEOUTS = new HashedWheelTimer(r -> {
@@ -176,7 +185,9 @@ public final class RpcClient<Req extends MessageLite, Resp extends MessageLite> 
 
         CompletableFuture<Resp> reply = new CompletableFuture<>();
         dispatcher.register(requestId, reply);
-        Timeout timer = TIMEOUTS.newTimeout(expired -> expire(requestId, timeout), timeoutNanos, TimeUnit.NANOSECONDS);
+        long responsesBefore = dispatcher.responses();
+        Timeout timer = TIMEOUTS.newTimeout(expired -> expire(requestId, timeout, responsesBefore), timeoutNanos,
+                TimeUnit.NANOSECONDS);
         // One clean-up path for every outcome: response, timeout, close, send failure or cancel.
         reply.whenComplete((response, failure) -> {
             dispatcher.forget(requestId, reply);
@@ -192,9 +203,16 @@ public final class RpcClient<Req extends MessageLite, Resp extends MessageLite> 
         return reply;
     }
 
-    private void expire(long requestId, Duration timeout) {
+    private void expire(long requestId, Duration timeout, long responsesBefore) {
         try {
-            channel.eventLoop().execute(() -> dispatcher.expire(requestId, timeout));
+            channel.eventLoop().execute(() -> {
+                if (dispatcher.expire(requestId, timeout) && dispatcher.responses() == responsesBefore
+                        && channel.isActive()) {
+                    LOG.info("closing the connection to {}: nothing came back on it for {} ms (a stalled connection,"
+                            + " as after a partition; the next call connects anew)", address, timeout.toMillis());
+                    channel.close();
+                }
+            });
         } catch (RejectedExecutionException e) {
             dispatcher.expire(requestId, timeout); // the event loop is gone: fail the call here
         }
