@@ -7,10 +7,12 @@ import io.dtm.config.LogConfig;
 import io.dtm.config.NodeConfig;
 import io.dtm.config.RetentionConfig;
 import io.dtm.config.TimeoutsConfig;
+import io.dtm.log.raft.LogGroups;
 import io.dtm.log.raft.RaftNodes;
 import io.dtm.pki.ClusterCertificates.Holder;
 import io.dtm.pki.ClusterCertificates;
 import io.dtm.pki.Identity;
+import io.dtm.protocol.log.LogRecords;
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.TxnRecord;
 
@@ -43,7 +45,7 @@ final class LocalLogCluster implements AutoCloseable {
     private final Path caDir;
     private final Map<String, TxnLogServer> running = new LinkedHashMap<>();
     private final List<TxnLogClient> clients = new ArrayList<>();
-    /** The appenders {@link #appendAsLeader} made, by node and term. */
+    /** The appenders {@link #appendAsLeader} made, by node, group and term. */
     private final Map<String, LogAppender> appenders = new HashMap<>();
     /** Each node's clock; the system clock unless a test gave it another. */
     private final Map<String, LongSupplier> clocks = new HashMap<>();
@@ -57,14 +59,22 @@ final class LocalLogCluster implements AutoCloseable {
     }
 
     LocalLogCluster(Path dir, long snapshotEveryEntries, long segmentSizeBytes, GroupCommitConfig groupCommit) {
+        this(dir, snapshotEveryEntries, segmentSizeBytes, groupCommit, 1);
+    }
+
+    /**
+     * @param groups the log's groups, each on every node with a different preferred leader; records
+     *               go to their tid's group ({@link #appendAsLeader})
+     */
+    LocalLogCluster(Path dir, long snapshotEveryEntries, long segmentSizeBytes, GroupCommitConfig groupCommit,
+            int groups) {
         ClusterConfig base = ClusterConfig.loadDefault().withPorts(FreePorts::next).withDataDir(dir);
         // Generous election timeouts: a 2-core CI box running three servers and the test is starved.
         TimeoutsConfig timeouts = new TimeoutsConfig(1_000, 2_000, 10_000, 60_000);
-        // One log group: these tests drive the Raft mechanics of a group (its leader, snapshots,
-        // members, transport) through group 0's appender; several groups are the coordinator
-        // cluster tests' (MultiGroupClusterTest, MembershipClusterTest, and those on the bundled default).
+        // One log group unless asked: most of these tests drive the Raft mechanics of one group (its
+        // leader, snapshots, members, transport); MultiGroupLogClusterTest runs them on several.
         LogConfig log = new LogConfig(snapshotEveryEntries, segmentSizeBytes,
-                new RetentionConfig(1_000_000, 3_600_000), groupCommit, 1, LogConfig.DEFAULT_REPLICATION);
+                new RetentionConfig(1_000_000, 3_600_000), groupCommit, groups, LogConfig.DEFAULT_REPLICATION);
         this.config = base.withTimeouts(timeouts).withLog(log).withTlsDir(dir.resolve("tls"));
         // Mutual TLS on the Raft transport, as in production: a certificate per node and the operator's for test clients.
         List<Holder> holders = new ArrayList<>();
@@ -125,16 +135,22 @@ final class LocalLogCluster implements AutoCloseable {
         return changed;
     }
 
+    /** The log group of {@code tid}. */
+    int groupOf(String tid) {
+        return LogGroups.of(config).indexOf(tid);
+    }
+
     /**
-     * Appends as the leader's coordinator does (the only way records enter the log): through an
-     * appender of the current leader's term, made anew when leadership moves.
+     * Appends as the leader's coordinator does (the only way records enter the log): to the record's
+     * group, through an appender of the group leader's current term, made anew when leadership moves.
      */
     synchronized CompletableFuture<RecordResult> appendAsLeader(TxnRecord record) {
-        String leader = readyLeader().orElseGet(this::awaitLeader);
+        int group = groupOf(LogRecords.tidOf(record));
+        String leader = readyLeader(group).orElseGet(() -> awaitLeader(group));
         TxnLogServer server = server(leader);
-        long term = server.status().getTerm();
-        return appenders.computeIfAbsent(leader + "@" + term, key -> server.appender("test-" + leader, 0, term))
-                .append(record);
+        long term = server.status(group).getTerm();
+        return appenders.computeIfAbsent(leader + "@" + group + "@" + term,
+                key -> server.appender("test-" + leader, group, term)).append(record);
     }
 
     /** Stops a server the way a crash would look to its peers: its connections just go away. */
@@ -169,18 +185,23 @@ final class LocalLogCluster implements AutoCloseable {
         return server;
     }
 
-    /** Waits for a running node to be leader and ready (it has applied every earlier entry). */
+    /** Waits for a running node to lead group 0 and be ready (it has applied every earlier entry). */
     String awaitLeader() {
-        return await("a ready leader among " + running.keySet())
+        return awaitLeader(0);
+    }
+
+    /** Waits for a running node to lead {@code group} and be ready. */
+    String awaitLeader(int group) {
+        return await("a ready leader of group " + group + " among " + running.keySet())
                 .atMost(ELECTION_DEADLINE)
                 .pollInterval(Duration.ofMillis(50))
-                .until(this::readyLeader, Optional::isPresent)
+                .until(() -> readyLeader(group), Optional::isPresent)
                 .orElseThrow();
     }
 
-    private Optional<String> readyLeader() {
+    private Optional<String> readyLeader(int group) {
         return running.values().stream()
-                .filter(s -> !s.hostedGroups().isEmpty() && s.status().getLeaderReady())
+                .filter(s -> s.hosts(group) && s.status(group).getLeaderReady())
                 .map(TxnLogServer::nodeId)
                 .findFirst();
     }
