@@ -3,8 +3,6 @@ package io.dtm.log;
 import io.dtm.config.GroupCommitConfig;
 import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.RecordResult;
-import io.dtm.protocol.log.RecordResult.Disposition;
-import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.log.TxnStatus;
 import io.dtm.protocol.rpc.GroupStatus;
 import org.junit.jupiter.api.AfterEach;
@@ -14,15 +12,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
+import static io.dtm.log.ClusterRecords.FOUR;
+import static io.dtm.log.ClusterRecords.assertOutcomes;
+import static io.dtm.log.ClusterRecords.expectedOutcome;
 import static io.dtm.protocol.log.LogRecords.begin;
 import static io.dtm.protocol.log.LogRecords.decide;
 import static io.dtm.protocol.log.LogRecords.end;
@@ -39,7 +37,6 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class MultiGroupLogClusterTest {
     private static final int GROUPS = 3;
-    private static final List<String> FOUR = List.of("inventory", "payment", "order", "shipping");
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @TempDir
@@ -58,36 +55,11 @@ class MultiGroupLogClusterTest {
         return new LocalLogCluster(dir, snapshotEveryEntries, segmentSizeBytes, GroupCommitConfig.defaults(), GROUPS);
     }
 
-    private static Outcome expectedOutcome(int i) {
-        return i % 3 == 0 ? Outcome.ABORT : Outcome.COMMIT;
-    }
-
-    /** Begins and decides {@code prefix0..prefix(n-1)} through their groups' leaders; asserts every tid's group got some. */
+    /** Begins and decides {@code prefix0..prefix(n-1)}, tids that fall in every group. */
     private void beginAndDecide(String prefix, int n) {
-        List<CompletableFuture<RecordResult>> begins = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            begins.add(cluster.appendAsLeader(begin(prefix + i, FOUR, Long.MAX_VALUE)));
-        }
-        begins.forEach(f -> assertThat(f.join().getDisposition()).isEqualTo(Disposition.APPLIED));
-        List<CompletableFuture<RecordResult>> decides = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            decides.add(cluster.appendAsLeader(decide(prefix + i, expectedOutcome(i), "reason " + i, "coordinator:test")));
-        }
-        for (int i = 0; i < n; i++) {
-            assertThat(decides.get(i).join().getOutcome()).as(prefix + i).isEqualTo(expectedOutcome(i));
-        }
         assertThat(IntStream.range(0, n).map(i -> cluster.groupOf(prefix + i)).distinct().count())
                 .as("the tids %s* fall in every group", prefix).isEqualTo(GROUPS);
-    }
-
-    private static void assertOutcomes(TxnLogClient client, String via, String prefix, int n) {
-        List<CompletableFuture<TxnState>> reads = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            reads.add(via == null ? client.read(prefix + i) : client.readVia(prefix + i, via));
-        }
-        for (int i = 0; i < n; i++) {
-            assertThat(reads.get(i).join().getOutcome()).as("%s%d via %s", prefix, i, via).isEqualTo(expectedOutcome(i));
-        }
+        ClusterRecords.beginAndDecide(cluster, prefix, n);
     }
 
     /** Every group's leader, once each has one. */

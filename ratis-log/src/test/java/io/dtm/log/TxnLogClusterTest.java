@@ -5,7 +5,6 @@ import io.dtm.protocol.log.Outcome;
 import io.dtm.protocol.log.RecordResult;
 import io.dtm.protocol.log.RecordResult.Disposition;
 import io.dtm.protocol.log.TxnRecord;
-import io.dtm.protocol.log.TxnState;
 import io.dtm.protocol.log.TxnStatus;
 import io.dtm.protocol.rpc.NodeStatus;
 import org.junit.jupiter.api.AfterEach;
@@ -20,6 +19,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.dtm.log.ClusterRecords.FOUR;
+import static io.dtm.log.ClusterRecords.assertOutcomes;
+import static io.dtm.log.ClusterRecords.beginAndDecide;
 import static io.dtm.protocol.log.LogRecords.begin;
 import static io.dtm.protocol.log.LogRecords.decide;
 import static io.dtm.protocol.log.LogRecords.end;
@@ -29,7 +31,6 @@ import static org.awaitility.Awaitility.await;
 /** Three real Ratis servers of the log in one JVM: failover, restart from disk, snapshot catch-up, load. */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class TxnLogClusterTest {
-    private static final List<String> FOUR = List.of("inventory", "payment", "order", "shipping");
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @TempDir
@@ -44,46 +45,13 @@ class TxnLogClusterTest {
         }
     }
 
-    private static Outcome expectedOutcome(int i) {
-        return i % 3 == 0 ? Outcome.ABORT : Outcome.COMMIT;
-    }
-
-    /** Begins and decides tids {@code prefix0..prefix(n-1)}, all at once, as the leader; returns when all are applied. */
-    private void beginAndDecide(String prefix, int n) {
-        List<CompletableFuture<RecordResult>> begins = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            begins.add(cluster.appendAsLeader(begin(prefix + i, FOUR, Long.MAX_VALUE)));
-        }
-        begins.forEach(f -> assertThat(f.join().getDisposition()).isEqualTo(Disposition.APPLIED));
-        List<CompletableFuture<RecordResult>> decides = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            decides.add(cluster.appendAsLeader(decide(prefix + i, expectedOutcome(i), "reason " + i, "coordinator:test")));
-        }
-        for (int i = 0; i < n; i++) {
-            RecordResult r = decides.get(i).join();
-            assertThat(r.getDisposition()).isEqualTo(Disposition.APPLIED);
-            assertThat(r.getOutcome()).isEqualTo(expectedOutcome(i));
-        }
-    }
-
-    private static void assertOutcomes(TxnLogClient client, String via, String prefix, int n) {
-        List<CompletableFuture<TxnState>> reads = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            reads.add(via == null ? client.read(prefix + i) : client.readVia(prefix + i, via));
-        }
-        for (int i = 0; i < n; i++) {
-            TxnState s = reads.get(i).join();
-            assertThat(s.getOutcome()).as("%s%d via %s", prefix, i, via).isEqualTo(expectedOutcome(i));
-        }
-    }
-
     @Test
     void decisionsSurviveKillingTheLeader() {
         cluster = new LocalLogCluster(dir, 10_000, 8 << 20);
         cluster.startAll();
         String oldLeader = cluster.awaitLeader();
         TxnLogClient client = cluster.newClient();
-        beginAndDecide("t", 200);
+        beginAndDecide(cluster, "t", 200);
 
         cluster.stop(oldLeader);
         String newLeader = cluster.awaitLeader();
@@ -127,7 +95,7 @@ class TxnLogClusterTest {
         cluster.awaitLeader();
         TxnLogClient client = cluster.newClient();
         for (int round = 0; round < 10; round++) {
-            beginAndDecide("r" + round + "-", 30);
+            beginAndDecide(cluster, "r" + round + "-", 30);
         }
         String ended = "r0-1";
         cluster.appendAsLeader(end(ended)).join();
@@ -154,7 +122,7 @@ class TxnLogClusterTest {
         String leader = cluster.awaitLeader();
         String lagging = cluster.aFollower();
         TxnLogClient client = cluster.newClient();
-        beginAndDecide("before", 10);
+        beginAndDecide(cluster, "before", 10);
         assertThat(Thread.getAllStackTraces().keySet()).map(Thread::getName)
                 .as("the leader replicates with the appender that survives a follower behind the purge")
                 .anyMatch(name -> name.startsWith(leader + "@") && name.contains("DtmLogAppender"));
@@ -188,7 +156,7 @@ class TxnLogClusterTest {
         cluster.awaitLeader();
         TxnLogClient client = cluster.newClient();
 
-        beginAndDecide("load", 5_000);
+        beginAndDecide(cluster, "load", 5_000);
 
         assertOutcomes(client, null, "load", 5_000);
     }
