@@ -62,6 +62,18 @@ class MultiGroupLogClusterTest {
         ClusterRecords.beginAndDecide(cluster, prefix, n);
     }
 
+    /** How many of the groups in {@code leaders} {@code node} leads. */
+    private static long groupsLed(Map<Integer, String> leaders, String node) {
+        return leaders.values().stream().filter(node::equals).count();
+    }
+
+    /** {@code node}'s status of {@code group} once it has applied everything its group's leader committed. */
+    private GroupStatus awaitCaughtUp(String node, int group) {
+        return await(node + " caught up in group " + group).atMost(WAIT).pollInterval(Duration.ofMillis(100))
+                .until(() -> cluster.server(node).status(group),
+                        s -> s.getAppliedIndex() >= cluster.server(cluster.awaitLeader(group)).status(group).getCommitIndex());
+    }
+
     /** Every group's leader, once each has one. */
     private Map<Integer, String> leaders() {
         Map<Integer, String> out = new HashMap<>();
@@ -81,7 +93,7 @@ class MultiGroupLogClusterTest {
         beginAndDecide("a", 90);
 
         String killed = cluster.nodeIds().stream()
-                .max(Comparator.comparingLong(id -> before.values().stream().filter(id::equals).count()))
+                .max(Comparator.comparingLong(id -> groupsLed(before, id)))
                 .orElseThrow();
         cluster.stop(killed);
         Map<Integer, String> after = leaders();
@@ -108,11 +120,7 @@ class MultiGroupLogClusterTest {
         leaders();
         for (String node : cluster.nodeIds()) {
             for (int g = 0; g < GROUPS; g++) {
-                int group = g;
-                GroupStatus status = await(node + " group " + g + " applied its log").atMost(WAIT)
-                        .pollInterval(Duration.ofMillis(100))
-                        .until(() -> cluster.server(node).status(group),
-                                s -> s.getAppliedIndex() >= cluster.server(cluster.awaitLeader(group)).status(group).getCommitIndex());
+                GroupStatus status = awaitCaughtUp(node, g);
                 assertThat(status.getOutOfOrderApplies()).as("%s group %d", node, g).isZero();
                 if (!node.equals(killed)) {
                     assertThat(status.getSnapshotIndex()).as("%s group %d took a snapshot", node, g).isPositive();
@@ -139,14 +147,11 @@ class MultiGroupLogClusterTest {
 
         // The node leading fewest groups lags: in the others it is a follower the leaders catch up.
         String lagging = cluster.nodeIds().stream()
-                .min(Comparator.comparingLong(id -> leaders.values().stream().filter(id::equals).count()))
+                .min(Comparator.comparingLong(id -> groupsLed(leaders, id)))
                 .orElseThrow();
         long[] laggingApplied = new long[GROUPS];
         for (int g = 0; g < GROUPS; g++) {
-            int group = g;
-            await().atMost(WAIT).until(() -> cluster.server(lagging).status(group).getAppliedIndex()
-                    >= cluster.server(cluster.awaitLeader(group)).status(group).getCommitIndex());
-            laggingApplied[g] = cluster.server(lagging).status(g).getAppliedIndex();
+            laggingApplied[g] = awaitCaughtUp(lagging, g).getAppliedIndex();
         }
         cluster.stop(lagging);
 
@@ -161,11 +166,7 @@ class MultiGroupLogClusterTest {
 
         cluster.start(lagging);
         for (int g = 0; g < GROUPS; g++) {
-            int group = g;
-            await(lagging + " caught up in group " + g).atMost(WAIT).pollInterval(Duration.ofMillis(100))
-                    .until(() -> cluster.server(lagging).status(group).getAppliedIndex()
-                            >= cluster.server(cluster.awaitLeader(group)).status(group).getCommitIndex());
-            assertThat(cluster.server(lagging).status(g).getSnapshotIndex())
+            assertThat(awaitCaughtUp(lagging, g).getSnapshotIndex())
                     .as("group %d: installed its leader's snapshot", g).isGreaterThan(laggingApplied[g]);
         }
         assertOutcomes(client, lagging, "before", 30);
