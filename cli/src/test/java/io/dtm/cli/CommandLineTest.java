@@ -109,6 +109,19 @@ class CommandLineTest {
     }
 
     @Test
+    void submitOfAUtf16FileIsRefusedWholeWithTheWayToConvertIt() throws Exception {
+        Path config = tmp.resolve("c16.yaml");
+        Files.writeString(config, ClusterConfig.loadDefault().withPorts(FreePorts::next).toYaml());
+        Path orders = tmp.resolve("orders-utf16.jsonl");
+        // What Windows PowerShell's Out-File writes: UTF-16 little-endian, with its byte order mark.
+        Files.write(orders, "\uFEFF{\"tid\":\"t-1\"}\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_16LE));
+        CliRun r = run("submit", orders.toString(), "--config", config.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains(orders + " is UTF-16").contains("iconv -f UTF-16 -t UTF-8");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
     void aBrokenConfigurationNamesTheKeyAndTheProblem() throws Exception {
         Path config = tmp.resolve("bad.yaml");
         Files.writeString(config, ClusterConfig.loadDefault().toYaml().replace("clientPort: 7101", "clientPort: seven"));

@@ -157,6 +157,25 @@ class SubmitCommandTest {
         assertThat(outcomes.get(8)).containsEntry("tid", samples.get(0).tid()).containsEntry("status", "COMMITTED");
     }
 
+    @Test
+    void aFileSavedWithAUtf8ByteOrderMarkIsReadFromItsFirstLine() throws Exception {
+        List<SampleOrders.Sample> samples = SampleOrders.ordinaryOnly(2, 17, today, "bom-");
+        Path file = dir.resolve("bom.jsonl");
+        // As Notepad's "UTF-8 with BOM" saves it: EF BB BF, then the lines, ended by CR LF.
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        bytes.write(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF});
+        for (SampleOrders.Sample s : samples) {
+            bytes.write((s.json() + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
+        Files.write(file, bytes.toByteArray());
+        CliRun run = CliRun.of("submit", file.toString(), "--config", config.toString());
+        assertThat(run.exitCode()).isZero();
+        Map<Integer, Map<String, Object>> outcomes = byLine(run.out());
+        assertThat(outcomes).containsOnlyKeys(1, 2);
+        assertThat(outcomes.get(1)).containsEntry("tid", samples.get(0).tid()).containsEntry("status", "COMMITTED");
+        assertThat(outcomes.get(2)).containsEntry("tid", samples.get(1).tid()).containsEntry("status", "COMMITTED");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private Path write(String name, List<SampleOrders.Sample> samples) throws Exception {

@@ -10,10 +10,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.Reader;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -130,17 +132,35 @@ public final class SubmitCommand implements Callable<Integer> {
     /** The input as UTF-8; bytes that are not UTF-8 become U+FFFD, for that line's checks to refuse, not the stream. */
     private static Reader open(String file) throws IOException {
         if (file.equals("-")) {
-            return new InputStreamReader(System.in, StandardCharsets.UTF_8);
+            return utf8(System.in, "standard input");
         }
         if (Files.isDirectory(Path.of(file))) {
             throw new UserException(file + " is a directory; give a file of JSON lines, or - for standard input", 2);
         }
         try {
-            return new InputStreamReader(Files.newInputStream(Path.of(file)), StandardCharsets.UTF_8);
+            return utf8(Files.newInputStream(Path.of(file)), file);
         } catch (NoSuchFileException e) {
             throw new UserException("no such file: " + file, 2);
         } catch (IOException e) {
             throw new UserException("cannot read " + file + ": " + e.getMessage(), 2);
         }
+    }
+
+    /**
+     * {@code raw} read as UTF-8. A stream that opens with UTF-16's byte order mark (as Windows tools
+     * save text) is refused whole: read as UTF-8, every line of it would be malformed.
+     */
+    private static Reader utf8(InputStream raw, String name) throws IOException {
+        BufferedInputStream in = new BufferedInputStream(raw);
+        in.mark(2);
+        int first = in.read();
+        int second = in.read();
+        in.reset();
+        if ((first == 0xFF && second == 0xFE) || (first == 0xFE && second == 0xFF)) {
+            in.close();
+            throw new UserException(name + " is UTF-16 (it starts with a UTF-16 byte order mark); dtm submit reads"
+                    + " UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8 " + (name.equals("standard input") ? "FILE" : name), 2);
+        }
+        return new InputStreamReader(in, StandardCharsets.UTF_8);
     }
 }

@@ -6,7 +6,8 @@ import java.io.Reader;
 /**
  * Reads a stream line by line (ending at {@code \n}, {@code \r\n} dropped with it) without ever
  * holding more than {@code maxChars} of one line: a longer line is skipped to its end and
- * reported, so that one oversize line costs neither memory nor the rest of the stream.
+ * reported, so that one oversize line costs neither memory nor the rest of the stream. A byte order
+ * mark (U+FEFF) opening the stream, as some editors save UTF-8, is not part of the first line.
  */
 final class LineReader {
     /** The line was longer than the limit; it has been skipped. */
@@ -16,12 +17,15 @@ final class LineReader {
         }
     }
 
+    private static final char BYTE_ORDER_MARK = '\uFEFF';
+
     private final Reader in;
     private final int maxChars;
     private final char[] buffer = new char[8192];
     private int position;
     private int limit;
     private boolean eof;
+    private boolean started;
 
     LineReader(Reader in, int maxChars) {
         this.in = in;
@@ -40,8 +44,14 @@ final class LineReader {
                 }
                 break;
             }
-            any = true;
             char c = buffer[position++];
+            if (!started) {
+                started = true;
+                if (c == BYTE_ORDER_MARK) {
+                    continue;
+                }
+            }
+            any = true;
             if (c == '\n') {
                 break;
             }

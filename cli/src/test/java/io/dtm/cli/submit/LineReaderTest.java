@@ -33,6 +33,13 @@ class LineReaderTest {
         assertThat(read("y".repeat(1_000) + "\n", 1_000)).containsExactly("y".repeat(1_000));
     }
 
+    @Test
+    void aByteOrderMarkOpeningTheStreamIsNotPartOfTheFirstLine() throws Exception {
+        assertThat(read("\uFEFF{\"a\":1}\r\nb\n", 10)).containsExactly("{\"a\":1}", "b");
+        assertThat(read("\uFEFF", 10)).isEmpty();
+        assertThat(read("a\n\uFEFFb", 10)).as("only the stream's first character").containsExactly("a", "\uFEFFb");
+    }
+
     private static List<String> read(String text, int max) throws Exception {
         LineReader lines = new LineReader(new StringReader(text), max);
         List<String> out = new ArrayList<>();
